@@ -1,0 +1,29 @@
+import { cpus } from 'node:os';
+
+/**
+ * `npm run bench -- <name> [flags]`: runs one benchmark (or all, with no name). Each prints its
+ * figures next to a baseline measured in the same run, with the machine's core count.
+ */
+const BENCHMARKS: Record<string, { describe: string; load: () => Promise<{ main(args: string[]): Promise<void> }> }> = {
+  append: {
+    describe: 'event store appends (group commit) vs raw single-row INSERT, same database',
+    load: () => import('./append.ts'),
+  },
+};
+
+const [name, ...args] = process.argv.slice(2);
+if (name === '--help' || name === '-h') {
+  console.log('usage: npm run bench -- [name] [flags]\n');
+  for (const [key, b] of Object.entries(BENCHMARKS)) console.log(`  ${key.padEnd(12)} ${b.describe}`);
+  process.exit(0);
+}
+const selected = name ? [name] : Object.keys(BENCHMARKS);
+for (const key of selected) {
+  const bench = BENCHMARKS[key];
+  if (!bench) {
+    console.error(`unknown benchmark "${key}"; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`\n== bench ${key} (${cpus().length} CPU cores, node ${process.version})`);
+  await (await bench.load()).main(args);
+}

@@ -1,0 +1,32 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import openapi from './plugins/openapi.ts';
+import problemDetails from './plugins/problem-details.ts';
+import { healthRoutes, type HealthCheck } from './routes/health.ts';
+
+/** Everything the HTTP layer needs, passed in: the app opens no connections of its own. */
+export interface AppDependencies {
+  logger: Logger;
+  healthChecks: Record<string, HealthCheck>;
+  /** Largest accepted request body in bytes. */
+  bodyLimit?: number;
+}
+
+/** Builds the Fastify app without listening, so tests drive it with `app.inject`. */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit ?? 1_048_576,
+    // Bad input must be rejected, not silently trimmed: keep unknown properties so that
+    // `additionalProperties: false` in the schemas turns them into a 400.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // One log line per request would cost more than the ballot itself under load.
+    logController: new LogController({ disableRequestLogging: true }),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(problemDetails);
+  await app.register(openapi);
+  await app.register(healthRoutes, { checks: deps.healthChecks });
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,88 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { PollsterError, type ErrorKind } from '../../domain/shared/errors.ts';
+
+/**
+ * The one place errors become HTTP: RFC 9457 problem+json with a stable `code` and the `field`
+ * at fault. Domain errors map by kind; schema failures are 400; anything unexpected is a 500
+ * whose details stay in the log, never in the response.
+ */
+const STATUS: Record<ErrorKind, number> = {
+  validation: 422,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'precondition-required': 428,
+  unavailable: 503,
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  field?: string;
+}
+
+export function problemOf(error: FastifyError | Error): Problem {
+  if (error instanceof PollsterError) {
+    const status = STATUS[error.kind];
+    return {
+      type: `https://pollster.dev/problems/${error.code}`,
+      title: error.kind.replace('-', ' '),
+      status,
+      detail: error.message,
+      code: error.code,
+      ...(error.field ? { field: error.field } : {}),
+    };
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    const first = fastifyError.validation[0];
+    const path = first?.instancePath?.replace(/^\//, '').replaceAll('/', '.') ?? '';
+    const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+    const field = [fastifyError.validationContext, path, extra].filter(Boolean).join('.');
+    return {
+      type: 'https://pollster.dev/problems/request.invalid',
+      title: 'invalid request',
+      status: 400,
+      detail: fastifyError.message,
+      code: 'request.invalid',
+      field,
+    };
+  }
+  const status = fastifyError.statusCode && fastifyError.statusCode >= 400 ? fastifyError.statusCode : 500;
+  if (status < 500) {
+    const code = `request.${(fastifyError.code ?? 'invalid').toLowerCase().replace(/^fst_(err_)?/, '').replaceAll('_', '-')}`;
+    return { type: `https://pollster.dev/problems/${code}`, title: 'bad request', status, detail: fastifyError.message, code };
+  }
+  return {
+    type: 'https://pollster.dev/problems/internal',
+    title: 'internal error',
+    status,
+    detail: 'the server could not complete the request; it has been logged',
+    code: 'internal',
+  };
+}
+
+export default fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      const problem = problemOf(error);
+      if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+      return reply.status(problem.status).type('application/problem+json').send(problem);
+    });
+    app.setNotFoundHandler((request, reply) =>
+      reply.status(404).type('application/problem+json').send({
+        type: 'https://pollster.dev/problems/route.not-found',
+        title: 'not found',
+        status: 404,
+        detail: `no route ${request.method} ${request.url}`,
+        code: 'route.not-found',
+      } satisfies Problem),
+    );
+  },
+  { name: 'problem-details' },
+);

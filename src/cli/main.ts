@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError } from '../config.ts';
+import { DataDirInUseError } from '../db/data-dir-lock.ts';
+import { registerMigrateCommand } from './migrate.ts';
+import { registerStartCommands } from './start.ts';
+
+/** `pollster`: one CLI for every process and operator task; every command has --help. */
+const program = new Command()
+  .name('pollster')
+  .description('Pollster: an event-sourced voting ledger (API, live edge, projection worker and tools)')
+  .showHelpAfterError();
+
+registerStartCommands(program);
+registerMigrateCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Operator mistakes (bad config, a folder in use) get one clear line, not a stack trace.
+  if (error instanceof ConfigError || error instanceof DataDirInUseError) {
+    console.error(`pollster: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}

@@ -1,0 +1,69 @@
+import { resolve } from 'node:path';
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+
+/**
+ * Every setting Pollster reads, validated once at start. Framework-free so the API, the worker
+ * and the CLI share it. Unset connection URLs select the embedded default (own PostgreSQL under
+ * the data folder, in-process counters and bus); set them for the full stack.
+ * The README's configuration table mirrors this schema: keep them in step.
+ */
+const Url = Type.String({ pattern: '^[a-z][a-z0-9+.-]*://' });
+
+export const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {
+    default: 'info',
+  }),
+  /** Unset: embedded PostgreSQL under POLLSTER_DATA_DIR. */
+  DATABASE_URL: Type.Optional(Url),
+  POLLSTER_DATA_DIR: Type.String({ default: '.pollster' }),
+  EMBEDDED_PG_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 54329 }),
+  /** Unset: in-process counters. */
+  REDIS_URL: Type.Optional(Url),
+  /** Unset: in-process bus. */
+  NATS_URL: Type.Optional(Url),
+  EVENT_STORE: Type.Union([Type.Literal('postgres'), Type.Literal('eventstoredb')], { default: 'postgres' }),
+  EVENTSTORE_URL: Type.Optional(Url),
+  /** Parallel group-commit flushers (each holds one connection while it writes a batch). */
+  APPEND_FLUSHERS: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  /** Most appends written in one group-commit transaction. */
+  APPEND_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 2, maximum: 500, default: 16 }),
+});
+
+export type RawConfig = Static<typeof ConfigSchema>;
+
+export interface Config extends RawConfig {
+  /** Absolute data folder (embedded PostgreSQL, generated keys). */
+  dataDir: string;
+  mode: 'embedded' | 'full-stack';
+}
+
+export class ConfigError extends Error {}
+
+/** Parses `env` (process.env by default); throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = Object.keys(ConfigSchema.properties);
+  // Empty strings count as unset, so `DATABASE_URL= npm start` means "embedded".
+  const input = Object.fromEntries(known.flatMap((k) => (env[k] ? [[k, env[k]]] : [])));
+  const value = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, input));
+  if (!Value.Check(ConfigSchema, value)) {
+    const problems = new Map<string, string>();
+    for (const e of Value.Errors(ConfigSchema, value)) {
+      const key = e.instancePath.replace(/^\//, '') || '(config)';
+      if (!problems.has(key)) problems.set(key, `${key}=${JSON.stringify(env[key] ?? '')}: ${e.message}`);
+    }
+    throw new ConfigError(`invalid configuration:\n  ${[...problems.values()].join('\n  ')}`);
+  }
+  const config = value as RawConfig;
+  if (config.EVENT_STORE === 'eventstoredb' && !config.EVENTSTORE_URL) {
+    throw new ConfigError('invalid configuration:\n  EVENT_STORE=eventstoredb needs EVENTSTORE_URL');
+  }
+  return {
+    ...config,
+    dataDir: resolve(config.POLLSTER_DATA_DIR),
+    mode: config.DATABASE_URL ? 'full-stack' : 'embedded',
+  };
+}

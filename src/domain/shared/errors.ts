@@ -1,0 +1,56 @@
+/**
+ * The error hierarchy every layer speaks. Each error has a stable `code` (clients and tests match
+ * on it) and a `kind` that the API maps to an HTTP status in exactly one place. The domain throws
+ * nothing else; adapters translate driver errors into these.
+ */
+export type ErrorKind =
+  | 'validation' // 422
+  | 'unauthenticated' // 401
+  | 'forbidden' // 403
+  | 'not-found' // 404
+  | 'conflict' // 409
+  | 'precondition-required' // 428
+  | 'unavailable'; // 503
+
+export abstract class PollsterError extends Error {
+  abstract readonly kind: ErrorKind;
+  readonly code: string;
+  /** JSON path of the input field at fault, e.g. `questions[1].options`. */
+  readonly field: string | undefined;
+
+  constructor(code: string, message: string, options: { field?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.field = options.field;
+  }
+}
+
+export class ValidationError extends PollsterError {
+  readonly kind = 'validation';
+}
+
+export class UnauthenticatedError extends PollsterError {
+  readonly kind = 'unauthenticated';
+}
+
+export class ForbiddenError extends PollsterError {
+  readonly kind = 'forbidden';
+}
+
+export class NotFoundError extends PollsterError {
+  readonly kind = 'not-found';
+}
+
+/** Business conflicts: already voted, poll not active, flag already decided. */
+export class ConflictError extends PollsterError {
+  readonly kind = 'conflict';
+}
+
+export class PreconditionRequiredError extends PollsterError {
+  readonly kind = 'precondition-required';
+}
+
+export class UnavailableError extends PollsterError {
+  readonly kind = 'unavailable';
+}

@@ -1,0 +1,67 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataDirInUseError, lockDataDir } from '../../src/db/data-dir-lock.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded-postgres.ts';
+import { migrate } from '../../src/db/migrate.ts';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('embedded PostgreSQL (the embedded default)', () => {
+  let dataDir: string;
+  let port: number;
+  let first: EmbeddedDatabase | undefined;
+
+  beforeAll(async () => {
+    dataDir = join(await mkdtemp(join(tmpdir(), 'pollster-embedded-')), 'data');
+    // Run as root, PostgreSQL runs as the `postgres` user, which must be able to reach the folder.
+    await chmod(join(dataDir, '..'), 0o755);
+    port = await freePort();
+  });
+
+  afterAll(async () => {
+    await first?.stop();
+    await rm(join(dataDir, '..'), { recursive: true, force: true });
+  });
+
+  it('creates a cluster in the data folder, and migrations give it the event log', async () => {
+    first = await startEmbeddedPostgres({ dataDir, port, log: () => {} });
+    await migrate(first.url);
+    await query(first.url, "CREATE TABLE kept (note text); INSERT INTO kept VALUES ('still here')");
+    const tables = await query<{ tablename: string }>(first.url, "SELECT tablename FROM pg_tables WHERE tablename = 'events'");
+    expect(tables).toEqual([{ tablename: 'events' }]);
+  });
+
+  it('refuses a second process on the same folder with a clear message, without touching it', async () => {
+    await expect(lockDataDir(dataDir)).rejects.toThrow(DataDirInUseError);
+    await expect(lockDataDir(dataDir)).rejects.toThrow(/another Pollster process \(pid \d+\) is using the data folder/);
+  });
+
+  it('reuses the data on the next start', async () => {
+    await first!.stop();
+    first = await startEmbeddedPostgres({ dataDir, port, log: () => {} });
+    const report = await migrate(first.url);
+    expect(report.applied).toEqual([]);
+    expect(await query(first.url, 'SELECT note FROM kept')).toEqual([{ note: 'still here' }]);
+  });
+});
