@@ -1,0 +1,17 @@
+/**
+ * A voter's answer to one question, shaped by the question's kind (API.md, "Voting"):
+ * optionIds for single and multiple, ranking (most preferred first) for ranked, rating for rating.
+ * `AnswerInput` is what a request may contain; validation turns it into an `Answer`.
+ */
+export type ChoiceAnswer = { questionId: string; optionIds: readonly string[] };
+export type RankingAnswer = { questionId: string; ranking: readonly string[] };
+export type RatingAnswer = { questionId: string; rating: number };
+
+export type Answer = ChoiceAnswer | RankingAnswer | RatingAnswer;
+
+export type AnswerInput = {
+  questionId: string;
+  optionIds?: readonly string[];
+  ranking?: readonly string[];
+  rating?: number;
+};

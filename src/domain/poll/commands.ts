@@ -1,0 +1,59 @@
+import type { DomainCommand } from '../shared/decider.ts';
+import type { Instant } from '../shared/time.ts';
+import type { QuestionKind, Visibility, VoterPolicy } from './definition.ts';
+
+/**
+ * Commands carry every id and the current time: the handler mints UUIDs (pollId, questionIds,
+ * optionIds) and reads the clock, so the decider stays deterministic and testable.
+ * Input types are looser than the definition (optional fields per kind) because they mirror the
+ * request body; CreatePoll validation turns them into a strict PollDefinition.
+ */
+export type QuestionInput = {
+  questionId: string;
+  text: string;
+  kind: QuestionKind;
+  /** `multiple` only, 1..number of options; defaults to the number of options. */
+  maxChoices?: number;
+  /** 2..50 for single, multiple and ranked; absent for rating. */
+  options?: readonly { optionId: string; text: string }[];
+  /** `rating` only: integers, min < max, max - min <= 100. */
+  scale?: { min: number; max: number };
+};
+
+export type PollSettingsInput = {
+  voterPolicy: VoterPolicy;
+  anonymous: boolean;
+  allowChangeVote: boolean;
+  visibility: Visibility;
+  showResultsBeforeClose: boolean;
+  startsAt: string | null;
+  endsAt: string | null;
+  fraudVelocityLimit?: number | null;
+  fraudVelocityWindowSeconds?: number | null;
+};
+
+export type CreatePoll = DomainCommand<
+  'CreatePoll',
+  {
+    pollId: string;
+    slug: string;
+    organizerId: string;
+    title: string;
+    description?: string | null;
+    questions: readonly QuestionInput[];
+    settings: PollSettingsInput;
+    now: Instant;
+  }
+>;
+
+export type OpenPoll = DomainCommand<'OpenPoll', { pollId: string; actorId: string; now: Instant }>;
+
+/** `actorId` may be `system` for the scheduler that closes polls at endsAt. */
+export type ClosePoll = DomainCommand<'ClosePoll', { pollId: string; actorId: string; now: Instant }>;
+
+export type IssueVoteTokens = DomainCommand<
+  'IssueVoteTokens',
+  { pollId: string; tokenHashes: readonly string[]; now: Instant }
+>;
+
+export type PollCommand = CreatePoll | OpenPoll | ClosePoll | IssueVoteTokens;

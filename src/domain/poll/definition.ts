@@ -1,0 +1,72 @@
+/**
+ * A poll's definition: fixed by PollCreated and never changed afterwards (only the status moves),
+ * which is why the vote path may cache it. Questions are a union on `kind` so that each kind only
+ * has the fields that mean something for it.
+ */
+export const QUESTION_KINDS = ['single', 'multiple', 'ranked', 'rating'] as const;
+export type QuestionKind = (typeof QUESTION_KINDS)[number];
+
+export const VOTER_POLICIES = ['account', 'verified', 'token', 'open'] as const;
+export type VoterPolicy = (typeof VOTER_POLICIES)[number];
+
+export const VISIBILITIES = ['public', 'private', 'organization'] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
+export type OptionDefinition = { optionId: string; text: string };
+
+export type RatingScale = { min: number; max: number };
+
+type QuestionBase = { questionId: string; text: string };
+
+export type SingleQuestion = QuestionBase & { kind: 'single'; options: readonly OptionDefinition[] };
+/** `maxChoices` is always stored (defaulting to the number of options) so readers need no default. */
+export type MultipleQuestion = QuestionBase & {
+  kind: 'multiple';
+  maxChoices: number;
+  options: readonly OptionDefinition[];
+};
+export type RankedQuestion = QuestionBase & { kind: 'ranked'; options: readonly OptionDefinition[] };
+export type RatingQuestion = QuestionBase & { kind: 'rating'; scale: RatingScale };
+
+export type QuestionDefinition = SingleQuestion | MultipleQuestion | RankedQuestion | RatingQuestion;
+
+export type PollSettings = {
+  voterPolicy: VoterPolicy;
+  anonymous: boolean;
+  allowChangeVote: boolean;
+  visibility: Visibility;
+  showResultsBeforeClose: boolean;
+  /** ISO-8601 UTC; null = as soon as the poll is opened. */
+  startsAt: string | null;
+  /** ISO-8601 UTC, exclusive; null = until the poll is closed. */
+  endsAt: string | null;
+  /** Ballots per IP prefix in the window before flagging; null = the server default, 0 = off. */
+  fraudVelocityLimit: number | null;
+  /** null = the server default. */
+  fraudVelocityWindowSeconds: number | null;
+};
+
+export type PollDefinition = {
+  pollId: string;
+  slug: string;
+  organizerId: string;
+  title: string;
+  description: string | null;
+  questions: readonly QuestionDefinition[];
+  settings: PollSettings;
+  createdAt: string;
+};
+
+/** Limits of a poll definition; exported so the API schemas can state the same numbers. */
+export const POLL_LIMITS = {
+  titleMaxLength: 200,
+  descriptionMaxLength: 5000,
+  slugMaxLength: 100,
+  minQuestions: 1,
+  maxQuestions: 20,
+  questionTextMaxLength: 500,
+  minOptions: 2,
+  maxOptions: 50,
+  optionTextMaxLength: 200,
+  maxScaleSpan: 100,
+} as const;

@@ -1,0 +1,18 @@
+import type { DomainEvent } from '../shared/decider.ts';
+import type { PollDefinition } from './definition.ts';
+
+/** Stream `poll-<pollId>`. The whole definition travels in PollCreated; later events only move status. */
+export type PollCreated = DomainEvent<'PollCreated', PollDefinition>;
+
+export type PollOpened = DomainEvent<'PollOpened', { pollId: string; openedBy: string; openedAt: string }>;
+
+/** `closedBy` is a user id or `system` (the scheduler closing a poll whose endsAt has passed). */
+export type PollClosed = DomainEvent<'PollClosed', { pollId: string; closedBy: string; closedAt: string }>;
+
+/** Hashes only: the raw tokens are shown to the organizer once and never stored. */
+export type VoteTokensIssued = DomainEvent<
+  'VoteTokensIssued',
+  { pollId: string; tokenHashes: readonly string[]; issuedAt: string }
+>;
+
+export type PollEvent = PollCreated | PollOpened | PollClosed | VoteTokensIssued;

@@ -1,0 +1,29 @@
+import { assertNever } from '../shared/decider.ts';
+import type { PollEvent } from './events.ts';
+import type { PollState } from './state.ts';
+
+/**
+ * Folds one event into the poll state. Events are facts already in the log, so evolve never
+ * rejects one: an event that does not fit the current status (which decide never produces)
+ * leaves the state unchanged instead of making the stream unreadable.
+ */
+export function evolve(state: PollState, event: PollEvent): PollState {
+  switch (event.type) {
+    case 'PollCreated':
+      return state.status === 'none' ? { status: 'draft', poll: event.data, tokenHashes: [] } : state;
+    case 'PollOpened':
+      return state.status === 'draft'
+        ? { status: 'active', poll: state.poll, tokenHashes: state.tokenHashes, openedAt: event.data.openedAt }
+        : state;
+    case 'PollClosed':
+      return state.status === 'active'
+        ? { ...state, status: 'closed', closedAt: event.data.closedAt }
+        : state;
+    case 'VoteTokensIssued':
+      return state.status === 'none'
+        ? state
+        : { ...state, tokenHashes: [...state.tokenHashes, ...event.data.tokenHashes] };
+    default:
+      return assertNever(event, 'poll event');
+  }
+}

@@ -1,0 +1,56 @@
+import { isSafeInteger, requireOneOf } from '../shared/validation.ts';
+import { toIso, toMillis } from '../shared/time.ts';
+import type { PollSettingsInput } from './commands.ts';
+import { VISIBILITIES, VOTER_POLICIES, type PollSettings } from './definition.ts';
+import { POLL_CODES as C, pollInvalid } from './errors.ts';
+
+/**
+ * Validates and normalises the settings of CreatePoll: times become canonical ISO strings,
+ * absent fraud overrides become null (meaning "use the server default").
+ */
+export function validateSettings(input: PollSettingsInput | undefined, nowIso: string): PollSettings {
+  if (input === undefined || input === null || typeof input !== 'object') {
+    throw pollInvalid(C.invalidSetting, 'settings', 'settings are required');
+  }
+  const startsAt = optionalTime(input.startsAt, 'settings.startsAt');
+  const endsAt = optionalTime(input.endsAt, 'settings.endsAt');
+  if (endsAt !== null) {
+    if (startsAt !== null && toMillis(endsAt) <= toMillis(startsAt)) {
+      throw pollInvalid(C.invalidTimeWindow, 'settings.endsAt', 'endsAt must be after startsAt');
+    }
+    // A poll that has already ended could never take a ballot: almost surely a typo in the date.
+    if (toMillis(endsAt) <= toMillis(nowIso)) {
+      throw pollInvalid(C.invalidTimeWindow, 'settings.endsAt', 'endsAt must be in the future');
+    }
+  }
+  return {
+    voterPolicy: requireOneOf(input.voterPolicy, VOTER_POLICIES, 'settings.voterPolicy', C.invalidSetting),
+    anonymous: requireBoolean(input.anonymous, 'settings.anonymous'),
+    allowChangeVote: requireBoolean(input.allowChangeVote, 'settings.allowChangeVote'),
+    visibility: requireOneOf(input.visibility, VISIBILITIES, 'settings.visibility', C.invalidSetting),
+    showResultsBeforeClose: requireBoolean(input.showResultsBeforeClose, 'settings.showResultsBeforeClose'),
+    startsAt,
+    endsAt,
+    // 0 is meaningful (detection off for this poll), so only null/absent falls back to the default.
+    fraudVelocityLimit: optionalInteger(input.fraudVelocityLimit, 0, 'settings.fraudVelocityLimit'),
+    fraudVelocityWindowSeconds: optionalInteger(input.fraudVelocityWindowSeconds, 1, 'settings.fraudVelocityWindowSeconds'),
+  };
+}
+
+function optionalTime(value: string | null | undefined, field: string): string | null {
+  if (value === null || value === undefined) return null;
+  return toIso(value, field, C.invalidTime);
+}
+
+function requireBoolean(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw pollInvalid(C.invalidSetting, field, `${field} must be true or false`);
+  return value;
+}
+
+function optionalInteger(value: number | null | undefined, min: number, field: string): number | null {
+  if (value === null || value === undefined) return null;
+  if (!isSafeInteger(value) || value < min) {
+    throw pollInvalid(C.invalidSetting, field, `${field} must be an integer of at least ${min}`);
+  }
+  return value;
+}

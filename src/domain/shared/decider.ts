@@ -1,0 +1,43 @@
+/**
+ * The shape every aggregate follows: a pure `decide` that turns a command into events (or throws a
+ * PollsterError), a pure `evolve` that folds one event into state, and the state of a stream that
+ * does not exist yet. The command handler is generic over this type, so an aggregate is only data
+ * and functions, never I/O.
+ */
+export interface Decider<Command, Ev, State> {
+  decide(command: Command, state: State): Ev[];
+  evolve(state: State, event: Ev): State;
+  initialState(): State;
+}
+
+/**
+ * An event as stored: `type` equals the TypeScript type name and `data` is plain JSON (ISO strings
+ * for times, no Date, no bigint), because the log keeps it as JSON and replays it years later.
+ */
+export type DomainEvent<Type extends string, Data extends object> = Readonly<{
+  type: Type;
+  data: Readonly<Data>;
+}>;
+
+/** Commands mirror events so the handler can log and route both the same way. */
+export type DomainCommand<Type extends string, Data extends object> = Readonly<{
+  type: Type;
+  data: Readonly<Data>;
+}>;
+
+/**
+ * Closes every switch over a union: a new variant makes the call fail to compile. At runtime it is
+ * reached only through a bug (a value built outside the types), so it throws a plain Error, which
+ * the API reports as a 500 rather than as the caller's fault.
+ */
+export function assertNever(value: never, what: string): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
+}
+
+/** Folds events onto the initial state: what the handler does after reading a stream. */
+export function foldEvents<Command, Ev, State>(
+  decider: Decider<Command, Ev, State>,
+  events: readonly Ev[],
+): State {
+  return events.reduce(decider.evolve, decider.initialState());
+}

@@ -1,0 +1,14 @@
+/**
+ * Stream names are the consistency boundaries of ARCHITECTURE.md. They live in one place because
+ * the command handlers, the projections (which route by category, the part before the first `-`)
+ * and the audit endpoints must agree on them exactly.
+ */
+export const pollStream = (pollId: string): string => `poll-${pollId}`;
+
+/** One stream per voter per poll: appending with `no_stream` makes a second ballot lose in the store. */
+export const ballotStream = (pollId: string, voterKey: string): string => `ballot-${pollId}-${voterKey}`;
+
+export const userStream = (userId: string): string => `user-${userId}`;
+
+/** Keyed by the HMAC of the national id, never the id itself, so the log holds no raw national id. */
+export const nationalIdStream = (nationalIdHash: string): string => `nationalid-${nationalIdHash}`;
