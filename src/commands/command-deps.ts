@@ -1,0 +1,13 @@
+import type { EventStore } from './event-store/port.ts';
+import type { PollCache } from './polls/poll-cache.ts';
+
+/**
+ * What every command needs, passed in (no module singletons): the log, the poll cache of the
+ * vote path, and the sources of time and ids that the pure deciders must not touch themselves.
+ */
+export interface CommandDeps {
+  store: EventStore;
+  polls: PollCache;
+  now: () => Date;
+  newId: () => string;
+}

@@ -1,0 +1,104 @@
+import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
+import type { Decider } from '../domain/shared/decider.ts';
+import { WrongExpectedRevisionError } from './event-store/errors.ts';
+import type { AppendResult, EventMetadata, EventStore, ExpectedRevision, RecordedEvent } from './event-store/port.ts';
+
+/** Who asked, and which request: recorded in the metadata of every event the command writes. */
+export interface CommandContext {
+  /** `user:<id>`, `system` or `anonymous`. */
+  actor: string;
+  /** Shared by every event of one request (the request id). */
+  correlationId: string;
+  /**
+   * The command's own id. Given twice (a client retrying), the command is idempotent: the event
+   * ids derive from it, and a repeat finds its events already in the stream and returns them.
+   */
+  commandId?: string;
+  /** Extra metadata (client IP prefix, device class ...); never secrets. */
+  extra?: Record<string, unknown>;
+}
+
+export interface HandledCommand<Ev> {
+  /** The events this command appended (empty when the decision was "nothing to do"). */
+  events: Ev[];
+  /** Their stored ids, in order. */
+  eventIds: string[];
+  /** Where they landed; undefined when nothing was appended. */
+  appended: AppendResult | undefined;
+}
+
+type AnyEvent = { type: string; data: object };
+
+// Namespace for event ids derived from a command id (uuid v5), fixed forever.
+const EVENT_ID_NAMESPACE = '0f1d7e2c-6a4b-5d8e-9c3f-1b2a3c4d5e6f';
+const MAX_ATTEMPTS = 3;
+
+/**
+ * The one command handler (STYLE.md 3): read the stream, fold it, decide, append with the
+ * revision that was read. On a concurrent write it re-reads and decides again, which is always
+ * safe because the decision is re-made against the new state (a second CastBallot then fails as
+ * already-cast instead of overwriting).
+ */
+export async function handleCommand<C, Ev extends AnyEvent, S>(
+  store: EventStore,
+  decider: Decider<C, Ev, S>,
+  stream: string,
+  command: C,
+  context: CommandContext,
+): Promise<HandledCommand<Ev>> {
+  for (let attempt = 1; ; attempt++) {
+    const history = await store.readStream(stream);
+    const repeated = context.commandId ? findRepeat<Ev>(history, context.commandId) : undefined;
+    if (repeated) return repeated;
+    const state = history.reduce((s, e) => decider.evolve(s, toDomainEvent<Ev>(e)), decider.initialState());
+    const events = decider.decide(command, state);
+    if (events.length === 0) return { events, eventIds: [], appended: undefined };
+    const expected: ExpectedRevision = history.length === 0 ? 'no_stream' : history.at(-1)!.revision;
+    try {
+      const toStore = toAppend(events, context);
+      const appended = await store.append(stream, toStore, expected);
+      return { events, eventIds: toStore.map((e) => e.id), appended };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Appends events decided elsewhere (e.g. a ballot decided against a cached poll) to a new stream. */
+export function toAppend(events: readonly AnyEvent[], context: CommandContext) {
+  const metadata: EventMetadata = {
+    ...context.extra,
+    actor: context.actor,
+    correlationId: context.correlationId,
+    ...(context.commandId ? { causationId: context.commandId } : {}),
+  };
+  return events.map((event, index) => ({
+    id: context.commandId ? uuidv5(`${context.commandId}:${index}`, EVENT_ID_NAMESPACE) : uuidv4(),
+    type: event.type,
+    data: event.data,
+    metadata,
+  }));
+}
+
+/**
+ * An id a command mints (a ballot id, a flag id): random, or derived from the command id so that
+ * a retried command mints the same one and its re-append is recognised as a repeat.
+ */
+export function mintId(context: CommandContext, purpose: string, random: () => string): string {
+  return context.commandId ? uuidv5(`${context.commandId}:${purpose}`, EVENT_ID_NAMESPACE) : random();
+}
+
+export function toDomainEvent<Ev extends AnyEvent>(recorded: RecordedEvent): Ev {
+  return { type: recorded.type, data: recorded.data } as Ev;
+}
+
+function findRepeat<Ev extends AnyEvent>(history: readonly RecordedEvent[], commandId: string): HandledCommand<Ev> | undefined {
+  const mine = history.filter((e) => e.metadata.causationId === commandId);
+  const last = mine.at(-1);
+  if (!last) return undefined;
+  return {
+    events: mine.map((e) => toDomainEvent<Ev>(e)),
+    eventIds: mine.map((e) => e.id),
+    appended: { nextExpectedRevision: last.revision, position: last.position },
+  };
+}

@@ -1,0 +1,63 @@
+import type { QuestionInput, PollSettingsInput } from '../../domain/poll/commands.ts';
+import { pollDecider } from '../../domain/poll/decider.ts';
+import type { PollDefinition } from '../../domain/poll/definition.ts';
+import { pollStream } from '../../domain/shared/streams.ts';
+import type { CommandDeps } from '../command-deps.ts';
+import { handleCommand, type CommandContext } from '../handle-command.ts';
+
+export interface CreatePollInput {
+  title: string;
+  description?: string | null;
+  questions: ReadonlyArray<Omit<QuestionInput, 'questionId' | 'options'> & { options?: ReadonlyArray<{ text: string }> }>;
+  settings: PollSettingsInput;
+}
+
+/** The handler mints every id (poll, questions, options) and a readable, unique slug. */
+export async function createPoll(
+  deps: CommandDeps,
+  organizerId: string,
+  input: CreatePollInput,
+  context: CommandContext,
+): Promise<{ poll: PollDefinition; position: bigint }> {
+  const pollId = deps.newId();
+  const questions: QuestionInput[] = input.questions.map(({ options, ...question }) => ({
+    ...question,
+    questionId: deps.newId(),
+    ...(options ? { options: options.map((o) => ({ optionId: deps.newId(), text: o.text })) } : {}),
+  }));
+  const { events, appended } = await handleCommand(
+    deps.store,
+    pollDecider,
+    pollStream(pollId),
+    {
+      type: 'CreatePoll',
+      data: {
+        pollId,
+        slug: slugFor(input.title, pollId),
+        organizerId,
+        title: input.title,
+        description: input.description ?? null,
+        questions,
+        settings: input.settings,
+        now: deps.now(),
+      },
+    },
+    context,
+  );
+  const created = events.find((e) => e.type === 'PollCreated');
+  if (!created || !appended) throw new Error('CreatePoll appended no PollCreated');
+  return { poll: created.data, position: appended.position };
+}
+
+/** `lunch-on-friday-3f9a1c`: words of the title for people, a piece of the id for uniqueness. */
+export function slugFor(title: string, pollId: string): string {
+  const words = title
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/g, '');
+  const suffix = pollId.replaceAll('-', '').slice(0, 6);
+  return words ? `${words}-${suffix}` : `poll-${suffix}`;
+}

@@ -1,0 +1,117 @@
+import { evolve } from '../../domain/poll/evolve.ts';
+import type { PollEvent } from '../../domain/poll/events.ts';
+import { initialPollState, type ExistingPollState, type PollState } from '../../domain/poll/state.ts';
+import { pollStream } from '../../domain/shared/streams.ts';
+import type { EventStore, RecordedEvent } from '../event-store/port.ts';
+
+interface Entry {
+  state: PollState;
+  /** Last revision of the poll stream folded in; events at or below it are skipped. */
+  revision: bigint;
+  /** `$all` position of PollClosed once known: ballots after it in the log do not count. */
+  closedAt: bigint | undefined;
+}
+
+/**
+ * Poll states for the vote path, so a ballot never reads the poll stream (a hot poll would make
+ * that one stream the bottleneck). Entries load on first use and are kept current by tailing the
+ * `poll` category of `$all`, and at once (via `refresh`) by this process's own poll commands.
+ *
+ * "No ballot after close" stays true across processes: after a ballot is appended at position b,
+ * `assertOpenAt(pollId, b)` waits until the tail has read the log through b (every transaction
+ * before b has finished) and then checks that no PollClosed precedes b. A ballot that lost that
+ * race stays in the log, where the counting rule ignores it, and its caller gets poll-not-active.
+ */
+export class PollCache {
+  readonly #store: EventStore;
+  readonly #entries = new Map<string, Entry>();
+  readonly #waiters: Array<{ position: bigint; resolve: () => void }> = [];
+  readonly #stop = new AbortController();
+  #through = -1n;
+  #tail: Promise<void> | undefined;
+
+  constructor(store: EventStore) {
+    this.#store = store;
+  }
+
+  /** Starts tailing from the current head of the log. */
+  async start(): Promise<void> {
+    this.#through = await this.#store.headPosition();
+    this.#tail = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#tail;
+  }
+
+  /** The poll's state, loading it from its stream on first use. */
+  async get(pollId: string): Promise<PollState> {
+    const cached = this.#entries.get(pollId);
+    if (cached) return cached.state;
+    return this.refresh(pollId);
+  }
+
+  /** Re-reads the poll stream (e.g. a vote token this process has not seen issued yet). */
+  async refresh(pollId: string): Promise<PollState> {
+    const entry = this.#entries.get(pollId) ?? { state: initialPollState(), revision: -1n, closedAt: undefined };
+    const events = await this.#store.readStream(pollStream(pollId), { fromRevision: entry.revision + 1n });
+    if (events.length === 0 && entry.state.status === 'none') return entry.state; // unknown polls are not cached
+    this.#entries.set(pollId, entry);
+    this.#apply(entry, events);
+    return entry.state;
+  }
+
+  /** Throws `notActive()` if a PollClosed precedes `position` in the log. */
+  async assertOpenAt(pollId: string, position: bigint, notActive: () => Error): Promise<void> {
+    if (this.#through < position) {
+      await new Promise<void>((resolve) => this.#waiters.push({ position, resolve }));
+    }
+    const closedAt = this.#entries.get(pollId)?.closedAt;
+    if (closedAt !== undefined && closedAt < position) throw notActive();
+  }
+
+  #apply(entry: Entry, events: readonly RecordedEvent[]): void {
+    for (const event of events) {
+      if (event.revision <= entry.revision) continue;
+      entry.state = evolve(entry.state, { type: event.type, data: event.data } as PollEvent);
+      entry.revision = event.revision;
+      if (event.type === 'PollClosed') entry.closedAt = event.position;
+    }
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stop.signal;
+    while (!signal.aborted) {
+      try {
+        const pages = this.#store.subscribeToAll({
+          from: this.#through,
+          categories: ['poll'],
+          signal,
+          onProgress: (through) => this.#advance(through),
+        });
+        for await (const page of pages) {
+          for (const event of page) {
+            const entry = this.#entries.get(event.stream.slice('poll-'.length));
+            if (entry) this.#apply(entry, [event]);
+            this.#advance(event.position);
+          }
+        }
+      } catch {
+        // A lost connection: keep the position and resubscribe after a pause.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    for (const waiter of this.#waiters.splice(0)) waiter.resolve();
+  }
+
+  #advance(through: bigint): void {
+    if (through <= this.#through) return;
+    this.#through = through;
+    const waiting = this.#waiters.splice(0);
+    for (const waiter of waiting) {
+      if (waiter.position <= through) waiter.resolve();
+      else this.#waiters.push(waiter);
+    }
+  }
+}

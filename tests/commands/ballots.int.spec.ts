@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { castBallot } from '../../src/commands/ballots/cast-ballot.ts';
+import { changeBallot } from '../../src/commands/ballots/change-ballot.ts';
+import type { CommandDeps } from '../../src/commands/command-deps.ts';
+import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
+import type { Actor } from '../../src/commands/polls/authorize.ts';
+import { closePoll } from '../../src/commands/polls/close-poll.ts';
+import { createPoll } from '../../src/commands/polls/create-poll.ts';
+import { issueVoteTokens } from '../../src/commands/polls/issue-vote-tokens.ts';
+import { openPoll } from '../../src/commands/polls/open-poll.ts';
+import { PollCache } from '../../src/commands/polls/poll-cache.ts';
+import type { PollDefinition, PollSettings } from '../../src/domain/poll/definition.ts';
+import { PollsterError } from '../../src/domain/shared/errors.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+
+/**
+ * The command side against the real postgres event store: the vote path's guarantees that no
+ * unit test can show (one ballot per voter under concurrency, no ballot counted after close,
+ * across two processes' caches).
+ */
+let db: TestDatabase;
+let store: PostgresEventStore;
+const caches: PollCache[] = [];
+
+const organizer: Actor = { kind: 'user', userId: randomUUID(), roles: ['voter', 'organizer'] };
+const context = () => ({ actor: 'user:test', correlationId: randomUUID() });
+
+async function depsWithOwnCache(): Promise<CommandDeps> {
+  const polls = new PollCache(store);
+  await polls.start();
+  caches.push(polls);
+  return { store, polls, now: () => new Date(), newId: randomUUID };
+}
+
+async function activePoll(deps: CommandDeps, settings: Partial<PollSettings> = {}): Promise<PollDefinition> {
+  const { poll } = await createPoll(
+    deps,
+    organizer.kind === 'user' ? organizer.userId : '',
+    {
+      title: 'Lunch',
+      questions: [{ text: 'Where?', kind: 'single', options: [{ text: 'Pizza' }, { text: 'Sushi' }] }],
+      settings: {
+        voterPolicy: 'account',
+        anonymous: false,
+        allowChangeVote: false,
+        visibility: 'public',
+        showResultsBeforeClose: true,
+        startsAt: null,
+        endsAt: null,
+        ...settings,
+      },
+    },
+    context(),
+  );
+  await openPoll(deps, poll.pollId, organizer, context());
+  return poll;
+}
+
+const answersFor = (poll: PollDefinition, option = 0) => {
+  const question = poll.questions[0]!;
+  if (question.kind !== 'single') throw new Error('fixture');
+  return [{ questionId: question.questionId, optionIds: [question.options[option]!.optionId] }];
+};
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'ok';
+  } catch (error) {
+    if (error instanceof PollsterError) return error.code;
+    throw error;
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  store = new PostgresEventStore({ connectionString: db.url });
+});
+
+afterAll(async () => {
+  await Promise.all(caches.map((c) => c.stop()));
+  await store.close();
+  await db.drop();
+});
+
+describe('castBallot', () => {
+  it('records a ballot and answers with its id, receipt and log position', async () => {
+    const deps = await depsWithOwnCache();
+    const poll = await activePoll(deps);
+    const receipt = await castBallot(deps, { pollId: poll.pollId, voterKey: 'u.alice', answers: answersFor(poll) }, context());
+    const [stored] = await store.readStream(`ballot-${poll.pollId}-u.alice`);
+    expect(stored).toMatchObject({ type: 'BallotCast', position: receipt.position, data: { ballotId: receipt.ballotId } });
+    expect(receipt.receipt).toMatch(/^[\w-]{43}$/);
+  });
+
+  it('200 concurrent ballots by one voter: exactly one is recorded, 199 are already-cast', async () => {
+    const deps = await depsWithOwnCache();
+    const poll = await activePoll(deps);
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        codeOf(castBallot(deps, { pollId: poll.pollId, voterKey: 'u.bob', answers: answersFor(poll) }, context())),
+      ),
+    );
+    expect(outcomes.filter((o) => o === 'ok')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'ballot.already-cast')).toHaveLength(199);
+    expect(await store.readStream(`ballot-${poll.pollId}-u.bob`)).toHaveLength(1);
+  });
+
+  it('a retried command (same command id) returns the first result instead of already-cast', async () => {
+    const deps = await depsWithOwnCache();
+    const poll = await activePoll(deps);
+    const retry = { ...context(), commandId: randomUUID() };
+    const first = await castBallot(deps, { pollId: poll.pollId, voterKey: 'u.carol', answers: answersFor(poll) }, retry);
+    const again = await castBallot(deps, { pollId: poll.pollId, voterKey: 'u.carol', answers: answersFor(poll) }, retry);
+    expect(again).toEqual(first);
+    expect(await codeOf(castBallot(deps, { pollId: poll.pollId, voterKey: 'u.carol', answers: answersFor(poll) }, context()))).toBe(
+      'ballot.already-cast',
+    );
+  });
+
+  it('refuses ballots once the poll is closed, and change-vote where the poll forbids it', async () => {
+    const deps = await depsWithOwnCache();
+    const poll = await activePoll(deps);
+    await castBallot(deps, { pollId: poll.pollId, voterKey: 'u.dan', answers: answersFor(poll) }, context());
+    expect(await codeOf(changeBallot(deps, { pollId: poll.pollId, voterKey: 'u.dan', answers: answersFor(poll, 1) }, context()))).toBe(
+      'ballot.change-not-allowed',
+    );
+    await closePoll(deps, poll.pollId, organizer, context());
+    expect(await codeOf(castBallot(deps, { pollId: poll.pollId, voterKey: 'u.erin', answers: answersFor(poll) }, context()))).toBe(
+      'poll.not-active',
+    );
+  });
+
+  it('changes a ballot where allowed, keeping its id', async () => {
+    const deps = await depsWithOwnCache();
+    const poll = await activePoll(deps, { allowChangeVote: true });
+    const cast = await castBallot(deps, { pollId: poll.pollId, voterKey: 'u.fay', answers: answersFor(poll) }, context());
+    const changed = await changeBallot(deps, { pollId: poll.pollId, voterKey: 'u.fay', answers: answersFor(poll, 1) }, context());
+    expect(changed.ballotId).toBe(cast.ballotId);
+    expect(changed.position).toBeGreaterThan(cast.position);
+    expect((await store.readStream(`ballot-${poll.pollId}-u.fay`)).map((e) => e.type)).toEqual(['BallotCast', 'BallotChanged']);
+  });
+
+  it('accepts a vote token issued through another process', async () => {
+    const issuer = await depsWithOwnCache();
+    const voter = await depsWithOwnCache();
+    const poll = await activePoll(issuer, { voterPolicy: 'token' });
+    await voter.polls.get(poll.pollId); // cached before the tokens exist
+    const { tokens } = await issueVoteTokens(issuer, poll.pollId, 2, organizer, context());
+    const { createHash } = await import('node:crypto');
+    const voterKey = `t.${createHash('sha256').update(tokens[0]!).digest('hex')}`;
+    expect(await codeOf(castBallot(voter, { pollId: poll.pollId, voterKey, answers: answersFor(poll) }, context()))).toBe('ok');
+    expect(await codeOf(castBallot(voter, { pollId: poll.pollId, voterKey: 't.forged', answers: answersFor(poll) }, context()))).toBe(
+      'ballot.invalid-vote-token',
+    );
+  });
+});
+
+describe('no ballot after close, across processes', () => {
+  it('every accepted ballot precedes PollClosed in the log; every ballot after it was refused', async () => {
+    const closer = await depsWithOwnCache();
+    const voting = await depsWithOwnCache(); // another process: learns of the close only from the log
+    const poll = await activePoll(closer);
+    await voting.polls.get(poll.pollId);
+    const voters = Array.from({ length: 300 }, (_, i) => `u.v${i}`);
+    const ballots = voters.map(async (voterKey, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i % 50));
+      return codeOf(castBallot(voting, { pollId: poll.pollId, voterKey, answers: answersFor(poll) }, context()));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await closePoll(closer, poll.pollId, organizer, context());
+    const outcomes = await Promise.all(ballots);
+
+    const [closed] = (await store.readStream(`poll-${poll.pollId}`)).filter((e) => e.type === 'PollClosed');
+    for (const [i, voterKey] of voters.entries()) {
+      const [ballot] = await store.readStream(`ballot-${poll.pollId}-${voterKey}`);
+      if (outcomes[i] === 'ok') expect(ballot!.position).toBeLessThan(closed!.position);
+      else {
+        expect(outcomes[i]).toBe('poll.not-active');
+        // refused before the append, or appended after the close where the counting rule ignores it
+        if (ballot) expect(ballot.position).toBeGreaterThan(closed!.position);
+      }
+    }
+    expect(outcomes).toContain('ok');
+    expect(outcomes).toContain('poll.not-active');
+  });
+});
