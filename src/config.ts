@@ -26,6 +26,11 @@ export const ConfigSchema = Type.Object({
   NATS_URL: Type.Optional(Url),
   EVENT_STORE: Type.Union([Type.Literal('postgres'), Type.Literal('eventstoredb')], { default: 'postgres' }),
   EVENTSTORE_URL: Type.Optional(Url),
+  /** Base URL of the national ID registry; unset = the bundled sandbox registry, started in-process. */
+  REGISTRY_URL: Type.Optional(Url),
+  /** Access-token signing key; unset = a generated key kept in the database's `secrets` table. */
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600 }),
   /** Parallel group-commit flushers (each holds one connection while it writes a batch). */
   APPEND_FLUSHERS: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   /** Most appends written in one group-commit transaction. */

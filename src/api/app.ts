@@ -1,6 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Services } from '../runtime/services.ts';
+import auth from './plugins/auth.ts';
 import openapi from './plugins/openapi.ts';
 import problemDetails from './plugins/problem-details.ts';
 import { healthRoutes, type HealthCheck } from './routes/health.ts';
@@ -8,7 +10,9 @@ import { healthRoutes, type HealthCheck } from './routes/health.ts';
 /** Everything the HTTP layer needs, passed in: the app opens no connections of its own. */
 export interface AppDependencies {
   logger: Logger;
+  services: Services;
   healthChecks: Record<string, HealthCheck>;
+  accessTokenSeconds?: number;
   /** Largest accepted request body in bytes. */
   bodyLimit?: number;
 }
@@ -27,6 +31,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   await app.register(problemDetails);
   await app.register(openapi);
+  await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: deps.accessTokenSeconds ?? 3600 });
   await app.register(healthRoutes, { checks: deps.healthChecks });
+  // Route plugins of the API (each takes the services it needs):
   return app as unknown as FastifyInstance;
 }

@@ -1,9 +1,12 @@
+import { sql } from 'slonik';
 import { buildApp } from '../api/app.ts';
 import { listen } from '../api/server.ts';
+import { startRegistrySandbox } from '../commands/identity/national-registry/sandbox/index.ts';
 import type { Config } from '../config.ts';
 import { openDatabase } from './database.ts';
 import { openEventStore } from './event-store.ts';
 import { createLogger } from './logger.ts';
+import { createServices } from './services.ts';
 
 /** Composition root of a Pollster process: opens the stores, wires the ports, serves. */
 export async function startProcess(config: Config): Promise<void> {
@@ -17,18 +20,38 @@ export async function startProcess(config: Config): Promise<void> {
   const database = await openDatabase(config, logger);
   logger.info({ database: database.location }, `data in ${database.location}`);
   const store = openEventStore(config, database.url);
+  // Without REGISTRY_URL the bundled sandbox registry answers, so identity verification works out of the box.
+  const sandbox = config.REGISTRY_URL ? undefined : await startRegistrySandbox();
+  if (sandbox) logger.warn({ registry: sandbox.url }, 'REGISTRY_URL not set: national IDs are checked against the sandbox registry');
+  const services = await createServices({
+    store,
+    databaseUrl: database.url,
+    registryUrl: config.REGISTRY_URL ?? sandbox!.url,
+    ...(config.JWT_SECRET ? { jwtSecret: config.JWT_SECRET } : {}),
+    sqlPoolSize: config.DATABASE_POOL_SIZE,
+  });
 
-  const shutdown = async () => {
-    await store.close();
-    await database.close();
-  };
   const app = await buildApp({
     logger,
+    services,
+    accessTokenSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     healthChecks: {
       eventStore: async () => {
         await store.headPosition();
       },
+      database: async () => {
+        await services.sql.query(sql.unsafe`SELECT 1`);
+      },
     },
   });
-  await listen(app, { host: config.HOST, port: config.PORT, onShutdown: shutdown });
+  await listen(app, {
+    host: config.HOST,
+    port: config.PORT,
+    onShutdown: async () => {
+      await services.close();
+      await store.close();
+      await sandbox?.close();
+      await database.close();
+    },
+  });
 }

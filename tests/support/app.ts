@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../../src/api/app.ts';
+import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
+import { startRegistrySandbox } from '../../src/commands/identity/national-registry/sandbox/index.ts';
+import { createServices, type Services } from '../../src/runtime/services.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  services: Services;
+  db: TestDatabase;
+  registryUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole API on a fresh database of its own, with the sandbox national registry: what the
+ * e2e specs drive through `app.inject`.
+ */
+export async function createTestApp(): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const registry = await startRegistrySandbox();
+  const store = new PostgresEventStore({ connectionString: db.url });
+  const services = await createServices({ store, databaseUrl: db.url, registryUrl: registry.url });
+  const app = await buildApp({ logger: pino({ level: 'silent' }), services, healthChecks: {} });
+  await app.ready();
+  return {
+    app,
+    services,
+    db,
+    registryUrl: registry.url,
+    async close() {
+      await app.close();
+      await services.close();
+      await store.close();
+      await registry.close();
+      await db.drop();
+    },
+  };
+}
