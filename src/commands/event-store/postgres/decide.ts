@@ -1,0 +1,53 @@
+import { DuplicateEventIdError } from '../errors.ts';
+import type { ExpectedRevision } from '../port.ts';
+import type { Outcome, PendingAppend } from './pending-append.ts';
+
+/**
+ * The per-append decisions of a batch, in plain JS, so one transaction can serve hundreds of
+ * appends without savepoints (a subtransaction each; past 64 they overflow the subxid cache and
+ * slow every snapshot in the cluster).
+ */
+
+export interface StoredEvent {
+  stream: string;
+  revision: bigint;
+  position: bigint;
+}
+
+/** What the database already holds for a batch: its event ids, and its streams' last revisions. */
+export interface Lookup {
+  byId: Map<string, StoredEvent>;
+  lastRevision: Map<string, bigint>;
+}
+
+/**
+ * The outcome decided by ids already stored, or undefined if none of them is. All ids stored in
+ * this stream at consecutive revisions is an idempotent re-append: the earlier result, nothing
+ * written. Anything else (some ids, or ids in another stream) is a DuplicateEventIdError.
+ */
+export function priorOutcome(append: PendingAppend, byId: Map<string, StoredEvent>): Outcome | undefined {
+  const found = append.events.map((e) => byId.get(e.id));
+  if (found.every((f) => f === undefined)) return undefined;
+  const first = found[0];
+  const same =
+    first !== undefined &&
+    found.every((f, i) => f !== undefined && f.stream === append.stream && f.revision === first.revision + BigInt(i));
+  const last = found.at(-1);
+  if (same && last !== undefined) return { ok: { nextExpectedRevision: last.revision, position: last.position } };
+  const taken = append.events.filter((_, i) => found[i] !== undefined).map((e) => e.id);
+  return { error: new DuplicateEventIdError(append.stream, taken) };
+}
+
+/** `current` is the stream's last revision, undefined when the stream does not exist. */
+export function expectedHolds(expected: ExpectedRevision, current: bigint | undefined): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return current === undefined;
+    case 'stream_exists':
+      return current !== undefined;
+    default:
+      return current === expected;
+  }
+}

@@ -1,0 +1,128 @@
+import { ConflictError, UnavailableError } from '../../../domain/shared/errors.ts';
+import type { Outcome, PendingAppend } from './pending-append.ts';
+
+/**
+ * Group commit: concurrent appends share one transaction, so one WAL flush (the cost of a
+ * durable commit) pays for many of them. A flusher starts at once when one is free (no added
+ * latency when idle); while all are busy, appends queue up and the next free flusher takes as
+ * many as fit. A stream is never in two batches at once, nor twice in one batch: its appends go
+ * through in arrival order and batches never collide with each other on a stream.
+ */
+
+export interface GroupCommitOptions {
+  /** Batches in flight at once, each in its own transaction on its own connection. */
+  flushers: number;
+  /** Appends per batch. */
+  maxBatchSize: number;
+  /** Events per batch (a single larger append still gets a batch of its own). */
+  maxBatchEvents: number;
+  /** Times an append goes back to the queue (expected 'any' losing races, deadlocks) before failing. */
+  maxAttempts: number;
+}
+
+export type BatchWriter = (batch: readonly PendingAppend[]) => Promise<Outcome[]>;
+
+// deadlock_detected, serialization_failure: the batch did nothing and can simply run again
+const RETRYABLE = new Set(['40P01', '40001']);
+
+export class GroupCommitter {
+  readonly #write: BatchWriter;
+  readonly #options: GroupCommitOptions;
+  readonly #onCommit: () => void;
+  #queue: PendingAppend[] = [];
+  readonly #busyStreams = new Set<string>();
+  #inFlight = 0;
+  #drained: (() => void)[] = [];
+
+  constructor(write: BatchWriter, options: GroupCommitOptions, onCommit: () => void) {
+    this.#write = write;
+    this.#options = options;
+    this.#onCommit = onCommit;
+  }
+
+  submit(append: PendingAppend): void {
+    this.#queue.push(append);
+    this.#pump();
+  }
+
+  /** Resolves once nothing is queued or in flight. */
+  drain(): Promise<void> {
+    if (this.#idle()) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
+  #idle(): boolean {
+    return this.#inFlight === 0 && this.#queue.length === 0;
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.#options.flushers && this.#queue.length > 0) {
+      const batch = this.#take();
+      if (batch.length === 0) return; // everything queued waits for a stream that is in flight
+      this.#inFlight++;
+      for (const a of batch) this.#busyStreams.add(a.stream);
+      void this.#flush(batch);
+    }
+  }
+
+  /** The next batch, in queue order, skipping streams already taken; the rest stays queued in order. */
+  #take(): PendingAppend[] {
+    const { maxBatchSize, maxBatchEvents } = this.#options;
+    const batch: PendingAppend[] = [];
+    const rest: PendingAppend[] = [];
+    const streams = new Set<string>();
+    let events = 0;
+    let i = 0;
+    for (; i < this.#queue.length && batch.length < maxBatchSize; i++) {
+      const a = this.#queue[i] as PendingAppend;
+      const fits = batch.length === 0 || events + a.events.length <= maxBatchEvents;
+      if (fits && !this.#busyStreams.has(a.stream) && !streams.has(a.stream)) {
+        batch.push(a);
+        streams.add(a.stream);
+        events += a.events.length;
+      } else rest.push(a);
+    }
+    this.#queue = i < this.#queue.length ? rest.concat(this.#queue.slice(i)) : rest;
+    return batch;
+  }
+
+  async #flush(batch: readonly PendingAppend[]): Promise<void> {
+    let outcomes: Outcome[] | undefined;
+    let failure: unknown;
+    try {
+      outcomes = await this.#write(batch);
+    } catch (error) {
+      failure = error;
+    }
+    this.#inFlight--;
+    for (const a of batch) this.#busyStreams.delete(a.stream);
+    const retry: PendingAppend[] = [];
+    if (outcomes !== undefined) {
+      this.#onCommit();
+      batch.forEach((a, i) => this.#settle(a, outcomes[i] ?? 'retry', retry));
+    } else if (RETRYABLE.has((failure as { code?: string }).code ?? '')) {
+      for (const a of batch) this.#settle(a, 'retry', retry, failure);
+    } else {
+      // The whole batch failed (connection lost, server down). If it failed during COMMIT the
+      // outcome is unknown: a caller retrying with the same event ids is safe (idempotent append).
+      const error = new UnavailableError('event-store.unavailable', `append failed: ${(failure as Error).message}`, { cause: failure });
+      for (const a of batch) a.reject(error);
+    }
+    // Retried appends go back to the head of the queue: they arrived before anything queued now.
+    if (retry.length > 0) this.#queue = retry.concat(this.#queue);
+    this.#pump();
+    if (this.#idle()) for (const resolve of this.#drained.splice(0)) resolve();
+  }
+
+  #settle(a: PendingAppend, outcome: Outcome, retry: PendingAppend[], cause?: unknown): void {
+    if (outcome !== 'retry') {
+      if ('ok' in outcome) a.resolve(outcome.ok);
+      else a.reject(outcome.error);
+      return;
+    }
+    a.attempts++;
+    if (a.attempts < this.#options.maxAttempts) retry.push(a);
+    else if (cause !== undefined) a.reject(new UnavailableError('event-store.unavailable', 'append kept failing', { cause }));
+    else a.reject(new ConflictError('stream.contended', `stream ${a.stream}: lost ${a.attempts} races to other writers`));
+  }
+}

@@ -1,0 +1,68 @@
+import { ValidationError } from '../../../domain/shared/errors.ts';
+import type { AppendResult, EventToAppend, ExpectedRevision } from '../port.ts';
+import { categoryOf } from '../port.ts';
+
+/** An event ready for the batch INSERT: id normalised, payloads already JSON text. */
+export interface PreparedEvent {
+  id: string;
+  type: string;
+  data: string;
+  metadata: string;
+}
+
+/** One `append` call waiting in the group-commit queue. */
+export interface PendingAppend {
+  stream: string;
+  category: string;
+  events: PreparedEvent[];
+  expected: ExpectedRevision;
+  /** Times this append went back to the queue (expected 'any' losing a race, deadlock retry). */
+  attempts: number;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+/** What one batch decided for one append; 'retry' puts it back at the head of the queue. */
+export type Outcome = { ok: AppendResult } | { error: Error } | 'retry';
+
+/** Positions are (txid << 20) + ordinal, so one transaction holds fewer than 2^20 events. */
+export const MAX_EVENTS_PER_APPEND = 2 ** 20 - 1;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// jsonb cannot store U+0000; JSON.stringify writes it as \u0000 (an odd run of backslashes before u0000).
+const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
+
+/**
+ * Everything that could make the database reject a row is checked here, before queueing: one bad
+ * append must fail alone, not poison the batch of strangers it would have been committed with.
+ */
+export function prepareEvents(stream: string, events: readonly EventToAppend[]): PreparedEvent[] {
+  if (stream.length === 0) throw new ValidationError('event-store.empty-stream', 'stream name is empty');
+  if (events.length === 0) throw new ValidationError('event-store.empty-append', `stream ${stream}: nothing to append`);
+  if (events.length > MAX_EVENTS_PER_APPEND) {
+    throw new ValidationError('event-store.append-too-large', `stream ${stream}: ${events.length} events in one append`);
+  }
+  const seen = new Set<string>();
+  return events.map((event, i) => {
+    if (!UUID.test(event.id)) throw new ValidationError('event-store.invalid-event-id', `event id ${event.id} is not a UUID`, { field: `events[${i}].id` });
+    const id = event.id.toLowerCase();
+    if (seen.has(id)) throw new ValidationError('event-store.repeated-event-id', `event id ${id} appears twice in one append`, { field: `events[${i}].id` });
+    seen.add(id);
+    const data = JSON.stringify(event.data ?? null);
+    const metadata = JSON.stringify(event.metadata ?? {});
+    if (NUL_ESCAPE.test(data) || NUL_ESCAPE.test(metadata)) {
+      throw new ValidationError('event-store.nul-character', `event ${id}: U+0000 cannot be stored in jsonb`, { field: `events[${i}]` });
+    }
+    return { id, type: event.type, data, metadata };
+  });
+}
+
+export function pendingAppend(
+  stream: string,
+  events: PreparedEvent[],
+  expected: ExpectedRevision,
+  resolve: (result: AppendResult) => void,
+  reject: (error: unknown) => void,
+): PendingAppend {
+  return { stream, category: categoryOf(stream), events, expected, attempts: 0, resolve, reject };
+}

@@ -1,0 +1,98 @@
+import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, ReadAllResult, RecordedEvent, SubscribeOptions } from '../port.ts';
+import { UnavailableError } from '../../../domain/shared/errors.ts';
+import { writeBatch } from './append-batch.ts';
+import { type ClosablePool, createPool } from './pool.ts';
+import { CommitSignal } from './commit-signal.ts';
+import { GroupCommitter } from './group-commit.ts';
+import { pendingAppend, prepareEvents } from './pending-append.ts';
+import { headPosition, readAll, readStream, subscribeToAll } from './read.ts';
+
+/**
+ * The default event store: the `events` table of migrations/001_events.sql.
+ *
+ * Raw node-postgres here rather than slonik (used elsewhere): this is the hot path, and it needs
+ * array binds into `unnest`, named prepared statements and batches of many appends in one
+ * transaction on a connection we hold ourselves.
+ */
+export interface PostgresEventStoreOptions {
+  connectionString: string;
+  /** Batches written in parallel, each on its own connection (default 2: on a 2-core box 4 made batches smaller and throughput lower, bench/append.ts). */
+  flushers?: number;
+  /** Appends per group-commit batch (default 500). */
+  maxBatchSize?: number;
+  /** Events per batch (default 10 000). */
+  maxBatchEvents?: number;
+  /** Tries of an expected-'any' append that keeps losing races to other processes (default 10). */
+  maxAttempts?: number;
+  /** Connections for reads and subscriptions, apart from the flushers' (default 10). */
+  readPoolSize?: number;
+  /** How often a subscription polls for other processes' commits (default 50 ms). */
+  pollIntervalMs?: number;
+}
+
+export class PostgresEventStore implements EventStore {
+  readonly #writes: ClosablePool;
+  readonly #reads: ClosablePool;
+  readonly #committer: GroupCommitter;
+  readonly #commits = new CommitSignal();
+  readonly #closed = new AbortController();
+  readonly #pollIntervalMs: number;
+
+  constructor(options: PostgresEventStoreOptions) {
+    const flushers = options.flushers ?? 2;
+    // Separate pools: a burst of reads must never make the flushers wait for a connection.
+    // Generic plans for the batch statements: under the default plan_cache_mode, Postgres picked a
+    // plan for the lookup that made it 3x slower as the table grew (bench/append.ts); every statement
+    // here is an index probe per array element, for which the generic plan is always the right one.
+    this.#writes = createPool(
+      { connectionString: options.connectionString, max: flushers, application_name: 'pollster-append' },
+      'SET plan_cache_mode = force_generic_plan',
+    );
+    this.#reads = createPool({ connectionString: options.connectionString, max: options.readPoolSize ?? 10, application_name: 'pollster-read' });
+    this.#pollIntervalMs = options.pollIntervalMs ?? 50;
+    const maxAttempts = options.maxAttempts ?? 10;
+    this.#committer = new GroupCommitter(
+      (batch) => writeBatch(this.#writes.pool, batch, maxAttempts),
+      { flushers, maxBatchSize: options.maxBatchSize ?? 500, maxBatchEvents: options.maxBatchEvents ?? 10_000, maxAttempts },
+      () => this.#commits.notify(),
+    );
+  }
+
+  append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.#closed.signal.aborted) return Promise.reject(new UnavailableError('event-store.closed', 'event store is closed'));
+    let prepared;
+    try {
+      prepared = prepareEvents(stream, events);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => this.#committer.submit(pendingAppend(stream, prepared, expected, resolve, reject)));
+  }
+
+  readStream(stream: string, options?: { fromRevision?: bigint; maxCount?: number }): Promise<RecordedEvent[]> {
+    return readStream(this.#reads.pool, stream, options);
+  }
+
+  readAll(options: { from: bigint; limit: number; categories?: readonly string[] }): Promise<ReadAllResult> {
+    return readAll(this.#reads.pool, options);
+  }
+
+  headPosition(): Promise<bigint> {
+    return headPosition(this.#reads.pool);
+  }
+
+  subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent[]> {
+    return subscribeToAll(
+      { read: (o) => this.readAll(o), commits: this.#commits, pollIntervalMs: this.#pollIntervalMs, closed: this.#closed.signal },
+      options,
+    );
+  }
+
+  /** Refuses new appends, waits for the queued and in-flight ones to commit, ends subscriptions and pools. */
+  async close(): Promise<void> {
+    if (this.#closed.signal.aborted) return;
+    this.#closed.abort();
+    await this.#committer.drain();
+    await Promise.all([this.#writes.end(), this.#reads.end()]);
+  }
+}

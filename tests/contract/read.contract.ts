@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import type { EventStore } from '../../src/commands/event-store/port.ts';
+import { event, events, freshCategory, readAllOf, sleep } from './helpers.ts';
+
+/** readStream, readAll (paging, categories), headPosition. */
+export function readContract(store: () => EventStore): void {
+  describe('read', () => {
+    it('readStream reads from a revision, up to maxCount, and [] for a missing stream', async () => {
+      const stream = `${freshCategory()}-r`;
+      const written = events(5);
+      await store().append(stream, written, 'no_stream');
+      const all = await store().readStream(stream);
+      expect(all.map((e) => e.id)).toEqual(written.map((e) => e.id));
+      expect(all[0]).toMatchObject({ stream, revision: 0n, type: 'Tested', data: { n: 0 } });
+      expect(all[0]?.metadata).toMatchObject(written[0]!.metadata!);
+      expect(all[0]?.recordedAt).toBeInstanceOf(Date);
+      expect((await store().readStream(stream, { fromRevision: 3n })).map((e) => e.revision)).toEqual([3n, 4n]);
+      expect((await store().readStream(stream, { fromRevision: 1n, maxCount: 2 })).map((e) => e.revision)).toEqual([1n, 2n]);
+      expect(await store().readStream(stream, { fromRevision: 9n })).toEqual([]);
+      expect(await store().readStream(`${freshCategory()}-missing`)).toEqual([]);
+    });
+
+    it('readAll pages through $all in position order, filtered by category', async () => {
+      const [a, b, c] = [freshCategory(), freshCategory(), freshCategory()];
+      // Interleaved so that a filtered read has to skip the other categories.
+      for (let i = 0; i < 4; i++) {
+        await store().append(`${a}-${i}`, events(2), 'no_stream');
+        await store().append(`${b}-${i}`, [event()], 'no_stream');
+        await store().append(`${c}-${i}`, [event()], 'no_stream');
+      }
+      const pages: number[] = [];
+      const seen = [];
+      let from = 0n;
+      for (;;) {
+        const page = await store().readAll({ from, limit: 3, categories: [a] });
+        pages.push(page.events.length);
+        seen.push(...page.events);
+        expect(page.next).toBeGreaterThanOrEqual(page.events.at(-1)?.position ?? from);
+        if (page.events.length < 3) break;
+        from = page.next;
+      }
+      expect(pages).toEqual([3, 3, 2]);
+      expect(seen.every((e) => e.stream.startsWith(`${a}-`))).toBe(true);
+      const positions = seen.map((e) => e.position);
+      expect([...positions].sort((x, y) => (x < y ? -1 : 1))).toEqual(positions);
+      const two = await readAllOf(store(), [a, c], 5);
+      expect(two).toHaveLength(12);
+      expect(new Set(two.map((e) => e.stream.split('-')[0]))).toEqual(new Set([a, c]));
+      // Unfiltered, $all holds at least all of them, still in position order.
+      const last = seen.at(-1)!.position;
+      // From 0n: a position the store did not hand out may be refused (KurrentDB rejects mid-record positions).
+      const unfiltered = await store().readAll({ from: 0n, limit: 100_000 });
+      expect(unfiltered.events.filter((e) => e.position <= last).length).toBeGreaterThanOrEqual(12);
+    });
+
+    it('headPosition reaches the position of the last append', async () => {
+      const { position } = await store().append(`${freshCategory()}-h`, [event()], 'no_stream');
+      const deadline = Date.now() + 5000;
+      while ((await store().headPosition()) < position && Date.now() < deadline) await sleep(10);
+      expect(await store().headPosition()).toBeGreaterThanOrEqual(position);
+    });
+  });
+}
