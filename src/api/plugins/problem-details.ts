@@ -17,6 +17,12 @@ const STATUS: Record<ErrorKind, number> = {
   unavailable: 503,
 };
 
+/** The names API.md gives some domain errors; clients match on these. */
+const PUBLIC_CODES: Record<string, string> = {
+  'ballot.already-cast': 'already-voted',
+  'poll.not-active': 'poll-not-active',
+};
+
 export interface Problem {
   type: string;
   title: string;
@@ -29,16 +35,18 @@ export interface Problem {
 export function problemOf(error: FastifyError | Error): Problem {
   if (error instanceof PollsterError) {
     const status = STATUS[error.kind];
+    const code = PUBLIC_CODES[error.code] ?? error.code;
     return {
-      type: `https://pollster.dev/problems/${error.code}`,
+      type: `https://pollster.dev/problems/${code}`,
       title: error.kind.replace('-', ' '),
       status,
       detail: error.message,
-      code: error.code,
+      code,
       ...(error.field ? { field: error.field } : {}),
     };
   }
   const fastifyError = error as FastifyError;
+  // A body that breaks its schema is a validation error like any other (ARCHITECTURE.md: 422).
   if (fastifyError.validation) {
     const first = fastifyError.validation[0];
     const path = first?.instancePath?.replace(/^\//, '').replaceAll('/', '.') ?? '';
@@ -47,7 +55,7 @@ export function problemOf(error: FastifyError | Error): Problem {
     return {
       type: 'https://pollster.dev/problems/request.invalid',
       title: 'invalid request',
-      status: 400,
+      status: fastifyError.validationContext === 'body' ? 422 : 400,
       detail: fastifyError.message,
       code: 'request.invalid',
       field,

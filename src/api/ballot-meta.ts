@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
+import type { BallotMetaInput } from '../domain/ballot/commands.ts';
+
+/**
+ * Facts about the client stored with a ballot, for analytics (device, country) and fraud checks
+ * (IP prefix). Never the full address or user agent: a /24 (IPv4) or /48 (IPv6) prefix and a
+ * hash are enough for both and identify nobody.
+ */
+export function ipPrefix(ip: string): string {
+  const address = ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
+  if (isIPv4(address)) return `${address.split('.').slice(0, 3).join('.')}.0/24`;
+  if (isIPv6(address)) return `${expandIPv6(address).slice(0, 3).join(':')}::/48`;
+  return 'unknown';
+}
+
+function expandIPv6(address: string): string[] {
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const zeros = Array.from({ length: 8 - left.length - right.length }, () => '0');
+  return [...left, ...(address.includes('::') ? zeros : []), ...right].map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''));
+}
+
+/** Coarse device class from the user agent; exact models are not our business. */
+export function deviceClass(userAgent: string): string {
+  if (!userAgent) return 'unknown';
+  if (/bot|crawler|spider|curl|wget|httpie|python|go-http|java\/|okhttp|node-fetch|undici|axios/i.test(userAgent)) return 'bot';
+  if (/ipad|tablet|kindle|silk|playbook|(android(?!.*mobile))/i.test(userAgent)) return 'tablet';
+  if (/mobi|iphone|ipod|android|blackberry|opera mini|iemobile/i.test(userAgent)) return 'mobile';
+  if (/windows|macintosh|linux|x11|cros/i.test(userAgent)) return 'desktop';
+  return 'unknown';
+}
+
+export function ballotMeta(ip: string, userAgent: string): BallotMetaInput {
+  return {
+    ipPrefix: ipPrefix(ip),
+    device: deviceClass(userAgent),
+    country: 'unknown',
+    userAgentHash: createHash('sha256').update(userAgent).digest('hex').slice(0, 16),
+  };
+}

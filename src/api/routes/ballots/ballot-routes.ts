@@ -1,0 +1,87 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { AnswerInput } from '../../../domain/ballot/answers.ts';
+import { castBallot } from '../../../commands/ballots/cast-ballot.ts';
+import { changeBallot } from '../../../commands/ballots/change-ballot.ts';
+import { voterFor } from '../../../commands/ballots/voter-key.ts';
+import { pollNotFound } from '../../../domain/poll/errors.ts';
+import { userDecider } from '../../../domain/user/decider.ts';
+import { userStream } from '../../../domain/shared/streams.ts';
+import type { Services } from '../../../runtime/services.ts';
+import { ballotMeta } from '../../ballot-meta.ts';
+import { commandContext } from '../../command-context.ts';
+import { BallotBody, BallotReceiptView } from '../../schemas/ballot.ts';
+import { bearer, problems } from '../../schemas/common.ts';
+import { PollIdParams } from '../../schemas/poll.ts';
+
+type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string };
+
+/**
+ * castBallot and changeBallot: the voter key comes from the poll's voter policy, the answers are
+ * judged by the ballot decider, and the answer goes out only once the ballot is durably in the log.
+ */
+export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  async function ballotRequest(request: FastifyRequest, pollId: string, body: BallotBodyInput) {
+    const poll = await services.commands.polls.get(pollId);
+    if (poll.status === 'none') throw pollNotFound(pollId);
+    const userId = request.anonymous ? undefined : request.user?.userId;
+    const userAgent = request.headers['user-agent'] ?? '';
+    const voter = await voterFor(
+      poll.poll,
+      {
+        ...(userId ? { userId } : {}),
+        ...(body.voteToken ? { voteToken: body.voteToken } : {}),
+        nationalIdVerified: async () => {
+          const events = await services.store.readStream(userStream(userId!));
+          const state = events.reduce((s, e) => userDecider.evolve(s, e as never), userDecider.initialState());
+          return state.status !== 'none' && state.nationalIdHash !== null;
+        },
+        ip: request.ip,
+        userAgent,
+      },
+      services.secrets.identityKey,
+    );
+    return { pollId, ...voter, answers: body.answers, meta: ballotMeta(request.ip, userAgent) };
+  }
+
+  const schema = {
+    tags: ['voting'],
+    security: [...bearer, {}],
+    params: PollIdParams,
+    body: BallotBody,
+  };
+
+  app.post(
+    '/api/polls/:pollId/ballots',
+    {
+      preHandler: app.auth.optional,
+      schema: {
+        ...schema,
+        operationId: 'castBallot',
+        summary: 'Cast a ballot; 409 already-voted on a second one, 409 poll-not-active outside the voting window',
+        response: { 201: BallotReceiptView, ...problems(401, 403, 404, 409, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      const receipt = await castBallot(services.commands, await ballotRequest(request, request.params.pollId, request.body), commandContext(request));
+      return reply.status(201).send({ ...receipt, position: Number(receipt.position) });
+    },
+  );
+
+  app.put(
+    '/api/polls/:pollId/ballots/mine',
+    {
+      preHandler: app.auth.optional,
+      schema: {
+        ...schema,
+        operationId: 'changeBallot',
+        summary: "Replace the caller's answers where the poll allows changing a vote",
+        response: { 200: BallotReceiptView, ...problems(401, 403, 404, 409, 422, 429) },
+      },
+    },
+    async (request) => {
+      const receipt = await changeBallot(services.commands, await ballotRequest(request, request.params.pollId, request.body), commandContext(request));
+      return { ...receipt, position: Number(receipt.position) };
+    },
+  );
+};

@@ -1,0 +1,43 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { createPoll } from '../../../commands/polls/create-poll.ts';
+import type { Services } from '../../../runtime/services.ts';
+import { commandContext } from '../../command-context.ts';
+import { bearer, problems } from '../../schemas/common.ts';
+import { CreatedPoll, CreatePollBody } from '../../schemas/poll.ts';
+
+const DEFAULT_SETTINGS = {
+  voterPolicy: 'account',
+  anonymous: false,
+  allowChangeVote: false,
+  visibility: 'public',
+  showResultsBeforeClose: true,
+  startsAt: null,
+  endsAt: null,
+} as const;
+
+export const createPollRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.post(
+    '/api/polls',
+    {
+      preHandler: app.auth.role('organizer', 'admin'),
+      schema: {
+        operationId: 'createPoll',
+        tags: ['polls'],
+        summary: 'Create a poll (draft); organizers and admins',
+        security: bearer,
+        body: CreatePollBody,
+        response: { 201: CreatedPoll, ...problems(401, 403, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { settings, ...rest } = request.body;
+      const { poll } = await createPoll(
+        services.commands,
+        request.user.userId,
+        { ...rest, settings: { ...DEFAULT_SETTINGS, ...settings } },
+        commandContext(request),
+      );
+      return reply.status(201).send({ pollId: poll.pollId, slug: poll.slug, status: 'draft' as const });
+    },
+  );
+};

@@ -1,0 +1,36 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { issueVoteTokens } from '../../../commands/polls/issue-vote-tokens.ts';
+import type { Services } from '../../../runtime/services.ts';
+import { actorOf, commandContext } from '../../command-context.ts';
+import { bearer, problems } from '../../schemas/common.ts';
+import { IssueTokensBody, PollIdParams } from '../../schemas/poll.ts';
+
+export const issueVoteTokensRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.post(
+    '/api/polls/:pollId/tokens',
+    {
+      preHandler: app.auth.required,
+      schema: {
+        operationId: 'issueVoteTokens',
+        tags: ['polls'],
+        summary: 'Issue one-time vote tokens (voterPolicy token); shown once, stored hashed',
+        security: bearer,
+        params: PollIdParams,
+        body: IssueTokensBody,
+        response: { 201: Type.Object({ tokens: Type.Array(Type.String()) }), ...problems(401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { tokens } = await issueVoteTokens(
+        services.commands,
+        request.params.pollId,
+        request.body.count,
+        actorOf(request),
+        commandContext(request),
+      );
+      // The tokens exist nowhere else: never cache this response.
+      return reply.status(201).header('cache-control', 'no-store').send({ tokens });
+    },
+  );
+};

@@ -1,0 +1,49 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { closePoll } from '../../../commands/polls/close-poll.ts';
+import { openPoll } from '../../../commands/polls/open-poll.ts';
+import type { Services } from '../../../runtime/services.ts';
+import { actorOf, commandContext } from '../../command-context.ts';
+import { bearer, problems } from '../../schemas/common.ts';
+import { PollIdParams } from '../../schemas/poll.ts';
+
+/** Status moves draft → active → closed, by the poll's organizer (or an admin). */
+export const openClosePollRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.post(
+    '/api/polls/:pollId/open',
+    {
+      preHandler: app.auth.required,
+      schema: {
+        operationId: 'openPoll',
+        tags: ['polls'],
+        summary: 'Open a draft poll for ballots; its organizer or an admin',
+        security: bearer,
+        params: PollIdParams,
+        response: { 200: Type.Object({ status: Type.Literal('active') }), ...problems(401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      await openPoll(services.commands, request.params.pollId, actorOf(request), commandContext(request));
+      return { status: 'active' as const };
+    },
+  );
+
+  app.post(
+    '/api/polls/:pollId/close',
+    {
+      preHandler: app.auth.required,
+      schema: {
+        operationId: 'closePoll',
+        tags: ['polls'],
+        summary: 'Close an active poll; ballots after the close do not count',
+        security: bearer,
+        params: PollIdParams,
+        response: { 200: Type.Object({ status: Type.Literal('closed') }), ...problems(401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      await closePoll(services.commands, request.params.pollId, actorOf(request), commandContext(request));
+      return { status: 'closed' as const };
+    },
+  );
+};

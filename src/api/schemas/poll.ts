@@ -1,0 +1,107 @@
+import Type from 'typebox';
+import { POLL_LIMITS, QUESTION_KINDS, VISIBILITIES, VOTER_POLICIES } from '../../domain/poll/definition.ts';
+import { Uuid } from './common.ts';
+
+/** Request and response shapes of the poll operations (API.md, "Polls"). */
+const QuestionInput = Type.Object(
+  {
+    text: Type.String({ minLength: 1, maxLength: POLL_LIMITS.questionTextMaxLength }),
+    kind: Type.Enum(QUESTION_KINDS),
+    maxChoices: Type.Optional(Type.Integer({ minimum: 1, description: 'multiple only' })),
+    options: Type.Optional(
+      Type.Array(Type.Object({ text: Type.String({ minLength: 1, maxLength: POLL_LIMITS.optionTextMaxLength }) }, { additionalProperties: false }), {
+        maxItems: POLL_LIMITS.maxOptions,
+        description: 'single, multiple, ranked: 2..50 options',
+      }),
+    ),
+    scale: Type.Optional(
+      Type.Object({ min: Type.Integer(), max: Type.Integer() }, { additionalProperties: false, description: 'rating only' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+
+const SettingsInput = Type.Object(
+  {
+    voterPolicy: Type.Optional(Type.Enum(VOTER_POLICIES)),
+    anonymous: Type.Optional(Type.Boolean()),
+    allowChangeVote: Type.Optional(Type.Boolean()),
+    visibility: Type.Optional(Type.Enum(VISIBILITIES)),
+    showResultsBeforeClose: Type.Optional(Type.Boolean()),
+    startsAt: Type.Optional(Time),
+    endsAt: Type.Optional(Time),
+    fraudVelocityLimit: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+    fraudVelocityWindowSeconds: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  },
+  { additionalProperties: false, description: 'every setting is optional; defaults: account, not anonymous, no change, public, results shown, no window' },
+);
+
+export const CreatePollBody = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: POLL_LIMITS.titleMaxLength }),
+    description: Type.Optional(Type.Union([Type.String({ maxLength: POLL_LIMITS.descriptionMaxLength }), Type.Null()])),
+    questions: Type.Array(QuestionInput, { minItems: POLL_LIMITS.minQuestions, maxItems: POLL_LIMITS.maxQuestions }),
+    settings: Type.Optional(SettingsInput),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        title: 'Lunch',
+        questions: [
+          { text: 'Where?', kind: 'single', options: [{ text: 'Pizza' }, { text: 'Sushi' }] },
+          { text: 'Rate the venue', kind: 'rating', scale: { min: 1, max: 5 } },
+        ],
+        settings: { voterPolicy: 'account', allowChangeVote: false, visibility: 'public' },
+      },
+    ],
+  },
+);
+
+export const PollStatus = Type.Enum(['draft', 'active', 'closed']);
+
+export const CreatedPoll = Type.Object({ pollId: Uuid, slug: Type.String(), status: Type.Literal('draft') });
+
+const Option = Type.Object({ optionId: Uuid, text: Type.String() });
+
+export const PollView = Type.Object({
+  pollId: Uuid,
+  slug: Type.String(),
+  organizerId: Uuid,
+  title: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  status: PollStatus,
+  questions: Type.Array(
+    Type.Object({
+      questionId: Uuid,
+      text: Type.String(),
+      kind: Type.Enum(QUESTION_KINDS),
+      maxChoices: Type.Optional(Type.Integer()),
+      options: Type.Optional(Type.Array(Option)),
+      scale: Type.Optional(Type.Object({ min: Type.Integer(), max: Type.Integer() })),
+    }),
+  ),
+  settings: Type.Object({
+    voterPolicy: Type.Enum(VOTER_POLICIES),
+    anonymous: Type.Boolean(),
+    allowChangeVote: Type.Boolean(),
+    visibility: Type.Enum(VISIBILITIES),
+    showResultsBeforeClose: Type.Boolean(),
+    startsAt: Time,
+    endsAt: Time,
+    fraudVelocityLimit: Type.Union([Type.Integer(), Type.Null()]),
+    fraudVelocityWindowSeconds: Type.Union([Type.Integer(), Type.Null()]),
+  }),
+  createdAt: Type.String({ format: 'date-time' }),
+  openedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  closedAt: Type.Optional(Type.String({ format: 'date-time' })),
+});
+
+export const PollIdParams = Type.Object({ pollId: Uuid });
+
+export const IssueTokensBody = Type.Object(
+  { count: Type.Integer({ minimum: 1, maximum: 10_000 }) },
+  { additionalProperties: false, examples: [{ count: 100 }] },
+);
