@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { CommandContext } from '../commands/handle-command.ts';
 import type { Actor } from '../commands/polls/authorize.ts';
@@ -19,7 +20,8 @@ export function commandContext(request: FastifyRequest): CommandContext {
   return {
     actor: user ? `user:${user.userId}` : 'anonymous',
     correlationId: request.id,
-    ...(key ? { commandId: `${user?.userId ?? 'anonymous'}:${key}` } : {}),
+    // Hashed: the command id is stored as causation id, and must not name the account on anonymous polls.
+    ...(key ? { commandId: createHash('sha256').update(`${user?.userId ?? 'anonymous'}:${key}`).digest('hex') } : {}),
   };
 }
 

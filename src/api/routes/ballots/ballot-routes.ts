@@ -41,7 +41,10 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       },
       services.secrets.identityKey,
     );
-    return { pollId, ...voter, answers: body.answers, meta: ballotMeta(request.ip, userAgent) };
+    const context = commandContext(request);
+    // On an anonymous poll the event metadata must not name the account either.
+    if (poll.poll.settings.anonymous) context.actor = 'anonymous';
+    return { ballot: { pollId, ...voter, answers: body.answers, meta: ballotMeta(request.ip, userAgent) }, context };
   }
 
   const schema = {
@@ -63,7 +66,8 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       },
     },
     async (request, reply) => {
-      const receipt = await castBallot(services.commands, await ballotRequest(request, request.params.pollId, request.body), commandContext(request));
+      const { ballot, context } = await ballotRequest(request, request.params.pollId, request.body);
+      const receipt = await castBallot(services.commands, ballot, context);
       return reply.status(201).send({ ...receipt, position: Number(receipt.position) });
     },
   );
@@ -80,7 +84,8 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       },
     },
     async (request) => {
-      const receipt = await changeBallot(services.commands, await ballotRequest(request, request.params.pollId, request.body), commandContext(request));
+      const { ballot, context } = await ballotRequest(request, request.params.pollId, request.body);
+      const receipt = await changeBallot(services.commands, ballot, context);
       return { ...receipt, position: Number(receipt.position) };
     },
   );

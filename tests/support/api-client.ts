@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { Role } from '../../src/domain/user/roles.ts';
+
+/** A caller of the API in tests: an access token for an account with these roles. */
+export interface Caller {
+  userId: string;
+  headers: Record<string, string>;
+}
+
+export function callerWith(app: FastifyInstance, ...roles: Role[]): Caller {
+  const userId = randomUUID();
+  const { accessToken } = app.issueAccessToken({ userId, roles: ['voter', ...roles] });
+  return { userId, headers: { authorization: `Bearer ${accessToken}` } };
+}
+
+export async function call(app: FastifyInstance, options: InjectOptions & { caller?: Caller }) {
+  const { caller, ...rest } = options;
+  const response = await app.inject({ ...rest, headers: { ...(caller?.headers ?? {}), ...(rest.headers ?? {}) } });
+  const body = response.body ? (JSON.parse(response.body) as any) : undefined;
+  return { status: response.statusCode, body, headers: response.headers };
+}
+
+export const lunchPoll = (settings: Record<string, unknown> = {}) => ({
+  title: 'Lunch',
+  questions: [
+    { text: 'Where?', kind: 'single', options: [{ text: 'Pizza' }, { text: 'Sushi' }] },
+    { text: 'Which days?', kind: 'multiple', maxChoices: 2, options: [{ text: 'Mon' }, { text: 'Tue' }, { text: 'Wed' }] },
+    { text: 'Rank the teams', kind: 'ranked', options: [{ text: 'A' }, { text: 'B' }, { text: 'C' }] },
+    { text: 'Rate the venue', kind: 'rating', scale: { min: 1, max: 5 } },
+  ],
+  settings: { voterPolicy: 'account', anonymous: false, allowChangeVote: false, visibility: 'public', showResultsBeforeClose: true, ...settings },
+});
+
+/** Creates and opens a poll through the API; returns it as getPoll shows it. */
+export async function openedPoll(app: FastifyInstance, organizer: Caller, settings: Record<string, unknown> = {}) {
+  const created = await call(app, { method: 'POST', url: '/api/polls', caller: organizer, payload: lunchPoll(settings) });
+  if (created.status !== 201) throw new Error(`createPoll: ${created.status} ${JSON.stringify(created.body)}`);
+  const opened = await call(app, { method: 'POST', url: `/api/polls/${created.body.pollId}/open`, caller: organizer });
+  if (opened.status !== 200) throw new Error(`openPoll: ${opened.status} ${JSON.stringify(opened.body)}`);
+  return (await call(app, { method: 'GET', url: `/api/polls/${created.body.pollId}`, caller: organizer })).body;
+}
+
+/** A valid full ballot for `lunchPoll`: first option, first two days, A>B>C, rating 4. */
+export function answersFor(poll: any) {
+  const [single, multiple, ranked, rating] = poll.questions;
+  return [
+    { questionId: single.questionId, optionIds: [single.options[0].optionId] },
+    { questionId: multiple.questionId, optionIds: multiple.options.slice(0, 2).map((o: any) => o.optionId) },
+    { questionId: ranked.questionId, ranking: ranked.options.map((o: any) => o.optionId) },
+    { questionId: rating.questionId, rating: 4 },
+  ];
+}
