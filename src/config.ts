@@ -31,6 +31,15 @@ export const ConfigSchema = Type.Object({
   /** Access-token signing key; unset = a generated key kept in the database's `secrets` table. */
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600 }),
+  /** Proxies whose X-Forwarded-For is believed: `true`, a hop count, or comma-separated addresses/CIDRs. */
+  TRUST_PROXY: Type.Optional(Type.String()),
+  /** Per client IP on the ballot routes; 0 turns it off. */
+  RATE_LIMIT_BALLOTS_PER_MINUTE: Type.Integer({ minimum: 0, default: 120 }),
+  /** Per client IP on register and login; 0 turns it off. */
+  RATE_LIMIT_AUTH_PER_MINUTE: Type.Integer({ minimum: 0, default: 30 }),
+  /** Comma-separated origins allowed by CORS; unset = no cross-origin browser access. */
+  CORS_ORIGINS: Type.Optional(Type.String()),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   /** Parallel group-commit flushers (each holds one connection while it writes a batch). */
   APPEND_FLUSHERS: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   /** Most appends written in one group-commit transaction. */

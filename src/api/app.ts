@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Services } from '../runtime/services.ts';
 import auth from './plugins/auth.ts';
 import openapi from './plugins/openapi.ts';
+import protection, { perMinute } from './plugins/protection.ts';
 import problemDetails from './plugins/problem-details.ts';
 import { ballotRoutes } from './routes/ballots/ballot-routes.ts';
 import { healthRoutes, type HealthCheck } from './routes/health.ts';
@@ -15,16 +17,40 @@ export interface AppDependencies {
   logger: Logger;
   services: Services;
   healthChecks: Record<string, HealthCheck>;
-  accessTokenSeconds?: number;
-  /** Largest accepted request body in bytes. */
-  bodyLimit?: number;
+  http?: Partial<HttpSettings>;
+  /** Shared rate-limit counters across API nodes (REDIS_URL); in-process when absent. */
+  redis?: Redis;
 }
+
+/** The HTTP knobs of the README's configuration table, with their defaults. */
+export interface HttpSettings {
+  accessTokenSeconds: number;
+  /** Largest accepted request body in bytes. */
+  bodyLimit: number;
+  /** TRUST_PROXY: proxies whose X-Forwarded-For is believed (false = the socket address). */
+  trustProxy: boolean | string | string[];
+  corsOrigins: string[];
+  /** Per client IP; 0 = off. */
+  ballotsPerMinute: number;
+  authPerMinute: number;
+}
+
+export const DEFAULT_HTTP: HttpSettings = {
+  accessTokenSeconds: 3600,
+  bodyLimit: 1_048_576,
+  trustProxy: false,
+  corsOrigins: [],
+  ballotsPerMinute: 120,
+  authPerMinute: 30,
+};
 
 /** Builds the Fastify app without listening, so tests drive it with `app.inject`. */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const http: HttpSettings = { ...DEFAULT_HTTP, ...deps.http };
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    bodyLimit: deps.bodyLimit ?? 1_048_576,
+    bodyLimit: http.bodyLimit,
+    trustProxy: http.trustProxy,
     // Bad input must be rejected, not silently trimmed: keep unknown properties so that
     // `additionalProperties: false` in the schemas turns them into a 400.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
@@ -38,11 +64,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(problemDetails);
+  await app.register(protection, { corsOrigins: http.corsOrigins, ...(deps.redis ? { redis: deps.redis } : {}) });
   await app.register(openapi);
-  await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: deps.accessTokenSeconds ?? 3600 });
+  await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: http.accessTokenSeconds });
   await app.register(healthRoutes, { checks: deps.healthChecks });
   // Route plugins of the API (each takes the services it needs):
   await app.register(pollRoutes, { services: deps.services });
-  await app.register(ballotRoutes, { services: deps.services });
+  await app.register(ballotRoutes, { services: deps.services, rateLimit: perMinute(http.ballotsPerMinute) });
   return app as unknown as FastifyInstance;
 }

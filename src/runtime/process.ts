@@ -1,5 +1,5 @@
 import { sql } from 'slonik';
-import { buildApp } from '../api/app.ts';
+import { buildApp, type HttpSettings } from '../api/app.ts';
 import { listen } from '../api/server.ts';
 import { startRegistrySandbox } from '../commands/identity/national-registry/sandbox/index.ts';
 import type { Config } from '../config.ts';
@@ -7,6 +7,18 @@ import { openDatabase } from './database.ts';
 import { openEventStore } from './event-store.ts';
 import { createLogger } from './logger.ts';
 import { createServices } from './services.ts';
+
+function httpSettings(config: Config): HttpSettings {
+  const proxy = config.TRUST_PROXY;
+  return {
+    accessTokenSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: proxy === undefined ? false : proxy === 'true' ? true : proxy.split(',').map((p) => p.trim()),
+    corsOrigins: config.CORS_ORIGINS ? config.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
+    ballotsPerMinute: config.RATE_LIMIT_BALLOTS_PER_MINUTE,
+    authPerMinute: config.RATE_LIMIT_AUTH_PER_MINUTE,
+  };
+}
 
 /** Composition root of a Pollster process: opens the stores, wires the ports, serves. */
 export async function startProcess(config: Config): Promise<void> {
@@ -34,7 +46,7 @@ export async function startProcess(config: Config): Promise<void> {
   const app = await buildApp({
     logger,
     services,
-    accessTokenSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    http: httpSettings(config),
     healthChecks: {
       eventStore: async () => {
         await store.headPosition();

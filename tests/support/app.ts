@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { buildApp } from '../../src/api/app.ts';
+import { buildApp, type HttpSettings } from '../../src/api/app.ts';
 import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
 import { startRegistrySandbox } from '../../src/commands/identity/national-registry/sandbox/index.ts';
 import { createServices, type Services } from '../../src/runtime/services.ts';
@@ -18,12 +18,18 @@ export interface TestApp {
  * The whole API on a fresh database of its own, with the sandbox national registry: what the
  * e2e specs drive through `app.inject`.
  */
-export async function createTestApp(): Promise<TestApp> {
+export async function createTestApp(http: Partial<HttpSettings> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const registry = await startRegistrySandbox();
   const store = new PostgresEventStore({ connectionString: db.url });
   const services = await createServices({ store, databaseUrl: db.url, registryUrl: registry.url });
-  const app = await buildApp({ logger: pino({ level: 'silent' }), services, healthChecks: {} });
+  // Rate limits off unless a test is about them: e2e tests send many requests from one address.
+  const app = await buildApp({
+    logger: pino({ level: 'silent' }),
+    services,
+    healthChecks: {},
+    http: { ballotsPerMinute: 0, authPerMinute: 0, ...http },
+  });
   await app.ready();
   return {
     app,

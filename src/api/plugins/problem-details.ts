@@ -45,7 +45,8 @@ export function problemOf(error: FastifyError | Error): Problem {
       ...(error.field ? { field: error.field } : {}),
     };
   }
-  const fastifyError = error as FastifyError;
+  const fastifyError = error as FastifyError & { problem?: Problem };
+  if (fastifyError.problem) return fastifyError.problem;
   // A body that breaks its schema is a validation error like any other (ARCHITECTURE.md: 422).
   if (fastifyError.validation) {
     const first = fastifyError.validation[0];

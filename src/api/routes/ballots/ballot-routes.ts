@@ -10,6 +10,7 @@ import { userStream } from '../../../domain/shared/streams.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { ballotMeta } from '../../ballot-meta.ts';
 import { commandContext } from '../../command-context.ts';
+import type { perMinute } from '../../plugins/protection.ts';
 import { BallotBody, BallotReceiptView } from '../../schemas/ballot.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
@@ -20,7 +21,10 @@ type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string };
  * castBallot and changeBallot: the voter key comes from the poll's voter policy, the answers are
  * judged by the ballot decider, and the answer goes out only once the ballot is durably in the log.
  */
-export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateLimit: ReturnType<typeof perMinute> }> = async (
+  app,
+  { services, rateLimit },
+) => {
   async function ballotRequest(request: FastifyRequest, pollId: string, body: BallotBodyInput) {
     const poll = await services.commands.polls.get(pollId);
     if (poll.status === 'none') throw pollNotFound(pollId);
@@ -58,6 +62,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
     '/api/polls/:pollId/ballots',
     {
       preHandler: app.auth.optional,
+      config: rateLimit,
       schema: {
         ...schema,
         operationId: 'castBallot',
@@ -76,6 +81,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
     '/api/polls/:pollId/ballots/mine',
     {
       preHandler: app.auth.optional,
+      config: rateLimit,
       schema: {
         ...schema,
         operationId: 'changeBallot',

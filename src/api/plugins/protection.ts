@@ -1,0 +1,49 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+import type { Problem } from './problem-details.ts';
+
+export interface ProtectionOptions {
+  /** Origins allowed to call the API from a browser; empty = no CORS headers. */
+  corsOrigins: readonly string[];
+  /** Rate limit store shared by every API node; in-process when absent. */
+  redis?: Redis;
+}
+
+/**
+ * Security headers, CORS and the rate limiter. The limiter is off by default and switched on per
+ * route (`config.rateLimit`), keyed by client IP (`request.ip`, which honours TRUST_PROXY).
+ */
+export default fp<ProtectionOptions>(
+  async (app: FastifyInstance, options) => {
+    await app.register(helmet, {
+      // The API serves JSON; the HTML it serves (Swagger UI) sets its own policy.
+      contentSecurityPolicy: false,
+    });
+    if (options.corsOrigins.length > 0) await app.register(cors, { origin: [...options.corsOrigins], credentials: false });
+    await app.register(rateLimit, {
+      global: false,
+      ...(options.redis ? { redis: options.redis, nameSpace: 'pollster:ratelimit:' } : {}),
+      errorResponseBuilder: (_request, context) => {
+        const problem: Problem = {
+          type: 'https://pollster.dev/problems/rate-limited',
+          title: 'too many requests',
+          status: 429,
+          detail: `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
+          code: 'rate-limited',
+        };
+        // The error handler turns a thrown object with statusCode into problem+json as-is.
+        return Object.assign(new Error(problem.detail), { statusCode: 429, problem });
+      },
+    });
+  },
+  { name: 'protection', dependencies: ['problem-details'] },
+);
+
+/** Per-route limiter config; `max` 0 means off. */
+export function perMinute(max: number) {
+  return max > 0 ? { rateLimit: { max, timeWindow: 60_000 } } : { rateLimit: false as const };
+}

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answersFor, call, callerWith, openedPoll } from '../support/api-client.ts';
+import { createTestApp, type TestApp } from '../support/app.ts';
+
+/** Limits and headers every deployment gets: the ballot rate limit, body size, security headers. */
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ ballotsPerMinute: 3, bodyLimit: 4096 });
+});
+afterAll(async () => t?.close());
+
+describe('protection', () => {
+  it('rate-limits ballots per client IP with a 429 problem', async () => {
+    const organizer = callerWith(t.app, 'organizer');
+    const poll = await openedPoll(t.app, organizer);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: callerWith(t.app), payload: { answers: answersFor(poll) } });
+      statuses.push(r.status);
+      if (r.status === 429) {
+        expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(r.body).toMatchObject({ status: 429, code: 'rate-limited' });
+      }
+    }
+    expect(statuses).toEqual([201, 201, 201, 429]);
+  });
+
+  it('refuses bodies over the limit with 413, and malformed JSON with 400, as problem+json', async () => {
+    const organizer = callerWith(t.app, 'organizer');
+    const big = await call(t.app, { method: 'POST', url: '/api/polls', caller: organizer, payload: { title: 'x'.repeat(10_000), questions: [] } });
+    expect(big).toMatchObject({ status: 413, body: { status: 413 } });
+    const broken = await call(t.app, {
+      method: 'POST',
+      url: '/api/polls',
+      caller: organizer,
+      headers: { 'content-type': 'application/json' },
+      payload: '{"title": ',
+    });
+    expect(broken).toMatchObject({ status: 400, body: { status: 400 } });
+  });
+
+  it('sends security headers', async () => {
+    const r = await t.app.inject({ method: 'GET', url: '/health/live' });
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(r.headers['strict-transport-security']).toBeDefined();
+  });
+});
