@@ -9,6 +9,10 @@ const BENCHMARKS: Record<string, { describe: string; load: () => Promise<{ main(
     describe: 'event store appends (group commit) vs raw single-row INSERT, same database',
     load: () => import('./append.ts'),
   },
+  ingest: {
+    describe: 'ballots through the HTTP API (server in its own process) vs the raw INSERT ceiling',
+    load: () => import('./ingest.ts'),
+  },
 };
 
 const [name, ...args] = process.argv.slice(2);

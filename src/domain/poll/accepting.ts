@@ -21,5 +21,5 @@ export function isAcceptingBallots(state: PollState, now: Instant): boolean {
  * `t.<sha256(token)>` and IssueVoteTokens stores the same sha256 hex, so one hash serves both.
  */
 export function isTokenIssued(state: PollState, tokenHash: string): boolean {
-  return state.status !== 'none' && state.tokenHashes.includes(tokenHash);
+  return state.status !== 'none' && state.tokenHashes.has(tokenHash);
 }

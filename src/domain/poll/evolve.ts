@@ -10,7 +10,7 @@ import type { PollState } from './state.ts';
 export function evolve(state: PollState, event: PollEvent): PollState {
   switch (event.type) {
     case 'PollCreated':
-      return state.status === 'none' ? { status: 'draft', poll: event.data, tokenHashes: [] } : state;
+      return state.status === 'none' ? { status: 'draft', poll: event.data, tokenHashes: new Set<string>() } : state;
     case 'PollOpened':
       return state.status === 'draft'
         ? { status: 'active', poll: state.poll, tokenHashes: state.tokenHashes, openedAt: event.data.openedAt }
@@ -22,7 +22,7 @@ export function evolve(state: PollState, event: PollEvent): PollState {
     case 'VoteTokensIssued':
       return state.status === 'none'
         ? state
-        : { ...state, tokenHashes: [...state.tokenHashes, ...event.data.tokenHashes] };
+        : { ...state, tokenHashes: new Set([...state.tokenHashes, ...event.data.tokenHashes]) };
     default:
       return assertNever(event, 'poll event');
   }

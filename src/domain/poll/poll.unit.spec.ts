@@ -112,7 +112,7 @@ describe('evolve', () => {
     expect(state).toEqual({
       status: 'closed',
       poll: tokenPoll.data,
-      tokenHashes: ['h1', 'h2'],
+      tokenHashes: new Set(['h1', 'h2']),
       openedAt: OPENED_AT,
       closedAt: CLOSED_AT,
     });

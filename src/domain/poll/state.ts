@@ -3,16 +3,16 @@ import type { PollDefinition } from './definition.ts';
 /**
  * The folded poll stream. `none` is a stream that does not exist. Issued token hashes are kept
  * (not just counted) because the vote path reads this state, cached, to accept a vote token
- * without waiting for a projection; an array keeps the state plain JSON for any cache.
+ * without waiting for a projection; a Set, because a poll may have a million of them.
  */
 export type PollState =
   | { status: 'none' }
-  | { status: 'draft'; poll: PollDefinition; tokenHashes: readonly string[] }
-  | { status: 'active'; poll: PollDefinition; tokenHashes: readonly string[]; openedAt: string }
+  | { status: 'draft'; poll: PollDefinition; tokenHashes: ReadonlySet<string> }
+  | { status: 'active'; poll: PollDefinition; tokenHashes: ReadonlySet<string>; openedAt: string }
   | {
       status: 'closed';
       poll: PollDefinition;
-      tokenHashes: readonly string[];
+      tokenHashes: ReadonlySet<string>;
       openedAt: string;
       closedAt: string;
     };

@@ -1,0 +1,133 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { readdir, readFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { jsonClient, signAccessToken } from './support/http.ts';
+import { formatFigures, numberFlag, processUsage, runConcurrent, throwawayDatabase } from './support/measure.ts';
+import { startServer } from './support/server.ts';
+
+/**
+ * Ballot ingest through the HTTP API, the server in its own process: N distinct voters (vote
+ * tokens issued beforehand) cast ballots on 10 active polls at a fixed concurrency. Printed next
+ * to the ceiling of the same database: single-row autocommit INSERTs from as many clients.
+ * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--profile]
+ *   --rate R   paces the load at R ballots/s (latency at a given load, rather than at saturation)
+ *   --profile  runs the server under --cpu-prof and prints where its CPU time went
+ */
+const POLLS = 10;
+
+export async function main(args: string[]): Promise<void> {
+  const ballots = numberFlag(args, 'ballots', 20_000);
+  const concurrency = numberFlag(args, 'concurrency', 64);
+  const rate = numberFlag(args, 'rate', 0);
+  const profile = args.includes('--profile');
+  const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const db = await throwawayDatabase(base, 'pollster_bench_ingest');
+  const secret = randomBytes(32).toString('hex');
+  const profileDir = profile ? await mkdtemp(join(tmpdir(), 'pollster-prof-')) : undefined;
+  const server = await startServer(
+    { DATABASE_URL: db.url, JWT_SECRET: secret, RATE_LIMIT_BALLOTS_PER_MINUTE: '0', FRAUD_VELOCITY_LIMIT: '0' },
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  );
+  try {
+    const request = jsonClient(server.url, concurrency);
+    const organizer = { authorization: `Bearer ${signAccessToken(secret, { sub: randomUUID(), roles: ['voter', 'organizer'] })}` };
+    const polls = await preparePolls(request, organizer, ballots);
+    console.log(`cpus ${cpus().length}, ballots ${ballots}, polls ${POLLS}, concurrency ${concurrency}${rate ? `, paced at ${rate}/s` : ''}`);
+
+    const ceiling = await rawInsertCeiling(db.url, Math.min(ballots, 20_000), concurrency);
+    console.log(formatFigures(ceiling, 'rows'));
+
+    const before = processUsage(server.pid);
+    const started = performance.now();
+    const cast = async (i: number) => {
+      if (rate) {
+        const due = started + (i / rate) * 1000;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+      const poll = polls[i % POLLS]!;
+      const response = await request('POST', `/api/polls/${poll.pollId}/ballots`, {
+        answers: [{ questionId: poll.questionId, optionIds: [poll.optionIds[i % poll.optionIds.length]] }],
+        voteToken: poll.tokens[Math.floor(i / POLLS)],
+      });
+      if (response.status !== 201) throw new Error(`status ${response.status}`);
+    };
+    const figures = await runConcurrent('ballots via HTTP (durable appends)', ballots, concurrency, cast);
+    const after = processUsage(server.pid);
+    console.log(formatFigures(figures, 'ballots'));
+    const wall = figures.seconds;
+    console.log(
+      `server: CPU ${(((after.cpuSeconds - before.cpuSeconds) / wall) * 100).toFixed(0)}% of one core, RSS ${after.rssMiB.toFixed(0)} MiB; ` +
+        `ratio to raw INSERT ${(ceiling.seconds / figures.seconds * (figures.operations / ceiling.operations)).toFixed(2)}`,
+    );
+  } finally {
+    await server.stop();
+    await db.drop();
+  }
+  if (profileDir) await printProfile(profileDir);
+}
+
+type Request = ReturnType<typeof jsonClient>;
+
+async function preparePolls(request: Request, organizer: Record<string, string>, ballots: number) {
+  const perPoll = Math.ceil(ballots / POLLS);
+  return Promise.all(
+    Array.from({ length: POLLS }, async (_, p) => {
+      const created = await request('POST', '/api/polls', {
+        title: `Bench ${p}`,
+        questions: [{ text: 'Which?', kind: 'single', options: [{ text: 'A' }, { text: 'B' }, { text: 'C' }] }],
+        settings: { voterPolicy: 'token' },
+      }, organizer);
+      if (created.status !== 201) throw new Error(`createPoll ${created.status} ${JSON.stringify(created.body)}`);
+      const { pollId } = created.body;
+      await request('POST', `/api/polls/${pollId}/open`, undefined, organizer);
+      const tokens: string[] = [];
+      while (tokens.length < perPoll) {
+        const issued = await request('POST', `/api/polls/${pollId}/tokens`, { count: Math.min(10_000, perPoll - tokens.length) }, organizer);
+        tokens.push(...issued.body.tokens);
+      }
+      const poll = (await request('GET', `/api/polls/${pollId}`, undefined, organizer)).body;
+      const question = poll.questions[0];
+      return { pollId, questionId: question.questionId, optionIds: question.options.map((o: any) => o.optionId), tokens };
+    }),
+  );
+}
+
+/** The database's own ceiling for this write: one single-row autocommit INSERT per ballot. */
+async function rawInsertCeiling(url: string, n: number, concurrency: number) {
+  const pool = new pg.Pool({ connectionString: url, max: concurrency });
+  await pool.query('CREATE TABLE raw_ballots (LIKE events INCLUDING ALL)');
+  const insert = `INSERT INTO raw_ballots (position, id, stream, category, revision, type, data, metadata)
+    VALUES ((pg_current_xact_id()::text::bigint << 20) + 1, $1, $2, 'ballot', 0, 'BallotCast', $3, $4)`;
+  const figures = await runConcurrent('ceiling: raw single-row INSERT', n, concurrency, (i) =>
+    pool.query({ name: 'raw', text: insert, values: [randomUUID(), `ballot-raw-${i}`, { answers: [{ q: 1, o: [i % 3] }] }, { actor: 'bench' }] }),
+  );
+  await pool.end();
+  return figures;
+}
+
+async function printProfile(dir: string): Promise<void> {
+  const [file] = await readdir(dir);
+  if (!file) return;
+  const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byNode = new Map<number, number>();
+  profile.samples.forEach((id, i) => byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const self = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const where = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.split('/').slice(-2).join('/')}:${node.callFrame.lineNumber}`;
+    self.set(where, (self.get(where) ?? 0) + (byNode.get(node.id) ?? 0));
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  console.log(`server CPU profile (self time, ${dir}):`);
+  for (const [where, us] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+    console.log(`  ${((us / total) * 100).toFixed(1).padStart(5)}%  ${where}`);
+  }
+}
