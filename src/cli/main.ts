@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { DataDirInUseError } from '../db/data-dir-lock.ts';
 import { registerMigrateCommand } from './migrate.ts';
+import { registerRegistrySandboxCommand } from './registry-sandbox.ts';
 import { registerStartCommands } from './start.ts';
 
 /** `pollster`: one CLI for every process and operator task; every command has --help. */
@@ -13,6 +14,7 @@ const program = new Command()
 
 registerStartCommands(program);
 registerMigrateCommand(program);
+registerRegistrySandboxCommand(program);
 
 try {
   await program.parseAsync(process.argv);
