@@ -1,0 +1,66 @@
+import type { DatabasePool } from 'slonik';
+import type { EventStore } from '../commands/event-store/port.ts';
+import { UnavailableError } from '../domain/shared/errors.ts';
+import type { PostgresProjection } from './runtime/projection.ts';
+import type { WaitOptions } from './runtime/position-watch.ts';
+import { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runtime/runner.ts';
+import type { ProjectionStatus } from './runtime/status.ts';
+import { pollsCatalog } from './to-postgres/polls-catalog/projection.ts';
+
+/**
+ * The projections a worker runs, started together. The process (`pollster worker`, the
+ * single-process mode) and the tests call `startProjections`; the API keeps the handle to wait
+ * for its own writes (`waitForPosition`) and to report `status()`.
+ */
+export const POSTGRES_PROJECTIONS: readonly PostgresProjection[] = [pollsCatalog];
+
+export interface StartProjectionsOptions {
+  store: EventStore;
+  sql: DatabasePool;
+  logger: ProjectionLogger;
+  /** Defaults to every projection above; tests pass their own. */
+  projections?: readonly PostgresProjection[];
+  /** Tuning passed to every runner (batch size, retries, restart backoff). */
+  runner?: Pick<ProjectionRunnerOptions, 'batchSize' | 'retry' | 'restartDelayMs'>;
+}
+
+export interface Projections {
+  runners: readonly ProjectionRunner[];
+  /**
+   * Resolves when every projection (or the named one) has applied the log through `position`
+   * (read-your-writes after a command). Rejects with UnavailableError `projection.timeout` (503)
+   * after `timeoutMs` (default 10 s).
+   */
+  waitForPosition(position: bigint, options?: WaitOptions & { projection?: string }): Promise<void>;
+  status(): Promise<ProjectionStatus[]>;
+  /** Stops every runner after its batch in flight; pending waits reject. */
+  stop(): Promise<void>;
+}
+
+export function startProjections(options: StartProjectionsOptions): Projections {
+  const runners = (options.projections ?? POSTGRES_PROJECTIONS).map(
+    (projection) =>
+      new ProjectionRunner({ store: options.store, sql: options.sql, logger: options.logger, projection, ...options.runner }),
+  );
+  for (const runner of runners) runner.start();
+  return {
+    runners,
+    async waitForPosition(position, { projection, ...wait } = {}) {
+      const targets = projection === undefined ? runners : runners.filter((r) => r.name === projection);
+      if (targets.length === 0) throw new UnavailableError('projection.unknown', `no projection named ${projection} runs here`);
+      await Promise.all(targets.map((r) => r.waitForPosition(position, wait)));
+    },
+    status: () => Promise.all(runners.map((r) => r.status())),
+    async stop() {
+      await Promise.all(runners.map((r) => r.stop()));
+    },
+  };
+}
+
+export { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runtime/runner.ts';
+export { resetProjection } from './runtime/reset.ts';
+export { checkpointName, type PostgresProjection, type ProjectionPartition } from './runtime/projection.ts';
+export type { WaitOptions } from './runtime/position-watch.ts';
+export type { ProjectionLag, ProjectionStatus } from './runtime/status.ts';
+export { POLLS_CATALOG, pollsCatalog } from './to-postgres/polls-catalog/projection.ts';
+export * from './queries/index.ts';

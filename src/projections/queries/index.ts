@@ -1,0 +1,6 @@
+/** Read-model queries the API calls: each takes the SQL pool (or a transaction) and returns views (times ISO strings; positions, where present, bigint). */
+export { getPoll } from './get-poll.ts';
+export { listPolls, MAX_PAGE_SIZE, type ListPollsOptions, type PollPage } from './list-polls.ts';
+export { findBallot, type BallotView } from './find-ballot.ts';
+export { findFlag, type FlagStatus, type FlagView } from './find-flag.ts';
+export type { PollSummary, PollView } from './poll-view.ts';

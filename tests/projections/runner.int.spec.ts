@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'slonik';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { pollStream } from '../../src/domain/shared/streams.ts';
+import {
+  getPoll, type PostgresProjection, ProjectionRunner, pollsCatalog, resetProjection,
+} from '../../src/projections/index.ts';
+import { applyInTransaction } from '../../src/projections/runtime/apply.ts';
+import {
+  castBallot, changeBallot, checkpointOf, closePoll, createPoll, dumpCatalog, fastRunner, flagBallot, type Harness,
+  openHarness, openPoll, reviewFlag, silentLogger,
+} from './harness.ts';
+import { pollDefinition } from '../support/poll-fixtures.ts';
+
+/**
+ * The runtime's guarantees with the real store and database: rows and checkpoint commit together,
+ * a crash or restart applies nothing twice and skips nothing, poison events are parked, and a
+ * replay from 0 rebuilds the same tables.
+ */
+let h: Harness;
+const running: ProjectionRunner[] = [];
+
+beforeAll(async () => {
+  h = await openHarness();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.stop()));
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+function run(projection: PostgresProjection = pollsCatalog, batchSize?: number): ProjectionRunner {
+  const runner = new ProjectionRunner({
+    store: h.store, sql: h.sql, logger: silentLogger, projection, ...fastRunner, ...(batchSize ? { batchSize } : {}),
+  });
+  runner.start();
+  running.push(runner);
+  return runner;
+}
+
+/** polls-catalog under its own name, failing as `fail` says after it wrote its rows. */
+const failing = (fail: (events: readonly { id: string }[]) => Error | undefined): PostgresProjection => ({
+  ...pollsCatalog,
+  async handle(events, tx) {
+    await pollsCatalog.handle(events, tx);
+    const error = fail(events);
+    if (error) throw error;
+  },
+});
+
+const connectionLost = () => Object.assign(new Error('terminating connection (simulated crash)'), { code: '57P01' });
+
+const ballotRows = (pollId: string) =>
+  h.sql.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM read.ballots WHERE poll_id = ${pollId}`);
+
+const parked = () =>
+  h.sql.any(sql.type(z.object({ projection: z.string(), position: z.bigint(), event_id: z.string(), type: z.string(), error: z.string() }))`
+    SELECT projection, position, event_id, type, error FROM parked_events ORDER BY position`);
+
+describe('ProjectionRunner', () => {
+  it('commits rows and checkpoint together: a failure after writing leaves neither', async () => {
+    const { pollId, position } = await createPoll(h.store);
+    const [event] = await h.store.readStream(pollStream(pollId));
+    const target = { sql: h.sql, projection: failing(() => connectionLost()), name: 'polls-catalog', includes: () => true };
+    const before = await checkpointOf(h.sql, 'polls-catalog');
+    await expect(applyInTransaction(target, [event!], position)).rejects.toThrow('simulated crash');
+    expect(await getPoll(h.sql, pollId)).toBeNull();
+    expect(await checkpointOf(h.sql, 'polls-catalog')).toBe(before);
+
+    const runner = run();
+    await runner.waitForPosition(position);
+    expect(await getPoll(h.sql, pollId)).not.toBeNull();
+    expect(await checkpointOf(h.sql, 'polls-catalog')).toBe(position);
+  });
+
+  it('restarts from the checkpoint after crashes and a stop, applying each event once', async () => {
+    const { pollId } = await createPoll(h.store);
+    await openPoll(h.store, pollId);
+    for (let i = 0; i < 5; i++) await castBallot(h.store, pollId);
+    let crashes = 0;
+    const crashing = failing(() => (crashes++ < 3 ? connectionLost() : undefined));
+    const first = run(crashing, 2);
+    const mid = await castBallot(h.store, pollId);
+    await first.waitForPosition(mid.position);
+    await first.stop();
+    expect(crashes).toBeGreaterThan(3);
+    expect((await first.status()).lastError?.message).toContain('simulated crash');
+
+    const last = (await Promise.all([castBallot(h.store, pollId), castBallot(h.store, pollId)])).at(-1)!;
+    const second = run();
+    await second.waitForPosition(await h.store.headPosition());
+    expect(await ballotRows(pollId)).toBe(8);
+    expect((await getPoll(h.sql, pollId))?.ballots).toBe(8);
+    expect(await parked()).toEqual([]); // systemic failures are retried, never parked
+    expect(await checkpointOf(h.sql, 'polls-catalog')).toBeGreaterThanOrEqual(last.position);
+  });
+
+  it('two runners of one projection never apply an event twice', async () => {
+    const { pollId } = await createPoll(h.store);
+    await openPoll(h.store, pollId);
+    const a = run(pollsCatalog, 3);
+    const b = run(pollsCatalog, 3);
+    const casts = await Promise.all(Array.from({ length: 30 }, () => castBallot(h.store, pollId)));
+    const head = casts.reduce((max, c) => (c.position > max ? c.position : max), 0n);
+    await Promise.all([a.waitForPosition(head), b.waitForPosition(head)]);
+    expect(await ballotRows(pollId)).toBe(30);
+    expect((await getPoll(h.sql, pollId))?.ballots).toBe(30);
+  });
+
+  it('parks a poison event and goes on with the rest of its batch', async () => {
+    const { pollId, slug } = await createPoll(h.store);
+    // No slug: violates NOT NULL on read.polls, a data error that no retry fixes.
+    const broken = randomUUID();
+    const { slug: _, ...withoutSlug } = { ...pollDefinition(), pollId: broken };
+    const bad = await h.store.append(pollStream(broken), [{ id: randomUUID(), type: 'PollCreated', data: withoutSlug }], 'any');
+    // A second poll with the first one's slug: the unique index refuses it (SQLSTATE 23505).
+    const twin = randomUUID();
+    const dup = await h.store.append(pollStream(twin), [{ id: randomUUID(), type: 'PollCreated', data: { ...pollDefinition(), pollId: twin, slug } }], 'any');
+    const ballots = await Promise.all([castBallot(h.store, pollId), castBallot(h.store, pollId), castBallot(h.store, pollId)]);
+    const poisonId = ballots[1]!.ballotId;
+    const throwsOnOne = failing((events) =>
+      events.some((e) => (e as unknown as { data: { ballotId?: string } }).data.ballotId === poisonId)
+        ? new TypeError('cannot read the answers of this ballot')
+        : undefined,
+    );
+    const head = await h.store.headPosition();
+    const runner = run(throwsOnOne);
+    await runner.waitForPosition(head);
+
+    const rows = await parked();
+    expect(rows.map((r) => [r.projection, r.type, r.position])).toEqual([
+      ['polls-catalog', 'PollCreated', bad.position],
+      ['polls-catalog', 'PollCreated', dup.position],
+      ['polls-catalog', 'BallotCast', ballots[1]!.position],
+    ]);
+    expect(rows[0]!.error).toContain(`PollCreated ${rows[0]!.event_id} at position ${bad.position} has no slug`);
+    expect(rows[1]!.error).toContain('duplicate key value violates unique constraint "polls_slug_key"');
+    expect(rows[2]!.error).toContain('TypeError: cannot read the answers of this ballot');
+    expect(await ballotRows(pollId)).toBe(2);
+    expect(await getPoll(h.sql, broken)).toBeNull();
+    expect(await getPoll(h.sql, twin)).toBeNull();
+    const status = await runner.status();
+    expect(status).toMatchObject({ parkedSinceStart: 3, checkpoint: head });
+  });
+
+  it('a replay from 0 after a reset rebuilds the tables the live run built', async () => {
+    // Earlier tests built rows with failing wrappers; start from what the real projection makes.
+    await resetProjection(h.sql, pollsCatalog);
+    const live = run();
+    await live.waitForPosition(await h.store.headPosition());
+    // Then events arrive one by one while the runner tails the log.
+    const { pollId } = await createPoll(h.store);
+    await openPoll(h.store, pollId);
+    const voter = await castBallot(h.store, pollId);
+    await changeBallot(h.store, pollId, voter.ballotId, voter.voterKey);
+    const flag = await flagBallot(h.store, pollId, voter.ballotId, voter.voterKey);
+    await reviewFlag(h.store, pollId, voter.ballotId, voter.voterKey, flag.flagId);
+    await closePoll(h.store, pollId);
+    const { position: head } = await castBallot(h.store, pollId);
+    await live.waitForPosition(head);
+    await live.stop();
+    const before = await dumpCatalog(h.sql);
+    expect(before.length).toBeGreaterThan(40);
+
+    await resetProjection(h.sql, pollsCatalog);
+    expect(await dumpCatalog(h.sql)).toEqual([]);
+    expect(await checkpointOf(h.sql, 'polls-catalog')).toBe(0n);
+    expect(await parked()).toEqual([]);
+    const replay = run(pollsCatalog, 4); // small batches: many transactions, same result
+    await replay.waitForPosition(head);
+    expect(await dumpCatalog(h.sql)).toEqual(before);
+  });
+});
