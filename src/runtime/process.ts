@@ -41,6 +41,8 @@ export async function startProcess(config: Config): Promise<void> {
     registryUrl: config.REGISTRY_URL ?? sandbox!.url,
     ...(config.JWT_SECRET ? { jwtSecret: config.JWT_SECRET } : {}),
     sqlPoolSize: config.DATABASE_POOL_SIZE,
+    runProjections: true,
+    logger: logger.child({ component: 'projections' }),
   });
 
   const app = await buildApp({

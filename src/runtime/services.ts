@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pino from 'pino';
 import type { DatabasePool } from 'slonik';
 import type { CommandDeps } from '../commands/command-deps.ts';
 import type { EventStore } from '../commands/event-store/port.ts';
@@ -7,6 +8,7 @@ import type { NationalRegistry } from '../commands/identity/national-registry/po
 import { PollCache } from '../commands/polls/poll-cache.ts';
 import { loadOrCreateSecret } from '../db/secrets.ts';
 import { createSqlPool } from '../db/slonik.ts';
+import { startProjections, type ProjectionLogger, type Projections } from '../projections/index.ts';
 
 /**
  * Every port a Pollster process uses, built once from the opened stores and passed down (the API
@@ -18,6 +20,13 @@ export interface Services {
   sql: DatabasePool;
   commands: CommandDeps;
   registry: NationalRegistry;
+  /** The projection workers, where this process runs them (single-process mode, tests). */
+  projections: Projections | undefined;
+  /**
+   * Read-your-writes: resolves once the read models have applied the log through `position`
+   * (at once where this process runs no projections: there is nothing local to wait for).
+   */
+  readModelsAt(position: bigint): Promise<void>;
   secrets: {
     /** HMAC key for identifiers that must not appear in the log (national ids, anonymous voters). */
     identityKey: string;
@@ -34,23 +43,34 @@ export interface ServiceOptions {
   /** Overrides the generated key kept in the `secrets` table. */
   jwtSecret?: string;
   sqlPoolSize?: number;
+  /** Run the projection workers in this process. */
+  runProjections?: boolean;
+  logger?: ProjectionLogger;
 }
+
+const silentLogger = pino({ level: 'silent' });
 
 export async function createServices(options: ServiceOptions): Promise<Services> {
   const sql = await createSqlPool(options.databaseUrl, { maximumPoolSize: options.sqlPoolSize ?? 10 });
   const polls = new PollCache(options.store);
   await polls.start();
   const commands: CommandDeps = { store: options.store, polls, now: () => new Date(), newId: randomUUID };
+  const projections = options.runProjections
+    ? startProjections({ store: options.store, sql, logger: options.logger ?? silentLogger })
+    : undefined;
   return {
     store: options.store,
     sql,
     commands,
     registry: new HttpNationalRegistry({ baseUrl: options.registryUrl }),
+    projections,
+    readModelsAt: async (position) => projections?.waitForPosition(position, { timeoutMs: 5_000 }),
     secrets: {
       identityKey: await loadOrCreateSecret(sql, 'identity-hmac'),
       jwtSecret: options.jwtSecret ?? (await loadOrCreateSecret(sql, 'jwt')),
     },
     async close() {
+      await projections?.stop();
       await polls.stop();
       await sql.end();
     },

@@ -189,3 +189,33 @@ describe('castBallot / changeBallot', () => {
     expect(retried.body).toEqual(first.body);
   });
 });
+
+describe('listPolls', () => {
+  it('lists public active polls to anyone, drafts only to their organizer, and pages with a cursor', async () => {
+    const own = callerWith(t.app, 'organizer');
+    const created: string[] = [];
+    for (let i = 0; i < 3; i++) created.push((await openedPoll(t.app, own)).pollId);
+    const draft = (await call(t.app, { method: 'POST', url: '/api/polls', caller: own, payload: lunchPoll() })).body.pollId;
+
+    const mine = await call(t.app, { method: 'GET', url: '/api/polls?mine=true&limit=2', caller: own });
+    expect(mine.status).toBe(200);
+    expect(mine.body.items.map((p: any) => p.pollId)).toEqual([draft, created[2]]);
+    const next = await call(t.app, { method: 'GET', url: `/api/polls?mine=true&limit=2&cursor=${mine.body.nextCursor}`, caller: own });
+    expect(next.body.items.map((p: any) => p.pollId)).toEqual([created[1], created[0]]);
+    expect(next.body.nextCursor).toBeNull();
+
+    const anonymous = await call(t.app, { method: 'GET', url: '/api/polls?status=active&limit=100' });
+    const seen = anonymous.body.items.map((p: any) => p.pollId);
+    expect(seen).toEqual(expect.arrayContaining(created));
+    expect(seen).not.toContain(draft);
+    expect((await call(t.app, { method: 'GET', url: '/api/polls?mine=true' })).status).toBe(401);
+    expect((await call(t.app, { method: 'GET', url: '/api/polls?cursor=bogus' })).status).toBe(422);
+  });
+
+  it('getPoll finds a poll by its slug', async () => {
+    const poll = await openedPoll(t.app, organizer);
+    const bySlug = await call(t.app, { method: 'GET', url: `/api/polls/${poll.slug}` });
+    expect(bySlug).toMatchObject({ status: 200, body: { pollId: poll.pollId } });
+    expect((await call(t.app, { method: 'GET', url: '/api/polls/no-such-slug' })).status).toBe(404);
+  });
+});

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp, type HttpSettings } from '../../src/api/app.ts';
 import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
-import { startRegistrySandbox } from '../../src/commands/identity/national-registry/sandbox/index.ts';
+import { startRegistrySandbox, type RegistrySandbox } from '../../src/commands/identity/national-registry/sandbox/index.ts';
 import { createServices, type Services } from '../../src/runtime/services.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
@@ -11,6 +11,8 @@ export interface TestApp {
   services: Services;
   db: TestDatabase;
   registryUrl: string;
+  /** The sandbox registry itself, to stage outages (`failNext`). */
+  registry: RegistrySandbox;
   close(): Promise<void>;
 }
 
@@ -22,7 +24,7 @@ export async function createTestApp(http: Partial<HttpSettings> = {}): Promise<T
   const db = await createTestDatabase();
   const registry = await startRegistrySandbox();
   const store = new PostgresEventStore({ connectionString: db.url });
-  const services = await createServices({ store, databaseUrl: db.url, registryUrl: registry.url });
+  const services = await createServices({ store, databaseUrl: db.url, registryUrl: registry.url, runProjections: true });
   // Rate limits off unless a test is about them: e2e tests send many requests from one address.
   const app = await buildApp({
     logger: pino({ level: 'silent' }),
@@ -36,6 +38,7 @@ export async function createTestApp(http: Partial<HttpSettings> = {}): Promise<T
     services,
     db,
     registryUrl: registry.url,
+    registry,
     async close() {
       await app.close();
       await services.close();

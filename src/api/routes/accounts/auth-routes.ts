@@ -65,7 +65,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps }> = asyn
     },
     async (request, reply) => {
       await changePassword(deps, request.user.userId, request.body, accountContext(request));
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 };

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
 import type { AccountDeps } from '../../../commands/users/account-deps.ts';
 import { getMe } from '../../../commands/users/get-me.ts';
 import { grantRole } from '../../../commands/users/grant-role.ts';
@@ -21,7 +22,10 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps }> = async 
         response: { 200: MeView, ...problems(401, 404) },
       },
     },
-    async (request) => getMe(deps, request.user.userId),
+    async (request) => {
+      const me = await getMe(deps, request.user.userId);
+      return { ...me, roles: [...me.roles] };
+    },
   );
 
   app.post(
@@ -55,12 +59,12 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps }> = async 
         security: bearer,
         params: GrantRoleParams,
         body: GrantRoleBody,
-        response: { 204: { type: 'null', description: 'granted (or held already)' }, ...problems(400, 401, 403, 404) },
+        response: { 204: Type.Null({ description: 'granted (or held already)' }), ...problems(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
       await grantRole(deps, request.params.userId, request.body.role, request.user.userId, accountContext(request));
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 };

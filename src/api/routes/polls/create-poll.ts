@@ -31,12 +31,13 @@ export const createPollRoute: FastifyPluginAsyncTypebox<{ services: Services }> 
     },
     async (request, reply) => {
       const { settings, ...rest } = request.body;
-      const { poll } = await createPoll(
+      const { poll, position } = await createPoll(
         services.commands,
         request.user.userId,
         { ...rest, settings: { ...DEFAULT_SETTINGS, ...settings } },
         commandContext(request),
       );
+      await services.readModelsAt(position); // the creator's next listPolls shows it
       return reply.status(201).send({ pollId: poll.pollId, slug: poll.slug, status: 'draft' as const });
     },
   );

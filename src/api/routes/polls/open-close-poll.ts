@@ -23,7 +23,7 @@ export const openClosePollRoutes: FastifyPluginAsyncTypebox<{ services: Services
       },
     },
     async (request) => {
-      await openPoll(services.commands, request.params.pollId, actorOf(request), commandContext(request));
+      await services.readModelsAt(await openPoll(services.commands, request.params.pollId, actorOf(request), commandContext(request)));
       return { status: 'active' as const };
     },
   );
@@ -42,7 +42,7 @@ export const openClosePollRoutes: FastifyPluginAsyncTypebox<{ services: Services
       },
     },
     async (request) => {
-      await closePoll(services.commands, request.params.pollId, actorOf(request), commandContext(request));
+      await services.readModelsAt(await closePoll(services.commands, request.params.pollId, actorOf(request), commandContext(request)));
       return { status: 'closed' as const };
     },
   );

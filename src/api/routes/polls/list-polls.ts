@@ -1,0 +1,63 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { UnauthenticatedError } from '../../../domain/shared/errors.ts';
+import { listPolls } from '../../../projections/queries/index.ts';
+import type { Services } from '../../../runtime/services.ts';
+import { bearer, problems } from '../../schemas/common.ts';
+import { PollStatus, PollView } from '../../schemas/poll.ts';
+
+const PollSummary = Type.Intersect([Type.Omit(PollView, ['questions']), Type.Object({ ballots: Type.Optional(Type.Integer()) })]);
+
+/**
+ * listPolls from the read model: public polls for everyone, plus the caller's own of any status;
+ * admins see all. Private and organization polls are reached by link, never listed to others.
+ */
+export const listPollsRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.get(
+    '/api/polls',
+    {
+      preHandler: app.auth.optional,
+      schema: {
+        operationId: 'listPolls',
+        tags: ['polls'],
+        summary: 'Polls newest first, a page at a time (pass nextCursor back as cursor)',
+        security: [...bearer, {}],
+        querystring: Type.Object(
+          {
+            status: Type.Optional(PollStatus),
+            mine: Type.Optional(Type.Boolean({ description: "only the caller's own polls" })),
+            cursor: Type.Optional(Type.String({ maxLength: 200 })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ items: Type.Array(PollSummary), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+          ...problems(401, 422),
+        },
+      },
+    },
+    async (request) => {
+      const user = request.anonymous ? undefined : request.user;
+      const { status, mine, cursor, limit } = request.query;
+      if (mine && !user) throw new UnauthenticatedError('auth.required', 'mine=true needs a logged-in account');
+      const page = await listPolls(services.sql, {
+        ...(status ? { status } : {}),
+        ...(mine && user ? { organizerId: user.userId } : {}),
+        ...(user?.roles.includes('admin') ? {} : { visibleTo: { userId: user?.userId ?? null } }),
+        ...(cursor ? { cursor } : {}),
+        ...(limit ? { limit } : {}),
+      });
+      return {
+        nextCursor: page.nextCursor,
+        items: page.items.map(({ ballots, openedAt, closedAt, ...poll }) => ({
+          ...poll,
+          ...(openedAt ? { openedAt } : {}),
+          ...(closedAt ? { closedAt } : {}),
+          // The count is a result: hidden where the poll hides its results until close.
+          ...(poll.settings.showResultsBeforeClose || poll.status === 'closed' || poll.organizerId === user?.userId ? { ballots } : {}),
+        })),
+      };
+    },
+  );
+};
