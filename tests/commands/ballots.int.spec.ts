@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { castBallot } from '../../src/commands/ballots/cast-ballot.ts';
 import { changeBallot } from '../../src/commands/ballots/change-ballot.ts';
@@ -154,6 +155,34 @@ describe('castBallot', () => {
     expect(await codeOf(castBallot(voter, { pollId: poll.pollId, voterKey: 't.forged', answers: answersFor(poll) }, context()))).toBe(
       'ballot.invalid-vote-token',
     );
+  });
+});
+
+describe('a stuck log horizon', () => {
+  it('does not hang ballots: after the catch-up timeout the poll stream is read directly', async () => {
+    const deps = await depsWithOwnCache();
+    const poll = await activePoll(deps);
+    const impatient = new PollCache(store, { catchUpTimeoutMs: 200 });
+    await impatient.start();
+    caches.push(impatient);
+    // A transaction that took an id and stays open holds every $all reader back.
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT pg_current_xact_id()');
+    try {
+      const started = Date.now();
+      const voting = { ...deps, polls: impatient };
+      await castBallot(voting, { pollId: poll.pollId, voterKey: 'u.patient', answers: answersFor(poll) }, context());
+      expect(Date.now() - started).toBeLessThan(2_000);
+      await closePoll(deps, poll.pollId, organizer, context());
+      expect(await codeOf(castBallot(voting, { pollId: poll.pollId, voterKey: 'u.late', answers: answersFor(poll) }, context()))).toBe(
+        'poll.not-active',
+      );
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
   });
 });
 

@@ -30,8 +30,11 @@ export class PollCache {
   #through = -1n;
   #tail: Promise<void> | undefined;
 
-  constructor(store: EventStore) {
+  readonly #catchUpTimeoutMs: number;
+
+  constructor(store: EventStore, options: { catchUpTimeoutMs?: number } = {}) {
     this.#store = store;
+    this.#catchUpTimeoutMs = options.catchUpTimeoutMs ?? 2_000;
   }
 
   /** Starts tailing from the current head of the log. */
@@ -65,7 +68,14 @@ export class PollCache {
   /** Throws `notActive()` if a PollClosed precedes `position` in the log. */
   async assertOpenAt(pollId: string, position: bigint, notActive: () => Error): Promise<void> {
     if (this.#through < position) {
-      await new Promise<void>((resolve) => this.#waiters.push({ position, resolve }));
+      const caughtUp = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), this.#catchUpTimeoutMs);
+        this.#waiters.push({ position, resolve: () => (clearTimeout(timer), resolve(true)) });
+      });
+      // The tail is stuck behind a transaction that does not end (on postgres, any open
+      // transaction in the cluster holds the horizon back). Rather than hang every ballot, read
+      // the poll stream directly: it misses only a close still being committed at this instant.
+      if (!caughtUp) await this.refresh(pollId);
     }
     const closedAt = this.#entries.get(pollId)?.closedAt;
     if (closedAt !== undefined && closedAt < position) throw notActive();
