@@ -1,13 +1,16 @@
 import type pg from 'pg';
-import { WrongExpectedRevisionError } from '../errors.ts';
-import { expectedHolds, type Lookup, priorOutcome, type StoredEvent } from './decide.ts';
+import type { AppendResult, ExpectedRevision } from '../port.ts';
+import { decideLost, type Lookup, type StoredEvent } from './decide.ts';
 import { MAX_EVENTS_PER_APPEND, type Outcome, type PendingAppend } from './pending-append.ts';
 
 /**
- * The SQL of one group-commit batch: BEGIN; one lookup; decisions in JS; ONE multi-row INSERT;
- * (only on a race lost to another writer: one DELETE, one more lookup, and for expected 'any'
- * another INSERT at the new revision); COMMIT. Array binds
- * (`unnest`) keep it to a constant number of round trips whatever the batch size.
+ * The SQL of one group-commit batch. Optimistic write: no lookup before the INSERT, which checks
+ * each append's expected revision itself, so the common batch (only single-event appends) is ONE
+ * statement in its own implicit transaction: one round trip, durable when it answers
+ * (synchronous_commit on). A batch holding a multi-event append needs an explicit transaction
+ * (BEGIN, INSERT, COMMIT): an append that went in only in part must be
+ * taken back before anyone can see it. Only appends that did not go in are looked up afterwards,
+ * to say why (decideLost). Array binds (`unnest`) keep the round trips constant whatever the size.
  */
 
 const LOOKUP = `
@@ -17,17 +20,42 @@ UNION ALL
 SELECT NULL, s.stream, NULL, NULL, (SELECT max(m.revision) FROM events m WHERE m.stream = s.stream)::text
   FROM unnest($2::text[]) AS s(stream)`;
 
-// Position = (transaction id << 20) + ordinal: see migrations/001_events.sql. A retry inside the
-// same transaction continues the ordinals ($8 = rows already attempted), so they stay unique.
-// ON CONFLICT DO NOTHING (rather than an error) lets the other appends of the batch commit when
-// one loses a race to another writer.
-const INSERT = `
+// $7, per event, is its append's expected revision: >= 0, or one of these.
+const NO_STREAM = -1n;
+const ANY = -2n;
+const STREAM_EXISTS = -3n;
+const code = (expected: ExpectedRevision): bigint =>
+  expected === 'no_stream' ? NO_STREAM : expected === 'any' ? ANY : expected === 'stream_exists' ? STREAM_EXISTS : expected;
+
+// Position = (transaction id << 20) + ordinal: see migrations/001_events.sql; $9 = rows already
+// attempted in this transaction, so a retry in it keeps the ordinals unique.
+// Expected revision, per event ($8 = its index in its append), all in the INSERT:
+// - no_stream: revision i, no lookup; an existing stream collides on (stream, 0).
+// - exact r: revision r+1+i, only if r is the stream's last revision in this statement's snapshot
+//   (a too-high r would leave a gap, a too-low one would collide anyway).
+// - any: last+1+i; stream_exists: the same, only if the stream has a last revision.
+// A writer still in progress at the snapshot makes the INSERT wait for it and then collide (DO
+// NOTHING), or the guard miss a row it committed meanwhile: either way the append is not written
+// and decideLost, on a later snapshot, tells a lost race from a wrong expectation.
+// OFFSET 0 keeps the lateral subquery from being pulled up: `last` is probed once per row.
+const INSERT_ROWS = `
 INSERT INTO events (position, id, stream, category, revision, type, data, metadata)
-SELECT (pg_current_xact_id()::text::bigint << 20) + $8::bigint + t.ordinal, t.id, t.stream, t.category, t.revision, t.type, t.data, t.metadata
-  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::jsonb[], $7::jsonb[])
-       WITH ORDINALITY AS t(id, stream, category, revision, type, data, metadata, ordinal)
-ON CONFLICT DO NOTHING
-RETURNING id::text AS id, position::text AS position`;
+SELECT (pg_current_xact_id()::text::bigint << 20) + $9::int + t.ordinal, t.id, t.stream, t.category,
+       CASE WHEN t.expected = ${NO_STREAM} THEN t.i ELSE l.last + 1 + t.i END, t.type, t.data, t.metadata
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::bigint[], $8::int[])
+       WITH ORDINALITY AS t(id, stream, category, type, data, metadata, expected, i, ordinal)
+  CROSS JOIN LATERAL (SELECT CASE WHEN t.expected = ${NO_STREAM} THEN NULL
+       ELSE coalesce((SELECT max(e.revision) FROM events e WHERE e.stream = t.stream), -1) END AS last OFFSET 0) l
+ WHERE CASE WHEN t.expected IN (${NO_STREAM}, ${ANY}) THEN true WHEN t.expected = ${STREAM_EXISTS} THEN l.last >= 0
+            ELSE l.last = t.expected END`;
+const RETURNING = `RETURNING (position & 1048575)::int AS ordinal, position::text AS position, revision::text AS revision`;
+// ON CONFLICT DO NOTHING lets the rest of the batch commit when one append collides. It costs a
+// speculative insertion per row (a pre-check of the three unique indexes, one more WAL record):
+// ~15% of the statement, so the first try of a batch outside a transaction goes without it, and
+// only a batch that does collide (unique_violation: nothing of it was written) runs again with it.
+const INSERT_PLAIN = `${INSERT_ROWS}\n${RETURNING}`;
+const INSERT_GUARDED = `${INSERT_ROWS}\nON CONFLICT DO NOTHING\n${RETURNING}`;
+const UNIQUE_VIOLATION = '23505';
 
 const DELETE = `DELETE FROM events WHERE id = ANY($1::uuid[])`;
 
@@ -54,103 +82,130 @@ async function lookup(client: pg.PoolClient, appends: readonly PendingAppend[]):
   return result;
 }
 
-interface Write {
-  index: number;
-  append: PendingAppend;
-  /** Revision of the append's first event. */
-  start: bigint;
+interface Written {
+  /** Per append: its result, or undefined when not all of its events went in. */
+  results: (AppendResult | undefined)[];
+  /** Ids of the rows that went in for appends that did not go in whole. */
+  partial: string[];
 }
 
-async function insert(client: pg.PoolClient, writes: readonly Write[], ordinalOffset: number): Promise<Map<string, bigint>> {
-  const cols: [string[], string[], string[], string[], string[], string[], string[]] = [[], [], [], [], [], [], []];
-  for (const { append, start } of writes) {
+async function insert(client: pg.PoolClient, appends: readonly PendingAppend[], ordinalOffset: number, plain: boolean): Promise<Written> {
+  const cols: [string[], string[], string[], string[], string[], string[], string[], number[]] = [[], [], [], [], [], [], [], []];
+  for (const append of appends) {
+    const expected = String(code(append.expected));
     append.events.forEach((e, i) => {
       cols[0].push(e.id);
       cols[1].push(append.stream);
       cols[2].push(append.category);
-      cols[3].push(String(start + BigInt(i)));
-      cols[4].push(e.type);
-      cols[5].push(e.data);
-      cols[6].push(e.metadata);
+      cols[3].push(e.type);
+      cols[4].push(e.data);
+      cols[5].push(e.metadata);
+      cols[6].push(expected);
+      cols[7].push(i);
     });
   }
-  const { rows } = await client.query<{ id: string; position: string }>({ name: 'pollster-append-insert', text: INSERT, values: [...cols, ordinalOffset] });
-  return new Map(rows.map((r) => [r.id, BigInt(r.position)]));
-}
-
-/** Decides and writes every append of `batch` in the open transaction of `client`. */
-async function decideAndWrite(client: pg.PoolClient, batch: readonly PendingAppend[], maxRounds: number): Promise<Outcome[]> {
-  const outcomes: Outcome[] = new Array<Outcome>(batch.length);
-  const before = await lookup(client, batch);
-  let writes: Write[] = [];
-  batch.forEach((append, index) => {
-    const prior = priorOutcome(append, before.byId);
-    const current = before.lastRevision.get(append.stream);
-    if (prior !== undefined) outcomes[index] = prior;
-    else if (!expectedHolds(append.expected, current)) {
-      outcomes[index] = { error: new WrongExpectedRevisionError(append.stream, append.expected, current ?? 'no_stream') };
-    } else writes.push({ index, append, start: current === undefined ? 0n : current + 1n });
-  });
-  if (writes.length === 0) return outcomes;
-
-  // Rows in stream order: two batches (other processes) touching the same streams then take their
-  // index locks in the same order and cannot deadlock on (stream, revision).
-  writes.sort((a, b) => (a.append.stream < b.append.stream ? -1 : a.append.stream > b.append.stream ? 1 : 0));
-  let ordinals = 0;
-  for (let round = 1; writes.length > 0; round++) {
-    const inserted = await insert(client, writes, ordinals);
-    ordinals += writes.reduce((n, w) => n + w.append.events.length, 0);
-    const lost: Write[] = [];
-    for (const w of writes) {
-      const last = w.append.events.at(-1);
-      const position = last === undefined ? undefined : inserted.get(last.id);
-      if (position !== undefined && w.append.events.every((e) => inserted.has(e.id))) {
-        outcomes[w.index] = { ok: { nextExpectedRevision: w.start + BigInt(w.append.events.length - 1), position } };
-      } else lost.push(w);
-    }
-    writes = [];
-    if (lost.length === 0) break;
-
-    // Another writer committed a row we collided with after our lookup. Take back this append's
-    // rows that did go in (all or nothing per append), then look again to say why it lost.
-    const partial = lost.flatMap((w) => w.append.events.filter((e) => inserted.has(e.id)).map((e) => e.id));
-    if (partial.length > 0) await client.query({ name: 'pollster-append-delete', text: DELETE, values: [partial] });
-    const after = await lookup(client, lost.map((w) => w.append));
-    for (const { index, append } of lost) {
-      const current = after.lastRevision.get(append.stream);
-      const prior = priorOutcome(append, after.byId);
-      if (prior !== undefined) outcomes[index] = prior;
-      else if (append.expected !== 'any') {
-        outcomes[index] = { error: new WrongExpectedRevisionError(append.stream, append.expected, current ?? 'no_stream') };
-      } else if (round < maxRounds && ordinals + append.events.length <= MAX_EVENTS_PER_APPEND) {
-        // Retry at once in this transaction, on the revision just seen: going back to the queue
-        // would let the other writer, a commit ahead, win every round and starve this append.
-        writes.push({ index, append, start: current === undefined ? 0n : current + 1n });
-      } else outcomes[index] = 'retry';
+  const { rows } = await client.query<{ ordinal: number; position: string; revision: string }>(
+    plain
+      ? { name: 'pollster-append-insert', text: INSERT_PLAIN, values: [...cols, ordinalOffset] }
+      : { name: 'pollster-append-insert-guarded', text: INSERT_GUARDED, values: [...cols, ordinalOffset] },
+  );
+  // Row k of the arrays came back with ordinal offset+k+1.
+  // (filled: `every` skips the holes of a bare `new Array(n)`)
+  const back = new Array<{ position: string; revision: string } | undefined>(cols[0].length).fill(undefined);
+  for (const row of rows) back[row.ordinal - ordinalOffset - 1] = row;
+  const written: Written = { results: [], partial: [] };
+  let k = 0;
+  for (const append of appends) {
+    const mine = back.slice(k, (k += append.events.length));
+    const last = mine.at(-1);
+    if (last !== undefined && mine.every((r) => r !== undefined)) {
+      written.results.push({ nextExpectedRevision: BigInt(last.revision), position: BigInt(last.position) });
+    } else {
+      written.results.push(undefined);
+      append.events.forEach((e, i) => {
+        if (mine[i] !== undefined) written.partial.push(e.id);
+      });
     }
   }
-  return outcomes;
+  return written;
 }
 
 /**
- * One batch in one transaction on its own connection. Returns only after COMMIT, so every
- * outcome it reports is durable (synchronous_commit stays on). Throws when the batch as a whole
- * failed; a connection that failed is destroyed rather than returned to the pool.
+ * Writes every append of `batch` on `client` (in an open transaction, or one implicit transaction
+ * per statement when `inTransaction` is false), filling `outcomes` as each is decided.
+ */
+async function decideAndWrite(
+  client: pg.PoolClient,
+  batch: readonly PendingAppend[],
+  maxRounds: number,
+  inTransaction: boolean,
+  outcomes: (Outcome | undefined)[],
+): Promise<void> {
+  // Rows in stream order: two batches (other processes) touching the same streams then take their
+  // index locks in the same order and cannot deadlock on (stream, revision).
+  let todo = batch.map((append, index) => ({ append, index }));
+  todo.sort((a, b) => (a.append.stream < b.append.stream ? -1 : a.append.stream > b.append.stream ? 1 : 0));
+  let ordinals = 0;
+  for (let round = 1; todo.length > 0; round++) {
+    const appends = todo.map((w) => w.append);
+    let written: Written | undefined;
+    if (round === 1 && !inTransaction) {
+      written = await insert(client, appends, 0, true).catch((error: unknown) => {
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
+        throw error;
+      });
+    }
+    const { results, partial } = written ?? (await insert(client, appends, ordinals, false));
+    ordinals += todo.reduce((n, w) => n + w.append.events.length, 0);
+    const lost = todo.filter((w, k) => {
+      const result = results[k];
+      if (result !== undefined) outcomes[w.index] = { ok: result };
+      return result === undefined;
+    });
+    if (lost.length === 0) return;
+    // Take back the rows of appends that went in only in part (all or nothing per append).
+    if (partial.length > 0) {
+      if (!inTransaction) throw new Error('a multi-event append was written outside a transaction');
+      await client.query({ name: 'pollster-append-delete', text: DELETE, values: [partial] });
+    }
+    const after = await lookup(client, lost.map((w) => w.append));
+    todo = [];
+    for (const w of lost) {
+      const outcome = decideLost(w.append, after);
+      if (outcome !== 'again') outcomes[w.index] = outcome;
+      // Again at once, on a fresh snapshot: going back to the queue would let the other writer,
+      // a commit ahead, win every round and starve this append.
+      else if (round < maxRounds && ordinals + w.append.events.length <= MAX_EVENTS_PER_APPEND) todo.push(w);
+      else outcomes[w.index] = 'retry';
+    }
+  }
+}
+
+/**
+ * One batch on its own connection. Returns only after the commit of every statement that wrote,
+ * so every outcome it reports is durable. Throws when the batch as a whole failed; a connection
+ * that failed is destroyed rather than returned to the pool.
  */
 export async function writeBatch(pool: pg.Pool, batch: readonly PendingAppend[], maxRounds = 5): Promise<Outcome[]> {
+  const inTransaction = batch.some((a) => a.events.length > 1);
+  const outcomes = new Array<Outcome | undefined>(batch.length).fill(undefined);
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    const outcomes = await decideAndWrite(client, batch, maxRounds);
-    await client.query('COMMIT');
+    if (inTransaction) await client.query('BEGIN');
+    await decideAndWrite(client, batch, maxRounds, inTransaction, outcomes);
+    if (inTransaction) await client.query('COMMIT');
     client.release();
-    return outcomes;
+    return outcomes.map((o) => o ?? 'retry');
   } catch (error) {
+    // Outside a transaction ROLLBACK is a harmless warning: this also tells if the connection works.
     const rolledBack = await client.query('ROLLBACK').then(
       () => true,
       () => false,
     );
     client.release(rolledBack ? undefined : (error as Error));
+    // Without a transaction, statements that answered have committed: their outcomes stand, the
+    // others go back to the queue (decided afresh, idempotent by event id).
+    if (!inTransaction && outcomes.some((o) => o !== undefined)) return outcomes.map((o) => o ?? 'retry');
     throw error;
   }
 }

@@ -1,11 +1,12 @@
-import { DuplicateEventIdError } from '../errors.ts';
+import { DuplicateEventIdError, WrongExpectedRevisionError } from '../errors.ts';
 import type { ExpectedRevision } from '../port.ts';
 import type { Outcome, PendingAppend } from './pending-append.ts';
 
 /**
  * The per-append decisions of a batch, in plain JS, so one transaction can serve hundreds of
  * appends without savepoints (a subtransaction each; past 64 they overflow the subxid cache and
- * slow every snapshot in the cluster).
+ * slow every snapshot in the cluster). The expected revision itself is checked by the INSERT
+ * (append-batch.ts); these decide, from a lookup, why an append that did not go in lost.
  */
 
 export interface StoredEvent {
@@ -50,4 +51,19 @@ export function expectedHolds(expected: ExpectedRevision, current: bigint | unde
     default:
       return current === expected;
   }
+}
+
+/**
+ * Why an append that the INSERT did not (fully) write lost, from a lookup made after it:
+ * its ids already stored (idempotent re-append or DuplicateEventIdError), the expected revision
+ * not holding (WrongExpectedRevisionError), or 'again': a race with a writer that was still in
+ * progress when the INSERT took its snapshot (always the case for 'any'), so writing again on a
+ * fresh snapshot is the right answer.
+ */
+export function decideLost(append: PendingAppend, lookup: Lookup): Outcome | 'again' {
+  const prior = priorOutcome(append, lookup.byId);
+  if (prior !== undefined) return prior;
+  const current = lookup.lastRevision.get(append.stream);
+  if (expectedHolds(append.expected, current)) return 'again';
+  return { error: new WrongExpectedRevisionError(append.stream, append.expected, current ?? 'no_stream') };
 }

@@ -44,6 +44,8 @@ export class PostgresEventStore implements EventStore {
     // Generic plans for the batch statements: under the default plan_cache_mode, Postgres picked a
     // plan for the lookup that made it 3x slower as the table grew (bench/append.ts); every statement
     // here is an index probe per array element, for which the generic plan is always the right one.
+    // Not pg's pipeline mode: in pg 8.23 a query sent while an earlier one is failing takes that
+    // one's ReadyForQuery as its own answer, and every later answer shifts by one.
     this.#writes = createPool(
       { connectionString: options.connectionString, max: flushers, application_name: 'pollster-append' },
       'SET plan_cache_mode = force_generic_plan',
