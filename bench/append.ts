@@ -1,11 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
-import { migrate } from '../src/db/migrate.ts';
 import { createPool } from '../src/commands/event-store/postgres/pool.ts';
 import { PostgresEventStore } from '../src/commands/event-store/postgres/postgres-event-store.ts';
+import { formatFigures, numberFlag, runConcurrent, throwawayDatabase } from './support/measure.ts';
 
 /**
  * Append throughput of the postgres event store against its honest baseline, in one fresh
@@ -17,14 +15,6 @@ import { PostgresEventStore } from '../src/commands/event-store/postgres/postgre
  */
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-function flag(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  const value = i === -1 ? undefined : Number(args[i + 1]);
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive integer`);
-  return value;
-}
-
 function payload(i: number) {
   return {
     type: 'BallotCast',
@@ -33,59 +23,17 @@ function payload(i: number) {
   };
 }
 
-interface Figures {
-  name: string;
-  events: number;
-  seconds: number;
-  p50: number;
-  p99: number;
-}
-
-/** Runs `op(i)` for i in [0, n) from `concurrency` workers; per-op latency in ms. */
-async function run(name: string, n: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<Figures> {
-  const latencies = new Float64Array(n);
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < n; i = next++) {
-        const t0 = performance.now();
-        await op(i);
-        latencies[i] = performance.now() - t0;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort();
-  const at = (q: number) => latencies[Math.min(n - 1, Math.floor(q * n))] ?? 0;
-  return { name, events: n, seconds, p50: at(0.5), p99: at(0.99) };
-}
-
-function print(f: Figures): void {
-  const rate = Math.round(f.events / f.seconds);
-  console.log(
-    `${f.name.padEnd(44)} ${String(rate).padStart(7)} events/s   p50 ${f.p50.toFixed(1).padStart(6)} ms   p99 ${f.p99.toFixed(1).padStart(6)} ms   (${f.events} in ${f.seconds.toFixed(1)} s)`,
-  );
-}
-
 export async function main(args: string[]): Promise<void> {
-  const n = flag(args, 'events', 30_000); // ~10-20 s for all three on a 2-core box
-  const concurrency = flag(args, 'concurrency', 64);
-  const flushers = flag(args, 'flushers', 2);
-  const base = process.env.DATABASE_URL ?? DEFAULT_URL;
-  const name = `pollster_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  const n = numberFlag(args, 'events', 30_000); // ~10-20 s for all three on a 2-core box
+  const concurrency = numberFlag(args, 'concurrency', 64);
+  const flushers = numberFlag(args, 'flushers', 2);
+  const db = await throwawayDatabase(process.env.DATABASE_URL ?? DEFAULT_URL, 'pollster_bench');
   try {
-    await migrate(url.toString());
-    const raw = createPool({ connectionString: url.toString(), max: concurrency });
+    const raw = createPool({ connectionString: db.url, max: concurrency });
     const { rows } = await raw.pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
     await raw.pool.query('CREATE TABLE raw_events (LIKE events INCLUDING ALL)'); // same columns, keys and indexes
     console.log(
-      `cpus ${cpus().length}, events per variant ${n}, concurrency ${concurrency}, flushers ${flushers}, synchronous_commit ${rows[0]?.synchronous_commit}, database ${name}`,
+      `cpus ${cpus().length}, events per variant ${n}, concurrency ${concurrency}, flushers ${flushers}, synchronous_commit ${rows[0]?.synchronous_commit}, database ${db.name}`,
     );
 
     const insert = `INSERT INTO raw_events (position, id, stream, category, revision, type, data, metadata)
@@ -94,24 +42,23 @@ export async function main(args: string[]): Promise<void> {
       const p = payload(i);
       return raw.pool.query({ name: 'bench-raw', text: insert, values: [randomUUID(), `ballot-bench-${i}`, p.type, p.data, p.metadata] });
     };
-    await run('warm-up', 500, concurrency, (i) => rawOne(n + i));
-    const a = await run('(a) raw INSERT, autocommit per event', n, concurrency, rawOne);
-    print(a);
+    await runConcurrent('warm-up', 500, concurrency, (i) => rawOne(n + i));
+    const a = await runConcurrent('(a) raw INSERT, autocommit per event', n, concurrency, rawOne);
+    console.log(formatFigures(a, 'events'));
     await raw.end();
 
-    const store = new PostgresEventStore({ connectionString: url.toString(), flushers });
+    const store = new PostgresEventStore({ connectionString: db.url, flushers });
     const append = (stream: string, i: number, expected: 'no_stream' | 'any') =>
       store.append(stream, [{ id: randomUUID(), ...payload(i) }], expected);
-    await run('warm-up', 500, concurrency, (i) => append(`ballot-warm-${i}`, i, 'no_stream'));
-    const b = await run('(b) adapter, no_stream, distinct streams', n, concurrency, (i) => append(`ballot-bench-${i}`, i, 'no_stream'));
-    print(b);
-    const c = await run("(c) adapter, 'any', 8 hot streams", n, concurrency, (i) => append(`poll-hot${i % 8}`, i, 'any'));
-    print(c);
+    await runConcurrent('warm-up', 500, concurrency, (i) => append(`ballot-warm-${i}`, i, 'no_stream'));
+    const b = await runConcurrent('(b) adapter, no_stream, distinct streams', n, concurrency, (i) => append(`ballot-bench-${i}`, i, 'no_stream'));
+    console.log(formatFigures(b, 'events'));
+    const c = await runConcurrent("(c) adapter, 'any', 8 hot streams", n, concurrency, (i) => append(`poll-hot${i % 8}`, i, 'any'));
+    console.log(formatFigures(c, 'events'));
     await store.close();
     console.log(`ratio b/a ${(a.seconds / b.seconds).toFixed(2)}   ratio c/a ${(a.seconds / c.seconds).toFixed(2)}`);
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   }
 }
 

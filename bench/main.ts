@@ -9,6 +9,10 @@ const BENCHMARKS: Record<string, { describe: string; load: () => Promise<{ main(
     describe: 'event store appends (group commit) vs raw single-row INSERT, same database',
     load: () => import('./append.ts'),
   },
+  import: {
+    describe: 'bulk user import of a generated CSV (100k rows by default), then the same file again (all skipped)',
+    load: () => import('./import.ts'),
+  },
   ingest: {
     describe: 'ballots through the HTTP API (server in its own process) vs the raw INSERT ceiling',
     load: () => import('./ingest.ts'),

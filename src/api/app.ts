@@ -70,7 +70,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: http.accessTokenSeconds });
   await app.register(healthRoutes, { checks: deps.healthChecks });
   // Route plugins of the API (each takes the services it needs):
-  await app.register(accountRoutes, { services: deps.services });
+  await app.register(accountRoutes, { services: deps.services, rateLimit: perMinute(http.authPerMinute) });
   await app.register(pollRoutes, { services: deps.services });
   await app.register(ballotRoutes, { services: deps.services, rateLimit: perMinute(http.ballotsPerMinute) });
   return app as unknown as FastifyInstance;

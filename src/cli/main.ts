@@ -5,6 +5,7 @@ import { DataDirInUseError } from '../db/data-dir-lock.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerRegistrySandboxCommand } from './registry-sandbox.ts';
 import { registerStartCommands } from './start.ts';
+import { registerUsersImportCommand } from './users-import.ts';
 
 /** `pollster`: one CLI for every process and operator task; every command has --help. */
 const program = new Command()
@@ -15,6 +16,7 @@ const program = new Command()
 registerStartCommands(program);
 registerMigrateCommand(program);
 registerRegistrySandboxCommand(program);
+registerUsersImportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -43,7 +43,9 @@ export default fp<ProtectionOptions>(
   { name: 'protection', dependencies: ['problem-details'] },
 );
 
+export type RateLimitConfig = { rateLimit: { max: number; timeWindow: number } | false };
+
 /** Per-route limiter config; `max` 0 means off. */
-export function perMinute(max: number) {
-  return max > 0 ? { rateLimit: { max, timeWindow: 60_000 } } : { rateLimit: false as const };
+export function perMinute(max: number): RateLimitConfig {
+  return { rateLimit: max > 0 ? { max, timeWindow: 60_000 } : false };
 }

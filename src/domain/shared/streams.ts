@@ -12,3 +12,6 @@ export const userStream = (userId: string): string => `user-${userId}`;
 
 /** Keyed by the HMAC of the national id, never the id itself, so the log holds no raw national id. */
 export const nationalIdStream = (nationalIdHash: string): string => `nationalid-${nationalIdHash}`;
+
+/** Claimed once, with `no_stream`, by the account that becomes the admin of an empty system. */
+export const FIRST_ADMIN_STREAM = 'bootstrap-first-admin';

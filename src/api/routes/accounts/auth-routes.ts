@@ -4,15 +4,17 @@ import type { AccountDeps } from '../../../commands/users/account-deps.ts';
 import { changePassword } from '../../../commands/users/change-password.ts';
 import { login } from '../../../commands/users/login.ts';
 import { register } from '../../../commands/users/register.ts';
+import type { RateLimitConfig } from '../../plugins/protection.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { accountContext } from './context.ts';
 import { ChangePasswordBody, LoginBody, LoginResult, RegisterBody, Registered } from './schemas.ts';
 
 /** register, login, changePassword: the operations that create or prove a credential. */
-export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps }> = async (app, { deps }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; rateLimit: RateLimitConfig }> = async (app, { deps, rateLimit }) => {
   app.post(
     '/api/auth/register',
     {
+      config: rateLimit,
       schema: {
         operationId: 'register',
         tags: ['accounts'],
@@ -32,6 +34,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps }> = asyn
   app.post(
     '/api/auth/login',
     {
+      config: rateLimit,
       schema: {
         operationId: 'login',
         tags: ['accounts'],

@@ -10,7 +10,7 @@ import { userStream } from '../../../domain/shared/streams.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { ballotMeta } from '../../ballot-meta.ts';
 import { commandContext } from '../../command-context.ts';
-import type { perMinute } from '../../plugins/protection.ts';
+import type { RateLimitConfig } from '../../plugins/protection.ts';
 import { BallotBody, BallotReceiptView } from '../../schemas/ballot.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
@@ -21,7 +21,7 @@ type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string };
  * castBallot and changeBallot: the voter key comes from the poll's voter policy, the answers are
  * judged by the ballot decider, and the answer goes out only once the ballot is durably in the log.
  */
-export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateLimit: ReturnType<typeof perMinute> }> = async (
+export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateLimit: RateLimitConfig }> = async (
   app,
   { services, rateLimit },
 ) => {

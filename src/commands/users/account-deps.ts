@@ -1,0 +1,40 @@
+import type { DatabasePool } from 'slonik';
+import type { EventStore } from '../event-store/port.ts';
+import type { NationalRegistry } from '../identity/national-registry/port.ts';
+
+/**
+ * What the account commands need, passed in (no singletons): the log, the credentials table
+ * (secrets never go into the log), the national registry, the HMAC key for national ids, and the
+ * sources of time and ids. The API and the CLI build it from their Services.
+ */
+export interface AccountDeps {
+  store: EventStore;
+  sql: DatabasePool;
+  registry: NationalRegistry;
+  identityKey: string;
+  now: () => Date;
+  newId: () => string;
+  /**
+   * A credentials row this old without its `user-<id>` stream is an abandoned registration that a
+   * new registration of the same email may take over; younger ones may still be in progress.
+   * Default 60 s (a registration takes milliseconds).
+   */
+  abandonedAfterMs?: number;
+}
+
+export function accountDeps(services: {
+  store: EventStore;
+  sql: DatabasePool;
+  registry: NationalRegistry;
+  secrets: { identityKey: string };
+  commands: { now: () => Date; newId: () => string };
+}): AccountDeps {
+  return {
+    store: services.store,
+    sql: services.sql,
+    registry: services.registry,
+    identityKey: services.secrets.identityKey,
+    now: services.commands.now,
+    newId: services.commands.newId,
+  };
+}

@@ -1,0 +1,38 @@
+import { foldEvents } from '../../domain/shared/decider.ts';
+import { userStream } from '../../domain/shared/streams.ts';
+import { userDecider } from '../../domain/user/decider.ts';
+import { userNotFound } from '../../domain/user/errors.ts';
+import type { UserEvent } from '../../domain/user/events.ts';
+import type { Role } from '../../domain/user/roles.ts';
+import { toDomainEvent } from '../handle-command.ts';
+import type { AccountDeps } from './account-deps.ts';
+
+export interface Me {
+  userId: string;
+  email: string;
+  displayName: string;
+  roles: readonly Role[];
+  nationalIdVerified: boolean;
+  /** The registry's name once verified, else null. */
+  fullName: string | null;
+  mustChangePassword: boolean;
+}
+
+/**
+ * The caller's own account, read from its stream (a handful of events), not from a projection:
+ * it must show a role or a verification the moment the command that made it returned.
+ */
+export async function getMe(deps: Pick<AccountDeps, 'store'>, userId: string): Promise<Me> {
+  const history = await deps.store.readStream(userStream(userId));
+  const user = foldEvents(userDecider, history.map((e) => toDomainEvent<UserEvent>(e)));
+  if (user.status === 'none') throw userNotFound(userId);
+  return {
+    userId: user.userId,
+    email: user.email,
+    displayName: user.displayName,
+    roles: user.roles,
+    nationalIdVerified: user.nationalIdHash !== null,
+    fullName: user.fullName,
+    mustChangePassword: user.status === 'awaiting-password',
+  };
+}

@@ -1,0 +1,128 @@
+import type { CommandContext } from '../../handle-command.ts';
+import { importRow, type ImportDeps } from './import-row.ts';
+import { ImportFileError, parseRows, type ImportFormat } from './parse-rows.ts';
+
+export interface ImportCounters {
+  processed: number;
+  imported: number;
+  skipped: number;
+  failed: number;
+  nationalIdsIgnored: number;
+  setupTokens: number;
+}
+
+export interface RowError {
+  line: number;
+  message: string;
+}
+
+/** Where an import's results go: the job table (API) or a file and a progress bar (CLI). */
+export interface ImportSink {
+  /** A setup token for an account imported without a password; it must reach the admin once. */
+  setupToken(line: number, email: string, token: string): Promise<void>;
+  /** Called every `progressIntervalMs` (a heartbeat, too) with the errors reported since the last call. */
+  progress?(counters: ImportCounters, newErrors: RowError[]): Promise<void> | void;
+}
+
+export interface ImportOptions {
+  format: ImportFormat;
+  context: CommandContext;
+  sink: ImportSink;
+  /** Rows in flight at once. Default 32: enough to keep the group-committing store busy. */
+  concurrency?: number;
+  progressIntervalMs?: number;
+  /** The first this many errors are passed on (counters stay exact). Default 1000. */
+  maxErrors?: number;
+  signal?: AbortSignal;
+}
+
+export interface ImportSummary extends ImportCounters {
+  errors: RowError[];
+  /** Set when the import stopped early (bad header, lost database, aborted). */
+  fatal?: { line: number | null; message: string };
+}
+
+export const DEFAULT_IMPORT_CONCURRENCY = 32;
+export const MAX_REPORTED_ERRORS = 1000;
+
+/**
+ * Streams rows through `importRow` with at most `concurrency` in flight: the parser is pulled only
+ * when a slot is free, so memory holds a few dozen rows whatever the file size. A bad row counts
+ * as failed with its line number and the rest go on; a header that cannot be read, an
+ * infrastructure error or the signal stops the import (what was imported stays; a re-run skips it).
+ */
+export async function runImport(
+  deps: ImportDeps,
+  input: AsyncIterable<Buffer | string>,
+  options: ImportOptions,
+): Promise<ImportSummary> {
+  const concurrency = options.concurrency ?? DEFAULT_IMPORT_CONCURRENCY;
+  const maxErrors = options.maxErrors ?? MAX_REPORTED_ERRORS;
+  const counters: ImportCounters = { processed: 0, imported: 0, skipped: 0, failed: 0, nationalIdsIgnored: 0, setupTokens: 0 };
+  const errors: RowError[] = [];
+  let unsent = 0; // errors[] entries not yet passed to sink.progress
+  let fatal: ImportSummary['fatal'];
+
+  const fail = (line: number, message: string) => {
+    counters.failed++;
+    if (errors.length < maxErrors) {
+      errors.push({ line, message });
+      unsent++;
+    }
+  };
+  let flushing: Promise<void> | undefined;
+  const flush = async () => {
+    const fresh = errors.slice(errors.length - unsent);
+    unsent = 0;
+    await options.sink.progress?.({ ...counters }, fresh);
+  };
+  const timer = setInterval(() => {
+    flushing ??= flush().catch(() => {}).finally(() => (flushing = undefined)); // never two at once
+  }, options.progressIntervalMs ?? 1000);
+
+  const inFlight = new Set<Promise<void>>();
+  try {
+    for await (const parsed of parseRows(input, options.format)) {
+      if (fatal || options.signal?.aborted) break;
+      if ('error' in parsed) {
+        counters.processed++;
+        fail(parsed.line, parsed.error);
+        continue;
+      }
+      const { row } = parsed;
+      const task = importRow(deps, row, options.context)
+        .then(async (outcome) => {
+          if (outcome.kind === 'imported') {
+            counters.imported++;
+            if (row.nationalId !== undefined) counters.nationalIdsIgnored++;
+            if (outcome.setupToken) {
+              await options.sink.setupToken(row.line, outcome.email, outcome.setupToken);
+              counters.setupTokens++;
+            }
+          } else if (outcome.kind === 'skipped') counters.skipped++;
+          else fail(row.line, outcome.message);
+        })
+        .catch((error: Error) => {
+          fail(row.line, `not imported, and the import stopped here: ${error.message}`);
+          fatal ??= { line: row.line, message: error.message };
+        })
+        .finally(() => {
+          counters.processed++;
+          inFlight.delete(task);
+        });
+      inFlight.add(task);
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    }
+  } catch (error) {
+    if (!(error instanceof ImportFileError)) throw error;
+    fatal = { line: error.line, message: error.message };
+    fail(error.line, error.message);
+  } finally {
+    await Promise.all(inFlight);
+    clearInterval(timer);
+    await flushing;
+  }
+  if (!fatal && options.signal?.aborted) fatal = { line: null, message: 'the import was stopped before the end of the file' };
+  await flush();
+  return { ...counters, errors, ...(fatal ? { fatal } : {}) };
+}
