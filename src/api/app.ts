@@ -9,6 +9,7 @@ import openapi from './plugins/openapi.ts';
 import protection, { perMinute } from './plugins/protection.ts';
 import problemDetails from './plugins/problem-details.ts';
 import { accountRoutes } from './routes/accounts/index.ts';
+import { getAnalyticsRoute } from './routes/analytics/get-analytics.ts';
 import { ballotRoutes } from './routes/ballots/ballot-routes.ts';
 import { healthRoutes, type HealthCheck } from './routes/health.ts';
 import { pollRoutes } from './routes/polls/index.ts';
@@ -70,6 +71,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: http.accessTokenSeconds });
   await app.register(healthRoutes, { checks: deps.healthChecks });
   // Route plugins of the API (each takes the services it needs):
+  await app.register(getAnalyticsRoute, { services: deps.services });
   await app.register(accountRoutes, { services: deps.services, rateLimit: perMinute(http.authPerMinute) });
   await app.register(pollRoutes, { services: deps.services });
   await app.register(ballotRoutes, { services: deps.services, rateLimit: perMinute(http.ballotsPerMinute) });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { BallotMetaInput } from '../domain/ballot/commands.ts';
+import { countryOf } from './geo/country-of.ts';
 
 /**
  * Facts about the client stored with a ballot, for analytics (device, country) and fraud checks
@@ -36,7 +37,8 @@ export function ballotMeta(ip: string, userAgent: string): BallotMetaInput {
   return {
     ipPrefix: ipPrefix(ip),
     device: deviceClass(userAgent),
-    country: 'unknown',
+    // offline lookup (no service on the ballot path); only the country is kept, never the address
+    country: countryOf(ip),
     userAgentHash: createHash('sha256').update(userAgent).digest('hex').slice(0, 16),
   };
 }

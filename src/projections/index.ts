@@ -6,13 +6,14 @@ import type { WaitOptions } from './runtime/position-watch.ts';
 import { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runtime/runner.ts';
 import type { ProjectionStatus } from './runtime/status.ts';
 import { pollsCatalog } from './to-postgres/polls-catalog/projection.ts';
+import { analytics } from './to-postgres/analytics/projection.ts';
 
 /**
  * The projections a worker runs, started together. The process (`pollster worker`, the
  * single-process mode) and the tests call `startProjections`; the API keeps the handle to wait
  * for its own writes (`waitForPosition`) and to report `status()`.
  */
-export const POSTGRES_PROJECTIONS: readonly PostgresProjection[] = [pollsCatalog];
+export const POSTGRES_PROJECTIONS: readonly PostgresProjection[] = [pollsCatalog, analytics];
 
 export interface StartProjectionsOptions {
   store: EventStore;
@@ -63,4 +64,5 @@ export { checkpointName, type PostgresProjection, type ProjectionPartition } fro
 export type { WaitOptions } from './runtime/position-watch.ts';
 export type { ProjectionLag, ProjectionStatus } from './runtime/status.ts';
 export { POLLS_CATALOG, pollsCatalog } from './to-postgres/polls-catalog/projection.ts';
+export { ANALYTICS, analytics } from './to-postgres/analytics/projection.ts';
 export * from './queries/index.ts';

@@ -14,6 +14,8 @@ const API_MD_OPERATIONS = [
   'createPoll', 'getPoll', 'listPolls', 'openPoll', 'closePoll', 'issueVoteTokens',
   // Voting
   'castBallot', 'changeBallot',
+  // Results, live, analytics
+  'getAnalytics',
 ];
 
 let t: TestApp;

@@ -1,0 +1,88 @@
+import { sql, type DatabaseTransactionConnection } from 'slonik';
+import type { RecordedEvent } from '../../../commands/event-store/port.ts';
+import type { BallotEvent } from '../../../domain/ballot/events.ts';
+import type { PollEvent } from '../../../domain/poll/events.ts';
+import type { PostgresProjection } from '../../runtime/projection.ts';
+import { ballotChanged, ballotsCast, type CastAt, flagReviewed } from './ballot-events.ts';
+import { pollClosed, pollCreated, pollOpened } from './poll-events.ts';
+
+/**
+ * `analytics`: per-poll engagement figures for getAnalytics (read.analytics_polls,
+ * read.analytics_ballots, read.analytics_breakdowns, read.analytics_series;
+ * migrations/008_analytics.sql). Counts what results count: ballots before the close, minus
+ * those a reviewer rejected.
+ */
+export const ANALYTICS = 'analytics';
+
+type AnalyticsEvent = PollEvent | BallotEvent;
+
+/**
+ * The fields this projection reads, checked up front so a malformed event is parked with a plain
+ * message instead of failing inside SQL (or, worse, counting as zero).
+ */
+const REQUIRED: Readonly<Record<string, readonly string[]>> = {
+  PollCreated: ['pollId', 'questions', 'settings'],
+  PollOpened: ['pollId', 'openedAt'],
+  PollClosed: ['pollId'],
+  BallotCast: ['ballotId', 'pollId', 'voterKey', 'answers', 'castAt'],
+  BallotChanged: ['ballotId', 'answers'],
+  FlagReviewed: ['ballotId', 'decision'],
+};
+
+function assertRequiredFields(event: RecordedEvent): void {
+  const data = event.data as Record<string, unknown> | null;
+  for (const field of REQUIRED[event.type] ?? []) {
+    if (typeof data !== 'object' || data === null || data[field] === undefined || data[field] === null) {
+      throw new TypeError(`${event.type} ${event.id} at position ${event.position} has no ${field}`);
+    }
+  }
+}
+
+async function apply(tx: DatabaseTransactionConnection, recorded: RecordedEvent): Promise<void> {
+  const event = { type: recorded.type, data: recorded.data } as AnalyticsEvent;
+  const { position } = recorded;
+  switch (event.type) {
+    case 'PollCreated':
+      return pollCreated(tx, event.data, position);
+    case 'PollOpened':
+      return pollOpened(tx, event.data, position);
+    case 'PollClosed':
+      return pollClosed(tx, event.data, position);
+    case 'BallotCast':
+      return ballotsCast(tx, [{ data: event.data, position }]);
+    case 'BallotChanged':
+      return ballotChanged(tx, event.data, position);
+    case 'FlagReviewed':
+      return flagReviewed(tx, event.data, position);
+    case 'BallotFlagged': // a flagged ballot stays counted until a reviewer rejects it
+    case 'VoteTokensIssued':
+      return;
+    default:
+      // Unknown (newer) types are skipped so an older worker keeps running in a rolling deploy.
+      return;
+  }
+}
+
+export const analytics: PostgresProjection = {
+  name: ANALYTICS,
+  categories: ['poll', 'ballot'],
+  async handle(events, tx) {
+    // Log order matters (a close decides which later ballots count); runs of BallotCast go in
+    // one statement each.
+    let casts: CastAt[] = [];
+    for (const event of events) {
+      assertRequiredFields(event);
+      if (event.type === 'BallotCast') {
+        casts.push({ data: event.data as CastAt['data'], position: event.position });
+        continue;
+      }
+      if (casts.length > 0) await ballotsCast(tx, casts);
+      casts = [];
+      await apply(tx, event);
+    }
+    if (casts.length > 0) await ballotsCast(tx, casts);
+  },
+  async reset(tx) {
+    await tx.query(sql.unsafe`TRUNCATE read.analytics_polls, read.analytics_ballots, read.analytics_breakdowns, read.analytics_series`);
+  },
+};

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answersFor, call, callerWith, openedPoll, type Caller } from '../support/api-client.ts';
+import { createTestApp, type TestApp } from '../support/app.ts';
+
+/** getAnalytics through HTTP: ballots from different clients become devices, countries and buckets. */
+let t: TestApp;
+let organizer: Caller;
+let clock: Date;
+
+const UA = {
+  desktop: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
+  mobile: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
+  tablet: 'Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Safari/604.1',
+  bot: 'curl/8.5.0',
+};
+
+beforeAll(async () => {
+  t = await createTestApp();
+  organizer = callerWith(t.app, 'organizer');
+  // The commands take their time from here: a fixed clock makes castAt, and so the buckets, exact.
+  t.services.commands.now = () => clock;
+});
+afterAll(async () => t?.close());
+
+const at = (iso: string) => {
+  clock = new Date(iso);
+};
+
+/** A ballot by a new voter from this client at the clock's time; waits until the read models have it. */
+async function vote(poll: any, userAgent: string, ip: string, answers = answersFor(poll)) {
+  const cast = await call(t.app, {
+    method: 'POST',
+    url: `/api/polls/${poll.pollId}/ballots`,
+    caller: callerWith(t.app),
+    headers: { 'user-agent': userAgent },
+    remoteAddress: ip,
+    payload: { answers },
+  });
+  expect(cast.status, JSON.stringify(cast.body)).toBe(201);
+  await t.services.readModelsAt(BigInt(cast.body.position));
+}
+
+const analytics = (pollId: string, caller?: Caller, query = '') =>
+  call(t.app, { method: 'GET', url: `/api/polls/${pollId}/analytics${query}`, ...(caller ? { caller } : {}) });
+
+describe('getAnalytics', () => {
+  let poll: any;
+
+  beforeAll(async () => {
+    at('2030-03-01T09:00:00.000Z');
+    poll = await openedPoll(t.app, organizer);
+    at('2030-03-01T09:00:20.000Z');
+    await vote(poll, UA.desktop, '17.0.0.1');
+    at('2030-03-01T09:00:50.000Z');
+    await vote(poll, UA.mobile, '131.111.8.46', answersFor(poll).slice(0, 2));
+    at('2030-03-01T09:02:10.000Z');
+    await vote(poll, UA.tablet, '10.0.0.5');
+    at('2030-03-01T10:30:00.000Z');
+    await vote(poll, UA.bot, '203.0.113.9');
+  });
+
+  it('reports totals, completion, response time, devices and countries, per minute by default', async () => {
+    const response = await analytics(poll.pollId, organizer);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      pollId: poll.pollId,
+      granularity: 'minute',
+      totalBallots: 4,
+      uniqueVoters: 4,
+      // (4 + 2 + 4 + 4) answered of 4 × 4 questions
+      completionRate: 0.875,
+      // (20 + 50 + 130 + 5400) s / 4
+      avgResponseSeconds: 1400,
+      timeSeries: [
+        { bucket: '2030-03-01T09:00:00.000Z', ballots: 2 },
+        { bucket: '2030-03-01T09:02:00.000Z', ballots: 1 },
+        { bucket: '2030-03-01T10:30:00.000Z', ballots: 1 },
+      ],
+      devices: { bot: 1, desktop: 1, mobile: 1, tablet: 1 },
+      countries: { GB: 1, US: 1, private: 1, unknown: 1 },
+    });
+  });
+
+  it('buckets per hour with ?bucket=hour; any other bucket is a 400', async () => {
+    const hourly = await analytics(poll.pollId, organizer, '?bucket=hour');
+    expect(hourly.status).toBe(200);
+    expect(hourly.body).toMatchObject({ granularity: 'hour', totalBallots: 4 });
+    expect(hourly.body.timeSeries).toEqual([
+      { bucket: '2030-03-01T09:00:00.000Z', ballots: 3 },
+      { bucket: '2030-03-01T10:00:00.000Z', ballots: 1 },
+    ]);
+    expect((await analytics(poll.pollId, organizer, '?bucket=minute')).body.timeSeries).toHaveLength(3);
+    const bad = await analytics(poll.pollId, organizer, '?bucket=day');
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('lets the organizer, admins and analysts in: 401 anonymous, 403 anyone else', async () => {
+    for (const role of ['admin', 'analyst'] as const) {
+      expect((await analytics(poll.pollId, callerWith(t.app, role))).body).toMatchObject({ totalBallots: 4 });
+    }
+    expect((await analytics(poll.pollId)).status).toBe(401);
+    const otherOrganizer = await analytics(poll.pollId, callerWith(t.app, 'organizer'));
+    expect(otherOrganizer).toMatchObject({ status: 403, body: { code: 'analytics.forbidden' } });
+    expect((await analytics(poll.pollId, callerWith(t.app))).status).toBe(403);
+    expect((await analytics(poll.pollId, callerWith(t.app, 'reviewer', 'auditor'))).status).toBe(403);
+  });
+
+  it('404 for a poll that does not exist; a poll without ballots shows nothing counted', async () => {
+    const missing = await analytics('00000000-0000-4000-8000-000000000000', callerWith(t.app, 'admin'));
+    expect(missing).toMatchObject({ status: 404 });
+    expect((await analytics('not-a-uuid', organizer)).status).toBe(400);
+
+    const quiet = await openedPoll(t.app, organizer);
+    expect((await analytics(quiet.pollId, organizer)).body).toEqual({
+      pollId: quiet.pollId,
+      granularity: 'minute',
+      totalBallots: 0,
+      uniqueVoters: 0,
+      completionRate: null,
+      avgResponseSeconds: null,
+      timeSeries: [],
+      devices: {},
+      countries: {},
+    });
+  });
+});
