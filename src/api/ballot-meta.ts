@@ -26,7 +26,10 @@ function expandIPv6(address: string): string[] {
 /** Coarse device class from the user agent; exact models are not our business. */
 export function deviceClass(userAgent: string): string {
   if (!userAgent) return 'unknown';
-  if (/bot|crawler|spider|curl|wget|httpie|python|go-http|java\/|okhttp|node-fetch|undici|axios/i.test(userAgent)) return 'bot';
+  // `bot` as a word or product token only: brand names such as CUBOT are phones.
+  if (/\bbot\b|bot\/|crawler|spider|headless|curl|wget|httpie|python|go-http|java\/|okhttp|node-fetch|undici|axios/i.test(userAgent)) {
+    return 'bot';
+  }
   if (/ipad|tablet|kindle|silk|playbook|(android(?!.*mobile))/i.test(userAgent)) return 'tablet';
   if (/mobi|iphone|ipod|android|blackberry|opera mini|iemobile/i.test(userAgent)) return 'mobile';
   if (/windows|macintosh|linux|x11|cros/i.test(userAgent)) return 'desktop';
