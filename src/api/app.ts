@@ -13,6 +13,7 @@ import { getAnalyticsRoute } from './routes/analytics/get-analytics.ts';
 import { ballotRoutes } from './routes/ballots/ballot-routes.ts';
 import { healthRoutes, type HealthCheck } from './routes/health.ts';
 import { pollRoutes } from './routes/polls/index.ts';
+import { getResultsRoute } from './routes/results/get-results.ts';
 
 /** Everything the HTTP layer needs, passed in: the app opens no connections of its own. */
 export interface AppDependencies {
@@ -71,6 +72,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: http.accessTokenSeconds });
   await app.register(healthRoutes, { checks: deps.healthChecks });
   // Route plugins of the API (each takes the services it needs):
+  await app.register(getResultsRoute, { services: deps.services });
   await app.register(getAnalyticsRoute, { services: deps.services });
   await app.register(accountRoutes, { services: deps.services, rateLimit: perMinute(http.authPerMinute) });
   await app.register(pollRoutes, { services: deps.services });

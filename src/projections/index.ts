@@ -7,13 +7,14 @@ import { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions }
 import type { ProjectionStatus } from './runtime/status.ts';
 import { pollsCatalog } from './to-postgres/polls-catalog/projection.ts';
 import { analytics } from './to-postgres/analytics/projection.ts';
+import { results } from './to-postgres/results/projection.ts';
 
 /**
  * The projections a worker runs, started together. The process (`pollster worker`, the
  * single-process mode) and the tests call `startProjections`; the API keeps the handle to wait
  * for its own writes (`waitForPosition`) and to report `status()`.
  */
-export const POSTGRES_PROJECTIONS: readonly PostgresProjection[] = [pollsCatalog, analytics];
+export const POSTGRES_PROJECTIONS: readonly PostgresProjection[] = [pollsCatalog, analytics, results];
 
 export interface StartProjectionsOptions {
   store: EventStore;
@@ -65,4 +66,5 @@ export type { WaitOptions } from './runtime/position-watch.ts';
 export type { ProjectionLag, ProjectionStatus } from './runtime/status.ts';
 export { POLLS_CATALOG, pollsCatalog } from './to-postgres/polls-catalog/projection.ts';
 export { ANALYTICS, analytics } from './to-postgres/analytics/projection.ts';
+export { RESULTS, results } from './to-postgres/results/projection.ts';
 export * from './queries/index.ts';

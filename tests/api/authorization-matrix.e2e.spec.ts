@@ -15,7 +15,7 @@ const ACCOUNTS = EVERYONE.filter((w) => w !== 'anonymous');
 interface Operation {
   id: string;
   allowed: Who[];
-  request: (poll: any) => { method: 'GET' | 'POST' | 'PUT'; url: string; payload?: unknown };
+  request: (poll: any) => { method: 'GET' | 'POST' | 'PUT'; url: string; payload?: object };
 }
 
 const OPERATIONS: Operation[] = [

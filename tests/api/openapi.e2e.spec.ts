@@ -15,7 +15,7 @@ const API_MD_OPERATIONS = [
   // Voting
   'castBallot', 'changeBallot',
   // Results, live, analytics
-  'getAnalytics',
+  'getResults', 'getAnalytics',
 ];
 
 let t: TestApp;

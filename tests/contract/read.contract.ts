@@ -53,6 +53,42 @@ export function readContract(store: () => EventStore): void {
       expect(unfiltered.events.filter((e) => e.position <= last).length).toBeGreaterThanOrEqual(12);
     });
 
+    it('readAll filtered by stream prefixes returns exactly those streams, in position order, literally matched', async () => {
+      // One poll's streams (`<a>-<id>` and `<b>-<id>-*`) among look-alikes that share a longer or a wildcard-ish name.
+      const [a, b] = [freshCategory(), freshCategory()];
+      const id = `p_1%${freshCategory()}`;
+      const mine: string[] = [];
+      const append = async (stream: string, count: number, keep: boolean) => {
+        const written = events(count);
+        await store().append(stream, written, 'any');
+        if (keep) mine.push(...written.map((e) => e.id));
+      };
+      await append(`${a}-${id}`, 1, true);
+      await append(`${b}-${id}-v1`, 2, true);
+      await append(`${a}-${id}x`, 1, false); // `<a>-<id>` is a prefix of it: a caller wanting exactness filters it
+      await append(`${b}-${id.replace('_', 'Z').replace('%', 'Q')}-v1`, 1, false); // `_` and `%` are not wildcards
+      await append(`${b}-other-v1`, 1, false);
+      await append(`${b}-${id}-v2`, 1, true);
+      await append(`${a}-${id}`, 1, true);
+      const prefixes = [`${a}-${id}`, `${b}-${id}-`];
+      const read = [];
+      let from = 0n;
+      for (;;) {
+        const page = await store().readAll({ from, limit: 2, streamPrefixes: prefixes });
+        read.push(...page.events);
+        if (page.events.length < 2) break;
+        from = page.next;
+      }
+      const exact = read.filter((e) => e.stream !== `${a}-${id}x`);
+      expect(exact.map((e) => e.id)).toEqual(mine);
+      expect(read.every((e) => prefixes.some((p) => e.stream.startsWith(p)))).toBe(true);
+      const positions = read.map((e) => e.position);
+      expect([...positions].sort((x, y) => (x < y ? -1 : 1))).toEqual(positions);
+      // With a category as well, both filters apply.
+      const onlyB = await store().readAll({ from: 0n, limit: 100, streamPrefixes: prefixes, categories: [b] });
+      expect(onlyB.events.map((e) => e.stream)).toEqual([`${b}-${id}-v1`, `${b}-${id}-v1`, `${b}-${id}-v2`]);
+    });
+
     it('headPosition reaches the position of the last append', async () => {
       const { position } = await store().append(`${freshCategory()}-h`, [event()], 'no_stream');
       const deadline = Date.now() + 5000;

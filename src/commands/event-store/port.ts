@@ -59,11 +59,26 @@ export interface ReadAllResult {
   next: bigint;
 }
 
+export interface ReadAllOptions {
+  /** Events with position strictly greater than this; 0n = from the start. */
+  from: bigint;
+  limit: number;
+  /** Stream categories (the part of the stream name before the first `-`); empty = all. */
+  categories?: readonly string[];
+  /**
+   * Only streams whose name starts with one of these (case-sensitive, no wildcards), e.g.
+   * `poll-<id>` and `ballot-<id>-` for one poll's events; empty = all. With `categories`, both apply.
+   */
+  streamPrefixes?: readonly string[];
+}
+
 export interface SubscribeOptions {
   /** Deliver events with position strictly greater than this (a checkpoint); 0n = from the start. */
   from: bigint;
   /** Stream categories (the part of the stream name before the first `-`); empty = all. */
   categories?: readonly string[];
+  /** As in `ReadAllOptions`. */
+  streamPrefixes?: readonly string[];
   /** Events per read; a slow consumer gets batches of at most this many. */
   batchSize?: number;
   signal?: AbortSignal;
@@ -81,12 +96,17 @@ export interface EventStore {
   /** Events of one stream from `fromRevision` (inclusive), oldest first; [] when the stream does not exist. */
   readStream(stream: string, options?: { fromRevision?: bigint; maxCount?: number }): Promise<RecordedEvent[]>;
   /** Up to `limit` events of `$all` with position > `from`, in position order, with no holes. */
-  readAll(options: { from: bigint; limit: number; categories?: readonly string[] }): Promise<ReadAllResult>;
+  readAll(options: ReadAllOptions): Promise<ReadAllResult>;
   /** Position of the last event of `$all` readable now (0n for an empty log). */
   headPosition(): Promise<bigint>;
   /** Tails `$all` from a checkpoint in batches until the signal aborts. */
   subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent[]>;
   close(): Promise<void>;
+}
+
+/** Whether a stream passes a `streamPrefixes` filter (what every adapter must agree on). */
+export function matchesPrefixes(stream: string, prefixes: readonly string[] | undefined): boolean {
+  return !prefixes?.length || prefixes.some((prefix) => stream.startsWith(prefix));
 }
 
 /** The category of a stream name: `ballot-<poll>-<voter>` → `ballot`. */

@@ -4,4 +4,7 @@ export { listPolls, MAX_PAGE_SIZE, type ListPollsOptions, type PollPage } from '
 export { findBallot, type BallotView } from './find-ballot.ts';
 export { findFlag, type FlagStatus, type FlagView } from './find-flag.ts';
 export type { PollSummary, PollView } from './poll-view.ts';
+export { getResults } from './get-results.ts';
+export { readPollEvents, type ReadPollEventsOptions } from './read-poll-events.ts';
+export { resultsAt } from './results-at.ts';
 export { getAnalytics, emptyAnalytics, type AnalyticsBucket, type AnalyticsView } from './get-analytics.ts';

@@ -17,10 +17,12 @@ import type {
   EventStore,
   EventToAppend,
   ExpectedRevision,
+  ReadAllOptions,
   ReadAllResult,
   RecordedEvent,
   SubscribeOptions,
 } from '../port.ts';
+import { matchesPrefixes } from '../port.ts';
 import { BatchReader } from './batches.ts';
 import { translate } from './translate-error.ts';
 import { validateAppend } from './validate-append.ts';
@@ -90,8 +92,8 @@ export class EventStoreDbEventStore implements EventStore {
     return events;
   }
 
-  async readAll(options: { from: bigint; limit: number; categories?: readonly string[] }): Promise<ReadAllResult> {
-    const { from, limit, categories } = options;
+  async readAll(options: ReadAllOptions): Promise<ReadAllResult> {
+    const { from, limit, categories, streamPrefixes } = options;
     let next = from;
     const events: RecordedEvent[] = [];
     if (limit <= 0) return { events, next };
@@ -102,7 +104,7 @@ export class EventStoreDbEventStore implements EventStore {
         direction: FORWARDS,
         fromPosition: from > 0n ? toClientPosition(from) : START,
         maxCount: limit + 1,
-        filter: allFilter(categories),
+        filter: allFilter(categories, undefined, streamPrefixes),
       });
       for await (const resolved of read) {
         const position = resolved.event?.position?.commit ?? resolved.commitPosition;
@@ -110,7 +112,7 @@ export class EventStoreDbEventStore implements EventStore {
         if (events.length === limit) break;
         // Advance past events we drop too, so a caller is never stuck re-reading them.
         next = position;
-        const event = accept(resolved, categories);
+        const event = accept(resolved, categories, streamPrefixes);
         if (event) events.push(event);
       }
     } catch (error) {
@@ -140,7 +142,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async *subscribeToAll(options: SubscribeOptions): AsyncGenerator<RecordedEvent[]> {
-    const { from, categories, signal, onProgress } = options;
+    const { from, categories, streamPrefixes, signal, onProgress } = options;
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (signal?.aborted) return;
     // Server checkpoints (sent while a filter skips other categories) and "caught up" are how
@@ -148,7 +150,7 @@ export class EventStoreDbEventStore implements EventStore {
     const mark = (commit: bigint) => reader.mark(commit);
     // A subscription from a position starts after it, so `from` is exactly our checkpoint.
     const subscription = this.#client.subscribeToAll(
-      { fromPosition: from > 0n ? toClientPosition(from) : START, filter: allFilter(categories, mark) },
+      { fromPosition: from > 0n ? toClientPosition(from) : START, filter: allFilter(categories, mark, streamPrefixes) },
       { highWaterMark: batchSize },
     );
     const reader = new BatchReader<AllStreamResolvedEvent>(subscription);
@@ -162,7 +164,7 @@ export class EventStoreDbEventStore implements EventStore {
           const position = resolved.event?.position?.commit ?? resolved.commitPosition;
           if (position !== undefined && position > last) last = position;
           // Belt and braces: never hand out the checkpoint's own event again, nor system events.
-          const event = accept(resolved, categories);
+          const event = accept(resolved, categories, streamPrefixes);
           if (event && event.position > from) batch.push(event);
         }
         if (batch.length > 0) yield batch;
@@ -192,7 +194,11 @@ export class EventStoreDbEventStore implements EventStore {
   }
 }
 
-function accept(resolved: AllStreamResolvedEvent, categories: readonly string[] | undefined): RecordedEvent | undefined {
+function accept(
+  resolved: AllStreamResolvedEvent,
+  categories: readonly string[] | undefined,
+  streamPrefixes?: readonly string[],
+): RecordedEvent | undefined {
   const event = toRecordedEvent(resolved);
-  return event && inCategories(event.stream, categories) ? event : undefined;
+  return event && inCategories(event.stream, categories) && matchesPrefixes(event.stream, streamPrefixes) ? event : undefined;
 }

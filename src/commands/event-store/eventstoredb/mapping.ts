@@ -67,13 +67,20 @@ export function inCategories(stream: string, categories: readonly string[] | und
 /**
  * Server-side filter for `$all` reads: by stream prefix when categories are given (the prefix
  * includes the dash so `poll` does not match `pollster-...`; a stream named just `poll`, which
- * our naming never produces, is missed), else just without system events. Callers still check
- * each event, because a prefix filter lets `$`-typed events through.
+ * our naming never produces, is missed), else just without system events. Explicit
+ * `streamPrefixes` are the narrower filter, so they win on the server when both are given.
+ * Callers still check each event (`inCategories`, `matchesPrefixes`), because a prefix filter
+ * lets `$`-typed events through and the server applies only one of the two.
  */
-export function allFilter(categories: readonly string[] | undefined, onCheckpoint?: (commit: bigint) => void): Filter {
+export function allFilter(
+  categories: readonly string[] | undefined,
+  onCheckpoint?: (commit: bigint) => void,
+  streamPrefixes?: readonly string[],
+): Filter {
   const checkpointReached = onCheckpoint && ((_: unknown, position: Position) => onCheckpoint(position.commit));
-  return categories?.length
-    ? streamNameFilter({ prefixes: categories.map((c) => `${c}-`), ...(checkpointReached && { checkpointReached }) })
+  const prefixes = streamPrefixes?.length ? [...streamPrefixes] : categories?.length ? categories.map((c) => `${c}-`) : undefined;
+  return prefixes
+    ? streamNameFilter({ prefixes, ...(checkpointReached && { checkpointReached }) })
     : excludeSystemEvents(checkpointReached && { checkpointReached });
 }
 

@@ -1,7 +1,8 @@
 import type pg from 'pg';
-import type { ReadAllResult, RecordedEvent, SubscribeOptions } from '../port.ts';
+import type { ReadAllOptions, ReadAllResult, RecordedEvent, SubscribeOptions } from '../port.ts';
 import type { CommitSignal } from './commit-signal.ts';
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './row.ts';
+import { codePointOrder, likePrefix, normalizePrefixes, upperBound } from './stream-prefix.ts';
 
 /**
  * The read side of the postgres adapter. Reads of `$all` stop below the oldest transaction still
@@ -19,6 +20,20 @@ const readAllSql = (filter: string) => `SELECT h.horizon::text AS horizon, e.*
 const READ_ALL = readAllSql('');
 // Uses the (category, position) index; categories are few, so `= ANY` stays an index scan.
 const READ_ALL_CATEGORIES = readAllSql('category = ANY($3::text[]) AND');
+
+// By stream prefix (stream-prefix.ts). LIKE is the exact test; `$4` is the category filter ('{}' = any).
+const READ_ALL_LIKE = readAllSql(`stream LIKE ANY($3::text[]) AND (cardinality($4::text[]) = 0 OR category = ANY($4::text[])) AND`);
+// One index range of (stream, revision) per prefix (prefixes normalised so ranges never overlap),
+// then merged in position order. `OFFSET 0` fences the range scan: otherwise the generic plan of
+// this prepared statement filters the whole log by walking the position index (90 ms instead of
+// 3 ms on 300k events). Every page still sorts all of the prefixes' events: fine for one poll.
+const READ_ALL_RANGES = `SELECT h.horizon::text AS horizon, e.*
+  FROM (SELECT ${HORIZON} AS horizon) h
+  LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM unnest($3::text[], $4::text[], $5::text[]) AS p(lo, hi, pattern)
+    CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS}, category FROM events WHERE stream >= p.lo AND stream < p.hi OFFSET 0) ev
+    WHERE ev.stream LIKE p.pattern AND (cardinality($6::text[]) = 0 OR ev.category = ANY($6::text[]))
+      AND ev.position > $1 AND ev.position < h.horizon
+    ORDER BY ev.position LIMIT $2) e ON true`;
 
 const HEAD = `SELECT max(position)::text AS head FROM events WHERE position < ${HORIZON}`;
 
@@ -43,16 +58,25 @@ export async function readStream(
 
 type PageRow = { horizon: string } & ({ [K in keyof EventRow]: null } | EventRow);
 
-export async function readAll(
-  pool: pg.Pool,
-  options: { from: bigint; limit: number; categories?: readonly string[] },
-): Promise<ReadAllResult> {
-  const filtered = options.categories !== undefined && options.categories.length > 0;
-  const { rows } = await pool.query<PageRow>(
-    filtered
-      ? { name: 'pollster-read-all-cat', text: READ_ALL_CATEGORIES, values: [String(options.from), options.limit, options.categories] }
-      : { name: 'pollster-read-all', text: READ_ALL, values: [String(options.from), options.limit] },
-  );
+async function pageQuery(pool: pg.Pool, options: ReadAllOptions): Promise<pg.QueryConfig> {
+  const from = String(options.from);
+  const categories = options.categories ?? [];
+  const prefixes = normalizePrefixes(options.streamPrefixes);
+  if (prefixes !== undefined) {
+    const patterns = prefixes.map(likePrefix);
+    const uppers = prefixes.map(upperBound);
+    if (uppers.every((u) => u !== undefined) && (await codePointOrder(pool))) {
+      return { name: 'pollster-read-all-ranges', text: READ_ALL_RANGES, values: [from, options.limit, prefixes, uppers, patterns, categories] };
+    }
+    return { name: 'pollster-read-all-like', text: READ_ALL_LIKE, values: [from, options.limit, patterns, categories] };
+  }
+  return categories.length > 0
+    ? { name: 'pollster-read-all-cat', text: READ_ALL_CATEGORIES, values: [from, options.limit, categories] }
+    : { name: 'pollster-read-all', text: READ_ALL, values: [from, options.limit] };
+}
+
+export async function readAll(pool: pg.Pool, options: ReadAllOptions): Promise<ReadAllResult> {
+  const { rows } = await pool.query<PageRow>(await pageQuery(pool, options));
   const events = rows.flatMap((row) => (row.position === null ? [] : [toRecordedEvent(row as EventRow)]));
   const last = events.at(-1)?.position;
   if (events.length === options.limit && last !== undefined) return { events, next: last };
@@ -69,7 +93,7 @@ export async function headPosition(pool: pg.Pool): Promise<bigint> {
 }
 
 export interface SubscriptionDeps {
-  read: (options: { from: bigint; limit: number; categories?: readonly string[] }) => Promise<ReadAllResult>;
+  read: (options: ReadAllOptions) => Promise<ReadAllResult>;
   commits: CommitSignal;
   pollIntervalMs: number;
   /** Aborted when the store closes. */
@@ -89,7 +113,12 @@ export async function* subscribeToAll(deps: SubscriptionDeps, options: Subscribe
     const seen = deps.commits.generation;
     let page: ReadAllResult;
     try {
-      page = await deps.read({ from, limit, ...(options.categories ? { categories: options.categories } : {}) });
+      page = await deps.read({
+        from,
+        limit,
+        ...(options.categories ? { categories: options.categories } : {}),
+        ...(options.streamPrefixes ? { streamPrefixes: options.streamPrefixes } : {}),
+      });
     } catch (error) {
       if (stopped()) return; // the pool was ended under us by close(): not an error for the consumer
       throw error;

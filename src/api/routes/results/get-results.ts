@@ -1,0 +1,86 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { EventStore } from '../../../commands/event-store/port.ts';
+import { pollNotFound } from '../../../domain/poll/errors.ts';
+import type { ExistingPollState } from '../../../domain/poll/state.ts';
+import type { PollResults } from '../../../domain/results/results.ts';
+import { tally } from '../../../domain/results/tally.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../../domain/shared/errors.ts';
+import { getResults, readPollEvents, resultsAt } from '../../../projections/queries/index.ts';
+import type { Services } from '../../../runtime/services.ts';
+import type { AuthUser } from '../../plugins/auth.ts';
+import { bearer, problems } from '../../schemas/common.ts';
+import { PollIdParams } from '../../schemas/poll.ts';
+import { PollResultsView, ResultsQuery } from '../../schemas/results.ts';
+
+/** Roles that see results a poll hides until its close (issue 4), besides the poll's organizer. */
+const ALWAYS_SEE = ['admin', 'auditor', 'analyst'] as const;
+
+/**
+ * getResults. Who may see what is decided on the poll as it is now (the poll cache, current with
+ * this process's own commands): a draft is the organizer's (404 to others, as getPoll), and a
+ * poll with `showResultsBeforeClose: false` shows results only once closed, except to its
+ * organizer, admins, auditors and analysts (403 `results.hidden`), also for `?at=`.
+ */
+export const getResultsRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.get(
+    '/api/polls/:pollId/results',
+    {
+      preHandler: app.auth.optional,
+      schema: {
+        operationId: 'getResults',
+        tags: ['results'],
+        summary: 'Results of a poll: counted ballots per option, instant-runoff rounds, rating averages',
+        description: 'From the results read model; with `?at=<position>`, replayed from the log up to that position.',
+        security: [...bearer, {}],
+        params: PollIdParams,
+        querystring: ResultsQuery,
+        response: { 200: PollResultsView, ...problems(400, 401, 403, 404, 422, 503) },
+      },
+    },
+    async (request) => {
+      const pollId = request.params.pollId.toLowerCase();
+      const state = await services.commands.polls.get(pollId);
+      if (state.status === 'none') throw pollNotFound(pollId);
+      assertMaySee(state, request.anonymous ? undefined : request.user);
+      const { at } = request.query;
+      const results = at === undefined ? await current(services, pollId) : await asOf(services.store, pollId, BigInt(at));
+      return { ...results, position: Number(results.position) };
+    },
+  );
+};
+
+function assertMaySee(state: ExistingPollState, user: AuthUser | undefined): void {
+  const organizer = user !== undefined && user.userId === state.poll.organizerId;
+  const admin = user?.roles.includes('admin') ?? false;
+  if (state.status === 'draft' && !organizer && !admin) throw pollNotFound(state.poll.pollId);
+  if (state.poll.settings.showResultsBeforeClose || state.status === 'closed' || organizer) return;
+  if (ALWAYS_SEE.some((role) => user?.roles.includes(role))) return;
+  throw new ForbiddenError('results.hidden', 'this poll shows its results once it is closed');
+}
+
+/** The read model; a poll it has not seen yet (just created, projection behind) is replayed instead. */
+async function current(services: Services, pollId: string): Promise<PollResults> {
+  const fromReadModel = await getResults(services.sql, pollId);
+  if (fromReadModel) return fromReadModel;
+  const replayed = tally(pollId, await readPollEvents(services.store, pollId));
+  if (!replayed) throw pollNotFound(pollId);
+  return replayed;
+}
+
+/** How long `?at=` waits for the log to become readable through a position just handed out. */
+const AHEAD_GRACE_MS = 1_000;
+
+async function asOf(store: EventStore, pollId: string, at: bigint): Promise<PollResults> {
+  // Only a position the log is complete through has fixed results: a later commit could still
+  // land below one beyond the head. A position an append just returned gets there within moments.
+  const deadline = Date.now() + AHEAD_GRACE_MS;
+  while ((await store.headPosition()) < at) {
+    if (Date.now() > deadline) {
+      throw new ValidationError('results.position-ahead', `the log has not reached position ${at} yet`, { field: 'at' });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const results = await resultsAt(store, pollId, at);
+  if (!results) throw new NotFoundError('poll.not-found', `poll ${pollId} did not exist at position ${at}`);
+  return results;
+}

@@ -1,0 +1,53 @@
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import type { QuestionDefinition } from '../../domain/poll/definition.ts';
+import { type Counts, emptyQuestionCounts, type QuestionCounts } from '../../domain/results/counts.ts';
+import { buildResults, type PollResults } from '../../domain/results/results.ts';
+import { jsonOf } from './columns.ts';
+
+/**
+ * getResults from the `results` read model (migrations/007_results.sql): the counters of one poll
+ * in one statement (one snapshot, so totals and counters agree even while the projection writes),
+ * then the same `buildResults` a replay ends in; ranked questions run instant-runoff over their
+ * counted rankings, grouped by identical ranking. Null when the projection has not seen the poll.
+ * Who may see the results is the route's decision, not the query's.
+ */
+const resultsRow = z.object({
+  status: z.enum(['draft', 'active', 'closed']),
+  questions: jsonOf<readonly QuestionDefinition[]>(),
+  total_ballots: z.number().int(),
+  flagged_pending: z.number().int(),
+  position: z.bigint(),
+  answered: jsonOf<Array<[string, number]>>(),
+  options: jsonOf<Array<[string, string, number]>>(),
+  ratings: jsonOf<Array<[string, number, number]>>(),
+  rankings: jsonOf<Array<[string, string[], number]>>(),
+});
+
+export async function getResults(db: CommonQueryMethods, pollId: string): Promise<PollResults | null> {
+  const row = await db.maybeOne(sql.type(resultsRow)`
+    SELECT p.status, p.questions, p.total_ballots, p.flagged_pending, p.position,
+      (SELECT coalesce(jsonb_agg(jsonb_build_array(question_id, answered)), '[]') FROM read.result_questions
+        WHERE poll_id = p.poll_id) AS answered,
+      (SELECT coalesce(jsonb_agg(jsonb_build_array(question_id, option_id, votes)), '[]') FROM read.result_options
+        WHERE poll_id = p.poll_id) AS options,
+      (SELECT coalesce(jsonb_agg(jsonb_build_array(question_id, rating, ballots)), '[]') FROM read.result_ratings
+        WHERE poll_id = p.poll_id) AS ratings,
+      (SELECT coalesce(jsonb_agg(jsonb_build_array(question_id, ranking, n)), '[]')
+        FROM (SELECT question_id, ranking, count(*)::int AS n FROM read.result_rankings WHERE poll_id = p.poll_id
+              GROUP BY question_id, ranking) g) AS rankings
+    FROM read.result_polls p WHERE p.poll_id = ${pollId}`);
+  if (row === null) return null;
+  const questions = new Map<string, QuestionCounts>();
+  const question = (id: string) => {
+    let q = questions.get(id);
+    if (q === undefined) questions.set(id, (q = emptyQuestionCounts()));
+    return q;
+  };
+  for (const [q, n] of row.answered) question(q).answered = n;
+  for (const [q, optionId, n] of row.options) question(q).options.set(optionId, n);
+  for (const [q, rating, n] of row.ratings) question(q).ratings.set(rating, n);
+  for (const [q, ranking, n] of row.rankings) question(q).rankings.push({ ranking, ballots: n });
+  const counts: Counts = { ballots: row.total_ballots, flaggedPending: row.flagged_pending, questions };
+  return buildResults({ pollId, status: row.status, position: row.position }, row.questions, counts);
+}

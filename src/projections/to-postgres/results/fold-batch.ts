@@ -1,0 +1,131 @@
+import type { RecordedEvent } from '../../../commands/event-store/port.ts';
+import type { Answer } from '../../../domain/ballot/answers.ts';
+import { visitVotes } from '../../../domain/results/counts.ts';
+import {
+  type BallotStanding, evolveBallot, evolvePoll, isBallotEvent, isCounted, isFlaggedPending, isPollEvent, type PollStanding,
+  touchPoll,
+} from '../../../domain/results/standing.ts';
+
+/**
+ * The batch in memory: the standings the batch touches (as loaded) are folded with the same
+ * rules `tally` uses, then each ballot's net change becomes counter deltas, from exactly what the
+ * ballot counted with before and counts with after. Pure, so the SQL around it stays set-based.
+ */
+export type Loaded = { polls: Map<string, PollStanding>; ballots: Map<string, BallotStanding> };
+
+export type CounterDelta = { poll_id: string; question_id: string; key: string; n: number };
+export type RankingRow = { ballot_id: string; question_id: string; poll_id: string; ranking: readonly string[] };
+
+export type BatchChanges = {
+  polls: Array<PollStanding & { ballotsDelta: number; flaggedDelta: number }>;
+  ballots: BallotStanding[];
+  answered: CounterDelta[];
+  options: CounterDelta[];
+  ratings: CounterDelta[];
+  /** Rankings to write (insert or replace) and (ballot, question) pairs whose ranking goes. */
+  rankings: { upsert: RankingRow[]; remove: Array<Pick<RankingRow, 'ballot_id' | 'question_id'>> };
+};
+
+/** Poll ids and ballot ids a batch needs loaded; throws for an event without them (it gets parked). */
+export function keysOf(events: readonly RecordedEvent[]): { pollIds: string[]; ballotIds: string[] } {
+  const pollIds = new Set<string>();
+  const ballotIds = new Set<string>();
+  for (const event of events) {
+    if (!isPollEvent(event) && !isBallotEvent(event)) continue;
+    const data = event.data as { pollId?: unknown; ballotId?: unknown } | null;
+    if (typeof data?.pollId !== 'string') throw new TypeError(`${event.type} ${event.id} at position ${event.position} has no pollId`);
+    pollIds.add(data.pollId);
+    if (!isBallotEvent(event)) continue;
+    if (typeof data.ballotId !== 'string') throw new TypeError(`${event.type} ${event.id} at position ${event.position} has no ballotId`);
+    ballotIds.add(data.ballotId);
+  }
+  return { pollIds: [...pollIds], ballotIds: [...ballotIds] };
+}
+
+export function foldBatch(loaded: Loaded, events: readonly RecordedEvent[]): BatchChanges {
+  const polls = new Map(loaded.polls);
+  const ballots = new Map(loaded.ballots);
+  for (const recorded of events) {
+    const event = { type: recorded.type, data: recorded.data, position: recorded.position };
+    if (isPollEvent(event)) {
+      const after = evolvePoll(polls.get(event.data.pollId), event);
+      if (after) polls.set(after.pollId, after);
+      continue;
+    }
+    if (!isBallotEvent(event)) continue; // a newer program's type: not ours to count yet
+    // A malformed event is parked with a plain message rather than counted as something else.
+    if ((event.type === 'BallotCast' || event.type === 'BallotChanged') && !Array.isArray(event.data.answers)) {
+      throw new TypeError(`${event.type} ${recorded.id} at position ${recorded.position} has no answers`);
+    }
+    if ((event.type === 'BallotFlagged' || event.type === 'FlagReviewed') && typeof event.data.flagId !== 'string') {
+      throw new TypeError(`${event.type} ${recorded.id} at position ${recorded.position} has no flagId`);
+    }
+    const poll = polls.get(event.data.pollId);
+    if (poll === undefined) throw new Error(`${event.type} ${recorded.id}: poll ${event.data.pollId} is unknown to results`);
+    const before = ballots.get(event.data.ballotId);
+    const after = evolveBallot(before, event, poll);
+    if (after === undefined || after === before) continue;
+    ballots.set(after.ballotId, after);
+    polls.set(poll.pollId, touchPoll(poll, event.position));
+  }
+  return changesBetween(loaded, polls, ballots);
+}
+
+function changesBetween(loaded: Loaded, polls: Map<string, PollStanding>, ballots: Map<string, BallotStanding>): BatchChanges {
+  const totals = new Map<string, { ballots: number; flagged: number }>();
+  const counters = { answered: new Map<string, CounterDelta>(), options: new Map<string, CounterDelta>(), ratings: new Map<string, CounterDelta>() };
+  const bump = (map: Map<string, CounterDelta>, poll_id: string, question_id: string, key: string, n: number) => {
+    const id = JSON.stringify([poll_id, question_id, key]);
+    const row = map.get(id) ?? { poll_id, question_id, key, n: 0 };
+    row.n += n;
+    map.set(id, row);
+  };
+  const rankings: BatchChanges['rankings'] = { upsert: [], remove: [] };
+  const changedBallots: BallotStanding[] = [];
+  for (const [ballotId, after] of ballots) {
+    const before = loaded.ballots.get(ballotId);
+    if (before === after) continue;
+    changedBallots.push(after);
+    const total = totals.get(after.pollId) ?? { ballots: 0, flagged: 0 };
+    total.ballots += Number(isCounted(after)) - Number(before !== undefined && isCounted(before));
+    total.flagged += Number(isFlaggedPending(after)) - Number(before !== undefined && isFlaggedPending(before));
+    totals.set(after.pollId, total);
+    const move = (answers: readonly Answer[], sign: 1 | -1) =>
+      visitVotes(answers, {
+        answered: (q) => bump(counters.answered, after.pollId, q, '', sign),
+        option: (q, o) => bump(counters.options, after.pollId, q, o, sign),
+        rating: (q, r) => bump(counters.ratings, after.pollId, q, String(r), sign),
+        ranking: () => undefined, // rankings are rows of their own, below
+      });
+    const was = before !== undefined && isCounted(before) ? (before.answers ?? []) : [];
+    const is = isCounted(after) ? (after.answers ?? []) : [];
+    move(was, -1);
+    move(is, 1);
+    diffRankings(after, was, is, rankings);
+  }
+  const nonZero = (map: Map<string, CounterDelta>) => [...map.values()].filter((d) => d.n !== 0);
+  return {
+    polls: [...polls.values()]
+      .filter((p) => loaded.polls.get(p.pollId) !== p)
+      .map((p) => ({ ...p, ballotsDelta: totals.get(p.pollId)?.ballots ?? 0, flaggedDelta: totals.get(p.pollId)?.flagged ?? 0 })),
+    ballots: changedBallots,
+    answered: nonZero(counters.answered),
+    options: nonZero(counters.options),
+    ratings: nonZero(counters.ratings),
+    rankings,
+  };
+}
+
+function diffRankings(ballot: BallotStanding, was: readonly Answer[], is: readonly Answer[], out: BatchChanges['rankings']): void {
+  const rankingsOf = (answers: readonly Answer[]) =>
+    new Map(answers.flatMap((a) => ('ranking' in a ? [[a.questionId, a.ranking] as const] : [])));
+  const before = rankingsOf(was);
+  const after = rankingsOf(is);
+  for (const [question_id, ranking] of after) {
+    const old = before.get(question_id);
+    if (old === undefined || old.join('\u0000') !== ranking.join('\u0000')) {
+      out.upsert.push({ ballot_id: ballot.ballotId, question_id, poll_id: ballot.pollId, ranking });
+    }
+  }
+  for (const question_id of before.keys()) if (!after.has(question_id)) out.remove.push({ ballot_id: ballot.ballotId, question_id });
+}

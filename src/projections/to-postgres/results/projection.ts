@@ -1,0 +1,30 @@
+import { sql } from 'slonik';
+import type { PostgresProjection } from '../../runtime/projection.ts';
+import { foldBatch, keysOf } from './fold-batch.ts';
+import { loadStandings } from './load.ts';
+import { writeChanges } from './write.ts';
+
+/**
+ * `results`: vote counts per option, rating distributions, the rankings instant-runoff needs and
+ * per-poll totals (read.result_*; migrations/007_results.sql), kept by the counting rules of
+ * src/domain/results/standing.ts, the same ones `tally` replays with. A batch is one read of the
+ * standings it touches, a fold in memory, and one write per table; idempotent by position
+ * (standings skip events at or below the position they hold, and only standing changes move counters).
+ */
+export const RESULTS = 'results';
+
+export const results: PostgresProjection = {
+  name: RESULTS,
+  categories: ['poll', 'ballot'],
+  async handle(events, tx) {
+    const { pollIds, ballotIds } = keysOf(events);
+    if (pollIds.length === 0) return;
+    const loaded = await loadStandings(tx, pollIds, ballotIds);
+    await writeChanges(tx, foldBatch(loaded, events));
+  },
+  async reset(tx) {
+    await tx.query(sql.unsafe`
+      TRUNCATE read.result_polls, read.result_ballots, read.result_questions, read.result_options, read.result_ratings,
+               read.result_rankings`);
+  },
+};
