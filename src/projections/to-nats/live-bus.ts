@@ -1,0 +1,24 @@
+/**
+ * The live-results bus between the projection that publishes after the read model commits and
+ * the edge nodes that push frames to viewers. NATS in the full stack (subject
+ * `pollster.poll.<pollId>.results`), an in-process emitter in the embedded default: the edge
+ * and the publisher see the same port either way.
+ */
+export interface LiveResultsMessage {
+  pollId: string;
+  /** Log position the results are current through; viewers drop anything older than they have. */
+  position: number;
+  /** The getResults body (API.md) as of `position`. */
+  results: unknown;
+  /** Id of the event that caused this update: the NATS message id, for de-duplication. */
+  eventId: string;
+}
+
+export interface LiveBus {
+  publish(message: LiveResultsMessage): Promise<void>;
+  /** Calls `onMessage` for every message of the poll until the returned function is called. */
+  subscribe(pollId: string, onMessage: (message: LiveResultsMessage) => void): () => void;
+  close(): Promise<void>;
+}
+
+export const resultsSubject = (pollId: string): string => `pollster.poll.${pollId}.results`;
