@@ -3,6 +3,7 @@ import type { PollEvent } from '../../domain/poll/events.ts';
 import { initialPollState, type ExistingPollState, type PollState } from '../../domain/poll/state.ts';
 import { pollStream } from '../../domain/shared/streams.ts';
 import type { EventStore, RecordedEvent } from '../event-store/port.ts';
+import { CategoryTail } from './category-tail.ts';
 
 interface Entry {
   state: PollState;
@@ -25,27 +26,27 @@ interface Entry {
 export class PollCache {
   readonly #store: EventStore;
   readonly #entries = new Map<string, Entry>();
-  readonly #waiters: Array<{ position: bigint; resolve: () => void }> = [];
-  readonly #stop = new AbortController();
-  #through = -1n;
-  #tail: Promise<void> | undefined;
-
+  readonly #tail: CategoryTail;
   readonly #catchUpTimeoutMs: number;
 
   constructor(store: EventStore, options: { catchUpTimeoutMs?: number } = {}) {
     this.#store = store;
     this.#catchUpTimeoutMs = options.catchUpTimeoutMs ?? 2_000;
+    this.#tail = new CategoryTail(store, ['poll'], (events) => {
+      for (const event of events) {
+        const entry = this.#entries.get(event.stream.slice('poll-'.length));
+        if (entry) this.#apply(entry, [event]);
+      }
+    });
   }
 
   /** Starts tailing from the current head of the log. */
   async start(): Promise<void> {
-    this.#through = await this.#store.headPosition();
-    this.#tail = this.#run();
+    this.#tail.start(await this.#store.headPosition());
   }
 
   async stop(): Promise<void> {
-    this.#stop.abort();
-    await this.#tail;
+    await this.#tail.stop();
   }
 
   /** The poll's state, loading it from its stream on first use. */
@@ -67,11 +68,8 @@ export class PollCache {
 
   /** Throws `notActive()` if a PollClosed precedes `position` in the log. */
   async assertOpenAt(pollId: string, position: bigint, notActive: () => Error): Promise<void> {
-    if (this.#through < position) {
-      const caughtUp = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), this.#catchUpTimeoutMs);
-        this.#waiters.push({ position, resolve: () => (clearTimeout(timer), resolve(true)) });
-      });
+    if (this.#tail.through < position) {
+      const caughtUp = await this.#tail.waitFor(position, this.#catchUpTimeoutMs);
       // The tail is stuck behind a transaction that does not end (on postgres, any open
       // transaction in the cluster holds the horizon back). Rather than hang every ballot, read
       // the poll stream directly: it misses only a close still being committed at this instant.
@@ -87,41 +85,6 @@ export class PollCache {
       entry.state = evolve(entry.state, { type: event.type, data: event.data } as PollEvent);
       entry.revision = event.revision;
       if (event.type === 'PollClosed') entry.closedAt = event.position;
-    }
-  }
-
-  async #run(): Promise<void> {
-    const signal = this.#stop.signal;
-    while (!signal.aborted) {
-      try {
-        const pages = this.#store.subscribeToAll({
-          from: this.#through,
-          categories: ['poll'],
-          signal,
-          onProgress: (through) => this.#advance(through),
-        });
-        for await (const page of pages) {
-          for (const event of page) {
-            const entry = this.#entries.get(event.stream.slice('poll-'.length));
-            if (entry) this.#apply(entry, [event]);
-            this.#advance(event.position);
-          }
-        }
-      } catch {
-        // A lost connection: keep the position and resubscribe after a pause.
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    }
-    for (const waiter of this.#waiters.splice(0)) waiter.resolve();
-  }
-
-  #advance(through: bigint): void {
-    if (through <= this.#through) return;
-    this.#through = through;
-    const waiting = this.#waiters.splice(0);
-    for (const waiter of waiting) {
-      if (waiter.position <= through) waiter.resolve();
-      else this.#waiters.push(waiter);
     }
   }
 }
