@@ -45,6 +45,30 @@ export const ConfigSchema = Type.Object({
   /** Most appends written in one group-commit transaction. */
   APPEND_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 2, maximum: 500, default: 16 }),
+  /** Live edge: at most one results frame per poll per this many ms. */
+  LIVE_THROTTLE_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 500 }),
+  /** Live edge: websocket ping / SSE comment interval; a websocket that misses a pong is dropped. */
+  LIVE_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 15_000 }),
+  /** Live edge: a watched poll without bus messages this long is re-read from the read model (lost messages). */
+  LIVE_RESYNC_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
+  /** Live edge: unsent bytes after which a viewer is dropped as a slow consumer. */
+  LIVE_MAX_BUFFERED_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  /** Slices of poll ids the projection work is split into (`pollster worker`); every worker must use the same number. */
+  PROJECTION_PARTITIONS: Type.Integer({ minimum: 1, maximum: 1024, default: 4 }),
+  /** How often a worker re-balances its partition leases (takes free ones, gives extra ones back). */
+  LEASE_RETRY_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2000 }),
+  /** How often each background job (schedule, milestones, webhooks, archival) runs. */
+  JOBS_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 5000 }),
+  /** Closed polls older than this are archived; 0 archives them at the next run. */
+  ARCHIVE_AFTER_DAYS: Type.Integer({ minimum: 0, default: 30 }),
+  /** Unset: `<POLLSTER_DATA_DIR>/archive`. */
+  ARCHIVE_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /** Time a milestone webhook receiver has to answer; after it the outcome is unknown (not retried). */
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  /** Attempts before a webhook that keeps failing is given up. */
+  WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
+  /** First retry delay of a failed webhook; doubles per attempt, at most one hour. */
+  WEBHOOK_RETRY_BASE_MS: Type.Integer({ minimum: 10, default: 10_000 }),
 });
 
 export type RawConfig = Static<typeof ConfigSchema>;

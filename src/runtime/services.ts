@@ -8,7 +8,8 @@ import type { NationalRegistry } from '../commands/identity/national-registry/po
 import { PollCache } from '../commands/polls/poll-cache.ts';
 import { loadOrCreateSecret } from '../db/secrets.ts';
 import { createSqlPool } from '../db/slonik.ts';
-import { startProjections, type ProjectionLogger, type Projections } from '../projections/index.ts';
+import { startProjections, type PostgresProjection, type ProjectionLogger, type Projections } from '../projections/index.ts';
+import type { ResultsCache } from '../projections/to-redis/results-cache.ts';
 
 /**
  * Every port a Pollster process uses, built once from the opened stores and passed down (the API
@@ -18,6 +19,8 @@ export interface Services {
   store: EventStore;
   /** SQL for everything but the event store's hot path (credentials, read models). */
   sql: DatabasePool;
+  /** For sessions that must stay on one connection of their own (the worker's advisory-lock leases). */
+  databaseUrl: string;
   commands: CommandDeps;
   registry: NationalRegistry;
   /** The projection workers, where this process runs them (single-process mode, tests). */
@@ -27,6 +30,8 @@ export interface Services {
    * (at once where this process runs no projections: there is nothing local to wait for).
    */
   readModelsAt(position: bigint): Promise<void>;
+  /** Redis results (REDIS_URL); getResults asks it first and falls back to the read model. */
+  resultsCache?: ResultsCache;
   secrets: {
     /** HMAC key for identifiers that must not appear in the log (national ids, anonymous voters). */
     identityKey: string;
@@ -45,6 +50,9 @@ export interface ServiceOptions {
   sqlPoolSize?: number;
   /** Run the projection workers in this process. */
   runProjections?: boolean;
+  /** The projections to run (default POSTGRES_PROJECTIONS); src/runtime/live.ts attaches the live fan-out. */
+  projections?: readonly PostgresProjection[];
+  resultsCache?: ResultsCache;
   logger?: ProjectionLogger;
 }
 
@@ -56,15 +64,17 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   await polls.start();
   const commands: CommandDeps = { store: options.store, polls, now: () => new Date(), newId: randomUUID };
   const projections = options.runProjections
-    ? startProjections({ store: options.store, sql, logger: options.logger ?? silentLogger })
+    ? startProjections({ store: options.store, sql, logger: options.logger ?? silentLogger, ...(options.projections ? { projections: options.projections } : {}) })
     : undefined;
   return {
     store: options.store,
     sql,
+    databaseUrl: options.databaseUrl,
     commands,
     registry: new HttpNationalRegistry({ baseUrl: options.registryUrl }),
     projections,
     readModelsAt: async (position) => projections?.waitForPosition(position, { timeoutMs: 5_000 }),
+    ...(options.resultsCache ? { resultsCache: options.resultsCache } : {}),
     secrets: {
       identityKey: await loadOrCreateSecret(sql, 'identity-hmac'),
       jwtSecret: options.jwtSecret ?? (await loadOrCreateSecret(sql, 'jwt')),

@@ -34,6 +34,13 @@ const SettingsInput = Type.Object(
     endsAt: Type.Optional(Time),
     fraudVelocityLimit: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
     fraudVelocityWindowSeconds: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+    // Write-only: not in PollView, because a webhook URL often carries the organizer's secret token.
+    milestoneWebhookUrl: Type.Optional(
+      Type.Union([
+        Type.String({ pattern: '^https?://', maxLength: 2000, description: 'POSTed to at 100, 1,000, 10,000 and 100,000 ballots' }),
+        Type.Null(),
+      ]),
+    ),
   },
   { additionalProperties: false, description: 'every setting is optional; defaults: account, not anonymous, no change, public, results shown, no window' },
 );

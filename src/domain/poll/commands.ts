@@ -30,6 +30,7 @@ export type PollSettingsInput = {
   endsAt: string | null;
   fraudVelocityLimit?: number | null;
   fraudVelocityWindowSeconds?: number | null;
+  milestoneWebhookUrl?: string | null;
 };
 
 export type CreatePoll = DomainCommand<
@@ -56,4 +57,13 @@ export type IssueVoteTokens = DomainCommand<
   { pollId: string; tokenHashes: readonly string[]; now: Instant }
 >;
 
-export type PollCommand = CreatePoll | OpenPoll | ClosePoll | IssueVoteTokens;
+/**
+ * Sent by the milestone job when the read model's ballot count has passed `milestone`; a
+ * milestone already recorded decides to nothing, so a retried or duplicated job is harmless.
+ */
+export type RecordMilestone = DomainCommand<
+  'RecordMilestone',
+  { pollId: string; milestone: number; ballots: number; now: Instant }
+>;
+
+export type PollCommand = CreatePoll | OpenPoll | ClosePoll | IssueVoteTokens | RecordMilestone;

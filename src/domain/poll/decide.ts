@@ -4,6 +4,7 @@ import { toIso, toMillis } from '../shared/time.ts';
 import { requireId } from '../shared/validation.ts';
 import type { ClosePoll, IssueVoteTokens, OpenPoll, PollCommand } from './commands.ts';
 import { createPoll } from './create-poll.ts';
+import { recordMilestone } from './milestones.ts';
 import {
   POLL_CODES as C,
   pollAlreadyClosed,
@@ -30,6 +31,8 @@ export function decide(command: PollCommand, state: PollState): PollEvent[] {
       return closePoll(command.data, state);
     case 'IssueVoteTokens':
       return issueVoteTokens(command.data, state);
+    case 'RecordMilestone':
+      return recordMilestone(command.data, state);
     default:
       return assertNever(command, 'poll command');
   }

@@ -44,6 +44,11 @@ export type PollSettings = {
   fraudVelocityLimit: number | null;
   /** null = the server default. */
   fraudVelocityWindowSeconds: number | null;
+  /**
+   * http(s) URL the organizer wants milestone notifications POSTed to (src/worker/jobs/webhooks).
+   * Optional rather than null so that polls created before the setting existed stay valid as they are.
+   */
+  milestoneWebhookUrl?: string;
 };
 
 export type PollDefinition = {

@@ -29,6 +29,7 @@ export const POLL_CODES = {
   invalidSetting: 'poll.invalid-setting',
   invalidTime: 'poll.invalid-time',
   invalidTimeWindow: 'poll.invalid-time-window',
+  invalidMilestone: 'poll.invalid-milestone',
 } as const;
 
 export const pollNotFound = (pollId: string): NotFoundError =>

@@ -15,4 +15,10 @@ export type VoteTokensIssued = DomainEvent<
   { pollId: string; tokenHashes: readonly string[]; issuedAt: string }
 >;
 
-export type PollEvent = PollCreated | PollOpened | PollClosed | VoteTokensIssued;
+/** A ballot count the organizer is told about (MILESTONES); `ballots` is the count when it was noticed. */
+export type MilestoneReached = DomainEvent<
+  'MilestoneReached',
+  { pollId: string; milestone: number; ballots: number; reachedAt: string }
+>;
+
+export type PollEvent = PollCreated | PollOpened | PollClosed | VoteTokensIssued | MilestoneReached;

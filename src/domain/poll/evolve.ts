@@ -10,10 +10,12 @@ import type { PollState } from './state.ts';
 export function evolve(state: PollState, event: PollEvent): PollState {
   switch (event.type) {
     case 'PollCreated':
-      return state.status === 'none' ? { status: 'draft', poll: event.data, tokenHashes: new Set<string>() } : state;
+      return state.status === 'none'
+        ? { status: 'draft', poll: event.data, tokenHashes: new Set<string>(), milestones: new Set<number>() }
+        : state;
     case 'PollOpened':
       return state.status === 'draft'
-        ? { status: 'active', poll: state.poll, tokenHashes: state.tokenHashes, openedAt: event.data.openedAt }
+        ? { ...state, status: 'active', openedAt: event.data.openedAt }
         : state;
     case 'PollClosed':
       return state.status === 'active'
@@ -23,6 +25,10 @@ export function evolve(state: PollState, event: PollEvent): PollState {
       return state.status === 'none'
         ? state
         : { ...state, tokenHashes: new Set([...state.tokenHashes, ...event.data.tokenHashes]) };
+    case 'MilestoneReached':
+      return state.status === 'none'
+        ? state
+        : { ...state, milestones: new Set([...state.milestones, event.data.milestone]) };
     default:
       return assertNever(event, 'poll event');
   }

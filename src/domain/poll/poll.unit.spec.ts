@@ -113,6 +113,7 @@ describe('evolve', () => {
       status: 'closed',
       poll: tokenPoll.data,
       tokenHashes: new Set(['h1', 'h2']),
+      milestones: new Set(),
       openedAt: OPENED_AT,
       closedAt: CLOSED_AT,
     });

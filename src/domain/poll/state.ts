@@ -4,15 +4,24 @@ import type { PollDefinition } from './definition.ts';
  * The folded poll stream. `none` is a stream that does not exist. Issued token hashes are kept
  * (not just counted) because the vote path reads this state, cached, to accept a vote token
  * without waiting for a projection; a Set, because a poll may have a million of them.
+ * `milestones` holds the ballot milestones already recorded, so RecordMilestone is a no-op the
+ * second time.
  */
 export type PollState =
   | { status: 'none' }
-  | { status: 'draft'; poll: PollDefinition; tokenHashes: ReadonlySet<string> }
-  | { status: 'active'; poll: PollDefinition; tokenHashes: ReadonlySet<string>; openedAt: string }
+  | { status: 'draft'; poll: PollDefinition; tokenHashes: ReadonlySet<string>; milestones: ReadonlySet<number> }
+  | {
+      status: 'active';
+      poll: PollDefinition;
+      tokenHashes: ReadonlySet<string>;
+      milestones: ReadonlySet<number>;
+      openedAt: string;
+    }
   | {
       status: 'closed';
       poll: PollDefinition;
       tokenHashes: ReadonlySet<string>;
+      milestones: ReadonlySet<number>;
       openedAt: string;
       closedAt: string;
     };

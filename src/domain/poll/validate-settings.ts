@@ -34,7 +34,27 @@ export function validateSettings(input: PollSettingsInput | undefined, nowIso: s
     // 0 is meaningful (detection off for this poll), so only null/absent falls back to the default.
     fraudVelocityLimit: optionalInteger(input.fraudVelocityLimit, 0, 'settings.fraudVelocityLimit'),
     fraudVelocityWindowSeconds: optionalInteger(input.fraudVelocityWindowSeconds, 1, 'settings.fraudVelocityWindowSeconds'),
+    ...optionalWebhookUrl(input.milestoneWebhookUrl),
   };
+}
+
+/**
+ * Absent (not null) when unset, so definitions without it read the same as those created before
+ * the setting existed. http(s) only: the worker POSTs to it and any other scheme is a mistake.
+ */
+function optionalWebhookUrl(value: string | null | undefined): { milestoneWebhookUrl?: string } {
+  if (value === null || value === undefined) return {};
+  const field = 'settings.milestoneWebhookUrl';
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' && value.length <= 2000 ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !/^https?:\/\//i.test(value)) {
+    throw pollInvalid(C.invalidSetting, field, `${field} must be an http:// or https:// URL`);
+  }
+  return { milestoneWebhookUrl: url.href };
 }
 
 function optionalTime(value: string | null | undefined, field: string): string | null {

@@ -1,4 +1,5 @@
-import type { DatabaseTransactionConnection } from 'slonik';
+import type { Logger } from 'pino';
+import type { DatabasePool, DatabaseTransactionConnection } from 'slonik';
 import type { RecordedEvent } from '../../commands/event-store/port.ts';
 
 /**
@@ -19,11 +20,25 @@ export interface PostgresProjection {
   handle(events: readonly RecordedEvent[], tx: DatabaseTransactionConnection): Promise<void>;
   /** Empties the projection's tables, for a replay from position 0 (see `resetProjection`). */
   reset?(tx: DatabaseTransactionConnection): Promise<void>;
+  /**
+   * Fan-out after commit (STYLE.md 9): called by the runner once a batch's transaction has
+   * COMMITTED, with the events of it this runner owns (parked ones left out), before waiters of
+   * those positions are released. Never inside the transaction; a throw is logged and rolls
+   * nothing back, and nothing retries it: the next change of the same keys republishes. Used to
+   * feed Redis and NATS from the read model (src/projections/to-nats/results-fan-out.ts).
+   */
+  afterCommit?(events: readonly RecordedEvent[], context: AfterCommitContext): Promise<void>;
+}
+
+/** What an `afterCommit` hook gets besides the events: the runner's own pool and logger. */
+export interface AfterCommitContext {
+  sql: DatabasePool;
+  logger: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 }
 
 /**
  * A slice of a projection's events, for when work is split over workers by poll id with leases
- * (not implemented yet). A partitioned runner keeps its own checkpoint under `checkpointName`
+ * (src/projections/leases, src/worker). A partitioned runner keeps its own checkpoint under `checkpointName`
  * and still advances it over events outside the slice, so each slice's checkpoint stays exact.
  */
 export interface ProjectionPartition {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
 import type { EventStore, RecordedEvent } from '../../commands/event-store/port.ts';
 import { UnavailableError } from '../../domain/shared/errors.ts';
-import { type ApplyTarget, applyBatch, type RetryPolicy } from './apply.ts';
+import { type ApplyOutcome, type ApplyTarget, applyBatch, type RetryPolicy } from './apply.ts';
 import { ensureCheckpoint, readCheckpoint } from './checkpoints.ts';
 import { sleep } from './failures.ts';
 import { PositionWatch, type WaitOptions } from './position-watch.ts';
@@ -144,8 +144,25 @@ export class ProjectionRunner {
           'projection parked an event it could not apply',
         );
       }
+      // Before advancing the watch: whoever waits for these positions (read-your-writes) then
+      // also finds Redis and the live bus current, not only the read model.
+      await this.#afterCommit(batch, outcome);
       this.#watch.advance(outcome.checkpoint);
       this.#restartDelay = this.#restartBounds.min;
+    }
+  }
+
+  /** The projection's post-commit hook: runs after COMMIT only; a failure is logged, never rethrown. */
+  async #afterCommit(batch: readonly RecordedEvent[], outcome: ApplyOutcome): Promise<void> {
+    const { projection, sql, logger } = this.#options;
+    if (!projection.afterCommit) return;
+    const parked = new Set(outcome.parked.map((p) => p.event));
+    const committed = batch.filter((e) => this.#target.includes(e) && !parked.has(e));
+    if (committed.length === 0) return;
+    try {
+      await projection.afterCommit(committed, { sql, logger });
+    } catch (error) {
+      logger.warn({ err: error, projection: this.name, through: String(outcome.checkpoint) }, 'post-commit fan-out failed; the next change republishes');
     }
   }
 

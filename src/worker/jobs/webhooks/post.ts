@@ -1,0 +1,76 @@
+import http from 'node:http';
+import https from 'node:https';
+
+/**
+ * What one POST achieved, as far as the sender can know:
+ * - `delivered`: the receiver answered 2xx.
+ * - `retry`: known not to have been accepted: no connection was ever made (refused, DNS, TLS
+ *   handshake), or the receiver answered 408/425/429/5xx, i.e. said it did not take it.
+ * - `failed`: answered with another status (4xx, a redirect): retrying would not help.
+ * - `unknown`: the connection was made and then nothing usable came back (timeout, reset): the
+ *   receiver may have acted on it, so it is not sent again automatically.
+ */
+export type PostOutcome =
+  | { kind: 'delivered'; status: number }
+  | { kind: 'retry'; error: string }
+  | { kind: 'failed'; error: string }
+  | { kind: 'unknown'; error: string };
+
+const RETRYABLE_STATUS = new Set([408, 425, 429]);
+
+export function classifyStatus(status: number): PostOutcome {
+  if (status >= 200 && status < 300) return { kind: 'delivered', status };
+  if (RETRYABLE_STATUS.has(status) || status >= 500) return { kind: 'retry', error: `receiver answered ${status}` };
+  return { kind: 'failed', error: `receiver answered ${status}` };
+}
+
+/**
+ * POSTs JSON with node:http rather than fetch because the outcome depends on one fact fetch
+ * hides: whether the connection was established before the error. A fresh connection per POST
+ * (no keep-alive agent) keeps that fact exact.
+ */
+export function postJson(
+  url: string,
+  body: unknown,
+  options: { timeoutMs: number; headers?: Record<string, string> },
+): Promise<PostOutcome> {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return Promise.resolve({ kind: 'failed', error: 'invalid URL' });
+  }
+  const secure = target.protocol === 'https:';
+  if (!secure && target.protocol !== 'http:') return Promise.resolve({ kind: 'failed', error: `unsupported scheme ${target.protocol}` });
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve) => {
+    let connected = false;
+    let settled = false;
+    const settle = (outcome: PostOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const request = (secure ? https : http).request(
+      target,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': String(payload.length), ...options.headers },
+      },
+      (response) => {
+        response.resume(); // the status is the answer; the body is drained and dropped
+        settle(classifyStatus(response.statusCode ?? 0));
+      },
+    );
+    // Over TLS, "connected" means the handshake finished: before it no byte of the request was sent.
+    request.once('socket', (socket) => socket.once(secure ? 'secureConnect' : 'connect', () => (connected = true)));
+    const timer = setTimeout(() => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+    request.on('error', (error) => {
+      const message = error.message || String(error);
+      settle(connected ? { kind: 'unknown', error: message } : { kind: 'retry', error: `not sent: ${message}` });
+    });
+    request.end(payload);
+  });
+}

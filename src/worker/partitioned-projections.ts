@@ -1,0 +1,68 @@
+import type { DatabasePool } from 'slonik';
+import type { EventStore } from '../commands/event-store/port.ts';
+import { POSTGRES_PROJECTIONS, ProjectionRunner, type PostgresProjection, type ProjectionLogger, type ProjectionRunnerOptions, type ProjectionStatus } from '../projections/index.ts';
+import { pollPartition } from '../projections/leases/partitions.ts';
+
+export interface PartitionedProjectionsOptions {
+  store: EventStore;
+  sql: DatabasePool;
+  logger: ProjectionLogger;
+  /** N, the partition count. */
+  count: number;
+  projections?: readonly PostgresProjection[];
+  runner?: Pick<ProjectionRunnerOptions, 'batchSize' | 'retry' | 'restartDelayMs'>;
+}
+
+/**
+ * The projection runners of the partitions a worker holds: one ProjectionRunner per projection ×
+ * partition, each with the partition predicate and its own checkpoint (`name#i/N`). Started when
+ * the lease is taken, stopped (after the batch in flight) when it is given back or lost.
+ */
+export class PartitionedProjections {
+  readonly #options: PartitionedProjectionsOptions;
+  readonly #running = new Map<number, ProjectionRunner[]>();
+  // A partition lost and re-taken quickly must not run old and new runners side by side.
+  readonly #stopping = new Map<number, Promise<void>>();
+
+  constructor(options: PartitionedProjectionsOptions) {
+    this.#options = options;
+  }
+
+  async start(index: number): Promise<void> {
+    await this.#stopping.get(index);
+    if (this.#running.has(index)) return;
+    const { store, sql, logger, count, runner } = this.#options;
+    const partition = pollPartition(index, count);
+    const runners = (this.#options.projections ?? POSTGRES_PROJECTIONS).map(
+      (projection) => new ProjectionRunner({ store, sql, logger, projection, partition, ...runner }),
+    );
+    this.#running.set(index, runners);
+    for (const r of runners) r.start();
+  }
+
+  async stop(index: number): Promise<void> {
+    const runners = this.#running.get(index);
+    if (!runners) return this.#stopping.get(index);
+    this.#running.delete(index);
+    const stopped = Promise.all(runners.map((r) => r.stop())).then(() => undefined);
+    this.#stopping.set(index, stopped);
+    try {
+      await stopped;
+    } finally {
+      if (this.#stopping.get(index) === stopped) this.#stopping.delete(index);
+    }
+  }
+
+  /** Partition indexes with runners, ascending. */
+  running(): number[] {
+    return [...this.#running.keys()].sort((a, b) => a - b);
+  }
+
+  status(): Promise<ProjectionStatus[]> {
+    return Promise.all([...this.#running.values()].flat().map((r) => r.status()));
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#running.keys()].map((index) => this.stop(index)));
+  }
+}

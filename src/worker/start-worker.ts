@@ -1,0 +1,140 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { getResults, type PostgresProjection, type ProjectionRunnerOptions, type ProjectionStatus } from '../projections/index.ts';
+import { PartitionLeases } from '../projections/leases/partition-leases.ts';
+import type { Services } from '../runtime/services.ts';
+import { archiveJob, type ResultsQuery } from './jobs/archive/archive-job.ts';
+import { milestonesJob } from './jobs/milestones.ts';
+import { pollScheduleJob } from './jobs/poll-schedule.ts';
+import { webhooksJob } from './jobs/webhooks/webhooks-job.ts';
+import { type Job, LeasedJob } from './leased-job.ts';
+import { PartitionedProjections } from './partitioned-projections.ts';
+
+export type WorkerConfig = Pick<
+  Config,
+  | 'PROJECTION_PARTITIONS'
+  | 'LEASE_RETRY_MS'
+  | 'JOBS_INTERVAL_MS'
+  | 'ARCHIVE_AFTER_DAYS'
+  | 'ARCHIVE_DIR'
+  | 'WEBHOOK_TIMEOUT_MS'
+  | 'WEBHOOK_MAX_ATTEMPTS'
+  | 'WEBHOOK_RETRY_BASE_MS'
+  | 'dataDir'
+>;
+
+export const JOB_NAMES = ['poll-schedule', 'milestones', 'webhooks', 'archival'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+export interface StartWorkerOptions {
+  /** Built with runProjections: false; the worker runs its own, partitioned. */
+  services: Services;
+  config: WorkerConfig;
+  logger: Logger;
+  /** `--partitions N` (default PROJECTION_PARTITIONS) and `--partition i` (pin one, no re-balancing). */
+  partitions?: { count?: number; pinned?: number };
+  /** Which background jobs this worker competes for (default all; [] = projections only). */
+  jobs?: readonly JobName[];
+  /**
+   * false: jobs only, no partition leases (the single-process mode, which runs its projections
+   * unpartitioned through createServices). Default true.
+   */
+  runProjections?: boolean;
+  /** Default POSTGRES_PROJECTIONS; tests pass their own. */
+  projections?: readonly PostgresProjection[];
+  runner?: Pick<ProjectionRunnerOptions, 'batchSize' | 'retry' | 'restartDelayMs'>;
+  /** Final results for archive bundles (default getResults, the `results` read model). */
+  results?: ResultsQuery;
+}
+
+export interface Worker {
+  /** Partitions whose projections run here now. */
+  partitions(): number[];
+  /** Jobs whose lease this worker holds now. */
+  jobs(): string[];
+  status(): Promise<ProjectionStatus[]>;
+  /** Stops jobs and runners after their work in flight, then gives every lease back. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `pollster worker`: the projections of the partitions this worker holds a lease on, and the
+ * background jobs whose lease it holds. Any number of workers share one database; leases
+ * (src/projections/leases) make sure no partition and no job runs twice.
+ */
+export function startWorker(options: StartWorkerOptions): Worker {
+  const { services, config, logger } = options;
+  const count = options.partitions?.count ?? config.PROJECTION_PARTITIONS;
+  const projections = new PartitionedProjections({
+    store: services.store,
+    sql: services.sql,
+    logger: logger.child({ component: 'projections' }),
+    count,
+    ...(options.projections ? { projections: options.projections } : {}),
+    ...(options.runner ? { runner: options.runner } : {}),
+  });
+  const leases = new PartitionLeases({
+    databaseUrl: services.databaseUrl,
+    sql: services.sql,
+    logger: logger.child({ component: 'leases' }),
+    count,
+    ...(options.partitions?.pinned !== undefined ? { pinned: options.partitions.pinned } : {}),
+    retryMs: config.LEASE_RETRY_MS,
+    onAcquired: (index) => projections.start(index),
+    onReleased: (index) => projections.stop(index),
+  });
+  const jobs = buildJobs(options).map(
+    (job) =>
+      new LeasedJob({
+        job,
+        databaseUrl: services.databaseUrl,
+        sql: services.sql,
+        logger: logger.child({ component: 'jobs' }),
+        intervalMs: config.JOBS_INTERVAL_MS,
+      }),
+  );
+  const runProjections = options.runProjections ?? true;
+  if (runProjections) leases.start();
+  for (const job of jobs) job.start();
+  logger.info({ partitions: count, pinned: options.partitions?.pinned, jobs: jobs.map((j) => j.name) }, 'worker started');
+  return {
+    partitions: () => projections.running(),
+    jobs: () => jobs.filter((j) => j.held).map((j) => j.name),
+    status: () => projections.status(),
+    async stop() {
+      await Promise.all([...(runProjections ? [leases.stop()] : []), ...jobs.map((j) => j.stop())]);
+      await projections.stopAll();
+      logger.info('worker stopped');
+    },
+  };
+}
+
+function buildJobs(options: StartWorkerOptions): Job[] {
+  const { services, config, logger } = options;
+  const wanted = new Set<JobName>(options.jobs ?? JOB_NAMES);
+  const log = (job: JobName) => logger.child({ component: 'jobs', job });
+  const all: Record<JobName, () => Job> = {
+    'poll-schedule': () => pollScheduleJob({ sql: services.sql, commands: services.commands, logger: log('poll-schedule') }),
+    milestones: () => milestonesJob({ sql: services.sql, commands: services.commands, logger: log('milestones') }),
+    webhooks: () =>
+      webhooksJob({
+        sql: services.sql,
+        logger: log('webhooks'),
+        now: services.commands.now,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        retry: { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, baseDelayMs: config.WEBHOOK_RETRY_BASE_MS },
+      }),
+    archival: () =>
+      archiveJob({
+        sql: services.sql,
+        store: services.store,
+        logger: log('archival'),
+        now: services.commands.now,
+        dir: config.ARCHIVE_DIR ?? join(config.dataDir, 'archive'),
+        afterDays: config.ARCHIVE_AFTER_DAYS,
+        results: options.results ?? getResults,
+      }),
+  };
+  return JOB_NAMES.filter((name) => wanted.has(name)).map((name) => all[name]());
+}
