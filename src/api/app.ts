@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Services } from '../runtime/services.ts';
+import { liveEdge, type LiveEdgeOptions } from './live/index.ts';
 import auth from './plugins/auth.ts';
 import openapi from './plugins/openapi.ts';
 import protection, { perMinute } from './plugins/protection.ts';
@@ -23,6 +24,8 @@ export interface AppDependencies {
   http?: Partial<HttpSettings>;
   /** Shared rate-limit counters across API nodes (REDIS_URL); in-process when absent. */
   redis?: Redis;
+  /** The live edge's bus and LIVE_* settings; without a bus the edge follows the read model alone. */
+  live?: Omit<LiveEdgeOptions, 'services'>;
 }
 
 /** The HTTP knobs of the README's configuration table, with their defaults. */
@@ -74,6 +77,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // Route plugins of the API (each takes the services it needs):
   await app.register(getResultsRoute, { services: deps.services });
   await app.register(getAnalyticsRoute, { services: deps.services });
+  await app.register(liveEdge, { services: deps.services, ...deps.live });
   await app.register(accountRoutes, { services: deps.services, rateLimit: perMinute(http.authPerMinute) });
   await app.register(pollRoutes, { services: deps.services });
   await app.register(ballotRoutes, { services: deps.services, rateLimit: perMinute(http.ballotsPerMinute) });

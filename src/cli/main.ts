@@ -6,6 +6,7 @@ import { registerMigrateCommand } from './migrate.ts';
 import { registerRegistrySandboxCommand } from './registry-sandbox.ts';
 import { registerStartCommands } from './start.ts';
 import { registerUsersImportCommand } from './users-import.ts';
+import { registerWorkerCommand } from './worker.ts';
 
 /** `pollster`: one CLI for every process and operator task; every command has --help. */
 const program = new Command()
@@ -17,6 +18,7 @@ registerStartCommands(program);
 registerMigrateCommand(program);
 registerRegistrySandboxCommand(program);
 registerUsersImportCommand(program);
+registerWorkerCommand(program);
 
 try {
   await program.parseAsync(process.argv);

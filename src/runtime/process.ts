@@ -8,7 +8,7 @@ import { openEventStore } from './event-store.ts';
 import { createLogger } from './logger.ts';
 import { createServices } from './services.ts';
 
-function httpSettings(config: Config): HttpSettings {
+export function httpSettings(config: Config): HttpSettings {
   const proxy = config.TRUST_PROXY;
   return {
     accessTokenSeconds: config.ACCESS_TOKEN_TTL_SECONDS,

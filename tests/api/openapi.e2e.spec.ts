@@ -15,7 +15,7 @@ const API_MD_OPERATIONS = [
   // Voting
   'castBallot', 'changeBallot',
   // Results, live, analytics
-  'getResults', 'getAnalytics',
+  'getResults', 'liveResults', 'liveResultsSse', 'getAnalytics',
 ];
 
 let t: TestApp;

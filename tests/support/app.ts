@@ -3,7 +3,11 @@ import pino from 'pino';
 import { buildApp, type HttpSettings } from '../../src/api/app.ts';
 import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
 import { startRegistrySandbox, type RegistrySandbox } from '../../src/commands/identity/national-registry/sandbox/index.ts';
+import { liveProjections } from '../../src/runtime/live.ts';
 import { createServices, type Services } from '../../src/runtime/services.ts';
+import type { LiveBus } from '../../src/projections/to-nats/live-bus.ts';
+import { RedisResultsCache } from '../../src/projections/to-redis/results-cache.ts';
+import type { RedisResultsStore } from '../../src/projections/to-redis/results-store.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface TestApp {
@@ -16,21 +20,32 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Optional live side: a bus (and Redis results) the `results` projection fans out to; the API then reads Redis first. */
+export interface TestLive {
+  bus: LiveBus;
+  redis?: RedisResultsStore;
+}
+
 /**
  * The whole API on a fresh database of its own, with the sandbox national registry: what the
  * e2e specs drive through `app.inject`.
  */
-export async function createTestApp(http: Partial<HttpSettings> = {}): Promise<TestApp> {
+export async function createTestApp(http: Partial<HttpSettings> = {}, live?: TestLive): Promise<TestApp> {
   const db = await createTestDatabase();
   const registry = await startRegistrySandbox();
   const store = new PostgresEventStore({ connectionString: db.url });
-  const services = await createServices({ store, databaseUrl: db.url, registryUrl: registry.url, runProjections: true });
+  const services = await createServices({
+    store, databaseUrl: db.url, registryUrl: registry.url, runProjections: true,
+    ...(live ? { projections: liveProjections(live) } : {}),
+    ...(live?.redis ? { resultsCache: new RedisResultsCache(live.redis, pino({ level: 'silent' })) } : {}),
+  });
   // Rate limits off unless a test is about them: e2e tests send many requests from one address.
   const app = await buildApp({
     logger: pino({ level: 'silent' }),
     services,
     healthChecks: {},
     http: { ballotsPerMinute: 0, authPerMinute: 0, ...http },
+    ...(live ? { live: { bus: live.bus } } : {}),
   });
   await app.ready();
   return {

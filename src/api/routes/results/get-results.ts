@@ -1,19 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { EventStore } from '../../../commands/event-store/port.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
-import type { ExistingPollState } from '../../../domain/poll/state.ts';
 import type { PollResults } from '../../../domain/results/results.ts';
 import { tally } from '../../../domain/results/tally.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../../domain/shared/errors.ts';
+import { NotFoundError, ValidationError } from '../../../domain/shared/errors.ts';
 import { getResults, readPollEvents, resultsAt } from '../../../projections/queries/index.ts';
 import type { Services } from '../../../runtime/services.ts';
-import type { AuthUser } from '../../plugins/auth.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 import { PollResultsView, ResultsQuery } from '../../schemas/results.ts';
-
-/** Roles that see results a poll hides until its close (issue 4), besides the poll's organizer. */
-const ALWAYS_SEE = ['admin', 'auditor', 'analyst'] as const;
+import { assertMaySeeResults } from './results-visibility.ts';
 
 /**
  * getResults. Who may see what is decided on the poll as it is now (the poll cache, current with
@@ -41,7 +37,7 @@ export const getResultsRoute: FastifyPluginAsyncTypebox<{ services: Services }> 
       const pollId = request.params.pollId.toLowerCase();
       const state = await services.commands.polls.get(pollId);
       if (state.status === 'none') throw pollNotFound(pollId);
-      assertMaySee(state, request.anonymous ? undefined : request.user);
+      assertMaySeeResults(state, request.anonymous ? undefined : request.user);
       const { at } = request.query;
       const results = at === undefined ? await current(services, pollId) : await asOf(services.store, pollId, BigInt(at));
       return { ...results, position: Number(results.position) };
@@ -49,17 +45,13 @@ export const getResultsRoute: FastifyPluginAsyncTypebox<{ services: Services }> 
   );
 };
 
-function assertMaySee(state: ExistingPollState, user: AuthUser | undefined): void {
-  const organizer = user !== undefined && user.userId === state.poll.organizerId;
-  const admin = user?.roles.includes('admin') ?? false;
-  if (state.status === 'draft' && !organizer && !admin) throw pollNotFound(state.poll.pollId);
-  if (state.poll.settings.showResultsBeforeClose || state.status === 'closed' || organizer) return;
-  if (ALWAYS_SEE.some((role) => user?.roles.includes(role))) return;
-  throw new ForbiddenError('results.hidden', 'this poll shows its results once it is closed');
-}
-
-/** The read model; a poll it has not seen yet (just created, projection behind) is replayed instead. */
+/**
+ * Redis first (REDIS_URL: the read model's own results, written after each commit), then the
+ * read model; a poll it has not seen yet (just created, projection behind) is replayed instead.
+ */
 async function current(services: Services, pollId: string): Promise<PollResults> {
+  const cached = await services.resultsCache?.get(pollId);
+  if (cached) return cached;
   const fromReadModel = await getResults(services.sql, pollId);
   if (fromReadModel) return fromReadModel;
   const replayed = tally(pollId, await readPollEvents(services.store, pollId));

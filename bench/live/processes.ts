@@ -1,0 +1,63 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Node scripts of the bench in processes of their own, each with the open-files limit raised to
+ * the hard limit first (10,000 sockets need more descriptors than the usual soft 1,024).
+ */
+export function spawnNode(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  const path = fileURLToPath(new URL(script, import.meta.url));
+  return spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'bash', process.execPath, path, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+}
+
+/** The edge (`serve --edge-only`) on `port`, once /health/ready answers. */
+export async function startEdge(port: number, env: Record<string, string>): Promise<{ child: ChildProcess; pid: number; stop(): Promise<void> }> {
+  const child = spawnNode('./edge-process.ts', [], { LOG_LEVEL: 'warn', ...env, HOST: '127.0.0.1', PORT: String(port) });
+  child.stdout!.pipe(process.stdout);
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`edge exited with ${child.exitCode}`);
+    if (await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false)) break;
+    await sleep(100);
+  }
+  return { child, pid: child.pid!, stop: () => stop(child) };
+}
+
+/** A line-protocol child: `send('report')` resolves with the next JSON line of the given type. */
+export function lineChild(child: ChildProcess) {
+  const waiting: Array<{ type: string; resolve: (value: any) => void }> = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    let message: { type?: string };
+    try {
+      message = JSON.parse(line);
+    } catch {
+      return console.log(line);
+    }
+    const at = waiting.findIndex((w) => w.type === message.type);
+    if (at >= 0) waiting.splice(at, 1)[0]!.resolve(message);
+  });
+  const next = (type: string) => new Promise<any>((resolve) => waiting.push({ type, resolve }));
+  return {
+    next,
+    send(command: string, reply: string) {
+      const answer = next(reply);
+      child.stdin!.write(`${command}\n`);
+      return answer;
+    },
+    child,
+    stop: () => stop(child),
+  };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+  });
+}

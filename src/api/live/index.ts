@@ -1,0 +1,64 @@
+import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { InProcessLiveBus } from '../../projections/to-nats/in-process-live-bus.ts';
+import type { LiveBus } from '../../projections/to-nats/live-bus.ts';
+import type { Services } from '../../runtime/services.ts';
+import { liveAccess } from './access.ts';
+import { LiveHub } from './live-hub.ts';
+import { resultsLoader } from './load-results.ts';
+import { livePageRoutes } from './page-routes.ts';
+import { DEFAULT_LIVE, type LiveSettings } from './settings.ts';
+import { liveSseRoute } from './sse-route.ts';
+import { liveWsRoute } from './ws-route.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This node's live edge: `liveEdge.metrics()` for /metrics (viewers per poll, frames, drops). */
+    liveEdge: LiveHub;
+  }
+}
+
+export interface LiveEdgeOptions {
+  /** Snapshots (results cache, read model) and the poll cache for the visibility rules. */
+  services: Services;
+  /**
+   * The bus the results projection publishes to (src/runtime/live.ts). Without one the edge still
+   * works, from the read model alone: each watched poll is re-read every LIVE_RESYNC_MS.
+   */
+  bus?: LiveBus;
+  settings?: Partial<LiveSettings>;
+}
+
+/**
+ * The live edge (ARCHITECTURE.md, "Live edge"): liveResults (websocket), liveResultsSse and the
+ * live results page, over one LiveHub per app. Needs the auth and problem-details plugins.
+ */
+export const liveEdge = fp<LiveEdgeOptions>(
+  async (app: FastifyInstance, options) => {
+    const settings: LiveSettings = { ...DEFAULT_LIVE, ...options.settings };
+    const { services } = options;
+    const hub = new LiveHub({
+      bus: options.bus ?? new InProcessLiveBus(),
+      loadResults: resultsLoader(services),
+      throttleMs: settings.throttleMs,
+      heartbeatMs: settings.heartbeatMs,
+      resyncMs: settings.resyncMs,
+      onError: (err, pollId) => app.log.warn({ err, pollId }, 'live edge: could not read the results of a poll'),
+    });
+    app.decorate('liveEdge', hub);
+    // Viewers send nothing: a tiny maxPayload; no per-socket deflate (it would compress each frame
+    // once per socket); no client set in ws (the hub tracks the viewers, and closes them on preClose).
+    await app.register(websocket, { options: { maxPayload: 1024, perMessageDeflate: false, clientTracking: false } });
+    const routeOptions = { hub, access: liveAccess(app, (pollId) => services.commands.polls.get(pollId)), maxBufferedBytes: settings.maxBufferedBytes };
+    await app.register(liveWsRoute, routeOptions);
+    await app.register(liveSseRoute, routeOptions);
+    await app.register(livePageRoutes);
+    // Before the server closes: end the viewers' connections so that close does not wait on them.
+    app.addHook('preClose', async () => hub.close());
+  },
+  { name: 'live-edge', dependencies: ['auth', 'problem-details'] },
+);
+
+export { edgeMetricsText, type EdgeMetrics } from './metrics.ts';
+export { DEFAULT_LIVE, liveSettingsFrom, type LiveSettings } from './settings.ts';

@@ -1,0 +1,77 @@
+import type { RecordedEvent } from '../../commands/event-store/port.ts';
+import type { PollResults } from '../../domain/results/results.ts';
+import { getResults } from '../queries/get-results.ts';
+import type { AfterCommitContext, PostgresProjection } from '../runtime/projection.ts';
+import { toBody } from '../to-redis/encode.ts';
+import type { RedisResultsStore } from '../to-redis/results-store.ts';
+import type { LiveBus } from './live-bus.ts';
+
+/**
+ * The live side of the `results` projection, run as its post-commit hook (STYLE.md 9): for every
+ * poll a committed batch touched, read the results back with getResults (so Redis and viewers get
+ * exactly what the read model says, counting rules included), write them to Redis through the
+ * position guard, then publish one message to the live bus. Redis before NATS: a viewer that
+ * hears of position p and then asks the API for a snapshot gets p or later.
+ *
+ * Nothing here is retried: a failure is logged and the next change of the poll republishes
+ * (`pollster projections reconcile` repairs Redis for polls that stay quiet).
+ */
+export interface ResultsFanOutOptions {
+  bus: LiveBus;
+  /** Absent in the embedded default (no REDIS_URL): the API then reads PostgreSQL. */
+  redis?: RedisResultsStore;
+  /** Polls read and published at once (default 8): a batch may touch hundreds of polls. */
+  concurrency?: number;
+}
+
+/** The projection (normally `results`) with the fan-out as its `afterCommit` hook. */
+export function withResultsFanOut(projection: PostgresProjection, options: ResultsFanOutOptions): PostgresProjection {
+  return { ...projection, afterCommit: (events, context) => fanOutResults(events, context, options) };
+}
+
+export async function fanOutResults(events: readonly RecordedEvent[], context: AfterCommitContext, options: ResultsFanOutOptions): Promise<void> {
+  const polls = [...lastEventPerPoll(events)];
+  const next = () => polls.shift();
+  const worker = async () => {
+    for (let entry = next(); entry !== undefined; entry = next()) await fanOutPoll(entry[0], entry[1], context, options);
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, polls.length) }, worker));
+}
+
+/** One message per poll per batch: the batch's last event of the poll names the update. */
+function lastEventPerPoll(events: readonly RecordedEvent[]): Map<string, RecordedEvent> {
+  const last = new Map<string, RecordedEvent>();
+  for (const event of events) {
+    const pollId = (event.data as { pollId?: unknown } | null)?.pollId;
+    if (typeof pollId === 'string') last.set(pollId, event);
+  }
+  return last;
+}
+
+async function fanOutPoll(pollId: string, event: RecordedEvent, context: AfterCommitContext, options: ResultsFanOutOptions): Promise<void> {
+  const { logger } = context;
+  let results: PollResults | null;
+  try {
+    results = await getResults(context.sql, pollId);
+  } catch (error) {
+    logger.warn({ err: error, pollId }, 'live results not read; the next change republishes');
+    return;
+  }
+  if (results === null) return; // the read model does not know the poll (yet): nothing to show
+  if (options.redis && !options.redis.available) {
+    // Redis is away (its client logs the outage once): skip, and reconcile at the reconnect.
+    options.redis.missedWrites = true;
+  } else if (options.redis) {
+    try {
+      await options.redis.apply(results, 'newer');
+    } catch (error) {
+      logger.warn({ err: error, pollId, position: String(results.position) }, 'redis results not written; the next change or reconcile repairs them');
+    }
+  }
+  try {
+    // The body's own position (normally the event's): a message never claims more than it carries.
+    await options.bus.publish({ pollId, position: Number(results.position), results: toBody(results), eventId: event.id });
+  } catch (error) {
+    logger.warn({ err: error, pollId, eventId: event.id }, 'live results not published; the next change republishes');
+  }
+}

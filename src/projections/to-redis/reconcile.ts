@@ -1,0 +1,154 @@
+import type { Redis } from 'ioredis';
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import { getResults } from '../queries/get-results.ts';
+import type { ProjectionLogger } from '../runtime/runner.ts';
+import { type EncodedResults, encodeResults } from './encode.ts';
+import { RedisResultsStore, type StoredResults } from './results-store.ts';
+
+/**
+ * Reconcile: the Redis results of every poll the `results` read model knows, compared with
+ * getResults from PostgreSQL and rewritten where they differ (with the PostgreSQL position).
+ * Run by `pollster projections reconcile`, and by the worker and the single-process start when
+ * Redis is empty (it lost its data): live fan-out only writes polls that change, so without this
+ * a quiet poll would stay missing until its next ballot. Polls only in Redis are left alone:
+ * a shared Redis may hold another deployment's keys.
+ */
+export interface ReconcileOptions {
+  sql: CommonQueryMethods;
+  redis: Redis;
+  logger: ProjectionLogger;
+  keyPrefix?: string;
+  /** Report only, write nothing. */
+  dryRun?: boolean;
+}
+
+export interface PollDifference {
+  pollId: string;
+  /** Human-readable, e.g. `missing`, `position 12 < 15`, `q1:o2 = 3, read model 4`. */
+  problems: string[];
+  repaired: boolean;
+}
+
+export interface ReconcileSummary {
+  polls: number;
+  inSync: number;
+  repaired: number;
+  differences: PollDifference[];
+}
+
+const PAGE = 200;
+const pollIdRow = z.object({ poll_id: z.string() });
+
+export async function reconcileRedis(options: ReconcileOptions): Promise<ReconcileSummary> {
+  const store = new RedisResultsStore(options.redis, options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix });
+  const summary: ReconcileSummary = { polls: 0, inSync: 0, repaired: 0, differences: [] };
+  for (let after = ''; ; ) {
+    const page = await options.sql.any(sql.type(pollIdRow)`
+      SELECT poll_id FROM read.result_polls WHERE poll_id > ${after} ORDER BY poll_id LIMIT ${PAGE}`);
+    if (page.length === 0) break;
+    after = page.at(-1)!.poll_id;
+    // A page at a time, polls of a page in parallel: bounded work, no long single transaction.
+    const outcomes = await Promise.all(page.map(({ poll_id }) => reconcilePoll(options, store, poll_id)));
+    for (const outcome of outcomes) {
+      if (outcome === 'gone') continue;
+      summary.polls++;
+      if (outcome === null) summary.inSync++;
+      else summary.differences.push(outcome);
+      if (outcome?.repaired) summary.repaired++;
+    }
+  }
+  if (!options.dryRun) await store.markSeeded();
+  options.logger.info({ polls: summary.polls, repaired: summary.repaired, differences: summary.differences.length }, 'redis results reconciled');
+  return summary;
+}
+
+/**
+ * Reconciles when Redis lost its data (the seeded marker is gone), or never had it. Returns null
+ * when there was nothing to do. For the worker and the single-process start.
+ */
+export async function reconcileRedisIfEmpty(options: ReconcileOptions): Promise<ReconcileSummary | null> {
+  const store = new RedisResultsStore(options.redis, options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix });
+  if (await store.isSeeded()) return null;
+  options.logger.warn('redis has no results (first start, or it lost its data); rebuilding them from PostgreSQL');
+  return reconcileRedis(options);
+}
+
+/**
+ * `reconcileRedisIfEmpty` now and after every reconnect (a Redis restarted without persistence
+ * comes back empty while the process runs), and a full reconcile after a reconnect when `store`
+ * (the fan-out's) missed writes during the outage: those polls are stale in Redis until their
+ * next change otherwise. Failures are logged; returns the stop function.
+ */
+export function keepRedisReconciled(options: ReconcileOptions & { store?: RedisResultsStore }): () => void {
+  const { store, ...reconcile } = options;
+  // One run at a time; a reconnect during a run asks for one more after it, never for none.
+  let running = false;
+  let again = false;
+  const run = () => {
+    if (store?.missedWrites) {
+      store.missedWrites = false; // writes failing from here on set it again
+      return reconcileRedis(reconcile);
+    }
+    return reconcileRedisIfEmpty(reconcile);
+  };
+  const check = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    void run()
+      .catch((error: unknown) => options.logger.error({ err: error }, 'redis reconcile failed; it runs again at the next reconnect'))
+      .finally(() => {
+        running = false;
+        if (again) {
+          again = false;
+          check();
+        }
+      });
+  };
+  if (options.redis.status === 'ready') check();
+  options.redis.on('ready', check);
+  return () => options.redis.off('ready', check);
+}
+
+/** null: in sync. 'gone': the poll left the read model meanwhile. */
+async function reconcilePoll(options: ReconcileOptions, store: RedisResultsStore, pollId: string): Promise<PollDifference | null | 'gone'> {
+  let expected = await readModel(options.sql, pollId);
+  if (expected === null) return 'gone';
+  const stored = await store.read(pollId);
+  if (stored.position !== null && BigInt(stored.position) > BigInt(expected.position)) {
+    // Redis may have just been written by a runner that committed after our read: read again.
+    expected = await readModel(options.sql, pollId);
+    if (expected === null) return 'gone';
+  }
+  const problems = compare(stored, expected);
+  if (problems.length === 0) return null;
+  // Redis ahead of the read model it is derived from cannot come from this database: overwrite.
+  const ahead = stored.position !== null && BigInt(stored.position) > BigInt(expected.position);
+  const repaired = options.dryRun ? false : await store.apply(expected, ahead ? 'force' : 'repair');
+  return { pollId, problems, repaired };
+}
+
+async function readModel(db: CommonQueryMethods, pollId: string): Promise<EncodedResults | null> {
+  const results = await getResults(db, pollId);
+  return results === null ? null : encodeResults(results);
+}
+
+function compare(stored: StoredResults, expected: EncodedResults): string[] {
+  if (stored.position === null) return ['missing'];
+  const problems: string[] = [];
+  if (stored.position !== expected.position) {
+    const relation = BigInt(stored.position) < BigInt(expected.position) ? '<' : '>';
+    problems.push(`position ${stored.position} ${relation} ${expected.position}`);
+  }
+  const fields = new Set([...Object.keys(stored.counts), ...Object.keys(expected.counts)]);
+  for (const field of [...fields].sort()) {
+    const have = stored.counts[field];
+    const want = expected.counts[field];
+    if (have !== want) problems.push(`${field} = ${have ?? 'none'}, read model ${want ?? 'none'}`);
+  }
+  if (stored.json !== expected.json) problems.push('results body differs');
+  return problems;
+}

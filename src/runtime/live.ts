@@ -1,0 +1,77 @@
+import type { Redis } from 'ioredis';
+import pino from 'pino';
+import type { DatabasePool } from 'slonik';
+import type { Config } from '../config.ts';
+import { POSTGRES_PROJECTIONS, RESULTS, type PostgresProjection, type ProjectionLogger } from '../projections/index.ts';
+import { InProcessLiveBus } from '../projections/to-nats/in-process-live-bus.ts';
+import type { LiveBus } from '../projections/to-nats/live-bus.ts';
+import { NatsLiveBus } from '../projections/to-nats/nats-live-bus.ts';
+import { type ResultsFanOutOptions, withResultsFanOut } from '../projections/to-nats/results-fan-out.ts';
+import { keepRedisReconciled } from '../projections/to-redis/reconcile.ts';
+import { connectRedis } from '../projections/to-redis/redis-client.ts';
+import { RedisResultsCache, type ResultsCache } from '../projections/to-redis/results-cache.ts';
+import { RedisResultsStore } from '../projections/to-redis/results-store.ts';
+
+/**
+ * The live edge's infrastructure, chosen by configuration: NATS_URL → the NATS bus, else the
+ * in-process one (embedded default); REDIS_URL → Redis results (store + cache), else none (the
+ * API reads PostgreSQL). The process and the worker pass `projections` to createServices /
+ * startWorker so the `results` projection fans out after each commit, and `resultsCache` to
+ * createServices so getResults reads Redis first.
+ */
+export interface LiveInfrastructure {
+  bus: LiveBus;
+  redis?: Redis;
+  resultsStore?: RedisResultsStore;
+  resultsCache?: ResultsCache;
+  /** POSTGRES_PROJECTIONS with the live fan-out attached to `results`. */
+  projections: readonly PostgresProjection[];
+  /**
+   * Where this process runs projections (worker, single-process start): reconcile Redis now if
+   * it is empty, and again whenever it comes back empty. Returns the stop function; a no-op without Redis.
+   */
+  keepRedisReconciled(sql: DatabasePool): () => void;
+  /** Closes bus and Redis; call after the projections stopped. */
+  close(): Promise<void>;
+}
+
+export interface LiveOptions {
+  logger?: ProjectionLogger;
+  /** Prefix of every Redis key (tests; a deployment sharing a Redis). */
+  redisKeyPrefix?: string;
+}
+
+export async function createLiveInfrastructure(
+  config: Pick<Config, 'REDIS_URL' | 'NATS_URL'>,
+  options: LiveOptions = {},
+): Promise<LiveInfrastructure> {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const bus: LiveBus = config.NATS_URL
+    ? await NatsLiveBus.connect(config.NATS_URL, logger)
+    : new InProcessLiveBus({ onError: (error) => logger.warn({ err: error }, 'live subscriber failed') });
+  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
+  const keyPrefix = options.redisKeyPrefix === undefined ? {} : { keyPrefix: options.redisKeyPrefix };
+  const resultsStore = redis ? new RedisResultsStore(redis, keyPrefix) : undefined;
+  const stops: Array<() => void> = [];
+  return {
+    bus,
+    ...(redis && resultsStore ? { redis, resultsStore, resultsCache: new RedisResultsCache(resultsStore, logger) } : {}),
+    projections: liveProjections({ bus, ...(resultsStore ? { redis: resultsStore } : {}) }),
+    keepRedisReconciled(sql) {
+      if (!redis) return () => {};
+      const stop = keepRedisReconciled({ sql, redis, logger, ...keyPrefix, ...(resultsStore ? { store: resultsStore } : {}) });
+      stops.push(stop);
+      return stop;
+    },
+    async close() {
+      for (const stop of stops) stop();
+      await bus.close();
+      await redis?.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/** The projections a process runs, `results` with the fan-out to `bus` (and Redis). Tests use it directly. */
+export function liveProjections(options: ResultsFanOutOptions, projections = POSTGRES_PROJECTIONS): readonly PostgresProjection[] {
+  return projections.map((p) => (p.name === RESULTS ? withResultsFanOut(p, options) : p));
+}

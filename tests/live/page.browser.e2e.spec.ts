@@ -1,0 +1,80 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, callerWith, openedPoll } from '../support/api-client.ts';
+import { serviceUrls } from '../support/services.ts';
+import { castBallots } from './support/ballots.ts';
+import { startEdgeApp, type EdgeTestApp } from './support/edge-app.ts';
+
+/**
+ * The live results page in a real headless Chromium (Debian package `chromium`), against the app
+ * on a real port with the real NATS bus: ballots cast through the API must show up on the page.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let t: EdgeTestApp;
+let browser: Browser;
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the browser test needs headless Chromium. Install it with: apt-get install -y chromium`);
+  }
+  t = await startEdgeApp(serviceUrls.nats, { throttleMs: 300 });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+describe('live results page', () => {
+  it('shows the results and follows them live as ballots arrive', async () => {
+    const organizer = callerWith(t.app, 'organizer');
+    const poll = await openedPoll(t.app, organizer);
+    await castBallots(t.app, poll, 3);
+    const token = organizer.headers.authorization!.slice('Bearer '.length);
+    const page = await browser.newPage({ viewport: { width: 360, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    // By slug, as a shared link would be; the organizer's token lets the page show the ballot rate.
+    await page.goto(`${t.baseUrl}/polls/${poll.slug}#access_token=${token}`);
+    await expect.poll(() => page.textContent('#title')).toBe(poll.title);
+    await page.waitForSelector('#connection[data-state="live"]');
+    await page.waitForSelector('#total-ballots[data-total="3"]');
+
+    await castBallots(t.app, poll, 57, { from: 3 });
+    await t.settled();
+    const results = (await call(t.app, { method: 'GET', url: `/api/polls/${poll.pollId}/results`, caller: organizer })).body;
+    expect(results.totalBallots).toBe(60);
+    await page.waitForSelector('#total-ballots[data-total="60"]', { timeout: 10_000 });
+    for (const question of results.questions) {
+      const shown = await page.$$eval(`#q-${question.questionId} li.option`, (items) =>
+        items.map((li: any) => ({ id: li.dataset.optionId as string, votes: Number(li.dataset.votes ?? 0) })),
+      );
+      const expected =
+        question.kind === 'rating'
+          ? Object.entries(question.distribution).map(([value, votes]) => ({ id: value, votes }))
+          : question.options.map((o: any) => ({ id: o.optionId, votes: o.votes }));
+      expect(shown).toEqual(expected);
+      if (question.kind === 'ranked') expect(await page.locator(`#rounds-${question.questionId} table`).count()).toBe(1);
+    }
+    await expect.poll(() => page.isVisible('#rate'), { timeout: 5_000 }).toBe(true);
+    expect(await page.getAttribute('#totals', 'aria-live')).toBe('polite');
+    // 360 px wide: nothing overflows sideways.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+    // Let the bars finish their 0.4 s transition before the picture.
+    await page.waitForTimeout(600);
+    mkdirSync('test-artifacts', { recursive: true });
+    await page.screenshot({ path: 'test-artifacts/live-page.png', fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('says so when the poll hides its results until it closes, and hides the rate chart from viewers who may not see it', async () => {
+    const poll = await openedPoll(t.app, callerWith(t.app, 'organizer'), { showResultsBeforeClose: false });
+    const page = await browser.newPage();
+    await page.goto(`${t.baseUrl}/polls/${poll.pollId}`);
+    await expect.poll(() => page.textContent('#notice')).toContain('once it closes');
+    expect(await page.isVisible('#rate')).toBe(false);
+    expect(await page.getAttribute('#connection', 'data-state')).toBe('closed');
+  });
+});
