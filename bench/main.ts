@@ -13,6 +13,10 @@ const BENCHMARKS: Record<string, { describe: string; load: () => Promise<{ main(
     describe: 'bulk user import of a generated CSV (100k rows by default), then the same file again (all skipped)',
     load: () => import('./import.ts'),
   },
+  live: {
+    describe: 'live edge: 10k websocket viewers of one poll, then 100 polls x 100, ballots at 1,000/s',
+    load: () => import('./live.ts'),
+  },
   ingest: {
     describe: 'ballots through the HTTP API (server in its own process) vs the raw INSERT ceiling',
     load: () => import('./ingest.ts'),

@@ -7,6 +7,8 @@ import { registerRegistrySandboxCommand } from './registry-sandbox.ts';
 import { registerStartCommands } from './start.ts';
 import { registerUsersImportCommand } from './users-import.ts';
 import { registerWorkerCommand } from './worker.ts';
+import { registerReconcileCommand } from './projections-reconcile.ts';
+import { registerServeCommand } from './serve.ts';
 
 /** `pollster`: one CLI for every process and operator task; every command has --help. */
 const program = new Command()
@@ -19,6 +21,8 @@ registerMigrateCommand(program);
 registerRegistrySandboxCommand(program);
 registerUsersImportCommand(program);
 registerWorkerCommand(program);
+registerServeCommand(program);
+registerReconcileCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,12 +1,9 @@
-import { sql } from 'slonik';
 import { buildApp, type HttpSettings } from '../api/app.ts';
+import { liveSettingsFrom } from '../api/live/settings.ts';
 import { listen } from '../api/server.ts';
-import { startRegistrySandbox } from '../commands/identity/national-registry/sandbox/index.ts';
 import type { Config } from '../config.ts';
-import { openDatabase } from './database.ts';
-import { openEventStore } from './event-store.ts';
-import { createLogger } from './logger.ts';
-import { createServices } from './services.ts';
+import { startWorker } from '../worker/start-worker.ts';
+import { openRuntime } from './open-runtime.ts';
 
 export function httpSettings(config: Config): HttpSettings {
   const proxy = config.TRUST_PROXY;
@@ -20,52 +17,30 @@ export function httpSettings(config: Config): HttpSettings {
   };
 }
 
-/** Composition root of a Pollster process: opens the stores, wires the ports, serves. */
+/**
+ * `pollster start` (`npm start`): API, live edge, projections and background jobs in one
+ * process. The projections run unpartitioned here; `pollster worker` splits them over processes.
+ */
 export async function startProcess(config: Config): Promise<void> {
-  const logger = createLogger(config);
-  logger.info(
-    { mode: config.mode, eventStore: config.EVENT_STORE, dataDir: config.mode === 'embedded' ? config.dataDir : undefined },
-    config.mode === 'embedded'
-      ? `embedded mode: own PostgreSQL under ${config.dataDir}, in-process counters and bus`
-      : 'full-stack mode: DATABASE_URL, REDIS_URL, NATS_URL',
-  );
-  const database = await openDatabase(config, logger);
-  logger.info({ database: database.location }, `data in ${database.location}`);
-  const store = openEventStore(config, database.url);
-  // Without REGISTRY_URL the bundled sandbox registry answers, so identity verification works out of the box.
-  const sandbox = config.REGISTRY_URL ? undefined : await startRegistrySandbox();
-  if (sandbox) logger.warn({ registry: sandbox.url }, 'REGISTRY_URL not set: national IDs are checked against the sandbox registry');
-  const services = await createServices({
-    store,
-    databaseUrl: database.url,
-    registryUrl: config.REGISTRY_URL ?? sandbox!.url,
-    ...(config.JWT_SECRET ? { jwtSecret: config.JWT_SECRET } : {}),
-    sqlPoolSize: config.DATABASE_POOL_SIZE,
-    runProjections: true,
-    logger: logger.child({ component: 'projections' }),
-  });
-
+  const runtime = await openRuntime(config, { runProjections: true, sandboxRegistry: true });
+  const { logger, services, live } = runtime;
+  const stopReconcile = live.keepRedisReconciled(services.sql);
+  const jobs = startWorker({ services, config, logger, runProjections: false });
   const app = await buildApp({
     logger,
     services,
     http: httpSettings(config),
-    healthChecks: {
-      eventStore: async () => {
-        await store.headPosition();
-      },
-      database: async () => {
-        await services.sql.query(sql.unsafe`SELECT 1`);
-      },
-    },
+    live: { bus: live.bus, settings: liveSettingsFrom(config) },
+    ...(live.redis ? { redis: live.redis } : {}),
+    healthChecks: runtime.healthChecks,
   });
   await listen(app, {
     host: config.HOST,
     port: config.PORT,
     onShutdown: async () => {
-      await services.close();
-      await store.close();
-      await sandbox?.close();
-      await database.close();
+      await jobs.stop();
+      stopReconcile();
+      await runtime.close();
     },
   });
 }

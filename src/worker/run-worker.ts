@@ -1,8 +1,5 @@
 import type { Config } from '../config.ts';
-import { openDatabase } from '../runtime/database.ts';
-import { openEventStore } from '../runtime/event-store.ts';
-import { createLogger } from '../runtime/logger.ts';
-import { createServices } from '../runtime/services.ts';
+import { openRuntime } from '../runtime/open-runtime.ts';
 import { startWorker } from './start-worker.ts';
 
 /**
@@ -11,19 +8,10 @@ import { startWorker } from './start-worker.ts';
  * takes over at its next round rather than after noticing a dead connection) and exits.
  */
 export async function runWorkerProcess(config: Config, partitions: { count?: number; pinned?: number }): Promise<void> {
-  const logger = createLogger(config);
-  const database = await openDatabase(config, logger);
-  const store = openEventStore(config, database.url);
-  const services = await createServices({
-    store,
-    databaseUrl: database.url,
-    // The worker verifies no national ids; the registry client is built but never called.
-    registryUrl: config.REGISTRY_URL ?? 'http://registry.invalid',
-    sqlPoolSize: config.DATABASE_POOL_SIZE,
-    runProjections: false,
-    logger,
-  });
-  const worker = startWorker({ services, config, logger, partitions });
+  const runtime = await openRuntime(config, { runProjections: false, sandboxRegistry: false });
+  const { logger, services, live } = runtime;
+  const stopReconcile = live.keepRedisReconciled(services.sql);
+  const worker = startWorker({ services, config, logger, partitions, projections: live.projections });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -35,9 +23,8 @@ export async function runWorkerProcess(config: Config, partitions: { count?: num
     }, 15_000).unref();
     try {
       await worker.stop();
-      await services.close();
-      await store.close();
-      await database.close();
+      stopReconcile();
+      await runtime.close();
       clearTimeout(forced);
       process.exit(0);
     } catch (error) {

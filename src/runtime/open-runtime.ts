@@ -1,0 +1,82 @@
+import type { Logger } from 'pino';
+import { sql } from 'slonik';
+import type { HealthCheck } from '../api/routes/health.ts';
+import type { EventStore } from '../commands/event-store/port.ts';
+import { startRegistrySandbox } from '../commands/identity/national-registry/sandbox/index.ts';
+import type { Config } from '../config.ts';
+import { openDatabase } from './database.ts';
+import { openEventStore } from './event-store.ts';
+import { createLiveInfrastructure, type LiveInfrastructure } from './live.ts';
+import { createLogger } from './logger.ts';
+import { createServices, type Services } from './services.ts';
+
+/** What every Pollster process opens, whatever it then runs (start, serve, worker). */
+export interface Runtime {
+  logger: Logger;
+  store: EventStore;
+  live: LiveInfrastructure;
+  services: Services;
+  healthChecks: Record<string, HealthCheck>;
+  /** Closes in reverse order of opening: services, live, store, sandbox, database. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Run the projections (with the live fan-out) unpartitioned in this process: the single-process mode. */
+  runProjections: boolean;
+  /** Start the bundled sandbox registry when REGISTRY_URL is unset (processes that verify national ids). */
+  sandboxRegistry: boolean;
+  sqlPoolSize?: number;
+}
+
+// A registry URL for processes that verify no national ids (worker, edge): never called.
+const NO_REGISTRY = 'http://registry.invalid';
+
+export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const logger = createLogger(config);
+  logger.info(
+    { mode: config.mode, eventStore: config.EVENT_STORE, dataDir: config.mode === 'embedded' ? config.dataDir : undefined },
+    config.mode === 'embedded'
+      ? `embedded mode: own PostgreSQL under ${config.dataDir}, in-process counters and bus`
+      : `full-stack mode: PostgreSQL, ${config.REDIS_URL ? 'Redis' : 'no Redis'}, ${config.NATS_URL ? 'NATS' : 'in-process bus'}`,
+  );
+  const database = await openDatabase(config, logger);
+  logger.info({ database: database.location }, `data in ${database.location}`);
+  const store = openEventStore(config, database.url);
+  const live = await createLiveInfrastructure(config, { logger: logger.child({ component: 'live' }) });
+  const sandbox = options.sandboxRegistry && !config.REGISTRY_URL ? await startRegistrySandbox() : undefined;
+  if (sandbox) logger.warn({ registry: sandbox.url }, 'REGISTRY_URL not set: national IDs are checked against the sandbox registry');
+  const services = await createServices({
+    store,
+    databaseUrl: database.url,
+    registryUrl: config.REGISTRY_URL ?? sandbox?.url ?? NO_REGISTRY,
+    ...(config.JWT_SECRET ? { jwtSecret: config.JWT_SECRET } : {}),
+    ...(live.resultsCache ? { resultsCache: live.resultsCache } : {}),
+    sqlPoolSize: options.sqlPoolSize ?? config.DATABASE_POOL_SIZE,
+    runProjections: options.runProjections,
+    projections: live.projections,
+    logger: logger.child({ component: 'projections' }),
+  });
+  return {
+    logger,
+    store,
+    live,
+    services,
+    healthChecks: {
+      eventStore: async () => {
+        await store.headPosition();
+      },
+      database: async () => {
+        await services.sql.query(sql.unsafe`SELECT 1`);
+      },
+      ...(live.redis ? { redis: async () => void (await live.redis!.ping()) } : {}),
+    },
+    async close() {
+      await services.close();
+      await live.close();
+      await store.close();
+      await sandbox?.close();
+      await database.close();
+    },
+  };
+}
