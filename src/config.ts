@@ -35,13 +35,25 @@ export const ConfigSchema = Type.Object({
   TRUST_PROXY: Type.Optional(Type.String()),
   /** Per client IP on the ballot routes; 0 turns it off. */
   RATE_LIMIT_BALLOTS_PER_MINUTE: Type.Integer({ minimum: 0, default: 120 }),
+  /** Ballots per poll per IP prefix (/24, /48) in the window before further ones are flagged and challenged; a poll may override; 0 = off. */
+  FRAUD_VELOCITY_LIMIT: Type.Integer({ minimum: 0, default: 50 }),
+  FRAUD_VELOCITY_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 600 }),
+  /** Ballots per poll per client fingerprint (full IP + user agent) in the same window before they are flagged; 0 = off. */
+  FRAUD_FINGERPRINT_LIMIT: Type.Integer({ minimum: 0, default: 10 }),
+  /** An account younger than this adds `new-account` to a flag raised for another reason; 0 = off. */
+  FRAUD_NEW_ACCOUNT_SECONDS: Type.Integer({ minimum: 0, default: 600 }),
+  /** Proof-of-work size: a client tries up to this many hashes (half on average). */
+  FRAUD_CHALLENGE_MAX_NUMBER: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 100_000 }),
+  FRAUD_CHALLENGE_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 86_400, default: 300 }),
+  /** How long a ballot waits for the velocity counter (Redis) before it is accepted unchecked. */
+  FRAUD_CHECK_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 10_000, default: 250 }),
   /** Per client IP on register and login; 0 turns it off. */
   RATE_LIMIT_AUTH_PER_MINUTE: Type.Integer({ minimum: 0, default: 30 }),
   /** Comma-separated origins allowed by CORS; unset = no cross-origin browser access. */
   CORS_ORIGINS: Type.Optional(Type.String()),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   /** Parallel group-commit flushers (each holds one connection while it writes a batch). */
-  APPEND_FLUSHERS: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  APPEND_FLUSHERS: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
   /** Most appends written in one group-commit transaction. */
   APPEND_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 2, maximum: 500, default: 16 }),
