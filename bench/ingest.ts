@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { readdir, readFile, mkdtemp } from 'node:fs/promises';
@@ -13,57 +13,68 @@ import { startServer } from './support/server.ts';
  * Ballot ingest through the HTTP API, the server in its own process: N distinct voters (vote
  * tokens issued beforehand) cast ballots on 10 active polls at a fixed concurrency. Printed next
  * to the ceiling of the same database: single-row autocommit INSERTs from as many clients.
- * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--profile]
- *   --rate R   paces the load at R ballots/s (latency at a given load, rather than at saturation)
- *   --profile  runs the server under --cpu-prof and prints where its CPU time went
+ * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--fraud on|off|both] [--redis URL] [--profile]
+ *   --rate R      paces the load at R ballots/s (latency at a given load, rather than at saturation)
+ *   --fraud       velocity detection on, off, or both (default): both alternates off/on rounds (ABBA) on one
+ *                 server (detection switched per poll, limit 0 = off) and prints the cost in %
+ *   --redis URL   count velocity in Redis (full stack, one round trip per ballot) instead of in-process;
+ *                 give it a database of its own, e.g. redis://127.0.0.1:6379/7
+ *   --profile     runs the server under --cpu-prof and prints where its CPU time went
+ * Every ballot comes from a random client address (X-Forwarded-For, TRUST_PROXY=127.0.0.1), as
+ * real traffic does, so detection does all its work but no /24 crosses the limit.
  */
 const POLLS = 10;
+const ROUNDS = 4; // per mode, in ABBA order, so drift (a warming JIT, a growing table, a neighbour's load) hits both alike
+type Mode = 'off' | 'on';
 
 export async function main(args: string[]): Promise<void> {
   const ballots = numberFlag(args, 'ballots', 20_000);
   const concurrency = numberFlag(args, 'concurrency', 64);
   const rate = numberFlag(args, 'rate', 0);
   const profile = args.includes('--profile');
+  const fraud = stringFlag(args, 'fraud', 'both');
+  if (!['on', 'off', 'both'].includes(fraud)) throw new Error('--fraud takes on, off or both');
+  const modes: Mode[] = fraud === 'both' ? ['off', 'on'] : [fraud as Mode];
+  const redisUrl = stringFlag(args, 'redis', '');
   const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const db = await throwawayDatabase(base, 'pollster_bench_ingest');
   const secret = randomBytes(32).toString('hex');
   const profileDir = profile ? await mkdtemp(join(tmpdir(), 'pollster-prof-')) : undefined;
   const server = await startServer(
-    { DATABASE_URL: db.url, JWT_SECRET: secret, RATE_LIMIT_BALLOTS_PER_MINUTE: '0', FRAUD_VELOCITY_LIMIT: '0' },
+    { DATABASE_URL: db.url, JWT_SECRET: secret, RATE_LIMIT_BALLOTS_PER_MINUTE: '0', FRAUD_VELOCITY_LIMIT: '50', TRUST_PROXY: '127.0.0.1', REDIS_URL: redisUrl },
     profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   );
   try {
     const request = jsonClient(server.url, concurrency);
     const organizer = { authorization: `Bearer ${signAccessToken(secret, { sub: randomUUID(), roles: ['voter', 'organizer'] })}` };
-    const polls = await preparePolls(request, organizer, ballots);
-    console.log(`cpus ${cpus().length}, ballots ${ballots}, polls ${POLLS}, concurrency ${concurrency}${rate ? `, paced at ${rate}/s` : ''}`);
+    const perRound = Math.ceil(ballots / ROUNDS);
+    const rounds = Array.from({ length: ROUNDS }).flatMap((_, r) => (r % 2 === 0 ? modes : [...modes].reverse()));
+    const polls = await Promise.all(rounds.map((mode) => preparePolls(request, organizer, perRound, mode)));
+    console.log(
+      `cpus ${cpus().length}, ballots ${ballots} per mode in ${ROUNDS} rounds, polls ${POLLS}, concurrency ${concurrency}` +
+        `${rate ? `, paced at ${rate}/s` : ''}, fraud ${modes.join(' vs ')}, velocity counter ${redisUrl ? 'Redis' : 'in-process'}`,
+    );
 
     const ceiling = await rawInsertCeiling(db.url, Math.min(ballots, 20_000), concurrency);
     console.log(formatFigures(ceiling, 'rows'));
 
-    const before = processUsage(server.pid);
-    const started = performance.now();
-    const cast = async (i: number) => {
-      if (rate) {
-        const due = started + (i / rate) * 1000;
-        const wait = due - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      }
-      const poll = polls[i % POLLS]!;
-      const response = await request('POST', `/api/polls/${poll.pollId}/ballots`, {
-        answers: [{ questionId: poll.questionId, optionIds: [poll.optionIds[i % poll.optionIds.length]] }],
-        voteToken: poll.tokens[Math.floor(i / POLLS)],
-      });
-      if (response.status !== 201) throw new Error(`status ${response.status}`);
-    };
-    const figures = await runConcurrent('ballots via HTTP (durable appends)', ballots, concurrency, cast);
-    const after = processUsage(server.pid);
-    console.log(formatFigures(figures, 'ballots'));
-    const wall = figures.seconds;
-    console.log(
-      `server: CPU ${(((after.cpuSeconds - before.cpuSeconds) / wall) * 100).toFixed(0)}% of one core, RSS ${after.rssMiB.toFixed(0)} MiB; ` +
-        `ratio to raw INSERT ${(ceiling.seconds / figures.seconds * (figures.operations / ceiling.operations)).toFixed(2)}`,
-    );
+    const totals = new Map<Mode, { operations: number; seconds: number; errors: number; cpuSeconds: number }>();
+    for (const [r, mode] of rounds.entries()) {
+      const figures = await castRound(request, polls[r]!, perRound, concurrency, rate, `ballots via HTTP, fraud ${mode} (round ${Math.floor(r / modes.length) + 1})`, server.pid);
+      const t = totals.get(mode) ?? { operations: 0, seconds: 0, errors: 0, cpuSeconds: 0 };
+      totals.set(mode, { operations: t.operations + figures.operations, seconds: t.seconds + figures.seconds, errors: t.errors + figures.errors, cpuSeconds: t.cpuSeconds + figures.cpuSeconds });
+    }
+    const rateOf = (mode: Mode) => { const t = totals.get(mode)!; return t.operations / t.seconds; };
+    const ceilingRate = ceiling.operations / ceiling.seconds;
+    // Server CPU per ballot: the cost detection adds, robust against a busy neighbour slowing the database.
+    const cpuOf = (mode: Mode) => (totals.get(mode)!.cpuSeconds / totals.get(mode)!.operations) * 1000;
+    for (const mode of modes) {
+      console.log(`fraud ${mode}: ${Math.round(rateOf(mode))} ballots/s, server CPU ${cpuOf(mode).toFixed(3)} ms/ballot, ratio to raw INSERT ${(rateOf(mode) / ceilingRate).toFixed(2)} (${totals.get(mode)!.errors} errors)`);
+    }
+    if (modes.length === 2) {
+      const cost = ((rateOf('off') - rateOf('on')) / rateOf('off')) * 100;
+      console.log(`cost of detection: ${cost.toFixed(1)}% of throughput (budget 15%), ${(((cpuOf('on') - cpuOf('off')) / cpuOf('off')) * 100).toFixed(1)}% server CPU per ballot`);
+    }
   } finally {
     await server.stop();
     await db.drop();
@@ -71,16 +82,51 @@ export async function main(args: string[]): Promise<void> {
   if (profileDir) await printProfile(profileDir);
 }
 
+type Poll = Awaited<ReturnType<typeof preparePolls>>[number];
+
+/** One measured round: `ballots` ballots over the round's polls, each from a random client address. */
+async function castRound(request: Request, polls: Poll[], ballots: number, concurrency: number, rate: number, name: string, pid: number) {
+  const before = processUsage(pid);
+  const started = performance.now();
+  const cast = async (i: number) => {
+    if (rate) {
+      const due = started + (i / rate) * 1000;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    const poll = polls[i % POLLS]!;
+    const response = await request('POST', `/api/polls/${poll.pollId}/ballots`, {
+      answers: [{ questionId: poll.questionId, optionIds: [poll.optionIds[i % poll.optionIds.length]] }],
+      voteToken: poll.tokens[Math.floor(i / POLLS)],
+    }, { 'x-forwarded-for': randomClient() });
+    if (response.status !== 201) throw new Error(`status ${response.status}`);
+  };
+  const figures = await runConcurrent(name, ballots, concurrency, cast);
+  const after = processUsage(pid);
+  console.log(formatFigures(figures, 'ballots'));
+  console.log(`  server: CPU ${(((after.cpuSeconds - before.cpuSeconds) / figures.seconds) * 100).toFixed(0)}% of one core, RSS ${after.rssMiB.toFixed(0)} MiB`);
+  return { ...figures, cpuSeconds: after.cpuSeconds - before.cpuSeconds };
+}
+
+/** A random public-looking IPv4 address: a fresh /24 almost every time, as many real voters are. */
+const randomClient = () => `${11 + randomInt(180)}.${randomInt(256)}.${randomInt(256)}.${1 + randomInt(254)}`;
+
+function stringFlag(args: readonly string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : (args[i + 1] ?? fallback);
+}
+
 type Request = ReturnType<typeof jsonClient>;
 
-async function preparePolls(request: Request, organizer: Record<string, string>, ballots: number) {
+async function preparePolls(request: Request, organizer: Record<string, string>, ballots: number, mode: Mode) {
   const perPoll = Math.ceil(ballots / POLLS);
   return Promise.all(
     Array.from({ length: POLLS }, async (_, p) => {
       const created = await request('POST', '/api/polls', {
         title: `Bench ${p}`,
         questions: [{ text: 'Which?', kind: 'single', options: [{ text: 'A' }, { text: 'B' }, { text: 'C' }] }],
-        settings: { voterPolicy: 'token' },
+        // off: the poll's own limit 0 (no counter call at all); on: the server default (FRAUD_VELOCITY_LIMIT)
+        settings: { voterPolicy: 'token', ...(mode === 'off' ? { fraudVelocityLimit: 0 } : {}) },
       }, organizer);
       if (created.status !== 201) throw new Error(`createPoll ${created.status} ${JSON.stringify(created.body)}`);
       const { pollId } = created.body;

@@ -1,4 +1,5 @@
 import type { EventStore } from './event-store/port.ts';
+import type { BallotScreen } from './fraud/screen-ballot.ts';
 import type { PollCache } from './polls/poll-cache.ts';
 
 /**
@@ -10,4 +11,6 @@ export interface CommandDeps {
   polls: PollCache;
   now: () => Date;
   newId: () => string;
+  /** Velocity detection and challenges on the ballot path; absent = ballots are not screened. */
+  fraud?: BallotScreen;
 }

@@ -16,6 +16,11 @@ export const BallotBody = Type.Object(
   {
     answers: Type.Array(Answer, { minItems: 1, maxItems: 20 }),
     voteToken: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'voterPolicy token: the one-time token' })),
+    challenge: Type.Optional(Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      description: 'castBallot after a 428: base64 JSON {algorithm, challenge, number, salt, signature} solving a GET /api/challenge puzzle (ignored by changeBallot)',
+    })),
   },
   {
     additionalProperties: false,

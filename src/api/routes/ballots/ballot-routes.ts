@@ -10,12 +10,13 @@ import { userStream } from '../../../domain/shared/streams.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { ballotMeta } from '../../ballot-meta.ts';
 import { commandContext } from '../../command-context.ts';
+import { screeningFacts } from '../../screening-facts.ts';
 import type { RateLimitConfig } from '../../plugins/protection.ts';
 import { BallotBody, BallotReceiptView } from '../../schemas/ballot.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 
-type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string };
+type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string; challenge?: string };
 
 /**
  * castBallot and changeBallot: the voter key comes from the poll's voter policy, the answers are
@@ -67,12 +68,14 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
         ...schema,
         operationId: 'castBallot',
         summary: 'Cast a ballot; 409 already-voted on a second one, 409 poll-not-active outside the voting window',
-        response: { 201: BallotReceiptView, ...problems(401, 403, 404, 409, 422, 429) },
+        description: 'From a network sending unusually many ballots: 428 `fraud.challenge-required` until the ballot carries a solved GET /api/challenge puzzle.',
+        response: { 201: BallotReceiptView, ...problems(401, 403, 404, 409, 422, 428, 429) },
       },
     },
     async (request, reply) => {
       const { ballot, context } = await ballotRequest(request, request.params.pollId, request.body);
-      const receipt = await castBallot(services.commands, ballot, context);
+      const screening = screeningFacts(request, services, request.body.challenge);
+      const receipt = await castBallot(services.commands, { ...ballot, screening }, context);
       return reply.status(201).send({ ...receipt, position: Number(receipt.position) });
     },
   );

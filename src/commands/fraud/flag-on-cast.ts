@@ -1,0 +1,46 @@
+import { ballotDecider } from '../../domain/ballot/decider.ts';
+import type { BallotEvent } from '../../domain/ballot/events.ts';
+import type { PollState } from '../../domain/poll/state.ts';
+import type { CommandDeps } from '../command-deps.ts';
+import type { EventToAppend } from '../event-store/port.ts';
+import { mintId, toAppend, type CommandContext } from '../handle-command.ts';
+import type { ScreeningFacts } from './screen-ballot.ts';
+
+/**
+ * Runs the fraud screen for a decided BallotCast and returns what to append with it: the cast's
+ * context (marked `fraudCheck: skipped` when the counter was unavailable) and, for a suspicious
+ * ballot, the BallotFlagged event right after the cast. Both go in the cast's one `no_stream`
+ * append, so a flagged ballot never exists unflagged, not even between two writes, and a normal
+ * ballot pays no extra write. The flag is the system's: its own actor and ids (the cast's
+ * command id plus `:flag`, so a retried command mints the same flag and the store dedupes it).
+ */
+export async function screenCast(
+  deps: CommandDeps,
+  input: { screening: ScreeningFacts | undefined; poll: PollState; cast: BallotEvent | undefined; now: Date; context: CommandContext },
+): Promise<{ castContext: CommandContext; flags: EventToAppend[] }> {
+  const { poll, cast, now, context } = input;
+  if (!deps.fraud || !input.screening || poll.status === 'none' || cast?.type !== 'BallotCast') return { castContext: context, flags: [] };
+  const screening = await deps.fraud.screen(poll.poll, cast.data.ballotId, input.screening, now);
+  if (screening.status === 'skipped') {
+    return { castContext: { ...context, extra: { ...context.extra, fraudCheck: 'skipped' } }, flags: [] };
+  }
+  if (screening.status === 'off' || screening.flag === null) return { castContext: context, flags: [] };
+  const afterCast = ballotDecider.evolve(ballotDecider.initialState(), cast);
+  const flagged = ballotDecider.decide({
+    type: 'FlagSuspicious',
+    data: {
+      flagId: mintId(context, 'flagId', deps.newId),
+      ballotId: cast.data.ballotId,
+      reasons: screening.flag.reasons,
+      flaggedBy: 'system',
+      details: screening.flag.details,
+      now,
+    },
+  }, afterCast);
+  const system: CommandContext = {
+    actor: 'system',
+    correlationId: context.correlationId,
+    ...(context.commandId ? { commandId: `${context.commandId}:flag` } : {}),
+  };
+  return { castContext: context, flags: toAppend(flagged, system) };
+}

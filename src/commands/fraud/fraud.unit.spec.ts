@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { ChallengeIssuer } from './challenge/puzzle.ts';
+import { solveChallenge } from './challenge/solve.ts';
+import { detect, withAccountAge } from './detect.ts';
+import { InProcessVelocityCounter } from './in-process-velocity-counter.ts';
+import { BallotScreen } from './screen-ballot.ts';
+import { DEFAULT_FRAUD_SETTINGS, limitsFor } from './settings.ts';
+import type { VelocityCounter } from './velocity-counter.ts';
+
+const limits = limitsFor({ fraudVelocityLimit: null, fraudVelocityWindowSeconds: null }, DEFAULT_FRAUD_SETTINGS);
+const counts = (prefixCount: number, fingerprintCount = 1) => ({ ipPrefix: '203.0.113.0/24', prefixCount, fingerprintCount, challenged: false });
+
+describe('detect', () => {
+  it('flags from the ballot past the limit on, not the one at it', () => {
+    expect(detect(counts(50), limits)).toBeNull();
+    expect(detect(counts(51), limits)).toMatchObject({ reasons: ['velocity'], details: { prefixCount: 51, velocityLimit: 50, windowSeconds: 600 } });
+  });
+
+  it('flags one client casting many ballots, alone or with velocity', () => {
+    expect(detect(counts(3, 11), limits)?.reasons).toEqual(['fingerprint']);
+    expect(detect(counts(60, 11), limits)?.reasons).toEqual(['velocity', 'fingerprint']);
+  });
+
+  it('adds new-account only to a flag raised for another reason', () => {
+    const flag = detect(counts(51), limits)!;
+    expect(withAccountAge(flag, 120, limits)).toMatchObject({ reasons: ['velocity', 'new-account'], details: { accountAgeSeconds: 120 } });
+    expect(withAccountAge(flag, 3600, limits).reasons).toEqual(['velocity']);
+    expect(withAccountAge(flag, null, limits).reasons).toEqual(['velocity']);
+  });
+
+  it('takes a poll’s own limit and window', () => {
+    expect(limitsFor({ fraudVelocityLimit: 5, fraudVelocityWindowSeconds: 60 }, DEFAULT_FRAUD_SETTINGS)).toMatchObject({ velocityLimit: 5, windowSeconds: 60 });
+  });
+});
+
+describe('challenge', () => {
+  const now = new Date('2030-01-01T00:00:00Z');
+  const issuer = new ChallengeIssuer('k'.repeat(43), { maxNumber: 5_000, ttlSeconds: 60 });
+
+  it('verifies a solved puzzle, with its expiry as the time to remember it', () => {
+    const puzzle = issuer.issue(now);
+    const verified = issuer.verify(solveChallenge(puzzle), now);
+    expect(verified).toEqual({ ok: true, id: puzzle.challenge, expiresAtMs: now.getTime() + 60_000 });
+  });
+
+  it('refuses expired, forged, unsolved and malformed solutions', () => {
+    const puzzle = issuer.issue(now);
+    const solved = JSON.parse(Buffer.from(solveChallenge(puzzle), 'base64').toString());
+    const encode = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64');
+    expect(issuer.verify(encode(solved), new Date(now.getTime() + 61_000))).toMatchObject({ ok: false, problem: 'the challenge has expired' });
+    expect(new ChallengeIssuer('other', { maxNumber: 5_000, ttlSeconds: 60 }).verify(encode(solved), now)).toMatchObject({ ok: false });
+    expect(issuer.verify(encode({ ...solved, number: solved.number + 1 }), now)).toMatchObject({ ok: false, problem: 'the challenge is not solved' });
+    expect(issuer.verify(encode({ ...solved, salt: solved.salt.replace(/expires=\d+/, 'expires=9999999999') }), now)).toMatchObject({ ok: false });
+    expect(issuer.verify('%%%', now)).toMatchObject({ ok: false });
+  });
+});
+
+describe('BallotScreen', () => {
+  const poll = (fraudVelocityLimit: number | null) => ({ pollId: 'p1', settings: { fraudVelocityLimit, fraudVelocityWindowSeconds: null } }) as never;
+  const issuer = new ChallengeIssuer('key', { maxNumber: 1_000, ttlSeconds: 60 });
+  const facts = { ipPrefix: '203.0.113.0/24', fingerprint: 'f' };
+
+  it('skips the check (and says so) when the counter fails or hangs', async () => {
+    const down: VelocityCounter = { record: async () => Promise.reject(new Error('ECONNREFUSED')) };
+    const hung: VelocityCounter = { record: () => new Promise(() => {}) };
+    const settings = { ...DEFAULT_FRAUD_SETTINGS, checkTimeoutMs: 20 };
+    expect(await new BallotScreen(down, issuer, settings).screen(poll(null), 'b1', facts, new Date())).toMatchObject({ status: 'skipped' });
+    expect(await new BallotScreen(hung, issuer, settings).screen(poll(null), 'b1', facts, new Date())).toMatchObject({ status: 'skipped' });
+  });
+
+  it('does nothing at all for a poll with limit 0', async () => {
+    const never: VelocityCounter = { record: () => { throw new Error('must not be called'); } };
+    expect(await new BallotScreen(never, issuer, DEFAULT_FRAUD_SETTINGS).screen(poll(0), 'b1', facts, new Date())).toEqual({ status: 'off' });
+  });
+
+  it('answers 428 with the way to a challenge once the prefix is marked', async () => {
+    const screen = new BallotScreen(new InProcessVelocityCounter(), issuer, DEFAULT_FRAUD_SETTINGS);
+    const now = new Date();
+    for (let i = 0; i < 3; i++) await screen.screen(poll(2), `b${i}`, facts, now);
+    await expect(screen.screen(poll(2), 'b9', facts, now)).rejects.toMatchObject({ kind: 'precondition-required', code: 'fraud.challenge-required' });
+    const solved = await screen.screen(poll(2), 'b10', { ...facts, challenge: solveChallenge(issuer.issue(now)) }, now);
+    expect(solved).toMatchObject({ status: 'checked', flag: { reasons: ['velocity'], details: { challengeSolved: true } } });
+  });
+});

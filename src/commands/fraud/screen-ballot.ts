@@ -1,0 +1,106 @@
+import type { PollDefinition } from '../../domain/poll/definition.ts';
+import { PreconditionRequiredError } from '../../domain/shared/errors.ts';
+import type { ChallengeIssuer } from './challenge/puzzle.ts';
+import { detect, type Detection, withAccountAge } from './detect.ts';
+import { type FraudSettings, limitsFor } from './settings.ts';
+import type { VelocityCounter, VelocityReading } from './velocity-counter.ts';
+
+/** What the API knows about the client of a ballot; never stored as such (only the prefix is). */
+export interface ScreeningFacts {
+  ipPrefix: string;
+  /** Hash of the full address and user agent. */
+  fingerprint: string;
+  /** The `challenge` field of the ballot body, if any. */
+  challenge?: string;
+  /** When the voting account was created; read only if a flag is raised (a stream read is not free). */
+  accountCreatedAt?: () => Promise<string | null>;
+}
+
+export type Screening =
+  | { status: 'off' }
+  /** The counter did not answer in time (Redis down): the ballot goes in, the log says it was not checked. */
+  | { status: 'skipped'; error: unknown }
+  | { status: 'checked'; flag: Detection | null };
+
+export interface ScreenLogger {
+  warn(object: object, message: string): void;
+}
+
+export const CHALLENGE_HOWTO =
+  'GET /api/challenge, find the number n with sha256(salt + n) = challenge, and send ' +
+  'base64(JSON {algorithm, challenge, number, salt, signature}) as "challenge" in the ballot body';
+
+/**
+ * The fraud check of one ballot, between the decision and the append: a solved challenge is
+ * verified in memory, then one counter call counts the ballot and reads the prefix's challenge
+ * mark. A marked prefix without a fresh solution gets 428 and nothing is counted or written.
+ */
+export class BallotScreen {
+  readonly challenges: ChallengeIssuer;
+  readonly #counter: VelocityCounter;
+  readonly #settings: FraudSettings;
+  readonly #logger: ScreenLogger | undefined;
+  #lastWarning = 0;
+
+  constructor(counter: VelocityCounter, challenges: ChallengeIssuer, settings: FraudSettings, logger?: ScreenLogger) {
+    this.#counter = counter;
+    this.challenges = challenges;
+    this.#settings = settings;
+    this.#logger = logger;
+  }
+
+  async screen(poll: PollDefinition, ballotId: string, facts: ScreeningFacts, now: Date): Promise<Screening> {
+    const limits = limitsFor(poll.settings, this.#settings);
+    if (limits.velocityLimit === 0) return { status: 'off' };
+    const verified = facts.challenge === undefined ? undefined : this.challenges.verify(facts.challenge, now);
+    let reading: VelocityReading;
+    try {
+      reading = await this.#withTimeout(this.#counter.record({
+        pollId: poll.pollId,
+        prefix: facts.ipPrefix,
+        fingerprint: limits.fingerprintLimit > 0 ? facts.fingerprint : null,
+        member: ballotId,
+        nowMs: now.getTime(),
+        windowMs: limits.windowSeconds * 1000,
+        limit: limits.velocityLimit,
+        solution: verified?.ok ? { id: verified.id, expiresAtMs: verified.expiresAtMs } : null,
+      }));
+    } catch (error) {
+      this.#warn(error);
+      return { status: 'skipped', error };
+    }
+    if (reading.kind !== 'counted') {
+      const why = reading.kind === 'challenge-reused' ? 'that challenge solution was already used; ' : verified?.ok === false ? `${verified.problem}; ` : '';
+      throw new PreconditionRequiredError(
+        reading.kind === 'challenge-reused' ? 'fraud.challenge-used' : 'fraud.challenge-required',
+        `unusual ballot volume from this network: ${why}solve a proof-of-work challenge first: ${CHALLENGE_HOWTO}`,
+        { field: 'challenge' },
+      );
+    }
+    const found = detect({ ipPrefix: facts.ipPrefix, ...reading }, limits);
+    if (found === null || facts.accountCreatedAt === undefined) return { status: 'checked', flag: found };
+    const createdAt = await facts.accountCreatedAt().catch(() => null);
+    const age = createdAt === null ? null : (now.getTime() - Date.parse(createdAt)) / 1000;
+    return { status: 'checked', flag: withAccountAge(found, age, limits) };
+  }
+
+  async #withTimeout<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`velocity check took over ${this.#settings.checkTimeoutMs} ms`)), this.#settings.checkTimeoutMs);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** At most one warning per minute: with Redis down every ballot would log otherwise. */
+  #warn(error: unknown): void {
+    const now = Date.now();
+    if (now - this.#lastWarning < 60_000) return;
+    this.#lastWarning = now;
+    this.#logger?.warn({ err: error }, 'velocity check skipped: the counter did not answer; ballots are accepted unchecked');
+  }
+}

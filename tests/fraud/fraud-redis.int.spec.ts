@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_FRAUD_SETTINGS } from '../../src/commands/fraud/settings.ts';
+import { ballotStream } from '../../src/domain/shared/streams.ts';
+import { answersFor, call, callerWith, openedPoll } from '../support/api-client.ts';
+import { createTestApp, type TestApp } from '../support/app.ts';
+import { serviceUrls } from '../support/services.ts';
+
+/** The ballot path on Redis (full stack): detection through the Lua counter, and Redis down. */
+const apps: TestApp[] = [];
+const clients: Redis[] = [];
+const prefix = `test:fraud-api:${randomUUID()}:`;
+afterAll(async () => {
+  const [live] = clients;
+  const keys = live ? await live.keys(`${prefix}*`) : [];
+  if (live && keys.length > 0) await live.del(...keys);
+  await Promise.all(apps.map((a) => a.close()));
+  for (const c of clients) c.disconnect();
+});
+
+async function appWith(redis: Redis, settings = {}) {
+  clients.push(redis);
+  const t = await createTestApp({}, undefined, { settings: { ...DEFAULT_FRAUD_SETTINGS, ...settings }, redis, redisKeyPrefix: prefix });
+  apps.push(t);
+  return t;
+}
+
+async function vote(t: TestApp, poll: any, remoteAddress: string, userAgent = 'Mozilla/5.0') {
+  return call(t.app, {
+    method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: callerWith(t.app), remoteAddress,
+    headers: { 'user-agent': userAgent }, payload: { answers: answersFor(poll) },
+  });
+}
+
+describe('fraud checks on Redis', () => {
+  it('flags velocity and one busy client (fingerprint) on a poll’s own limit, IPv6 by /48', async () => {
+    const t = await appWith(new Redis(serviceUrls.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }), { fingerprintLimit: 2 });
+    const organizer = callerWith(t.app, 'organizer');
+    const poll = await openedPoll(t.app, organizer, { fraudVelocityLimit: 3 });
+    const statuses = [];
+    for (let i = 1; i <= 3; i++) statuses.push((await vote(t, poll, `2001:db8:7:${i}::1`)).status);
+    const fourth = await vote(t, poll, '2001:db8:7:ff::1');
+    expect([...statuses, fourth.status]).toEqual([201, 201, 201, 201]);
+    expect((await vote(t, poll, '2001:db8:7:fe::1')).status).toBe(428);
+    // Three ballots from one address and browser on a poll with a high limit: the third is flagged.
+    const busy = await openedPoll(t.app, organizer, { fraudVelocityLimit: 100 });
+    const casts = [];
+    for (let i = 0; i < 3; i++) casts.push(await vote(t, busy, '192.0.2.77', 'Bot/1.0'));
+    await t.services.readModelsAt(BigInt(casts.at(-1)!.body.position));
+    const reviewer = callerWith(t.app, 'reviewer');
+    const v6 = (await call(t.app, { method: 'GET', url: `/api/review/flags?pollId=${poll.pollId}`, caller: reviewer })).body.items;
+    expect(v6).toHaveLength(1);
+    expect(v6[0]).toMatchObject({ ballotId: fourth.body.ballotId, reasons: ['velocity'], details: { ipPrefix: '2001:db8:7::/48', prefixCount: 4, velocityLimit: 3 } });
+    const fp = (await call(t.app, { method: 'GET', url: `/api/review/flags?pollId=${busy.pollId}`, caller: reviewer })).body.items;
+    expect(fp.map((f: any) => [f.ballotId, f.reasons])).toEqual([[casts[2]!.body.ballotId, ['fingerprint']]]);
+  });
+
+  it('accepts ballots while Redis is down and records the check as skipped', async () => {
+    const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+    down.on('error', () => {});
+    const t = await appWith(down);
+    const poll = await openedPoll(t.app, callerWith(t.app, 'organizer'));
+    const voter = callerWith(t.app);
+    const cast = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: voter, payload: { answers: answersFor(poll) } });
+    expect(cast.status).toBe(201);
+    const [event] = await t.services.store.readStream(ballotStream(poll.pollId, `u.${voter.userId}`));
+    expect(event?.metadata).toMatchObject({ fraudCheck: 'skipped' });
+  });
+});

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InProcessVelocityCounter } from '../../src/commands/fraud/in-process-velocity-counter.ts';
+import { RedisVelocityCounter } from '../../src/commands/fraud/redis-velocity-counter.ts';
+import type { VelocityCounter, VelocityInput } from '../../src/commands/fraud/velocity-counter.ts';
+import { serviceUrls } from '../support/services.ts';
+
+/** One contract, both adapters: the embedded mode must detect exactly what the Redis one does. */
+const redis = new Redis(serviceUrls.redis, { maxRetriesPerRequest: 1 });
+const prefix = `test:fraud:${randomUUID()}:`;
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+const adapters: Array<[string, () => VelocityCounter]> = [
+  ['in-process', () => new InProcessVelocityCounter()],
+  ['redis', () => new RedisVelocityCounter(redis, prefix)],
+];
+
+describe.each(adapters)('VelocityCounter (%s)', (_name, make) => {
+  const T0 = 1_800_000_000_000;
+  const input = (over: Partial<VelocityInput> & { pollId: string }): VelocityInput => ({
+    prefix: '203.0.113.0/24', fingerprint: 'fp-1', member: randomUUID(), nowMs: T0, windowMs: 600_000, limit: 3, solution: null, ...over,
+  });
+
+  it('counts per poll and prefix, marks the prefix once the limit is passed, then asks for a challenge', async () => {
+    const counter = make();
+    const pollId = randomUUID();
+    const counts = [];
+    for (let i = 0; i < 4; i++) counts.push(await counter.record(input({ pollId, nowMs: T0 + i })));
+    expect(counts.map((c) => c.kind === 'counted' && c.prefixCount)).toEqual([1, 2, 3, 4]);
+    expect(await counter.record(input({ pollId, nowMs: T0 + 5 }))).toEqual({ kind: 'challenge-required' });
+    // Other prefixes and other polls are not affected.
+    expect(await counter.record(input({ pollId, prefix: '198.51.100.0/24', nowMs: T0 + 6 }))).toMatchObject({ kind: 'counted', prefixCount: 1 });
+    expect(await counter.record(input({ pollId: randomUUID(), nowMs: T0 + 7 }))).toMatchObject({ kind: 'counted', prefixCount: 1 });
+  });
+
+  it('spends a solution once; a challenged ballot is still counted', async () => {
+    const counter = make();
+    const pollId = randomUUID();
+    for (let i = 0; i < 4; i++) await counter.record(input({ pollId, nowMs: T0 + i }));
+    const solution = { id: randomUUID(), expiresAtMs: T0 + 300_000 };
+    expect(await counter.record(input({ pollId, nowMs: T0 + 10, solution }))).toEqual({
+      kind: 'counted', prefixCount: 5, fingerprintCount: 5, challenged: true,
+    });
+    expect(await counter.record(input({ pollId, nowMs: T0 + 11, solution }))).toEqual({ kind: 'challenge-reused' });
+  });
+
+  it('slides: ballots older than the window drop out, and the mark expires one window after the burst', async () => {
+    const counter = make();
+    const pollId = randomUUID();
+    for (let i = 0; i < 4; i++) await counter.record(input({ pollId, nowMs: T0 + i, windowMs: 1_000 }));
+    const later = await counter.record(input({ pollId, nowMs: T0 + 1_003, windowMs: 1_000 }));
+    expect(later).toMatchObject({ kind: 'counted', prefixCount: 1, challenged: false });
+  });
+
+  it('counts fingerprints apart, and not at all when none is given', async () => {
+    const counter = make();
+    const pollId = randomUUID();
+    await counter.record(input({ pollId, fingerprint: 'a', limit: 100 }));
+    await counter.record(input({ pollId, fingerprint: 'a', limit: 100 }));
+    expect(await counter.record(input({ pollId, fingerprint: 'b', limit: 100 }))).toMatchObject({ prefixCount: 3, fingerprintCount: 1 });
+    expect(await counter.record(input({ pollId, fingerprint: null, limit: 100 }))).toMatchObject({ prefixCount: 4, fingerprintCount: 0 });
+  });
+});
