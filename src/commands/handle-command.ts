@@ -99,6 +99,6 @@ function findRepeat<Ev extends AnyEvent>(history: readonly RecordedEvent[], comm
   return {
     events: mine.map((e) => toDomainEvent<Ev>(e)),
     eventIds: mine.map((e) => e.id),
-    appended: { nextExpectedRevision: last.revision, position: last.position },
+    appended: { nextExpectedRevision: last.revision, position: last.position, ...(last.hash ? { hash: last.hash } : {}) },
   };
 }

@@ -6,8 +6,10 @@ import { pollNotActive } from '../../domain/poll/errors.ts';
 import { ballotStream } from '../../domain/shared/streams.ts';
 import type { CommandDeps } from '../command-deps.ts';
 import { WrongExpectedRevisionError } from '../event-store/errors.ts';
+import { screenCast } from '../fraud/flag-on-cast.ts';
+import type { ScreeningFacts } from '../fraud/screen-ballot.ts';
 import { handleCommand, mintId, toAppend, type CommandContext } from '../handle-command.ts';
-import { receiptFor } from './receipt.ts';
+import { ballotReceipt } from './receipt.ts';
 
 export interface BallotRequest {
   pollId: string;
@@ -16,6 +18,8 @@ export interface BallotRequest {
   accountId?: string;
   answers: readonly AnswerInput[];
   meta?: BallotMetaInput;
+  /** Client facts for velocity detection (src/commands/fraud); without them the ballot is not screened. */
+  screening?: ScreeningFacts;
 }
 
 export interface BallotReceipt {
@@ -38,23 +42,29 @@ export async function castBallot(deps: CommandDeps, request: BallotRequest, cont
   if (request.voterKey.startsWith('t.') && !isTokenIssued(poll, request.voterKey.slice(2))) {
     poll = await deps.polls.refresh(request.pollId);
   }
+  const { screening, ...ballot } = request;
+  const now = deps.now();
   const command = {
     type: 'CastBallot' as const,
-    data: { ...request, ballotId: mintId(context, 'ballotId', deps.newId), poll, now: deps.now() },
+    data: { ...ballot, ballotId: mintId(context, 'ballotId', deps.newId), poll, now },
   };
   const events = ballotDecider.decide(command, ballotDecider.initialState());
-  const toStore = toAppend(events, context);
-  let stored = { ballotId: command.data.ballotId, eventId: toStore[0]!.id, position: 0n };
+  // Screened after the decision (an invalid ballot is not counted) and before the append: a
+  // challenged prefix gets 428 with nothing written; a flag rides in the cast's own append.
+  const { castContext, flags } = await screenCast(deps, { screening, poll, cast: events[0], now, context });
+  const toStore = [...toAppend(events, castContext), ...flags];
+  let stored: { ballotId: string; position: bigint; hash: string | undefined };
   try {
-    stored.position = (await deps.store.append(stream, toStore, 'no_stream')).position;
+    const appended = await deps.store.append(stream, toStore, 'no_stream');
+    stored = { ballotId: command.data.ballotId, position: appended.position, hash: appended.hash };
   } catch (error) {
     if (!(error instanceof WrongExpectedRevisionError)) throw error;
     // Throws already-cast, unless this is a retry of the very command that wrote the ballot.
     const repeated = await handleCommand(deps.store, ballotDecider, stream, command, context);
     const cast = repeated.events[0];
     if (cast?.type !== 'BallotCast' || !repeated.appended) throw error;
-    stored = { ballotId: cast.data.ballotId, eventId: repeated.eventIds[0]!, position: repeated.appended.position };
+    stored = { ballotId: cast.data.ballotId, position: repeated.appended.position, hash: repeated.appended.hash };
   }
   await deps.polls.assertOpenAt(request.pollId, stored.position, () => pollNotActive(request.pollId));
-  return { ballotId: stored.ballotId, receipt: receiptFor(stored.eventId), position: stored.position };
+  return { ballotId: stored.ballotId, receipt: ballotReceipt(stored), position: stored.position };
 }

@@ -4,13 +4,13 @@ import { ballotStream } from '../../domain/shared/streams.ts';
 import type { CommandDeps } from '../command-deps.ts';
 import { handleCommand, type CommandContext } from '../handle-command.ts';
 import type { BallotReceipt, BallotRequest } from './cast-ballot.ts';
-import { receiptFor } from './receipt.ts';
+import { ballotReceipt } from './receipt.ts';
 
 /** Replaces the voter's answers where the poll allows it; the ballot keeps its id. */
 export async function changeBallot(deps: CommandDeps, request: BallotRequest, context: CommandContext): Promise<BallotReceipt> {
   const poll = await deps.polls.get(request.pollId);
   const stream = ballotStream(request.pollId, request.voterKey);
-  const { events, eventIds, appended } = await handleCommand(
+  const { events, appended } = await handleCommand(
     deps.store,
     ballotDecider,
     stream,
@@ -20,5 +20,5 @@ export async function changeBallot(deps: CommandDeps, request: BallotRequest, co
   const changed = events.find((e) => e.type === 'BallotChanged');
   if (!changed || !appended) throw new Error('ChangeBallot appended no BallotChanged');
   await deps.polls.assertOpenAt(request.pollId, appended.position, () => pollNotActive(request.pollId));
-  return { ballotId: changed.data.ballotId, receipt: receiptFor(eventIds[0]!), position: appended.position };
+  return { ballotId: changed.data.ballotId, receipt: ballotReceipt(appended), position: appended.position };
 }

@@ -40,6 +40,13 @@ export interface RecordedEvent {
   data: unknown;
   metadata: EventMetadata;
   recordedAt: Date;
+  /**
+   * The integrity chain's hash of this event (hex; src/audit/README.md): SHA-256 over the previous
+   * revision's hash, the revision and the digest of the content. Undefined where the store has none.
+   */
+  hash?: string;
+  /** 0 for events backfilled by migration 010 (digest over jsonb text); absent or 1 otherwise. */
+  digestFormat?: 0 | 1;
 }
 
 export interface AppendResult {
@@ -47,6 +54,8 @@ export interface AppendResult {
   nextExpectedRevision: bigint;
   /** `$all` position of the last event written (or found). */
   position: bigint;
+  /** Integrity-chain hash (hex) of the last event written (or found); receipts derive from it. */
+  hash?: string;
 }
 
 export interface ReadAllResult {

@@ -26,6 +26,8 @@ import { matchesPrefixes } from '../port.ts';
 import { BatchReader } from './batches.ts';
 import { translate } from './translate-error.ts';
 import { validateAppend } from './validate-append.ts';
+import { startOf, withHashes } from './integrity.ts';
+import { WrongExpectedRevisionError } from '../errors.ts';
 import {
   UNKNOWN_POSITION,
   allFilter,
@@ -53,12 +55,52 @@ export class EventStoreDbEventStore implements EventStore {
 
   async append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     validateAppend(stream, events);
+    // The chain (integrity.ts, untested here) needs the head first; 'any' retries a lost race.
+    for (let attempt = 1; ; attempt++) {
+      const [head] = await this.#readHead(stream);
+      const start = startOf(expected, head);
+      if (start === 'conflict') {
+        // Let the server decide: a repeat of events already stored is idempotent (the earlier
+        // result, whose hash is read back), anything else its WrongExpectedVersion.
+        const repeated = await this.#appendExact(stream, events, expected, expected);
+        const [stored] = await this.readStream(stream, { fromRevision: repeated.nextExpectedRevision, maxCount: 1 });
+        return { ...repeated, ...(stored?.hash ? { hash: stored.hash } : {}) };
+      }
+      const chained = withHashes(stream, events, start);
+      try {
+        return { ...(await this.#appendExact(stream, chained.events, head === undefined ? 'no_stream' : head.revision, expected)), ...(chained.last ? { hash: chained.last } : {}) };
+      } catch (error) {
+        const retry = (expected === 'any' || expected === 'stream_exists') && error instanceof WrongExpectedRevisionError && attempt < 10;
+        if (!retry) throw error;
+      }
+    }
+  }
+
+  async #readHead(stream: string): Promise<[{ revision: bigint; hash: string | undefined }] | []> {
+    try {
+      for await (const resolved of this.#client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+        const event = toRecordedEvent(resolved);
+        if (event) return [{ revision: event.revision, hash: event.hash }];
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw translate(error, stream);
+    }
+    return [];
+  }
+
+  async #appendExact(
+    stream: string,
+    events: readonly EventToAppend[],
+    state: ExpectedRevision,
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     let result;
     try {
       // Idempotency is the server's: re-sending the same event ids at the same place succeeds
       // again with the original revision instead of writing duplicates.
       result = await this.#client.appendToStream(stream, events.map(toEventData), {
-        streamState: toStreamState(expected),
+        streamState: toStreamState(state),
       });
     } catch (error) {
       throw translate(error, stream, expected, events);

@@ -16,6 +16,7 @@ import {
   type Position,
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
+import { splitIntegrity } from './integrity.ts';
 import { categoryOf, type EventMetadata, type EventToAppend, type ExpectedRevision, type RecordedEvent } from '../port.ts';
 
 /** Stream reads on servers before 22.6 report no position (or u64::MAX); we say so with -1n. */
@@ -96,9 +97,14 @@ export function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent
     position: commit === undefined || commit >= U64_MAX ? UNKNOWN_POSITION : commit,
     type: event.type,
     data: event.data,
-    metadata: toMetadata(event.metadata),
+    ...withIntegrity(toMetadata(event.metadata)),
     recordedAt: event.created,
   };
+}
+
+function withIntegrity(stored: EventMetadata): { metadata: EventMetadata; hash?: string } {
+  const { metadata, hash } = splitIntegrity(stored);
+  return hash === undefined ? { metadata } : { metadata, hash };
 }
 
 /** Events written by other tools may carry binary or no metadata; readers always get an object. */

@@ -14,10 +14,10 @@ import { MAX_EVENTS_PER_APPEND, type Outcome, type PendingAppend } from './pendi
  */
 
 const LOOKUP = `
-SELECT e.id::text AS id, e.stream, e.revision::text AS revision, e.position::text AS position, NULL::text AS last_revision
+SELECT e.id::text AS id, e.stream, e.revision::text AS revision, e.position::text AS position, NULL::text AS last_revision, e.hash
   FROM events e WHERE e.id = ANY($1::uuid[])
 UNION ALL
-SELECT NULL, s.stream, NULL, NULL, (SELECT max(m.revision) FROM events m WHERE m.stream = s.stream)::text
+SELECT NULL, s.stream, NULL, NULL, (SELECT max(m.revision) FROM events m WHERE m.stream = s.stream)::text, NULL
   FROM unnest($2::text[]) AS s(stream)`;
 
 // $7, per event, is its append's expected revision: >= 0, or one of these.
@@ -37,24 +37,45 @@ const code = (expected: ExpectedRevision): bigint =>
 // A writer still in progress at the snapshot makes the INSERT wait for it and then collide (DO
 // NOTHING), or the guard miss a row it committed meanwhile: either way the append is not written
 // and decideLost, on a later snapshot, tells a lost race from a wrong expectation.
-// OFFSET 0 keeps the lateral subquery from being pulled up: `last` is probed once per row.
-const INSERT_ROWS = `
-INSERT INTO events (position, id, stream, category, revision, type, data, metadata)
-SELECT (pg_current_xact_id()::text::bigint << 20) + $9::int + t.ordinal, t.id, t.stream, t.category,
-       CASE WHEN t.expected = ${NO_STREAM} THEN t.i ELSE l.last + 1 + t.i END, t.type, t.data, t.metadata
-  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::bigint[], $8::int[])
-       WITH ORDINALITY AS t(id, stream, category, type, data, metadata, expected, i, ordinal)
-  CROSS JOIN LATERAL (SELECT CASE WHEN t.expected = ${NO_STREAM} THEN NULL
-       ELSE coalesce((SELECT max(e.revision) FROM events e WHERE e.stream = t.stream), -1) END AS last OFFSET 0) l
- WHERE CASE WHEN t.expected IN (${NO_STREAM}, ${ANY}) THEN true WHEN t.expected = ${STREAM_EXISTS} THEN l.last >= 0
-            ELSE l.last = t.expected END`;
-const RETURNING = `RETURNING (position & 1048575)::int AS ordinal, position::text AS position, revision::text AS revision`;
+// The head of the stream (revision and hash) comes from one backward probe of the (stream, revision)
+// index, skipped for no_stream (a one-time filter on the outer row: no probe at all); LIMIT 1
+// keeps the lateral subquery from being pulled up, so it runs once per row.
+// The integrity chain (migrations/010_integrity.sql): $10 holds the events' content digests, 32
+// bytes each in row order (one binary parameter: an array of bytea costs a hex escape per row), and the
+// row's hash is sha256(prev || int8send(revision) || digest), prev being the stored head's hash
+// (or genesis). Events 2.. of a multi-event append link to the earlier ones of the same statement,
+// which no subquery can see: for those appends ($11 = events in the append > 1) a window
+// aggregate folds the links in ordinal order instead. Its SQL transition function costs ~20 µs a
+// row, so single-event appends (nearly all of them) take the direct branch of the UNION ALL.
+const GENESIS = `'\\x${'00'.repeat(32)}'::bytea`;
+const rowsOf = (appends: string) => `(SELECT (pg_current_xact_id()::text::bigint << 20) + $9::int + t.ordinal AS position, t.ordinal, t.i,
+               t.id, t.stream, t.category, t.type, t.data, t.metadata, substring($10::bytea FROM t.ordinal::int * 32 - 31 FOR 32) AS digest,
+               CASE WHEN t.expected = ${NO_STREAM} THEN t.i ELSE coalesce(l.last, -1) + 1 + t.i END AS revision,
+               CASE WHEN l.last IS NULL THEN ${GENESIS} ELSE l.last_hash END AS prev
+          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::bigint[], $8::int[], $11::int[])
+               WITH ORDINALITY AS t(id, stream, category, type, data, metadata, expected, i, n, ordinal)
+          LEFT JOIN LATERAL (SELECT e.revision AS last, e.hash AS last_hash FROM events e
+                WHERE t.expected <> ${NO_STREAM} AND e.stream = t.stream ORDER BY e.revision DESC LIMIT 1) l ON true
+         WHERE ${appends} AND CASE WHEN t.expected IN (${NO_STREAM}, ${ANY}) THEN true
+               WHEN t.expected = ${STREAM_EXISTS} THEN l.last IS NOT NULL ELSE l.last = t.expected END)`;
+const INSERT_HEAD = `INSERT INTO events (position, id, stream, category, revision, type, data, metadata, hash)`;
+const SINGLES = `SELECT r.position, r.id, r.stream, r.category, r.revision, r.type, r.data, r.metadata, sha256(r.prev || int8send(r.revision) || r.digest)
+  FROM ${rowsOf('t.n = 1')} r`;
+const MULTIS = `SELECT m.position, m.id, m.stream, m.category, m.revision, m.type, m.data, m.metadata,
+       pollster_chain(m.prev, m.revision, m.digest, m.i = 0) OVER (ORDER BY m.ordinal)
+  FROM ${rowsOf('t.n > 1')} m`;
+// A batch of single-event appends only (the ballot path) skips the second branch altogether.
+const INSERT_SINGLES = `${INSERT_HEAD}\n${SINGLES}`;
+const INSERT_ROWS = `${INSERT_HEAD}\n${SINGLES}\nUNION ALL\n${MULTIS}`;
+const RETURNING = `RETURNING (position & 1048575)::int AS ordinal, position::text AS position, revision::text AS revision, encode(hash, 'hex') AS hash`;
 // ON CONFLICT DO NOTHING lets the rest of the batch commit when one append collides. It costs a
 // speculative insertion per row (a pre-check of the three unique indexes, one more WAL record):
 // ~15% of the statement, so the first try of a batch outside a transaction goes without it, and
 // only a batch that does collide (unique_violation: nothing of it was written) runs again with it.
 const INSERT_PLAIN = `${INSERT_ROWS}\n${RETURNING}`;
 const INSERT_GUARDED = `${INSERT_ROWS}\nON CONFLICT DO NOTHING\n${RETURNING}`;
+const SINGLES_PLAIN = `${INSERT_SINGLES}\n${RETURNING}`;
+const SINGLES_GUARDED = `${INSERT_SINGLES}\nON CONFLICT DO NOTHING\n${RETURNING}`;
 const UNIQUE_VIOLATION = '23505';
 
 const DELETE = `DELETE FROM events WHERE id = ANY($1::uuid[])`;
@@ -65,6 +86,7 @@ interface LookupRow {
   revision: string | null;
   position: string | null;
   last_revision: string | null;
+  hash: Buffer | null;
 }
 
 async function lookup(client: pg.PoolClient, appends: readonly PendingAppend[]): Promise<Lookup> {
@@ -74,12 +96,22 @@ async function lookup(client: pg.PoolClient, appends: readonly PendingAppend[]):
   const result: Lookup = { byId: new Map<string, StoredEvent>(), lastRevision: new Map<string, bigint>() };
   for (const row of rows) {
     if (row.id !== null && row.revision !== null && row.position !== null) {
-      result.byId.set(row.id, { stream: row.stream, revision: BigInt(row.revision), position: BigInt(row.position) });
+      result.byId.set(row.id, {
+        stream: row.stream,
+        revision: BigInt(row.revision),
+        position: BigInt(row.position),
+        ...(row.hash ? { hash: row.hash.toString('hex') } : {}),
+      });
     } else if (row.last_revision !== null) {
       result.lastRevision.set(row.stream, BigInt(row.last_revision));
     }
   }
   return result;
+}
+
+function statement(plain: boolean, singles: boolean, values: unknown[]): pg.QueryConfig {
+  if (singles) return plain ? { name: 'pollster-append-singles', text: SINGLES_PLAIN, values } : { name: 'pollster-append-singles-guarded', text: SINGLES_GUARDED, values };
+  return plain ? { name: 'pollster-append-insert', text: INSERT_PLAIN, values } : { name: 'pollster-append-insert-guarded', text: INSERT_GUARDED, values };
 }
 
 interface Written {
@@ -91,6 +123,8 @@ interface Written {
 
 async function insert(client: pg.PoolClient, appends: readonly PendingAppend[], ordinalOffset: number, plain: boolean): Promise<Written> {
   const cols: [string[], string[], string[], string[], string[], string[], string[], number[]] = [[], [], [], [], [], [], [], []];
+  const digests: Buffer[] = [];  // concatenated below: row k's digest at bytes 32k .. 32k+31
+  const sizes: number[] = [];
   for (const append of appends) {
     const expected = String(code(append.expected));
     append.events.forEach((e, i) => {
@@ -102,16 +136,16 @@ async function insert(client: pg.PoolClient, appends: readonly PendingAppend[], 
       cols[5].push(e.metadata);
       cols[6].push(expected);
       cols[7].push(i);
+      digests.push(e.digest);
+      sizes.push(append.events.length);
     });
   }
-  const { rows } = await client.query<{ ordinal: number; position: string; revision: string }>(
-    plain
-      ? { name: 'pollster-append-insert', text: INSERT_PLAIN, values: [...cols, ordinalOffset] }
-      : { name: 'pollster-append-insert-guarded', text: INSERT_GUARDED, values: [...cols, ordinalOffset] },
+  const { rows } = await client.query<{ ordinal: number; position: string; revision: string; hash: string }>(
+    statement(plain, sizes.every((n) => n === 1), [...cols, ordinalOffset, Buffer.concat(digests), sizes]),
   );
   // Row k of the arrays came back with ordinal offset+k+1.
   // (filled: `every` skips the holes of a bare `new Array(n)`)
-  const back = new Array<{ position: string; revision: string } | undefined>(cols[0].length).fill(undefined);
+  const back = new Array<{ position: string; revision: string; hash: string } | undefined>(cols[0].length).fill(undefined);
   for (const row of rows) back[row.ordinal - ordinalOffset - 1] = row;
   const written: Written = { results: [], partial: [] };
   let k = 0;
@@ -119,7 +153,7 @@ async function insert(client: pg.PoolClient, appends: readonly PendingAppend[], 
     const mine = back.slice(k, (k += append.events.length));
     const last = mine.at(-1);
     if (last !== undefined && mine.every((r) => r !== undefined)) {
-      written.results.push({ nextExpectedRevision: BigInt(last.revision), position: BigInt(last.position) });
+      written.results.push({ nextExpectedRevision: BigInt(last.revision), position: BigInt(last.position), hash: last.hash });
     } else {
       written.results.push(undefined);
       append.events.forEach((e, i) => {

@@ -13,6 +13,7 @@ export interface StoredEvent {
   stream: string;
   revision: bigint;
   position: bigint;
+  hash?: string;
 }
 
 /** What the database already holds for a batch: its event ids, and its streams' last revisions. */
@@ -34,7 +35,9 @@ export function priorOutcome(append: PendingAppend, byId: Map<string, StoredEven
     first !== undefined &&
     found.every((f, i) => f !== undefined && f.stream === append.stream && f.revision === first.revision + BigInt(i));
   const last = found.at(-1);
-  if (same && last !== undefined) return { ok: { nextExpectedRevision: last.revision, position: last.position } };
+  if (same && last !== undefined) {
+    return { ok: { nextExpectedRevision: last.revision, position: last.position, ...(last.hash ? { hash: last.hash } : {}) } };
+  }
   const taken = append.events.filter((_, i) => found[i] !== undefined).map((e) => e.id);
   return { error: new DuplicateEventIdError(append.stream, taken) };
 }

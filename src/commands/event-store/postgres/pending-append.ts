@@ -1,3 +1,5 @@
+import { digestOfCanonical } from '../../../audit/chain.ts';
+import { canonicalJsonOf } from '../../../audit/canonical-json.ts';
 import { ValidationError } from '../../../domain/shared/errors.ts';
 import type { AppendResult, EventToAppend, ExpectedRevision } from '../port.ts';
 import { categoryOf } from '../port.ts';
@@ -8,6 +10,8 @@ export interface PreparedEvent {
   type: string;
   data: string;
   metadata: string;
+  /** SHA-256 of the content in canonical JSON; the INSERT links it into the stream's chain. */
+  digest: Buffer;
 }
 
 /** One `append` call waiting in the group-commit queue. */
@@ -48,12 +52,15 @@ export function prepareEvents(stream: string, events: readonly EventToAppend[]):
     const id = event.id.toLowerCase();
     if (seen.has(id)) throw new ValidationError('event-store.repeated-event-id', `event id ${id} appears twice in one append`, { field: `events[${i}].id` });
     seen.add(id);
-    const data = JSON.stringify(event.data ?? null);
-    const metadata = JSON.stringify(event.metadata ?? {});
+    // Canonical JSON (src/audit): jsonb ignores key order, and the integrity digest is then built
+    // from these very strings instead of serialising the event a second time.
+    const data = canonicalJsonOf(event.data ?? null);
+    const metadata = canonicalJsonOf(event.metadata ?? {});
     if (NUL_ESCAPE.test(data) || NUL_ESCAPE.test(metadata)) {
       throw new ValidationError('event-store.nul-character', `event ${id}: U+0000 cannot be stored in jsonb`, { field: `events[${i}]` });
     }
-    return { id, type: event.type, data, metadata };
+    const digest = digestOfCanonical({ id, stream, type: event.type, data, metadata });
+    return { id, type: event.type, data, metadata, digest };
   });
 }
 

@@ -10,10 +10,13 @@ export interface EventRow {
   data: unknown;
   metadata: EventMetadata;
   recorded_at: Date;
+  /** Null only for rows written around the append path. */
+  hash: Buffer | null;
+  digest_format: number;
 }
 
 /** The columns every read selects, in the shape of `EventRow`. */
-export const EVENT_COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_at';
+export const EVENT_COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_at, hash, digest_format';
 
 /** int8 stays exact: BigInt from the string, never through a JS number. */
 export function toRecordedEvent(row: EventRow): RecordedEvent {
@@ -26,5 +29,7 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
     data: row.data,
     metadata: row.metadata,
     recordedAt: row.recorded_at,
+    ...(row.hash === null ? {} : { hash: row.hash.toString('hex') }),
+    ...(row.digest_format === 0 ? { digestFormat: 0 as const } : {}),
   };
 }

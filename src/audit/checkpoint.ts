@@ -1,0 +1,96 @@
+import { canonicalJson } from './canonical-json.ts';
+import { merkleRoot, type StreamHead } from './merkle.ts';
+import { signMessage, verifyMessage, type SigningKey } from './signing.ts';
+
+/**
+ * A signed checkpoint (README.md, "Checkpoints"): the event `AuditCheckpointSigned` in stream
+ * `audit-<pollId>`, written by the worker's `audit-checkpoints` job. It commits to every event
+ * of the poll's streams at or below `through`: the Merkle root over their heads at that position.
+ * Positions travel as strings (JSON numbers lose precision past 2^53).
+ */
+export const CHECKPOINT_EVENT = 'AuditCheckpointSigned';
+export const CHECKPOINT_FORMAT = 'pollster-checkpoint/1';
+
+export type CheckpointReason = 'events' | 'interval' | 'close' | 'manual';
+
+export interface CheckpointBody {
+  format: typeof CHECKPOINT_FORMAT;
+  pollId: string;
+  /** Every event of the poll's streams with a position at or below this one is covered. */
+  through: string;
+  /** How many events that is, and in how many streams. */
+  events: number;
+  streams: number;
+  merkleRoot: string;
+  reason: CheckpointReason;
+  signedAt: string;
+  keyId: string;
+  publicKey: string;
+}
+
+export interface Checkpoint extends CheckpointBody {
+  /** Ed25519 over "pollster-checkpoint/1\n" + canonical JSON of every other field. */
+  signature: string;
+}
+
+export interface PositionedHead {
+  stream: string;
+  revision: bigint;
+  position: bigint;
+  hash?: string | undefined;
+}
+
+/** The head of every stream as of `through` (its highest revision at or below that position; all when undefined). */
+export function headsThrough(events: readonly PositionedHead[], through?: bigint): { heads: StreamHead[]; events: number } {
+  const heads = new Map<string, StreamHead>();
+  let count = 0;
+  for (const e of events) {
+    if (through !== undefined && e.position > through) continue;
+    count++;
+    const known = heads.get(e.stream);
+    if (known === undefined || e.revision > known.revision) heads.set(e.stream, { stream: e.stream, revision: e.revision, hash: e.hash ?? '' });
+  }
+  return { heads: [...heads.values()], events: count };
+}
+
+export interface CheckpointInput {
+  pollId: string;
+  through: bigint;
+  /** The heads of the poll's streams at `through`, and how many events they hold in all. */
+  heads: readonly StreamHead[];
+  events: number;
+  reason: CheckpointReason;
+  signedAt: Date;
+}
+
+export function buildCheckpoint(input: CheckpointInput, key: SigningKey): Checkpoint {
+  const body: CheckpointBody = {
+    format: CHECKPOINT_FORMAT,
+    pollId: input.pollId,
+    through: String(input.through),
+    events: input.events,
+    streams: input.heads.length,
+    merkleRoot: merkleRoot(input.heads),
+    reason: input.reason,
+    signedAt: input.signedAt.toISOString(),
+    keyId: key.keyId,
+    publicKey: key.publicKey,
+  };
+  return { ...body, signature: signMessage(key, CHECKPOINT_FORMAT, canonicalJson(body)) };
+}
+
+/** Whether `publicKey` signed exactly these fields. */
+export function checkpointSignatureValid(checkpoint: Checkpoint, publicKey: string): boolean {
+  const { signature, ...body } = checkpoint;
+  return typeof signature === 'string' && verifyMessage(publicKey, CHECKPOINT_FORMAT, canonicalJson(body), signature);
+}
+
+/** A checkpoint read back from the log, or undefined when the data is not one. */
+export function asCheckpoint(data: unknown): Checkpoint | undefined {
+  const c = data as Partial<Checkpoint> | null;
+  if (c === null || typeof c !== 'object' || c.format !== CHECKPOINT_FORMAT) return undefined;
+  const strings = [c.pollId, c.through, c.merkleRoot, c.signedAt, c.keyId, c.publicKey, c.signature, c.reason];
+  if (!strings.every((s) => typeof s === 'string') || typeof c.events !== 'number' || typeof c.streams !== 'number') return undefined;
+  if (!/^\d+$/.test(c.through!)) return undefined;
+  return c as Checkpoint;
+}

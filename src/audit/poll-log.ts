@@ -1,0 +1,25 @@
+import type { EventStore, RecordedEvent } from '../commands/event-store/port.ts';
+import { auditStream } from '../domain/shared/streams.ts';
+import { readPollEvents } from '../projections/queries/read-poll-events.ts';
+
+/** One poll's part of the log, as the auditor's tools read it from the event store. */
+export interface PollLog {
+  /** `poll-<id>` and every `ballot-<id>-*`, in log order. */
+  events: RecordedEvent[];
+  /** `audit-<id>`: the signed checkpoints, in revision order. */
+  checkpoints: RecordedEvent[];
+}
+
+/**
+ * Checkpoints first: a checkpoint signed while the events are read covers no event this read
+ * misses, since each covers only positions the log was already complete through.
+ */
+export async function readPollLog(store: EventStore, pollId: string): Promise<PollLog> {
+  const checkpoints = await store.readStream(auditStream(pollId));
+  const events = await readPollEvents(store, pollId);
+  return { events, checkpoints };
+}
+
+/** The whole log of a poll in log order (events and checkpoints together), as an export holds it. */
+export const inLogOrder = (log: PollLog): RecordedEvent[] =>
+  [...log.events, ...log.checkpoints].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
