@@ -17,6 +17,10 @@ const BENCHMARKS: Record<string, { describe: string; load: () => Promise<{ main(
     describe: 'live edge: 10k websocket viewers of one poll, then 100 polls x 100, ballots at 1,000/s',
     load: () => import('./live.ts'),
   },
+  projections: {
+    describe: 'projection lag at 5,000 ballots/s (read model + NATS), then rebuild speed over 1,000,000 events',
+    load: () => import('./projections.ts'),
+  },
   ingest: {
     describe: 'ballots through the HTTP API (server in its own process) vs the raw INSERT ceiling',
     load: () => import('./ingest.ts'),

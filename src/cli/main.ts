@@ -2,12 +2,16 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { DataDirInUseError } from '../db/data-dir-lock.ts';
+import { registerAuditCommands } from './audit.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerRegistrySandboxCommand } from './registry-sandbox.ts';
 import { registerStartCommands } from './start.ts';
 import { registerUsersImportCommand } from './users-import.ts';
 import { registerWorkerCommand } from './worker.ts';
 import { registerReconcileCommand } from './projections-reconcile.ts';
+import { registerRebuildCommand } from './projections-rebuild.ts';
+import { registerParkedCommands } from './projections-parked.ts';
+import { registerStatusCommand } from './projections-status.ts';
 import { registerServeCommand } from './serve.ts';
 
 /** `pollster`: one CLI for every process and operator task; every command has --help. */
@@ -23,6 +27,10 @@ registerUsersImportCommand(program);
 registerWorkerCommand(program);
 registerServeCommand(program);
 registerReconcileCommand(program);
+registerRebuildCommand(program);
+registerParkedCommands(program);
+registerStatusCommand(program);
+registerAuditCommands(program);
 
 try {
   await program.parseAsync(process.argv);

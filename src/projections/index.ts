@@ -61,6 +61,7 @@ export function startProjections(options: StartProjectionsOptions): Projections 
 
 export { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runtime/runner.ts';
 export { resetProjection } from './runtime/reset.ts';
+export { READ_SCHEMA, useSchema } from './runtime/search-path.ts';
 export { checkpointName, type PostgresProjection, type ProjectionPartition } from './runtime/projection.ts';
 export type { WaitOptions } from './runtime/position-watch.ts';
 export type { ProjectionLag, ProjectionStatus } from './runtime/status.ts';

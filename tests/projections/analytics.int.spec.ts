@@ -6,6 +6,7 @@ import type { Answer } from '../../src/domain/ballot/answers.ts';
 import type { BallotMeta } from '../../src/domain/ballot/events.ts';
 import { ballotStream } from '../../src/domain/shared/streams.ts';
 import { analytics, getAnalytics, type Projections, ProjectionRunner, resetProjection, startProjections } from '../../src/projections/index.ts';
+import { useSchema } from '../../src/projections/runtime/search-path.ts';
 import { closePoll, createPoll, fastRunner, type Harness, openHarness, openPoll, silentLogger } from './harness.ts';
 
 /** Given events appended through the real store, the analytics projection writes exactly these figures. */
@@ -155,7 +156,10 @@ describe('analytics projection', () => {
 
     // Two runners during a deploy: the same events applied again, without the checkpoint's help.
     const { events } = await h.store.readAll({ from: 0n, limit: 10_000, categories: analytics.categories });
-    await h.sql.transaction((tx) => analytics.handle(events, tx));
+    await h.sql.transaction(async (tx) => {
+      await useSchema(tx);
+      await analytics.handle(events, tx);
+    });
     expect(await dump(pollId)).toEqual(before);
 
     await projections.stop();

@@ -124,3 +124,11 @@ export async function dumpCatalog(pool: DatabasePool): Promise<string[]> {
   ];
   return tables.flat().map((r) => r.row);
 }
+
+/**
+ * The position of the last event appended, committed or not visible to `$all` yet. Tests wait for
+ * this rather than `store.headPosition()`: the head stops below the oldest transaction still
+ * running anywhere on the server, and test files running in parallel keep such transactions open.
+ */
+export const lastAppended = (pool: DatabasePool): Promise<bigint> =>
+  pool.oneFirst(sql.type(z.object({ position: z.bigint() }))`SELECT coalesce(max(position), 0)::bigint AS position FROM events`);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBallot, findFlag, getPoll, type Projections, startProjections } from '../../src/projections/index.ts';
 import { pollDefinition } from '../support/poll-fixtures.ts';
 import {
+  lastAppended,
   castBallot, changeBallot, checkpointOf, closePoll, createPoll, fastRunner, flagBallot, type Harness, openHarness, openPoll,
   registerUser, reviewFlag, silentLogger,
 } from './harness.ts';
@@ -120,7 +121,7 @@ describe('polls-catalog', () => {
   });
 
   it('waitForPosition times out with a 503-kind error when the position is not reached', async () => {
-    const head = await h.store.headPosition();
+    const head = await lastAppended(h.sql);
     await expect(projections.waitForPosition(head + (1n << 40n), { timeoutMs: 50 })).rejects.toMatchObject({
       code: 'projection.timeout',
       kind: 'unavailable',

@@ -9,7 +9,8 @@ import {
 import {
   cast, change, closed, created, flag, multi, opened, ranked, rating, review, single,
 } from '../support/results-fixtures.ts';
-import { fastRunner, type Harness, openHarness, silentLogger } from './harness.ts';
+import { useSchema } from '../../src/projections/runtime/search-path.ts';
+import { fastRunner, type Harness, lastAppended, openHarness, silentLogger } from './harness.ts';
 import { appendAll, asLogged } from './results-log.ts';
 
 /** Given events appended through the real store, the `results` projection writes exactly these rows. */
@@ -105,7 +106,10 @@ describe('results projection', () => {
     await projections.waitForPosition(position);
     const before = await dump(p);
     const events = await readPollEvents(h.store, p);
-    await h.sql.transaction((tx) => results.handle(events, tx));
+    await h.sql.transaction(async (tx) => {
+      await useSchema(tx);
+      await results.handle(events, tx);
+    });
     expect(await dump(p)).toEqual(before);
   });
 
@@ -119,7 +123,7 @@ describe('results projection', () => {
   });
 
   it('rebuilds the same rows when replayed from 0 after a reset', async () => {
-    const head = await h.store.headPosition();
+    const head = await lastAppended(h.sql);
     await projections.waitForPosition(head);
     const live = await dump(null);
     await projections.stop();

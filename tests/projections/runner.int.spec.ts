@@ -8,6 +8,7 @@ import {
 } from '../../src/projections/index.ts';
 import { applyInTransaction } from '../../src/projections/runtime/apply.ts';
 import {
+  lastAppended,
   castBallot, changeBallot, checkpointOf, closePoll, createPoll, dumpCatalog, fastRunner, flagBallot, type Harness,
   openHarness, openPoll, reviewFlag, silentLogger,
 } from './harness.ts';
@@ -90,7 +91,7 @@ describe('ProjectionRunner', () => {
 
     const last = (await Promise.all([castBallot(h.store, pollId), castBallot(h.store, pollId)])).at(-1)!;
     const second = run();
-    await second.waitForPosition(await h.store.headPosition());
+    await second.waitForPosition(await lastAppended(h.sql));
     expect(await ballotRows(pollId)).toBe(8);
     expect((await getPoll(h.sql, pollId))?.ballots).toBe(8);
     expect(await parked()).toEqual([]); // systemic failures are retried, never parked
@@ -125,7 +126,7 @@ describe('ProjectionRunner', () => {
         ? new TypeError('cannot read the answers of this ballot')
         : undefined,
     );
-    const head = await h.store.headPosition();
+    const head = await lastAppended(h.sql);
     const runner = run(throwsOnOne);
     await runner.waitForPosition(head);
 
@@ -149,7 +150,7 @@ describe('ProjectionRunner', () => {
     // Earlier tests built rows with failing wrappers; start from what the real projection makes.
     await resetProjection(h.sql, pollsCatalog);
     const live = run();
-    await live.waitForPosition(await h.store.headPosition());
+    await live.waitForPosition(await lastAppended(h.sql));
     // Then events arrive one by one while the runner tails the log.
     const { pollId } = await createPoll(h.store);
     await openPoll(h.store, pollId);

@@ -25,6 +25,12 @@ const resultsRow = z.object({
 });
 
 export async function getResults(db: CommonQueryMethods, pollId: string): Promise<PollResults | null> {
+  const read = await readResultCounts(db, pollId);
+  return read && buildResults(read.header, read.questions, read.counts);
+}
+
+/** The read model's counters of one poll (one statement, one snapshot); the raw tally starts from them too. */
+export async function readResultCounts(db: CommonQueryMethods, pollId: string) {
   const row = await db.maybeOne(sql.type(resultsRow)`
     SELECT p.status, p.questions, p.total_ballots, p.flagged_pending, p.position,
       (SELECT coalesce(jsonb_agg(jsonb_build_array(question_id, answered)), '[]') FROM read.result_questions
@@ -49,5 +55,5 @@ export async function getResults(db: CommonQueryMethods, pollId: string): Promis
   for (const [q, rating, n] of row.ratings) question(q).ratings.set(rating, n);
   for (const [q, ranking, n] of row.rankings) question(q).rankings.push({ ranking, ballots: n });
   const counts: Counts = { ballots: row.total_ballots, flaggedPending: row.flagged_pending, questions };
-  return buildResults({ pollId, status: row.status, position: row.position }, row.questions, counts);
+  return { header: { pollId, status: row.status, position: row.position }, questions: row.questions, counts };
 }

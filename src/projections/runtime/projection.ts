@@ -13,6 +13,13 @@ export interface PostgresProjection {
   /** Stream categories (`poll`, `ballot`, ...); the runner subscribes to `$all` filtered by them. */
   readonly categories: readonly string[];
   /**
+   * Its tables, schema-qualified (`read.result_polls`): what `pollster projections rebuild`
+   * copies into a shadow schema, fills and swaps in. The handler names them unqualified (the
+   * runner sets the search path, see search-path.ts). Listed in the order readers lock them (the
+   * table a query starts FROM first), which the swap follows so it does not deadlock with readers.
+   */
+  readonly tables?: readonly string[];
+  /**
    * Applies events in log order. Must be idempotent by position (guard updates with the row's
    * last applied position): a runner that lost a race or replays after a reset may hand an event
    * in again. Throwing rolls the whole batch back; the runner then retries event by event.

@@ -24,16 +24,18 @@ export const APPLY_DELTAS = sql.fragment`
     SELECT poll_id, sum(ballots)::int AS ballots, sum(answered)::bigint AS answered,
            sum(timed)::int AS timed, sum(response_ms)::bigint AS response_ms
     FROM deltas GROUP BY poll_id),
-  voters AS (
+  -- MATERIALIZED: inlined, the planner (estimating one delta row) re-ran this per poll of the
+  -- batch, O(polls x ballots): 745 of 850 ms of a 5,000-ballot batch over 100 polls.
+  voters AS MATERIALIZED (
     SELECT v.poll_id, sum((v.before + v.delta > 0)::int - (v.before > 0)::int)::int AS change
     FROM (
       SELECT d.poll_id, d.voter_key, sum(d.ballots) AS delta,
-             (SELECT count(*) FROM read.analytics_ballots b
+             (SELECT count(*) FROM analytics_ballots b
               WHERE b.poll_id = d.poll_id AND b.voter_key = d.voter_key AND b.status = 'counted') AS before
       FROM deltas d WHERE d.ballots <> 0 GROUP BY d.poll_id, d.voter_key) v
     GROUP BY v.poll_id),
   totals AS (
-    UPDATE read.analytics_polls p
+    UPDATE analytics_polls p
     SET total_ballots = p.total_ballots + t.ballots,
         unique_voters = p.unique_voters + coalesce(v.change, 0),
         answered_questions = p.answered_questions + t.answered,
@@ -43,7 +45,7 @@ export const APPLY_DELTAS = sql.fragment`
     WHERE p.poll_id = t.poll_id
     RETURNING p.poll_id),
   breakdowns AS (
-    INSERT INTO read.analytics_breakdowns AS a (poll_id, dimension, value, ballots)
+    INSERT INTO analytics_breakdowns AS a (poll_id, dimension, value, ballots)
     SELECT poll_id, 'device', device, sum(ballots) FROM deltas GROUP BY poll_id, device HAVING sum(ballots) <> 0
     UNION ALL
     SELECT poll_id, 'country', country, sum(ballots) FROM deltas GROUP BY poll_id, country HAVING sum(ballots) <> 0
@@ -51,7 +53,7 @@ export const APPLY_DELTAS = sql.fragment`
     RETURNING a.poll_id),
   series AS (
     -- truncated in UTC, not the session's time zone: buckets must not depend on the connection
-    INSERT INTO read.analytics_series AS s (poll_id, granularity, bucket, ballots)
+    INSERT INTO analytics_series AS s (poll_id, granularity, bucket, ballots)
     SELECT poll_id, 'minute', date_trunc('minute', cast_at, 'UTC'), sum(ballots) FROM deltas
     GROUP BY poll_id, date_trunc('minute', cast_at, 'UTC') HAVING sum(ballots) <> 0
     UNION ALL

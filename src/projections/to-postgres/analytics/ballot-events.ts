@@ -42,13 +42,13 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
       SELECT * FROM jsonb_to_recordset(${sql.jsonb(rows)}) AS r(ballot_id text, poll_id text, voter_key text,
         device text, country text, cast_at timestamptz, answered int, position bigint)),
     inserted AS (
-      INSERT INTO read.analytics_ballots (ballot_id, poll_id, voter_key, device, country, cast_at, answered, response_ms, status, position)
+      INSERT INTO analytics_ballots (ballot_id, poll_id, voter_key, device, country, cast_at, answered, response_ms, status, position)
       SELECT r.ballot_id, r.poll_id, r.voter_key, r.device, r.country, r.cast_at, least(r.answered, p.question_count),
              CASE WHEN p.opened_at IS NOT NULL
                   THEN greatest(0, round(extract(epoch FROM r.cast_at - greatest(p.opened_at, p.starts_at)) * 1000))::bigint END,
              CASE WHEN p.closed_position IS NULL THEN 'counted' ELSE 'after-close' END,
              r.position
-      FROM input r JOIN read.analytics_polls p ON p.poll_id = r.poll_id
+      FROM input r JOIN analytics_polls p ON p.poll_id = r.poll_id
       ORDER BY r.position
       ON CONFLICT (ballot_id) DO NOTHING
       RETURNING *),
@@ -67,11 +67,11 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
 export async function ballotChanged(tx: DatabaseTransactionConnection, data: BallotChanged['data'], position: bigint): Promise<void> {
   await tx.query(sql.unsafe`
     WITH changed AS (
-      UPDATE read.analytics_ballots b
+      UPDATE analytics_ballots b
       SET answered = CASE WHEN p.closed_position IS NULL THEN least(${answeredCount(data.answers)}, p.question_count) ELSE b.answered END,
           position = ${position}
-      FROM (SELECT ballot_id, answered AS old_answered FROM read.analytics_ballots WHERE ballot_id = ${data.ballotId}) o,
-           read.analytics_polls p
+      FROM (SELECT ballot_id, answered AS old_answered FROM analytics_ballots WHERE ballot_id = ${data.ballotId}) o,
+           analytics_polls p
       WHERE b.ballot_id = o.ballot_id AND p.poll_id = b.poll_id AND b.position < ${position}
       RETURNING b.poll_id, b.voter_key, b.device, b.country, b.cast_at, b.status, b.answered, o.old_answered),
     deltas AS (
@@ -89,9 +89,9 @@ export async function flagReviewed(tx: DatabaseTransactionConnection, data: Flag
   if (data.decision !== 'reject') return;
   await tx.query(sql.unsafe`
     WITH changed AS (
-      UPDATE read.analytics_ballots b
+      UPDATE analytics_ballots b
       SET status = 'rejected', position = ${position}
-      FROM (SELECT ballot_id, status AS old_status FROM read.analytics_ballots WHERE ballot_id = ${data.ballotId}) o
+      FROM (SELECT ballot_id, status AS old_status FROM analytics_ballots WHERE ballot_id = ${data.ballotId}) o
       WHERE b.ballot_id = o.ballot_id AND b.status <> 'rejected' AND b.position < ${position}
       RETURNING b.*, o.old_status),
     deltas AS (

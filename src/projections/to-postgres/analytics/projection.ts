@@ -66,6 +66,7 @@ async function apply(tx: DatabaseTransactionConnection, recorded: RecordedEvent)
 export const analytics: PostgresProjection = {
   name: ANALYTICS,
   categories: ['poll', 'ballot'],
+  tables: ['read.analytics_polls', 'read.analytics_breakdowns', 'read.analytics_series', 'read.analytics_ballots'],
   async handle(events, tx) {
     // Log order matters (a close decides which later ballots count); runs of BallotCast go in
     // one statement each.

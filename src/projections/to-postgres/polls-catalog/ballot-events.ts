@@ -32,7 +32,7 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
   }));
   await tx.query(sql.unsafe`
     WITH inserted AS (
-      INSERT INTO read.ballots (ballot_id, poll_id, voter_key, account_id, answers, meta, cast_at, cast_position, position)
+      INSERT INTO ballots (ballot_id, poll_id, voter_key, account_id, answers, meta, cast_at, cast_position, position)
       SELECT r.ballot_id, r.poll_id, r.voter_key, r.account_id, r.answers, r.meta, r.cast_at, r.position, r.position
       FROM jsonb_to_recordset(${sql.jsonb(rows)}) AS r(ballot_id text, poll_id text, voter_key text, account_id text,
            answers jsonb, meta jsonb, cast_at timestamptz, position bigint)
@@ -40,14 +40,14 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
       ON CONFLICT (ballot_id) DO NOTHING
       RETURNING poll_id),
     counted AS (SELECT poll_id, count(*)::int AS n FROM inserted GROUP BY poll_id)
-    UPDATE read.polls p SET ballots = p.ballots + c.n
+    UPDATE polls p SET ballots = p.ballots + c.n
     FROM counted c WHERE p.poll_id = c.poll_id AND p.closed_position IS NULL`);
 }
 
 /** The meta of the cast stays: it describes the ballot's origin, which analytics reads. */
 export async function ballotChanged(tx: DatabaseTransactionConnection, data: BallotChanged['data'], position: bigint): Promise<void> {
   await tx.query(sql.unsafe`
-    UPDATE read.ballots SET answers = ${sql.jsonb(data.answers)}, changed_at = ${data.changedAt}::timestamptz, position = ${position}
+    UPDATE ballots SET answers = ${sql.jsonb(data.answers)}, changed_at = ${data.changedAt}::timestamptz, position = ${position}
     WHERE ballot_id = ${data.ballotId} AND position < ${position}`);
 }
 
@@ -58,7 +58,7 @@ export async function ballotFlagged(
   position: bigint,
 ): Promise<void> {
   await tx.query(sql.unsafe`
-    INSERT INTO read.flags (flag_id, ballot_id, poll_id, voter_key, reasons, flagged_by, details, flagged_at, status,
+    INSERT INTO flags (flag_id, ballot_id, poll_id, voter_key, reasons, flagged_by, details, flagged_at, status,
                             flagged_position, position)
     VALUES (${data.flagId}, ${data.ballotId}, ${data.pollId}, ${voterKeyOf(stream, data.pollId)}, ${sql.jsonb(data.reasons)},
             ${data.flaggedBy}, ${data.details === null ? null : sql.jsonb(data.details)}, ${data.flaggedAt}::timestamptz,
@@ -69,7 +69,7 @@ export async function ballotFlagged(
 export async function flagReviewed(tx: DatabaseTransactionConnection, data: FlagReviewed['data'], position: bigint): Promise<void> {
   const status = data.decision === 'uphold' ? 'upheld' : 'rejected';
   await tx.query(sql.unsafe`
-    UPDATE read.flags
+    UPDATE flags
     SET status = ${status}, reviewer_id = ${data.reviewerId}, note = ${data.note},
         reviewed_at = ${data.reviewedAt}::timestamptz, position = ${position}
     WHERE flag_id = ${data.flagId} AND position < ${position}`);

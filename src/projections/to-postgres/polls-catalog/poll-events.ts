@@ -7,7 +7,7 @@ import type { PollClosed, PollCreated, PollOpened } from '../../../domain/poll/e
  */
 export async function pollCreated(tx: DatabaseTransactionConnection, data: PollCreated['data'], position: bigint): Promise<void> {
   await tx.query(sql.unsafe`
-    INSERT INTO read.polls (poll_id, slug, organizer_id, title, description, status, settings, questions,
+    INSERT INTO polls (poll_id, slug, organizer_id, title, description, status, settings, questions,
                             created_at, created_position, last_position)
     VALUES (${data.pollId}, ${data.slug}, ${data.organizerId}, ${data.title}, ${data.description ?? null}, 'draft',
             ${sql.jsonb(data.settings)}, ${sql.jsonb(data.questions)}, ${data.createdAt}::timestamptz,
@@ -17,14 +17,14 @@ export async function pollCreated(tx: DatabaseTransactionConnection, data: PollC
 
 export async function pollOpened(tx: DatabaseTransactionConnection, data: PollOpened['data'], position: bigint): Promise<void> {
   await tx.query(sql.unsafe`
-    UPDATE read.polls SET status = 'active', opened_at = ${data.openedAt}::timestamptz, last_position = ${position}
+    UPDATE polls SET status = 'active', opened_at = ${data.openedAt}::timestamptz, last_position = ${position}
     WHERE poll_id = ${data.pollId} AND last_position < ${position}`);
 }
 
 /** Keeps the close's log position: the counting rule ("a ballot counts if it precedes PollClosed") needs it. */
 export async function pollClosed(tx: DatabaseTransactionConnection, data: PollClosed['data'], position: bigint): Promise<void> {
   await tx.query(sql.unsafe`
-    UPDATE read.polls
+    UPDATE polls
     SET status = 'closed', closed_at = ${data.closedAt}::timestamptz, closed_by = ${data.closedBy},
         closed_position = ${position}, last_position = ${position}
     WHERE poll_id = ${data.pollId} AND last_position < ${position}`);

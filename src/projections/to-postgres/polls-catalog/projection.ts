@@ -47,6 +47,7 @@ async function apply(tx: DatabaseTransactionConnection, recorded: RecordedEvent)
 export const pollsCatalog: PostgresProjection = {
   name: POLLS_CATALOG,
   categories: ['poll', 'ballot'],
+  tables: ['read.polls', 'read.ballots', 'read.flags'],
   async handle(events, tx) {
     // In log order (a close or a review builds on earlier rows); runs of BallotCast, the bulk of
     // the log, go in one statement each.

@@ -29,10 +29,10 @@ const ballotRow = z.object({
 
 export async function loadStandings(tx: DatabaseTransactionConnection, pollIds: readonly string[], ballotIds: readonly string[]): Promise<Loaded> {
   const polls = pollIds.length === 0 ? [] : await tx.any(sql.type(pollRow)`
-    SELECT poll_id, status, questions, closed_position, position FROM read.result_polls
+    SELECT poll_id, status, questions, closed_position, position FROM result_polls
     WHERE poll_id = ANY(${sql.array(pollIds, 'text')})`);
   const ballots = ballotIds.length === 0 ? [] : await tx.any(sql.type(ballotRow)`
-    SELECT ballot_id, poll_id, answers, rejected, pending_flags, position FROM read.result_ballots
+    SELECT ballot_id, poll_id, answers, rejected, pending_flags, position FROM result_ballots
     WHERE ballot_id = ANY(${sql.array(ballotIds, 'text')})`);
   return {
     polls: new Map(polls.map((r): [string, PollStanding] => [r.poll_id, {

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { POSTGRES_PROJECTIONS } from '../projections/index.ts';
+import { type CheckpointStatus, checkpointStatus } from '../projections/runtime/checkpoint-status.ts';
+import { LAG_CAP } from '../projections/runtime/status.ts';
+import { openProjectionTools, projectionsGroup } from './projection-tools.ts';
+
+/**
+ * `pollster projections status`: every checkpoint (whole projections and partitions `name#i/N`)
+ * with its position, lag behind the log (events, capped, and the age of the oldest one not
+ * applied) and parked events. Read from the database, so it works from any machine.
+ */
+export function registerStatusCommand(program: Command): void {
+  projectionsGroup(program)
+    .command('status')
+    .description('checkpoint, lag and parked events of every projection (and partition)')
+    .option('--json', 'one JSON object per line instead of a table')
+    .action(async (options: { json?: boolean }) => {
+      const tools = await openProjectionTools({ poolSize: 2 });
+      try {
+        const status = await checkpointStatus(tools.sql, tools.store, POSTGRES_PROJECTIONS);
+        if (options.json) for (const s of status) console.log(JSON.stringify(toJson(s)));
+        else printTable(status);
+      } finally {
+        await tools.close();
+      }
+    });
+}
+
+const toJson = (s: CheckpointStatus) => ({ ...s, checkpoint: String(s.checkpoint), updatedAt: s.updatedAt?.toISOString() ?? null });
+
+function printTable(status: readonly CheckpointStatus[]): void {
+  const rows = status.map((s) => [
+    s.name + (s.unknown ? ' (unknown)' : ''),
+    String(s.checkpoint),
+    `${s.lag.events}${s.lag.capped ? '+' : ''}`,
+    s.lag.seconds.toFixed(1),
+    String(s.parked),
+    s.updatedAt?.toISOString() ?? 'never',
+  ]);
+  const header = ['NAME', 'CHECKPOINT', 'LAG_EVENTS', 'LAG_S', 'PARKED', 'UPDATED_AT'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+  if (status.some((s) => s.lag.capped)) console.log(`(+: more than ${LAG_CAP} events behind; counting stops there)`);
+}

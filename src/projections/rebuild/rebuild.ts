@@ -1,0 +1,203 @@
+import { sql, type DatabasePool } from 'slonik';
+import type { EventStore, ReadAllResult, RecordedEvent } from '../../commands/event-store/port.ts';
+import { partitionOfStream } from '../leases/partitions.ts';
+import type { PostgresProjection } from '../runtime/projection.ts';
+import { useSchema } from '../runtime/search-path.ts';
+import { type ParkedInRebuild, applyWithin } from './shadow-apply.ts';
+import { analyzeShadow, createShadow, dropLeftoverShadows, dropShadow, parseTableName, shadowSchemaName } from './shadow.ts';
+import { swapIn } from './swap.ts';
+import { withRebuildLock } from './rebuild-lock.ts';
+
+/**
+ * `pollster projections rebuild <name>`: replays the whole log into fresh (shadow) tables while
+ * the live ones keep serving and the live runners keep writing them, then swaps them in (swap.ts).
+ *
+ * Phases: `replay` (from position 0 to the head as it was at the start, in big batches, the next
+ * page read while this one is applied, each batch cut by poll into `concurrency` transactions;
+ * the store's category filter skips other events; no synchronous commit: a crashed rebuild is
+ * thrown away anyway), `catch-up` (rounds to the moving head), `analyze` (statistics for the
+ * new tables), `swap`. The post-commit fan-out (Redis, NATS) is not run: the handler is called directly, and
+ * `pollster projections reconcile` brings Redis in line afterwards if the rebuild changed results.
+ */
+export interface RebuildOptions {
+  sql: DatabasePool;
+  store: EventStore;
+  projection: PostgresProjection;
+  /** Events per read and per transaction (default 5,000). */
+  batchSize?: number;
+  /** Transactions applied side by side, each with the events of its own polls (default 2). */
+  concurrency?: number;
+  /** Called after every batch and at each phase change. */
+  onProgress?: (progress: RebuildProgress) => void;
+  /** Aborting stops after the batch in flight and drops the shadow; the live tables are untouched. */
+  signal?: AbortSignal;
+}
+
+export type RebuildPhase = 'replay' | 'catch-up' | 'analyze' | 'swap';
+
+export interface RebuildProgress {
+  phase: RebuildPhase;
+  applied: number;
+  /** How far the shadow holds the log. */
+  position: bigint;
+  /** First event of the projection in the log, and the head when the rebuild started: the bar's 0% and 100%. */
+  first: bigint;
+  head: bigint;
+  elapsedMs: number;
+}
+
+export interface RebuildSummary {
+  projection: string;
+  schema: string;
+  applied: number;
+  parked: ParkedInRebuild[];
+  /** Checkpoint of the new tables (every row in `checkpoints` was moved to it). */
+  checkpoint: bigint;
+  checkpoints: string[];
+  replaySeconds: number;
+  totalSeconds: number;
+  /** Events applied per second in the replay phase (the bulk of the log). */
+  eventsPerSecond: number;
+  swapMs: number;
+  swapAttempts: number;
+  leftoversDropped: string[];
+}
+
+export async function rebuildProjection(options: RebuildOptions): Promise<RebuildSummary> {
+  const { projection } = options;
+  if (!projection.tables?.length) throw new Error(`projection ${projection.name} declares no tables: it cannot be rebuilt`);
+  const tables = projection.tables.map(parseTableName);
+  return withRebuildLock(options.sql, projection.name, async () => {
+    const leftoversDropped = await dropLeftoverShadows(options.sql, projection.name);
+    const schema = shadowSchemaName(projection.name);
+    await createShadow(options.sql, schema, tables);
+    try {
+      return { ...(await fillAndSwap(options, schema, tables)), leftoversDropped };
+    } catch (error) {
+      await dropShadow(options.sql, schema).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+async function fillAndSwap(
+  options: RebuildOptions,
+  schema: string,
+  tables: ReturnType<typeof parseTableName>[],
+): Promise<Omit<RebuildSummary, 'leftoversDropped'>> {
+  const { store, projection, signal } = options;
+  const batchSize = options.batchSize ?? 5_000;
+  const concurrency = Math.max(1, options.concurrency ?? 2);
+  const started = performance.now();
+  const state = { phase: 'replay' as RebuildPhase, applied: 0, position: 0n, first: 0n, head: await store.headPosition() };
+  const parked: ParkedInRebuild[] = [];
+  const report = () => options.onProgress?.({ ...state, elapsedMs: performance.now() - started });
+  const read = (from: bigint) => store.readAll({ from, limit: batchSize, categories: projection.categories });
+
+  // Reads run one page ahead of the apply: the database applies batch n while node fetches and
+  // parses batch n+1, so both cores stay busy. Stops at the end of the readable log or once past
+  // `target`: under a steady load the log never ends, and a round must.
+  const drain = async (target: bigint): Promise<void> => {
+    let pending: Promise<ReadAllResult> = read(state.position);
+    for (;;) {
+      const page = await pending;
+      const full = page.events.length === batchSize;
+      if (full) pending = read(page.next);
+      if (page.events.length > 0) {
+        if (state.first === 0n) state.first = page.events[0]!.position;
+        // One transaction per slice, side by side: slices hold disjoint polls, which is what
+        // lets partitioned runners share the live tables too (src/projections/leases/partitions.ts).
+        await Promise.all(
+          slices(page.events, concurrency).map((events) =>
+            options.sql.transaction(async (tx) => {
+              await useSchema(tx, schema);
+              await tx.query(sql.unsafe`SET LOCAL synchronous_commit = off`);
+              await applyWithin(tx, projection, events, parked);
+            }),
+          ),
+        );
+        state.applied += page.events.length;
+      }
+      state.position = page.next;
+      if (state.position > state.head) state.head = state.position;
+      report();
+      if (!full || state.position >= target || signal?.aborted) {
+        if (full) await pending.catch(() => undefined); // no read left dangling
+        return;
+      }
+    }
+  };
+
+  // Rounds to the head as it is when each starts; each round is shorter than the one before as
+  // long as the rebuild applies faster than events arrive. Bounded: the swap takes the rest.
+  const catchUp = async (): Promise<void> => {
+    for (let round = 0; round < 10 && !signal?.aborted; round++) {
+      state.head = await store.headPosition();
+      if (state.position >= state.head) return;
+      report();
+      await drain(state.head);
+    }
+  };
+
+  report();
+  await drain(state.head);
+  const replaySeconds = (performance.now() - started) / 1000;
+  const replayed = state.applied;
+  abortIf(signal);
+  state.phase = 'catch-up';
+  await catchUp();
+  abortIf(signal);
+  state.phase = 'analyze';
+  report();
+  await analyzeShadow(options.sql, schema, tables);
+  await catchUp(); // what arrived meanwhile: the swap's own share stays small
+
+  state.phase = 'swap';
+  report();
+  const swapStarted = performance.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const outcome = await swapIn({ sql: options.sql, store, projection, schema, tables, from: state.position, parked });
+      state.applied += outcome.applied;
+      state.position = outcome.checkpoint;
+      report();
+      return {
+        projection: projection.name,
+        schema,
+        applied: state.applied,
+        parked: outcome.parked,
+        checkpoint: outcome.checkpoint,
+        checkpoints: outcome.checkpoints,
+        replaySeconds,
+        totalSeconds: (performance.now() - started) / 1000,
+        eventsPerSecond: Math.round(replayed / Math.max(replaySeconds, 0.001)),
+        swapMs: Math.round(performance.now() - swapStarted),
+        swapAttempts: attempt,
+      };
+    } catch (error) {
+      // A lock timeout (55P03) or being the deadlock victim (40P01) rolled the swap back whole.
+      if (attempt >= 5 || !isLockConflict(error)) throw error;
+      await catchUp();
+    }
+  }
+}
+
+/** A batch cut by poll (the partition hash), each slice in log order; empty slices left out. */
+function slices(events: readonly RecordedEvent[], count: number): RecordedEvent[][] {
+  if (count === 1) return [[...events]];
+  const out = Array.from({ length: count }, (): RecordedEvent[] => []);
+  for (const event of events) out[partitionOfStream(event.stream, count)]!.push(event);
+  return out.filter((slice) => slice.length > 0);
+}
+
+function abortIf(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Error('rebuild interrupted; the live tables are unchanged', { cause: signal.reason });
+}
+
+function isLockConflict(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '55P03' || code === '40P01') return true;
+  }
+  return false;
+}

@@ -1,0 +1,21 @@
+import { sql, type CommonQueryMethods } from 'slonik';
+
+/**
+ * Where a projection handler's unqualified table names point. Handlers write `result_polls`,
+ * never `read.result_polls`, so the same handler can fill the live tables (schema `read`, set by
+ * the runner for every transaction) or a rebuild's shadow copies (schema `rebuild_<name>_<ts>`).
+ * Queries in src/projections/queries keep `read.` qualified names: they only ever read live tables.
+ */
+export const READ_SCHEMA = 'read';
+
+const SAFE_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * `SET LOCAL search_path TO <schema>, public` for the rest of the transaction (set_config with
+ * is_local, so the name is a bind parameter; it is also checked to be a plain identifier).
+ * `public` stays on the path for projection_checkpoints and parked_events.
+ */
+export async function useSchema(tx: CommonQueryMethods, schema: string = READ_SCHEMA): Promise<void> {
+  if (!SAFE_SCHEMA.test(schema)) throw new Error(`not a plain schema name: ${schema}`);
+  await tx.query(sql.unsafe`SELECT set_config('search_path', ${`${schema}, public`}, true)`);
+}

@@ -1,0 +1,128 @@
+import { sql } from 'slonik';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { tally } from '../../src/domain/results/tally.ts';
+import { getResults, POSTGRES_PROJECTIONS, readPollEvents } from '../../src/projections/index.ts';
+import { rebuildProjection } from '../../src/projections/rebuild/rebuild.ts';
+import { seeded } from '../support/results-fixtures.ts';
+import { dumpTables } from './dump-tables.ts';
+import { castBallot, changeBallot, closePoll, createPoll, flagBallot, type Harness, openHarness, openPoll, reviewFlag } from './harness.ts';
+import { asLogged } from './results-log.ts';
+import { spawnWorker, type WorkerProcess } from './worker-process.ts';
+
+/**
+ * Issue: "kill a worker (SIGKILL) in the middle of a batch 10 times during a load of ballots,
+ * restart, and assert the results equal a fresh replay". A real `pollster worker` process (two
+ * partitions, so six runners and checkpoints) is killed while it is applying (its checkpoints
+ * just moved), restarted at once, ten times, while ballots, changes, flags and reviews arrive.
+ * Rows and checkpoints commit together, so nothing may be counted twice or lost.
+ */
+const PARTITIONS = 2;
+let h: Harness;
+let worker: WorkerProcess | undefined;
+const polls: string[] = [];
+
+beforeAll(async () => {
+  h = await openHarness();
+  for (let i = 0; i < 4; i++) {
+    const { pollId } = await createPoll(h.store);
+    await openPoll(h.store, pollId);
+    polls.push(pollId);
+  }
+});
+afterAll(async () => {
+  await worker?.kill();
+  await h?.close();
+});
+
+const checkpoints = () =>
+  h.sql.any(sql.type(z.object({ name: z.string(), position: z.bigint() }))`SELECT name, position FROM projection_checkpoints ORDER BY name`);
+const progressSum = async () => (await checkpoints()).reduce((sum, c) => sum + c.position, 0n);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nworker output:\n${worker?.output() ?? ''}`);
+    await sleep(25);
+  }
+}
+
+/** Ballots, changes, flags and reviews on the open polls until stopped; the last position written. */
+function load(stop: AbortSignal, random: () => number): Promise<bigint> {
+  const cast: Array<{ pollId: string; ballotId: string; voterKey: string }> = [];
+  const flagged: Array<{ pollId: string; ballotId: string; voterKey: string; flagId: string }> = [];
+  let last = 0n;
+  const seen = (p: { position: bigint }) => void (p.position > last && (last = p.position));
+  const writer = async () => {
+    while (!stop.aborted) {
+      const dice = random();
+      const pollId = polls[Math.floor(random() * polls.length)]!;
+      const some = cast[Math.floor(random() * cast.length)];
+      if (dice < 0.1 && some) seen(await changeBallot(h.store, some.pollId, some.ballotId, some.voterKey));
+      else if (dice < 0.15 && some) {
+        const f = await flagBallot(h.store, some.pollId, some.ballotId, some.voterKey);
+        seen(f);
+        flagged.push({ ...some, flagId: f.flagId });
+      } else if (dice < 0.18 && flagged.length > 0) {
+        const f = flagged.splice(Math.floor(random() * flagged.length), 1)[0]!;
+        seen(await reviewFlag(h.store, f.pollId, f.ballotId, f.voterKey, f.flagId));
+      } else {
+        const b = await castBallot(h.store, pollId);
+        seen(b);
+        cast.push({ pollId, ...b });
+      }
+    }
+  };
+  return Promise.all([writer(), writer(), writer()]).then(() => last);
+}
+
+describe('a worker killed with SIGKILL mid-batch, ten times', () => {
+  it('ends with results equal to a replay, and a rebuild yields identical tables', { timeout: 240_000 }, async () => {
+    const random = seeded(20240611);
+    // A small pool: the server's connections are shared with every test file running in parallel.
+    const env = { PROJECTION_PARTITIONS: String(PARTITIONS), DATABASE_POOL_SIZE: '4' };
+    const stop = new AbortController();
+    const loading = load(stop.signal, random);
+    for (let kill = 0; kill < 10; kill++) {
+      worker = spawnWorker(h.db.url, env);
+      // Kill only once it is applying: its checkpoints moved since it started.
+      const before = await progressSum();
+      await until(async () => (await progressSum()) > before, 60_000, `worker ${kill + 1} to apply something`);
+      await sleep(random() * 150);
+      await worker.kill();
+    }
+    worker = spawnWorker(h.db.url, env);
+    await sleep(500);
+    stop.abort();
+    let last = await loading;
+    // Two polls close; ballots after the close must not count (a checked counting rule, not only arithmetic).
+    for (const pollId of polls.slice(0, 2)) last = (await closePoll(h.store, pollId)).position;
+    for (const pollId of polls.slice(0, 2)) last = (await castBallot(h.store, pollId)).position;
+
+    const expected = POSTGRES_PROJECTIONS.length * PARTITIONS;
+    await until(async () => {
+      const rows = (await checkpoints()).filter((c) => c.name.includes(`/${PARTITIONS}`));
+      return rows.length === expected && rows.every((c) => c.position >= last);
+    }, 120_000, 'the restarted worker to catch up');
+
+    expect(await h.sql.anyFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM parked_events`)).toEqual([0]);
+    for (const pollId of polls) {
+      const events = await readPollEvents(h.store, pollId);
+      const replayed = tally(pollId, asLogged(events));
+      expect(await getResults(h.sql, pollId), `poll ${pollId}`).toEqual(replayed);
+      const casts = events.filter((e) => e.type === 'BallotCast').length;
+      expect(await h.sql.oneFirst(sql.type(z.object({ n: z.number() }))`
+        SELECT count(*)::int AS n FROM read.ballots WHERE poll_id = ${pollId}`)).toBe(casts);
+    }
+    // A rebuild (with the restarted worker's partition runners still running) changes no row.
+    for (const projection of POSTGRES_PROJECTIONS) {
+      const live = await dumpTables(h.sql, projection);
+      const summary = await rebuildProjection({ sql: h.sql, store: h.store, projection });
+      expect(summary.checkpoints).toHaveLength(PARTITIONS);
+      expect(await dumpTables(h.sql, projection), projection.name).toEqual(live);
+    }
+  });
+});

@@ -1,0 +1,51 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The real `pollster worker` (node src/cli/main.ts worker) as a child process, so a test can kill
+ * it with SIGKILL: a crash in which nothing is released or flushed, and PostgreSQL learns of it
+ * only because the connections close. stderr is kept (last lines) for the failure message.
+ */
+export interface WorkerProcess {
+  readonly pid: number;
+  readonly child: ChildProcess;
+  output(): string;
+  /** SIGKILL, then wait until the process is gone. */
+  kill(): Promise<void>;
+}
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+export function spawnWorker(databaseUrl: string, env: Record<string, string> = {}): WorkerProcess {
+  const child = spawn(process.execPath, [MAIN, 'worker'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: databaseUrl,
+      POLLSTER_DATA_DIR: `/tmp/pollster-crash-${randomUUID()}`,
+      LOG_LEVEL: 'warn',
+      LEASE_RETRY_MS: '100',
+      JOBS_INTERVAL_MS: '60000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return {
+    pid: child.pid!,
+    child,
+    output: () => tail,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
