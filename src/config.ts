@@ -30,6 +30,12 @@ export const ConfigSchema = Type.Object({
   REGISTRY_URL: Type.Optional(Url),
   /** Access-token signing key; unset = a generated key kept in the database's `secrets` table. */
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /** Ed25519 key signing audit checkpoints and exports: a base64 32-byte seed or a PKCS#8 PEM; unset = generated into `secrets`. */
+  AUDIT_SIGNING_KEY: Type.Optional(Type.String({ minLength: 32 })),
+  /** The worker signs a poll's checkpoint after this many new events of the poll (and at every PollClosed). */
+  AUDIT_CHECKPOINT_EVENTS: Type.Integer({ minimum: 1, default: 1000 }),
+  /** ... or once its oldest unsigned event is this old. */
+  AUDIT_CHECKPOINT_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600 }),
   /** Proxies whose X-Forwarded-For is believed: `true`, a hop count, or comma-separated addresses/CIDRs. */
   TRUST_PROXY: Type.Optional(Type.String()),

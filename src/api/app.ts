@@ -11,9 +11,11 @@ import protection, { perMinute } from './plugins/protection.ts';
 import problemDetails from './plugins/problem-details.ts';
 import { accountRoutes } from './routes/accounts/index.ts';
 import { getAnalyticsRoute } from './routes/analytics/get-analytics.ts';
+import { auditRoutes } from './routes/audit/audit-routes.ts';
 import { ballotRoutes } from './routes/ballots/ballot-routes.ts';
 import { healthRoutes, type HealthCheck } from './routes/health.ts';
 import { pollRoutes } from './routes/polls/index.ts';
+import { reviewRoutes } from './routes/review/index.ts';
 import { getResultsRoute } from './routes/results/get-results.ts';
 
 /** Everything the HTTP layer needs, passed in: the app opens no connections of its own. */
@@ -75,6 +77,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: http.accessTokenSeconds });
   await app.register(healthRoutes, { checks: deps.healthChecks });
   // Route plugins of the API (each takes the services it needs):
+  await app.register(auditRoutes, { services: deps.services });
+  await app.register(reviewRoutes, { services: deps.services });
   await app.register(getResultsRoute, { services: deps.services });
   await app.register(getAnalyticsRoute, { services: deps.services });
   await app.register(liveEdge, { services: deps.services, ...deps.live });

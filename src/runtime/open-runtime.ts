@@ -3,6 +3,7 @@ import { sql } from 'slonik';
 import type { HealthCheck } from '../api/routes/health.ts';
 import type { EventStore } from '../commands/event-store/port.ts';
 import { startRegistrySandbox } from '../commands/identity/national-registry/sandbox/index.ts';
+import { fraudSettingsFrom } from '../commands/fraud/settings.ts';
 import type { Config } from '../config.ts';
 import { openDatabase } from './database.ts';
 import { openEventStore } from './event-store.ts';
@@ -51,11 +52,14 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     databaseUrl: database.url,
     registryUrl: config.REGISTRY_URL ?? sandbox?.url ?? NO_REGISTRY,
     ...(config.JWT_SECRET ? { jwtSecret: config.JWT_SECRET } : {}),
+    ...(config.AUDIT_SIGNING_KEY ? { auditSigningKey: config.AUDIT_SIGNING_KEY } : {}),
     ...(live.resultsCache ? { resultsCache: live.resultsCache } : {}),
     sqlPoolSize: options.sqlPoolSize ?? config.DATABASE_POOL_SIZE,
     runProjections: options.runProjections,
     projections: live.projections,
     logger: logger.child({ component: 'projections' }),
+    // Velocity counts in Redis when there is one (shared by every API node), else in this process.
+    fraud: { settings: fraudSettingsFrom(config), ...(live.redis ? { redis: live.redis } : {}), logger: logger.child({ component: 'fraud' }) },
   });
   return {
     logger,

@@ -3,9 +3,12 @@ import pino from 'pino';
 import type { DatabasePool } from 'slonik';
 import type { CommandDeps } from '../commands/command-deps.ts';
 import type { EventStore } from '../commands/event-store/port.ts';
+import { createBallotScreen, type FraudOptions } from '../commands/fraud/create-screen.ts';
 import { HttpNationalRegistry } from '../commands/identity/national-registry/http-registry.ts';
 import type { NationalRegistry } from '../commands/identity/national-registry/port.ts';
 import { PollCache } from '../commands/polls/poll-cache.ts';
+import { loadSigningKey } from '../audit/signing-key.ts';
+import type { SigningKey } from '../audit/signing.ts';
 import { loadOrCreateSecret } from '../db/secrets.ts';
 import { createSqlPool } from '../db/slonik.ts';
 import { startProjections, type PostgresProjection, type ProjectionLogger, type Projections } from '../projections/index.ts';
@@ -37,6 +40,8 @@ export interface Services {
     identityKey: string;
     /** Signs access tokens. */
     jwtSecret: string;
+    /** Signs the audit checkpoints and exports (AUDIT_SIGNING_KEY, else generated into `secrets`). */
+    auditKey: SigningKey;
   };
   close(): Promise<void>;
 }
@@ -47,6 +52,8 @@ export interface ServiceOptions {
   registryUrl: string;
   /** Overrides the generated key kept in the `secrets` table. */
   jwtSecret?: string;
+  /** AUDIT_SIGNING_KEY: overrides the generated Ed25519 key kept in the `secrets` table. */
+  auditSigningKey?: string;
   sqlPoolSize?: number;
   /** Run the projection workers in this process. */
   runProjections?: boolean;
@@ -54,6 +61,8 @@ export interface ServiceOptions {
   projections?: readonly PostgresProjection[];
   resultsCache?: ResultsCache;
   logger?: ProjectionLogger;
+  /** Velocity detection and challenges on castBallot (src/commands/fraud); absent = off. */
+  fraud?: FraudOptions;
 }
 
 const silentLogger = pino({ level: 'silent' });
@@ -63,6 +72,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const polls = new PollCache(options.store);
   await polls.start();
   const commands: CommandDeps = { store: options.store, polls, now: () => new Date(), newId: randomUUID };
+  if (options.fraud) commands.fraud = createBallotScreen(options.fraud, await loadOrCreateSecret(sql, 'challenge-hmac'));
   const projections = options.runProjections
     ? startProjections({ store: options.store, sql, logger: options.logger ?? silentLogger, ...(options.projections ? { projections: options.projections } : {}) })
     : undefined;
@@ -78,6 +88,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     secrets: {
       identityKey: await loadOrCreateSecret(sql, 'identity-hmac'),
       jwtSecret: options.jwtSecret ?? (await loadOrCreateSecret(sql, 'jwt')),
+      auditKey: await loadSigningKey(sql, options.auditSigningKey),
     },
     async close() {
       await projections?.stop();

@@ -5,6 +5,7 @@ import { getResults, type PostgresProjection, type ProjectionRunnerOptions, type
 import { PartitionLeases } from '../projections/leases/partition-leases.ts';
 import type { Services } from '../runtime/services.ts';
 import { archiveJob, type ResultsQuery } from './jobs/archive/archive-job.ts';
+import { auditCheckpointsJob } from './jobs/audit-checkpoints.ts';
 import { milestonesJob } from './jobs/milestones.ts';
 import { pollScheduleJob } from './jobs/poll-schedule.ts';
 import { webhooksJob } from './jobs/webhooks/webhooks-job.ts';
@@ -21,10 +22,12 @@ export type WorkerConfig = Pick<
   | 'WEBHOOK_TIMEOUT_MS'
   | 'WEBHOOK_MAX_ATTEMPTS'
   | 'WEBHOOK_RETRY_BASE_MS'
+  | 'AUDIT_CHECKPOINT_EVENTS'
+  | 'AUDIT_CHECKPOINT_SECONDS'
   | 'dataDir'
 >;
 
-export const JOB_NAMES = ['poll-schedule', 'milestones', 'webhooks', 'archival'] as const;
+export const JOB_NAMES = ['poll-schedule', 'milestones', 'webhooks', 'archival', 'audit-checkpoints'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export interface StartWorkerOptions {
@@ -134,6 +137,16 @@ function buildJobs(options: StartWorkerOptions): Job[] {
         dir: config.ARCHIVE_DIR ?? join(config.dataDir, 'archive'),
         afterDays: config.ARCHIVE_AFTER_DAYS,
         results: options.results ?? getResults,
+      }),
+    'audit-checkpoints': () =>
+      auditCheckpointsJob({
+        sql: services.sql,
+        store: services.store,
+        key: services.secrets.auditKey,
+        logger: log('audit-checkpoints'),
+        now: services.commands.now,
+        everyEvents: config.AUDIT_CHECKPOINT_EVENTS,
+        everySeconds: config.AUDIT_CHECKPOINT_SECONDS,
       }),
   };
   return JOB_NAMES.filter((name) => wanted.has(name)).map((name) => all[name]());

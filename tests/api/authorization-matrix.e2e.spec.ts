@@ -35,7 +35,15 @@ const OPERATIONS: Operation[] = [
   { id: 'issueVoteTokens', allowed: ['owner', 'admin'], request: (poll) => ({ method: 'POST', url: `/api/polls/${poll.pollId}/tokens`, payload: { count: 1 } }) },
   { id: 'castBallot', allowed: ACCOUNTS, request: (poll) => ({ method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, payload: { answers: answersFor(poll) } }) },
   { id: 'changeBallot', allowed: ACCOUNTS, request: (poll) => ({ method: 'PUT', url: `/api/polls/${poll.pollId}/ballots/mine`, payload: { answers: answersFor(poll) } }) },
+  { id: 'listAuditEvents', allowed: ['admin', 'auditor'], request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/audit/events` }) },
+  { id: 'verifyPoll', allowed: ['admin', 'auditor'], request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/audit/verify` }) },
+  { id: 'checkReceipt', allowed: EVERYONE, request: () => ({ method: 'GET', url: `/api/receipts/${'A'.repeat(43)}` }) },
+  { id: 'getAuditPublicKey', allowed: EVERYONE, request: () => ({ method: 'GET', url: '/api/audit/public-key' }) },
   { id: 'getAnalytics', allowed: ['owner', 'admin', 'analyst'], request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/analytics` }) },
+  // Fraud review: the ids are unknown, so an allowed caller gets 404 (after the role check) and nothing changes.
+  { id: 'listFlags', allowed: ['admin', 'auditor', 'reviewer'], request: () => ({ method: 'GET', url: '/api/review/flags' }) },
+  { id: 'flagBallot', allowed: ['reviewer'], request: (poll) => ({ method: 'POST', url: `/api/polls/${poll.pollId}/ballots/00000000-0000-4000-8000-000000000000/flags`, payload: { reason: 'matrix' } }) },
+  { id: 'reviewFlag', allowed: ['reviewer'], request: () => ({ method: 'POST', url: '/api/review/flags/00000000-0000-4000-8000-000000000000/decision', payload: { decision: 'reject', note: 'matrix' } }) },
 ];
 
 const REGISTERED = { email: 'matrix@example.org', password: 'long enough password' };

@@ -16,6 +16,10 @@ const API_MD_OPERATIONS = [
   'castBallot', 'changeBallot',
   // Results, live, analytics
   'getResults', 'liveResults', 'liveResultsSse', 'getAnalytics',
+  // Audit
+  'listAuditEvents', 'verifyPoll', 'checkReceipt', 'getAuditPublicKey',
+  // Fraud review (and the challenge a flagged network solves)
+  'listFlags', 'flagBallot', 'reviewFlag', 'getChallenge',
 ];
 
 let t: TestApp;

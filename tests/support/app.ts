@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp, type HttpSettings } from '../../src/api/app.ts';
 import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
+import type { FraudOptions } from '../../src/commands/fraud/create-screen.ts';
 import { startRegistrySandbox, type RegistrySandbox } from '../../src/commands/identity/national-registry/sandbox/index.ts';
 import { liveProjections } from '../../src/runtime/live.ts';
 import { createServices, type Services } from '../../src/runtime/services.ts';
@@ -28,9 +29,9 @@ export interface TestLive {
 
 /**
  * The whole API on a fresh database of its own, with the sandbox national registry: what the
- * e2e specs drive through `app.inject`.
+ * e2e specs drive through `app.inject`. `fraud`: velocity detection on castBallot (off unless a test is about it).
  */
-export async function createTestApp(http: Partial<HttpSettings> = {}, live?: TestLive): Promise<TestApp> {
+export async function createTestApp(http: Partial<HttpSettings> = {}, live?: TestLive, fraud?: FraudOptions): Promise<TestApp> {
   const db = await createTestDatabase();
   const registry = await startRegistrySandbox();
   const store = new PostgresEventStore({ connectionString: db.url });
@@ -38,6 +39,7 @@ export async function createTestApp(http: Partial<HttpSettings> = {}, live?: Tes
     store, databaseUrl: db.url, registryUrl: registry.url, runProjections: true,
     ...(live ? { projections: liveProjections(live) } : {}),
     ...(live?.redis ? { resultsCache: new RedisResultsCache(live.redis, pino({ level: 'silent' })) } : {}),
+    ...(fraud ? { fraud } : {}),
   });
   // Rate limits off unless a test is about them: e2e tests send many requests from one address.
   const app = await buildApp({

@@ -50,6 +50,22 @@ export const PollResultsView = Type.Object({
   flaggedPending: Type.Integer({ minimum: 0, description: 'of those, ballots with at least one flag pending review' }),
   position: { ...Position, description: 'log position of the last event of the poll or its ballots these results include' },
   questions: Type.Array(QuestionResult),
+  raw: Type.Optional(
+    Type.Object(
+      {
+        totalBallots: Type.Integer({ minimum: 0, description: 'ballots cast before the close, rejected ones included' }),
+        rejectedBallots: Type.Integer({ minimum: 0, description: 'ballots a reviewer rejected (raw minus adjudicated)' }),
+        pendingFlags: Type.Integer({ minimum: 0, description: 'flags (not ballots) still waiting for a reviewer' }),
+        position: { ...Position, description: 'log position the raw figures are current through' },
+        questions: Type.Array(QuestionResult),
+      },
+      {
+        description:
+          'The raw tally: the same counting rules with reviewer rejections ignored. Only for the poll\'s organizer, ' +
+          'admins, auditors and reviewers; the figures above stay the adjudicated ones.',
+      },
+    ),
+  ),
 });
 
 export const ResultsQuery = Type.Object(
@@ -58,6 +74,9 @@ export const ResultsQuery = Type.Object(
       ...Position,
       description: 'results as of this log position, replayed from the log (e.g. the position a castBallot returned)',
     }),
+    asOf: Type.Optional(
+      Type.String({ format: 'date-time', description: 'results as of this time (ISO-8601), replayed from the log up to its first event recorded later; not with `at`' }),
+    ),
   },
   { additionalProperties: false },
 );

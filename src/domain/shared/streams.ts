@@ -8,6 +8,9 @@ export const pollStream = (pollId: string): string => `poll-${pollId}`;
 /** One stream per voter per poll: appending with `no_stream` makes a second ballot lose in the store. */
 export const ballotStream = (pollId: string, voterKey: string): string => `ballot-${pollId}-${voterKey}`;
 
+/** The poll's signed audit checkpoints (src/audit), written by the worker; never read by the tally. */
+export const auditStream = (pollId: string): string => `audit-${pollId}`;
+
 export const userStream = (userId: string): string => `user-${userId}`;
 
 /** Keyed by the HMAC of the national id, never the id itself, so the log holds no raw national id. */

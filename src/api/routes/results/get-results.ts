@@ -9,7 +9,9 @@ import type { Services } from '../../../runtime/services.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 import { PollResultsView, ResultsQuery } from '../../schemas/results.ts';
+import { maySeeRawTally, rawTallyFor, rawView } from './raw-tally.ts';
 import { assertMaySeeResults } from './results-visibility.ts';
+import { asJson, asOfTime } from './results-as-of-time.ts';
 
 /**
  * getResults. Who may see what is decided on the poll as it is now (the poll cache, current with
@@ -38,9 +40,13 @@ export const getResultsRoute: FastifyPluginAsyncTypebox<{ services: Services }> 
       const state = await services.commands.polls.get(pollId);
       if (state.status === 'none') throw pollNotFound(pollId);
       assertMaySeeResults(state, request.anonymous ? undefined : request.user);
-      const { at } = request.query;
+      const { at, asOf: time } = request.query;
+      if (time !== undefined) return asJson(await asOfTime(services.store, pollId, time, at));
       const results = at === undefined ? await current(services, pollId) : await asOf(services.store, pollId, BigInt(at));
-      return { ...results, position: Number(results.position) };
+      // Organizers, admins, auditors and reviewers also see the raw tally (issue 6): review's effect in plain sight.
+      const user = request.anonymous ? undefined : request.user;
+      const raw = maySeeRawTally(state, user) ? await rawTallyFor(services, pollId, at === undefined ? undefined : BigInt(at)) : undefined;
+      return { ...results, ...(raw ? { raw: rawView(raw) } : {}), position: Number(results.position) };
     },
   );
 };
