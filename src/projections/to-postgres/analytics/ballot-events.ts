@@ -7,7 +7,8 @@ import { APPLY_DELTAS } from './apply-deltas.ts';
  * statement: its own change to the ballot rows (as the `deltas` CTE), then APPLY_DELTAS.
  */
 
-export type CastAt = { data: BallotCast['data']; position: bigint };
+export type { CastAt } from '../../runtime/cast-runs.ts';
+import type { CastAt } from '../../runtime/cast-runs.ts';
 
 /** Questions a ballot answers: the domain allows skipping questions but not answering one twice. */
 export const answeredCount = (answers: BallotCast['data']['answers']): number => new Set(answers.map((a) => a.questionId)).size;

@@ -2,8 +2,9 @@ import { sql, type DatabaseTransactionConnection } from 'slonik';
 import type { RecordedEvent } from '../../../commands/event-store/port.ts';
 import type { BallotEvent } from '../../../domain/ballot/events.ts';
 import type { PollEvent } from '../../../domain/poll/events.ts';
+import { inLogOrderWithCastRuns } from '../../runtime/cast-runs.ts';
 import type { PostgresProjection } from '../../runtime/projection.ts';
-import { ballotChanged, ballotsCast, type CastAt, flagReviewed } from './ballot-events.ts';
+import { ballotChanged, ballotsCast, flagReviewed } from './ballot-events.ts';
 import { pollClosed, pollCreated, pollOpened } from './poll-events.ts';
 
 /**
@@ -68,20 +69,11 @@ export const analytics: PostgresProjection = {
   categories: ['poll', 'ballot'],
   tables: ['read.analytics_polls', 'read.analytics_breakdowns', 'read.analytics_series', 'read.analytics_ballots'],
   async handle(events, tx) {
-    // Log order matters (a close decides which later ballots count); runs of BallotCast go in
-    // one statement each.
-    let casts: CastAt[] = [];
-    for (const event of events) {
-      assertRequiredFields(event);
-      if (event.type === 'BallotCast') {
-        casts.push({ data: event.data as CastAt['data'], position: event.position });
-        continue;
-      }
-      if (casts.length > 0) await ballotsCast(tx, casts);
-      casts = [];
-      await apply(tx, event);
-    }
-    if (casts.length > 0) await ballotsCast(tx, casts);
+    await inLogOrderWithCastRuns(events, {
+      check: assertRequiredFields,
+      casts: (run) => ballotsCast(tx, run),
+      other: (event) => apply(tx, event),
+    });
   },
   async reset(tx) {
     await tx.query(sql.unsafe`TRUNCATE read.analytics_polls, read.analytics_ballots, read.analytics_breakdowns, read.analytics_series`);

@@ -7,7 +7,8 @@ import { ballotStream } from '../../../domain/shared/streams.ts';
  * on the event's own id and updates are guarded by the row's `position`, so replays are harmless.
  */
 
-export type CastAt = { data: BallotCast['data']; position: bigint };
+export type { CastAt } from '../../runtime/cast-runs.ts';
+import type { CastAt } from '../../runtime/cast-runs.ts';
 
 /**
  * A run of consecutive BallotCast events in one statement: ballots are most of the log, and one
