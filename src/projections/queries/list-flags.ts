@@ -1,9 +1,8 @@
 import { sql, type CommonQueryMethods, type FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
 import type { JsonObject } from '../../domain/shared/json.ts';
-import { isoTime, jsonOf, nullableIsoTime } from './columns.ts';
 import { decodePositionCursor, encodeCursor } from './cursor.ts';
-import type { FlagStatus } from './find-flag.ts';
+import { flagColumns, toFlagView, type FlagStatus } from './find-flag.ts';
 
 /** The review queue (listFlags): flags as a reviewer sees them; the voter key stays out. */
 export interface FlagItem {
@@ -35,28 +34,10 @@ export interface FlagPage {
   nextCursor: string | null;
 }
 
-const row = z
-  .object({
-    flag_id: z.string(),
-    poll_id: z.string(),
-    ballot_id: z.string(),
-    reasons: jsonOf<readonly string[]>(),
-    flagged_by: z.string(),
-    details: jsonOf<JsonObject>().nullable(),
-    flagged_at: isoTime,
-    status: z.enum(['pending', 'upheld', 'rejected']),
-    reviewer_id: z.string().nullable(),
-    note: z.string().nullable(),
-    reviewed_at: nullableIsoTime,
-    flagged_position: z.bigint(),
-  })
-  .transform((r) => ({
-    key: r.flagged_position,
-    item: {
-      flagId: r.flag_id, pollId: r.poll_id, ballotId: r.ballot_id, reasons: r.reasons, flaggedBy: r.flagged_by, details: r.details,
-      flaggedAt: r.flagged_at, status: r.status, reviewerId: r.reviewer_id, note: r.note, reviewedAt: r.reviewed_at,
-    } satisfies FlagItem,
-  }));
+const row = flagColumns.extend({ flagged_position: z.bigint() }).transform((r) => {
+  const { voterKey: _voterKey, ...item } = toFlagView(r); // the queue never shows who voted
+  return { key: r.flagged_position, item: item satisfies FlagItem };
+});
 
 /**
  * Oldest first, by the log position of BallotFlagged: unique and immutable, so the keyset never
@@ -71,7 +52,7 @@ export async function listFlags(db: CommonQueryMethods, options: ListFlagsOption
   if (options.reason !== undefined) conditions.push(sql.fragment`reasons ? ${options.reason}`);
   if (options.cursor !== undefined) conditions.push(sql.fragment`flagged_position > ${decodePositionCursor(options.cursor)}`);
   const rows = await db.any(sql.type(row)`
-    SELECT flag_id, poll_id, ballot_id, reasons, flagged_by, details, flagged_at, status, reviewer_id, note, reviewed_at,
+    SELECT flag_id, poll_id, ballot_id, voter_key, reasons, flagged_by, details, flagged_at, status, reviewer_id, note, reviewed_at,
            flagged_position
     FROM read.flags WHERE ${sql.join(conditions, sql.fragment` AND `)}
     ORDER BY flagged_position
