@@ -3,6 +3,7 @@ import type { RecordedEvent } from '../../../commands/event-store/port.ts';
 import type { BallotEvent } from '../../../domain/ballot/events.ts';
 import type { PollEvent } from '../../../domain/poll/events.ts';
 import { inLogOrderWithCastRuns } from '../../runtime/cast-runs.ts';
+import { requiredFields } from '../../runtime/required-fields.ts';
 import type { PostgresProjection } from '../../runtime/projection.ts';
 import { ballotChanged, ballotsCast, flagReviewed } from './ballot-events.ts';
 import { pollClosed, pollCreated, pollOpened } from './poll-events.ts';
@@ -17,27 +18,15 @@ export const ANALYTICS = 'analytics';
 
 type AnalyticsEvent = PollEvent | BallotEvent;
 
-/**
- * The fields this projection reads, checked up front so a malformed event is parked with a plain
- * message instead of failing inside SQL (or, worse, counting as zero).
- */
-const REQUIRED: Readonly<Record<string, readonly string[]>> = {
+/** The fields this projection reads; a malformed event is parked with a plain message. */
+const assertRequiredFields = requiredFields({
   PollCreated: ['pollId', 'questions', 'settings'],
   PollOpened: ['pollId', 'openedAt'],
   PollClosed: ['pollId'],
   BallotCast: ['ballotId', 'pollId', 'voterKey', 'answers', 'castAt'],
   BallotChanged: ['ballotId', 'answers'],
   FlagReviewed: ['ballotId', 'decision'],
-};
-
-function assertRequiredFields(event: RecordedEvent): void {
-  const data = event.data as Record<string, unknown> | null;
-  for (const field of REQUIRED[event.type] ?? []) {
-    if (typeof data !== 'object' || data === null || data[field] === undefined || data[field] === null) {
-      throw new TypeError(`${event.type} ${event.id} at position ${event.position} has no ${field}`);
-    }
-  }
-}
+});
 
 async function apply(tx: DatabaseTransactionConnection, recorded: RecordedEvent): Promise<void> {
   const event = { type: recorded.type, data: recorded.data } as AnalyticsEvent;
