@@ -14,6 +14,7 @@ import { getAnalyticsRoute } from './routes/analytics/get-analytics.ts';
 import { auditRoutes } from './routes/audit/audit-routes.ts';
 import { ballotRoutes } from './routes/ballots/ballot-routes.ts';
 import { healthRoutes, type HealthCheck } from './routes/health.ts';
+import { metricsRoute } from './routes/metrics.ts';
 import { pollRoutes } from './routes/polls/index.ts';
 import { reviewRoutes } from './routes/review/index.ts';
 import { getResultsRoute } from './routes/results/get-results.ts';
@@ -72,6 +73,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(problemDetails);
+  // First, so that its request-duration hook sees every route registered after it.
+  await app.register(metricsRoute, { services: deps.services });
   await app.register(protection, { corsOrigins: http.corsOrigins, ...(deps.redis ? { redis: deps.redis } : {}) });
   await app.register(openapi);
   await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: http.accessTokenSeconds });

@@ -45,3 +45,16 @@ describe('protection', () => {
     expect(r.headers['strict-transport-security']).toBeDefined();
   });
 });
+
+describe('GET /metrics', () => {
+  it('serves Prometheus text with process, HTTP and projection metrics', async () => {
+    await t.app.inject({ method: 'GET', url: '/health/live' });
+    const r = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^text\/plain/);
+    expect(r.body).toContain('pollster_process_resident_memory_bytes');
+    expect(r.body).toMatch(/pollster_http_request_duration_seconds_count\{method="GET",route="\/health\/live",status="200"\} \d+/);
+    expect(r.body).toMatch(/pollster_projection_lag_seconds\{projection="results"\} \d/);
+    expect(r.body).toContain('pollster_live_frames_sent_total');
+  });
+});
