@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { pollNotFound } from '../../domain/poll/errors.ts';
 import type { PollState } from '../../domain/poll/state.ts';
+import type { DatabasePool } from 'slonik';
+import { assertMayReachPoll } from '../poll-access.ts';
 import { assertMaySeeResults } from '../routes/results/results-visibility.ts';
 import { bearer, Position, problems } from '../schemas/common.ts';
 import { PollIdParams } from '../schemas/poll.ts';
@@ -40,7 +42,7 @@ type LiveRequest = FastifyRequest<{ Params: { pollId: string }; Querystring: { a
  * getResults decides. Runs before the websocket upgrade, so a refusal is a plain problem+json
  * 401/403/404 rather than an opened-then-closed socket.
  */
-export function liveAccess(app: FastifyInstance, pollState: (pollId: string) => Promise<PollState>) {
+export function liveAccess(app: FastifyInstance, pollState: (pollId: string) => Promise<PollState>, sqlPool: DatabasePool) {
   return async (request: LiveRequest, reply: Parameters<typeof app.auth.optional>[1]): Promise<void> => {
     const token = request.query.access_token;
     if (token !== undefined && request.headers.authorization === undefined) request.headers.authorization = `Bearer ${token}`;
@@ -49,6 +51,7 @@ export function liveAccess(app: FastifyInstance, pollState: (pollId: string) => 
     const state = await pollState(pollId);
     if (state.status === 'none') throw pollNotFound(pollId);
     assertMaySeeResults(state, request.anonymous ? undefined : request.user);
+    await assertMayReachPoll(sqlPool, state, request.anonymous ? undefined : request.user);
   };
 }
 

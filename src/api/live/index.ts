@@ -50,7 +50,7 @@ export const liveEdge = fp<LiveEdgeOptions>(
     // Viewers send nothing: a tiny maxPayload; no per-socket deflate (it would compress each frame
     // once per socket); no client set in ws (the hub tracks the viewers, and closes them on preClose).
     await app.register(websocket, { options: { maxPayload: 1024, perMessageDeflate: false, clientTracking: false } });
-    const routeOptions = { hub, access: liveAccess(app, (pollId) => services.commands.polls.get(pollId)), maxBufferedBytes: settings.maxBufferedBytes };
+    const routeOptions = { hub, access: liveAccess(app, (pollId) => services.commands.polls.get(pollId), services.sql), maxBufferedBytes: settings.maxBufferedBytes };
     await app.register(liveWsRoute, routeOptions);
     await app.register(liveSseRoute, routeOptions);
     await app.register(livePageRoutes);

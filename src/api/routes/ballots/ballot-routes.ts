@@ -8,6 +8,7 @@ import { pollNotFound } from '../../../domain/poll/errors.ts';
 import { userDecider } from '../../../domain/user/decider.ts';
 import { userStream } from '../../../domain/shared/streams.ts';
 import type { Services } from '../../../runtime/services.ts';
+import { assertMayReachPoll } from '../../poll-access.ts';
 import { ballotMeta } from '../../ballot-meta.ts';
 import { commandContext } from '../../command-context.ts';
 import { screeningFacts } from '../../screening-facts.ts';
@@ -29,6 +30,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
   async function ballotRequest(request: FastifyRequest, pollId: string, body: BallotBodyInput) {
     const poll = await services.commands.polls.get(pollId);
     if (poll.status === 'none') throw pollNotFound(pollId);
+    await assertMayReachPoll(services.sql, poll, request.anonymous ? undefined : request.user);
     const userId = request.anonymous ? undefined : request.user?.userId;
     const userAgent = request.headers['user-agent'] ?? '';
     const voter = await voterFor(

@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { PollState } from '../../../domain/poll/state.ts';
 import type { Services } from '../../../runtime/services.ts';
+import { assertMayReachPoll } from '../../poll-access.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollView } from '../../schemas/poll.ts';
 
@@ -47,6 +48,7 @@ export const getPollRoute: FastifyPluginAsyncTypebox<{ services: Services; pollI
       const owner = !request.anonymous && request.user && (request.user.userId === state.poll.organizerId || request.user.roles.includes('admin'));
       // Drafts are the organizer's work in progress.
       if (state.status === 'draft' && !owner) throw pollNotFound(key);
+      await assertMayReachPoll(services.sql, state, request.anonymous ? undefined : request.user);
       return pollView(state);
     },
   );

@@ -10,6 +10,7 @@ import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 import { PollResultsView, ResultsQuery } from '../../schemas/results.ts';
 import { maySeeRawTally, rawTallyFor, rawView } from './raw-tally.ts';
+import { assertMayReachPoll } from '../../poll-access.ts';
 import { assertMaySeeResults } from './results-visibility.ts';
 import { asJson, asOfTime } from './results-as-of-time.ts';
 
@@ -40,6 +41,7 @@ export const getResultsRoute: FastifyPluginAsyncTypebox<{ services: Services }> 
       const state = await services.commands.polls.get(pollId);
       if (state.status === 'none') throw pollNotFound(pollId);
       assertMaySeeResults(state, request.anonymous ? undefined : request.user);
+      await assertMayReachPoll(services.sql, state, request.anonymous ? undefined : request.user);
       const { at, asOf: time } = request.query;
       if (time !== undefined) return asJson(await asOfTime(services.store, pollId, time, at));
       const results = at === undefined ? await current(services, pollId) : await asOf(services.store, pollId, BigInt(at));
