@@ -81,6 +81,7 @@ export async function runImport(
   }, options.progressIntervalMs ?? 1000);
 
   const inFlight = new Set<Promise<void>>();
+  const sameEmail = new Map<string, Promise<void>>(); // in-flight rows only, so it stays small
   try {
     for await (const parsed of parseRows(input, options.format)) {
       if (fatal || options.signal?.aborted) break;
@@ -90,7 +91,12 @@ export async function runImport(
         continue;
       }
       const { row } = parsed;
-      const task = importRow(deps, row, options.context)
+      // The same email twice in one file: the later row waits for the earlier one, so it is
+      // reliably "skipped" (exists) rather than racing it into an "in progress" failure.
+      const email = row.email.trim().toLowerCase();
+      const earlier = sameEmail.get(email);
+      const task: Promise<void> = (earlier ?? Promise.resolve())
+        .then(() => importRow(deps, row, options.context))
         .then(async (outcome) => {
           if (outcome.kind === 'imported') {
             counters.imported++;
@@ -109,8 +115,10 @@ export async function runImport(
         .finally(() => {
           counters.processed++;
           inFlight.delete(task);
+          if (sameEmail.get(email) === task) sameEmail.delete(email);
         });
       inFlight.add(task);
+      sameEmail.set(email, task);
       if (inFlight.size >= concurrency) await Promise.race(inFlight);
     }
   } catch (error) {
