@@ -11,6 +11,7 @@ import { createPoll } from '../../src/commands/polls/create-poll.ts';
 import { issueVoteTokens } from '../../src/commands/polls/issue-vote-tokens.ts';
 import { openPoll } from '../../src/commands/polls/open-poll.ts';
 import { PollCache } from '../../src/commands/polls/poll-cache.ts';
+import { DEFAULT_POLL_SETTINGS } from '../../src/domain/poll/commands.ts';
 import type { PollDefinition, PollSettings } from '../../src/domain/poll/definition.ts';
 import { PollsterError } from '../../src/domain/shared/errors.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -41,16 +42,7 @@ async function activePoll(deps: CommandDeps, settings: Partial<PollSettings> = {
     {
       title: 'Lunch',
       questions: [{ text: 'Where?', kind: 'single', options: [{ text: 'Pizza' }, { text: 'Sushi' }] }],
-      settings: {
-        voterPolicy: 'account',
-        anonymous: false,
-        allowChangeVote: false,
-        visibility: 'public',
-        showResultsBeforeClose: true,
-        startsAt: null,
-        endsAt: null,
-        ...settings,
-      },
+      settings: { ...DEFAULT_POLL_SETTINGS, ...settings },
     },
     context(),
   );

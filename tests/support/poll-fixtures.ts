@@ -1,4 +1,4 @@
-import type { CreatePoll, PollSettingsInput, QuestionInput } from '../../src/domain/poll/commands.ts';
+import { DEFAULT_POLL_SETTINGS, type CreatePoll, type PollSettingsInput, type QuestionInput } from '../../src/domain/poll/commands.ts';
 import type { PollDefinition, PollSettings } from '../../src/domain/poll/definition.ts';
 import type { PollClosed, PollCreated, PollEvent, PollOpened } from '../../src/domain/poll/events.ts';
 import { evolve } from '../../src/domain/poll/evolve.ts';
@@ -25,13 +25,7 @@ export const questionInputs = (): QuestionInput[] => [
 ];
 
 export const settingsInput = (overrides: Partial<PollSettingsInput> = {}): PollSettingsInput => ({
-  voterPolicy: 'account',
-  anonymous: false,
-  allowChangeVote: false,
-  visibility: 'public',
-  showResultsBeforeClose: true,
-  startsAt: null,
-  endsAt: null,
+  ...DEFAULT_POLL_SETTINGS,
   ...overrides,
 });
 

@@ -67,3 +67,17 @@ export type RecordMilestone = DomainCommand<
 >;
 
 export type PollCommand = CreatePoll | OpenPoll | ClosePoll | IssueVoteTokens | RecordMilestone;
+
+/**
+ * What a poll is unless its creator says otherwise: any logged-in account, one ballot each that
+ * names its voter and cannot be changed, listed publicly, results visible while it runs, no window.
+ */
+export const DEFAULT_POLL_SETTINGS = {
+  voterPolicy: 'account',
+  anonymous: false,
+  allowChangeVote: false,
+  visibility: 'public',
+  showResultsBeforeClose: true,
+  startsAt: null,
+  endsAt: null,
+} as const satisfies PollSettingsInput;

@@ -1,23 +1,10 @@
 import { sql, type CommonQueryMethods, type FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
-import type { JsonObject } from '../../domain/shared/json.ts';
 import { decodePositionCursor, encodeCursor } from './cursor.ts';
-import { flagColumns, toFlagView, type FlagStatus } from './find-flag.ts';
+import { flagColumns, toFlagView, type FlagStatus, type FlagView } from './find-flag.ts';
 
 /** The review queue (listFlags): flags as a reviewer sees them; the voter key stays out. */
-export interface FlagItem {
-  flagId: string;
-  pollId: string;
-  ballotId: string;
-  reasons: readonly string[];
-  flaggedBy: string;
-  details: JsonObject | null;
-  flaggedAt: string;
-  status: FlagStatus;
-  reviewerId: string | null;
-  note: string | null;
-  reviewedAt: string | null;
-}
+export type FlagItem = Omit<FlagView, 'voterKey'>;
 
 export interface ListFlagsOptions {
   status?: FlagStatus;

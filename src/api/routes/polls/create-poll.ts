@@ -1,19 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createPoll } from '../../../commands/polls/create-poll.ts';
+import { DEFAULT_POLL_SETTINGS } from '../../../domain/poll/commands.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { commandContext } from '../../command-context.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { CreatedPoll, CreatePollBody } from '../../schemas/poll.ts';
-
-const DEFAULT_SETTINGS = {
-  voterPolicy: 'account',
-  anonymous: false,
-  allowChangeVote: false,
-  visibility: 'public',
-  showResultsBeforeClose: true,
-  startsAt: null,
-  endsAt: null,
-} as const;
 
 export const createPollRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.post(
@@ -34,7 +25,7 @@ export const createPollRoute: FastifyPluginAsyncTypebox<{ services: Services }> 
       const { poll, position } = await createPoll(
         services.commands,
         request.user.userId,
-        { ...rest, settings: { ...DEFAULT_SETTINGS, ...settings } },
+        { ...rest, settings: { ...DEFAULT_POLL_SETTINGS, ...settings } },
         commandContext(request),
       );
       await services.readModelsAt(position); // the creator's next listPolls shows it
