@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-import { migrate } from '../../src/db/migrate.ts';
+import { createThrowawayDatabase } from '../../src/db/throwaway-database.ts';
 
 /** Shared tools of the benchmarks: a load loop with latencies, process CPU/RSS, a throwaway database. */
 export interface Figures {
@@ -54,26 +52,7 @@ export function processUsage(pid: number): { cpuSeconds: number; rssMiB: number 
 }
 
 /** A fresh, migrated database on the benchmark server, dropped by `drop()`. */
-export async function throwawayDatabase(baseUrl: string, prefix: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
-  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  await migrate(url.toString());
-  return {
-    url: url.toString(),
-    name,
-    async drop() {
-      const c = new pg.Client({ connectionString: baseUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+export const throwawayDatabase = createThrowawayDatabase;
 
 export function numberFlag(args: readonly string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
