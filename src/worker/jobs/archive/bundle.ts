@@ -3,6 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecordedEvent } from '../../../commands/event-store/port.ts';
+// The audit export's line format: an archive's events carry their hashes and verify with the same tools.
+import { eventLine } from '../../../audit/export-format.ts';
 
 /**
  * An archive bundle: one folder per poll under the archive dir,
@@ -28,19 +30,6 @@ export interface WrittenBundle {
   checksum: string;
   events: number;
 }
-
-/** Positions and revisions as strings: JSON numbers lose precision past 2^53. */
-const eventLine = (e: RecordedEvent): string =>
-  JSON.stringify({
-    position: String(e.position),
-    stream: e.stream,
-    revision: String(e.revision),
-    id: e.id,
-    type: e.type,
-    recordedAt: e.recordedAt.toISOString(),
-    data: e.data,
-    metadata: e.metadata,
-  });
 
 /** bigint (results carry a log position) as a string, for the same reason. */
 const toJson = (value: unknown): string =>
