@@ -31,7 +31,7 @@ export interface WrittenBundle {
   events: number;
 }
 
-/** bigint (results carry a log position) as a string, for the same reason. */
+/** bigint (results carry a log position) as a string: JSON numbers lose precision past 2^53. */
 const toJson = (value: unknown): string =>
   `${JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v), 2)}\n`;
 
