@@ -28,7 +28,7 @@ afterAll(async () => {
 
 const rows = z.object({ row: z.string() });
 async function dump(pollId: string | null): Promise<string[]> {
-  const tables = ['result_polls', 'result_ballots', 'result_questions', 'result_options', 'result_ratings', 'result_rankings'];
+  const tables = ['result_polls', 'result_ballots', 'result_questions', 'result_options', 'result_ratings', 'result_ranking_counts'];
   const out: string[] = [];
   for (const table of tables) {
     const found = await h.sql.any(sql.type(rows)`
@@ -76,7 +76,7 @@ describe('results projection', () => {
       'result_questions {"poll_id": "P", "answered": 1, "question_id": "q-ranked"}',
       'result_questions {"poll_id": "P", "answered": 1, "question_id": "q-single"}',
       'result_options {"votes": 1, "poll_id": "P", "option_id": "o-sushi", "question_id": "q-single"}',
-      'result_rankings {"poll_id": "P", "ranking": ["o-a"], "ballot_id": "P-b1", "question_id": "q-ranked"}',
+      'result_ranking_counts {"ballots": 1, "poll_id": "P", "ranking": ["o-a"], "question_id": "q-ranked"}',
     ]);
 
     const fromReadModel = await getResults(h.sql, p);

@@ -9,7 +9,7 @@ import { jsonOf } from './columns.ts';
  * getResults from the `results` read model (migrations/007_results.sql): the counters of one poll
  * in one statement (one snapshot, so totals and counters agree even while the projection writes),
  * then the same `buildResults` a replay ends in; ranked questions run instant-runoff over their
- * counted rankings, grouped by identical ranking. Null when the projection has not seen the poll.
+ * counted rankings (counters per identical ranking). Null when the projection has not seen the poll.
  * Who may see the results is the route's decision, not the query's.
  */
 const resultsRow = z.object({
@@ -39,9 +39,8 @@ export async function readResultCounts(db: CommonQueryMethods, pollId: string) {
         WHERE poll_id = p.poll_id) AS options,
       (SELECT coalesce(jsonb_agg(jsonb_build_array(question_id, rating, ballots)), '[]') FROM read.result_ratings
         WHERE poll_id = p.poll_id) AS ratings,
-      (SELECT coalesce(jsonb_agg(jsonb_build_array(question_id, ranking, n)), '[]')
-        FROM (SELECT question_id, ranking, count(*)::int AS n FROM read.result_rankings WHERE poll_id = p.poll_id
-              GROUP BY question_id, ranking) g) AS rankings
+      (SELECT coalesce(jsonb_agg(jsonb_build_array(question_id, ranking, ballots)), '[]') FROM read.result_ranking_counts
+        WHERE poll_id = p.poll_id) AS rankings
     FROM read.result_polls p WHERE p.poll_id = ${pollId}`);
   if (row === null) return null;
   const questions = new Map<string, QuestionCounts>();

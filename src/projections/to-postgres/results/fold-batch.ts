@@ -14,7 +14,7 @@ import {
 export type Loaded = { polls: Map<string, PollStanding>; ballots: Map<string, BallotStanding> };
 
 export type CounterDelta = { poll_id: string; question_id: string; key: string; n: number };
-export type RankingRow = { ballot_id: string; question_id: string; poll_id: string; ranking: readonly string[] };
+export type RankingDelta = { poll_id: string; question_id: string; ranking: readonly string[]; n: number };
 
 export type BatchChanges = {
   polls: Array<PollStanding & { ballotsDelta: number; flaggedDelta: number }>;
@@ -22,8 +22,8 @@ export type BatchChanges = {
   answered: CounterDelta[];
   options: CounterDelta[];
   ratings: CounterDelta[];
-  /** Rankings to write (insert or replace) and (ballot, question) pairs whose ranking goes. */
-  rankings: { upsert: RankingRow[]; remove: Array<Pick<RankingRow, 'ballot_id' | 'question_id'>> };
+  /** Counted ballots per identical ranking of a ranked question. */
+  rankings: RankingDelta[];
 };
 
 /** Poll ids and ballot ids a batch needs loaded; throws for an event without them (it gets parked). */
@@ -80,7 +80,13 @@ function changesBetween(loaded: Loaded, polls: Map<string, PollStanding>, ballot
     row.n += n;
     map.set(id, row);
   };
-  const rankings: BatchChanges['rankings'] = { upsert: [], remove: [] };
+  const rankings = new Map<string, RankingDelta>();
+  const bumpRanking = (poll_id: string, question_id: string, ranking: readonly string[], n: number) => {
+    const id = JSON.stringify([poll_id, question_id, ranking]);
+    const row = rankings.get(id) ?? { poll_id, question_id, ranking, n: 0 };
+    row.n += n;
+    rankings.set(id, row);
+  };
   const changedBallots: BallotStanding[] = [];
   for (const [ballotId, after] of ballots) {
     const before = loaded.ballots.get(ballotId);
@@ -95,15 +101,12 @@ function changesBetween(loaded: Loaded, polls: Map<string, PollStanding>, ballot
         answered: (q) => bump(counters.answered, after.pollId, q, '', sign),
         option: (q, o) => bump(counters.options, after.pollId, q, o, sign),
         rating: (q, r) => bump(counters.ratings, after.pollId, q, String(r), sign),
-        ranking: () => undefined, // rankings are rows of their own, below
+        ranking: (q, ranking) => bumpRanking(after.pollId, q, ranking, sign),
       });
-    const was = before !== undefined && isCounted(before) ? (before.answers ?? []) : [];
-    const is = isCounted(after) ? (after.answers ?? []) : [];
-    move(was, -1);
-    move(is, 1);
-    diffRankings(after, was, is, rankings);
+    move(before !== undefined && isCounted(before) ? (before.answers ?? []) : [], -1);
+    move(isCounted(after) ? (after.answers ?? []) : [], 1);
   }
-  const nonZero = (map: Map<string, CounterDelta>) => [...map.values()].filter((d) => d.n !== 0);
+  const nonZero = <D extends { n: number }>(map: Map<string, D>) => [...map.values()].filter((d) => d.n !== 0);
   return {
     polls: [...polls.values()]
       .filter((p) => loaded.polls.get(p.pollId) !== p)
@@ -112,20 +115,6 @@ function changesBetween(loaded: Loaded, polls: Map<string, PollStanding>, ballot
     answered: nonZero(counters.answered),
     options: nonZero(counters.options),
     ratings: nonZero(counters.ratings),
-    rankings,
+    rankings: nonZero(rankings),
   };
-}
-
-function diffRankings(ballot: BallotStanding, was: readonly Answer[], is: readonly Answer[], out: BatchChanges['rankings']): void {
-  const rankingsOf = (answers: readonly Answer[]) =>
-    new Map(answers.flatMap((a) => ('ranking' in a ? [[a.questionId, a.ranking] as const] : [])));
-  const before = rankingsOf(was);
-  const after = rankingsOf(is);
-  for (const [question_id, ranking] of after) {
-    const old = before.get(question_id);
-    if (old === undefined || old.join('\u0000') !== ranking.join('\u0000')) {
-      out.upsert.push({ ballot_id: ballot.ballotId, question_id, poll_id: ballot.pollId, ranking });
-    }
-  }
-  for (const question_id of before.keys()) if (!after.has(question_id)) out.remove.push({ ballot_id: ballot.ballotId, question_id });
 }

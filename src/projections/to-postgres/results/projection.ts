@@ -16,7 +16,7 @@ export const RESULTS = 'results';
 export const results: PostgresProjection = {
   name: RESULTS,
   categories: ['poll', 'ballot'],
-  tables: ['read.result_polls', 'read.result_questions', 'read.result_options', 'read.result_ratings', 'read.result_rankings', 'read.result_ballots'],
+  tables: ['read.result_polls', 'read.result_questions', 'read.result_options', 'read.result_ratings', 'read.result_ranking_counts', 'read.result_ballots'],
   async handle(events, tx) {
     const { pollIds, ballotIds } = keysOf(events);
     if (pollIds.length === 0) return;
@@ -26,6 +26,6 @@ export const results: PostgresProjection = {
   async reset(tx) {
     await tx.query(sql.unsafe`
       TRUNCATE read.result_polls, read.result_ballots, read.result_questions, read.result_options, read.result_ratings,
-               read.result_rankings`);
+               read.result_ranking_counts`);
   },
 };

@@ -1,5 +1,5 @@
 import { sql, type DatabaseTransactionConnection } from 'slonik';
-import type { BatchChanges, CounterDelta } from './fold-batch.ts';
+import type { BatchChanges, CounterDelta, RankingDelta } from './fold-batch.ts';
 
 /**
  * A batch's changes in one statement per table (jsonb_to_recordset), whatever the batch size:
@@ -15,7 +15,7 @@ export async function writeChanges(tx: DatabaseTransactionConnection, changes: B
   await addAnswered(tx, changes.answered);
   await addVotes(tx, changes.options);
   await addRatings(tx, changes.ratings);
-  await writeRankings(tx, changes.rankings);
+  await addRankings(tx, changes.rankings);
 }
 
 async function writePolls(tx: DatabaseTransactionConnection, polls: BatchChanges['polls']): Promise<void> {
@@ -53,7 +53,7 @@ async function writeBallots(tx: DatabaseTransactionConnection, ballots: BatchCha
 // a replay writes exactly the rows the live run did.
 const deltaRows = (deltas: readonly CounterDelta[]) =>
   sql.fragment`jsonb_to_recordset(${sql.jsonb(deltas)}) AS r(poll_id text, question_id text, key text, n integer)`;
-const fallen = (deltas: readonly CounterDelta[]) => deltas.filter((d) => d.n < 0);
+const fallen = <D extends { n: number }>(deltas: readonly D[]) => deltas.filter((d) => d.n < 0);
 
 async function addAnswered(tx: DatabaseTransactionConnection, deltas: readonly CounterDelta[]): Promise<void> {
   if (deltas.length === 0) return;
@@ -91,17 +91,16 @@ async function addRatings(tx: DatabaseTransactionConnection, deltas: readonly Co
     WHERE t.poll_id = r.poll_id AND t.question_id = r.question_id AND t.rating = r.key::integer AND t.ballots = 0`);
 }
 
-async function writeRankings(tx: DatabaseTransactionConnection, rankings: BatchChanges['rankings']): Promise<void> {
-  if (rankings.remove.length > 0) {
-    await tx.query(sql.unsafe`
-      DELETE FROM result_rankings t USING jsonb_to_recordset(${sql.jsonb(rankings.remove)}) AS r(ballot_id text, question_id text)
-      WHERE t.ballot_id = r.ballot_id AND t.question_id = r.question_id`);
-  }
-  if (rankings.upsert.length > 0) {
-    await tx.query(sql.unsafe`
-      INSERT INTO result_rankings (ballot_id, question_id, poll_id, ranking)
-      SELECT r.ballot_id, r.question_id, r.poll_id, r.ranking
-      FROM jsonb_to_recordset(${sql.jsonb(rankings.upsert)}) AS r(ballot_id text, question_id text, poll_id text, ranking text[])
-      ON CONFLICT (ballot_id, question_id) DO UPDATE SET ranking = EXCLUDED.ranking, poll_id = EXCLUDED.poll_id`);
-  }
+async function addRankings(tx: DatabaseTransactionConnection, deltas: readonly RankingDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
+  const rows = (list: readonly RankingDelta[]) =>
+    sql.fragment`jsonb_to_recordset(${sql.jsonb(list)}) AS r(poll_id text, question_id text, ranking text[], n integer)`;
+  await tx.query(sql.unsafe`
+    INSERT INTO result_ranking_counts AS t (poll_id, question_id, ranking, ballots)
+    SELECT r.poll_id, r.question_id, r.ranking, r.n FROM ${rows(deltas)} ORDER BY 1, 2, 3
+    ON CONFLICT (poll_id, question_id, ranking) DO UPDATE SET ballots = t.ballots + EXCLUDED.ballots`);
+  if (fallen(deltas).length === 0) return;
+  await tx.query(sql.unsafe`
+    DELETE FROM result_ranking_counts t USING ${rows(fallen(deltas))}
+    WHERE t.poll_id = r.poll_id AND t.question_id = r.question_id AND t.ranking = r.ranking AND t.ballots = 0`);
 }
