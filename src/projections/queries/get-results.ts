@@ -13,6 +13,7 @@ import { jsonOf } from './columns.ts';
  * Who may see the results is the route's decision, not the query's.
  */
 const resultsRow = z.object({
+  poll_id: z.string(),
   status: z.enum(['draft', 'active', 'closed']),
   questions: jsonOf<readonly QuestionDefinition[]>(),
   total_ballots: z.number().int(),
@@ -25,14 +26,24 @@ const resultsRow = z.object({
 });
 
 export async function getResults(db: CommonQueryMethods, pollId: string): Promise<PollResults | null> {
-  const read = await readResultCounts(db, pollId);
-  return read && buildResults(read.header, read.questions, read.counts);
+  return (await getResultsOf(db, [pollId])).get(pollId) ?? null;
+}
+
+/** getResults of several polls in one statement (the live fan-out reads every poll a batch touched); unknown polls are left out. */
+export async function getResultsOf(db: CommonQueryMethods, pollIds: readonly string[]): Promise<Map<string, PollResults>> {
+  const read = await readResultCountsOf(db, pollIds);
+  return new Map([...read].map(([pollId, r]) => [pollId, buildResults(r.header, r.questions, r.counts)]));
 }
 
 /** The read model's counters of one poll (one statement, one snapshot); the raw tally starts from them too. */
 export async function readResultCounts(db: CommonQueryMethods, pollId: string) {
-  const row = await db.maybeOne(sql.type(resultsRow)`
-    SELECT p.status, p.questions, p.total_ballots, p.flagged_pending, p.position,
+  return (await readResultCountsOf(db, [pollId])).get(pollId) ?? null;
+}
+
+async function readResultCountsOf(db: CommonQueryMethods, pollIds: readonly string[]) {
+  if (pollIds.length === 0) return new Map<string, ReturnType<typeof countsOf>>();
+  const rows = await db.any(sql.type(resultsRow)`
+    SELECT p.poll_id, p.status, p.questions, p.total_ballots, p.flagged_pending, p.position,
       (SELECT coalesce(jsonb_agg(jsonb_build_array(question_id, answered)), '[]') FROM read.result_questions
         WHERE poll_id = p.poll_id) AS answered,
       (SELECT coalesce(jsonb_agg(jsonb_build_array(question_id, option_id, votes)), '[]') FROM read.result_options
@@ -41,8 +52,12 @@ export async function readResultCounts(db: CommonQueryMethods, pollId: string) {
         WHERE poll_id = p.poll_id) AS ratings,
       (SELECT coalesce(jsonb_agg(jsonb_build_array(question_id, ranking, ballots)), '[]') FROM read.result_ranking_counts
         WHERE poll_id = p.poll_id) AS rankings
-    FROM read.result_polls p WHERE p.poll_id = ${pollId}`);
-  if (row === null) return null;
+    FROM read.result_polls p WHERE p.poll_id = ANY(${sql.array([...pollIds], 'text')})`);
+  return new Map(rows.map((row) => [row.poll_id, countsOf(row)]));
+}
+
+function countsOf(row: z.infer<typeof resultsRow>) {
+  const pollId = row.poll_id;
   const questions = new Map<string, QuestionCounts>();
   const question = (id: string) => {
     let q = questions.get(id);

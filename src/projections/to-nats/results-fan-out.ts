@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../../commands/event-store/port.ts';
 import type { PollResults } from '../../domain/results/results.ts';
-import { getResults } from '../queries/get-results.ts';
+import { getResultsOf } from '../queries/get-results.ts';
 import type { AfterCommitContext, PostgresProjection } from '../runtime/projection.ts';
 import { toBody } from '../to-redis/encode.ts';
 import type { RedisResultsStore } from '../to-redis/results-store.ts';
@@ -8,7 +8,8 @@ import type { LiveBus } from './live-bus.ts';
 
 /**
  * The live side of the `results` projection, run as its post-commit hook (STYLE.md 9): for every
- * poll a committed batch touched, read the results back with getResults (so Redis and viewers get
+ * poll a committed batch touched, read the results back with getResults, the batch's polls a
+ * chunk per statement (so Redis and viewers get
  * exactly what the read model says, counting rules included), write them to Redis through the
  * position guard, then publish one message to the live bus. Redis before NATS: a viewer that
  * hears of position p and then asks the API for a snapshot gets p or later.
@@ -20,8 +21,8 @@ export interface ResultsFanOutOptions {
   bus: LiveBus;
   /** Absent in the embedded default (no REDIS_URL): the API then reads PostgreSQL. */
   redis?: RedisResultsStore;
-  /** Polls read and published at once (default 8): a batch may touch hundreds of polls. */
-  concurrency?: number;
+  /** Polls read per statement, and published at once (default 50): a batch may touch hundreds of polls. */
+  chunk?: number;
 }
 
 /** The projection (normally `results`) with the fan-out as its `afterCommit` hook. */
@@ -31,11 +32,8 @@ export function withResultsFanOut(projection: PostgresProjection, options: Resul
 
 export async function fanOutResults(events: readonly RecordedEvent[], context: AfterCommitContext, options: ResultsFanOutOptions): Promise<void> {
   const polls = [...lastEventPerPoll(events)];
-  const next = () => polls.shift();
-  const worker = async () => {
-    for (let entry = next(); entry !== undefined; entry = next()) await fanOutPoll(entry[0], entry[1], context, options);
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, polls.length) }, worker));
+  const chunk = Math.max(1, options.chunk ?? 50);
+  for (let i = 0; i < polls.length; i += chunk) await fanOutChunk(polls.slice(i, i + chunk), context, options);
 }
 
 /** One message per poll per batch: the batch's last event of the poll names the update. */
@@ -48,15 +46,19 @@ function lastEventPerPoll(events: readonly RecordedEvent[]): Map<string, Recorde
   return last;
 }
 
-async function fanOutPoll(pollId: string, event: RecordedEvent, context: AfterCommitContext, options: ResultsFanOutOptions): Promise<void> {
-  const { logger } = context;
-  let results: PollResults | null;
+async function fanOutChunk(polls: ReadonlyArray<[string, RecordedEvent]>, context: AfterCommitContext, options: ResultsFanOutOptions): Promise<void> {
+  let read: Map<string, PollResults>;
   try {
-    results = await getResults(context.sql, pollId);
+    read = await getResultsOf(context.sql, polls.map(([pollId]) => pollId));
   } catch (error) {
-    logger.warn({ err: error, pollId }, 'live results not read; the next change republishes');
+    context.logger.warn({ err: error, polls: polls.length }, 'live results not read; the next change republishes');
     return;
   }
+  await Promise.all(polls.map(([pollId, event]) => fanOutPoll(pollId, event, read.get(pollId) ?? null, context, options)));
+}
+
+async function fanOutPoll(pollId: string, event: RecordedEvent, results: PollResults | null, context: AfterCommitContext, options: ResultsFanOutOptions): Promise<void> {
+  const { logger } = context;
   if (results === null) return; // the read model does not know the poll (yet): nothing to show
   if (options.redis && !options.redis.available) {
     // Redis is away (its client logs the outage once): skip, and reconcile at the reconnect.
