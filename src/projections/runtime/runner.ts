@@ -123,32 +123,42 @@ export class ProjectionRunner {
     const from = await ensureCheckpoint(sql, this.name);
     this.#watch.advance(from);
     logger.info({ projection: this.name, from: String(from) }, 'projection started');
+    // The post-commit fan-out of batch n runs while batch n+1 is read and applied: both cores
+    // stay busy. Fan-outs still run one after another in log order, and the watch moves past a
+    // batch only once its fan-out is done, so whoever waits for a position (read-your-writes)
+    // still finds Redis and the live bus current, not only the read model.
+    let fannedOut: Promise<void> = Promise.resolve();
+    const advanceAfterFanOut = (through: bigint) => {
+      fannedOut = fannedOut.then(() => this.#watch.advance(through));
+    };
     const batches = store.subscribeToAll({
       from,
       categories: projection.categories,
       batchSize: this.#options.batchSize ?? 500,
       signal,
       // Called only after the batch before it was applied and committed (see SubscribeOptions).
-      onProgress: (through) => this.#watch.advance(through),
+      onProgress: advanceAfterFanOut,
     });
-    for await (const batch of batches) {
-      if (batch.length === 0) continue;
-      const outcome = await applyBatch(this.#target, batch, this.#retry, signal, (event, error, attempt) =>
-        this.#onFailure(event, error, attempt),
-      );
-      this.#applied += outcome.applied;
-      this.#parked += outcome.parked.length;
-      for (const { event, error } of outcome.parked) {
-        logger.error(
-          { err: error, projection: this.name, position: String(event.position), eventId: event.id, type: event.type },
-          'projection parked an event it could not apply',
+    try {
+      for await (const batch of batches) {
+        if (batch.length === 0) continue;
+        const outcome = await applyBatch(this.#target, batch, this.#retry, signal, (event, error, attempt) =>
+          this.#onFailure(event, error, attempt),
         );
+        this.#applied += outcome.applied;
+        this.#parked += outcome.parked.length;
+        for (const { event, error } of outcome.parked) {
+          logger.error(
+            { err: error, projection: this.name, position: String(event.position), eventId: event.id, type: event.type },
+            'projection parked an event it could not apply',
+          );
+        }
+        fannedOut = fannedOut.then(() => this.#afterCommit(batch, outcome));
+        advanceAfterFanOut(outcome.checkpoint);
+        this.#restartDelay = this.#restartBounds.min;
       }
-      // Before advancing the watch: whoever waits for these positions (read-your-writes) then
-      // also finds Redis and the live bus current, not only the read model.
-      await this.#afterCommit(batch, outcome);
-      this.#watch.advance(outcome.checkpoint);
-      this.#restartDelay = this.#restartBounds.min;
+    } finally {
+      await fannedOut; // #afterCommit never rejects: it logs
     }
   }
 
