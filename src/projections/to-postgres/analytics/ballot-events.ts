@@ -9,6 +9,7 @@ import { APPLY_DELTAS } from './apply-deltas.ts';
 
 export type { CastAt } from '../../runtime/cast-runs.ts';
 import type { CastAt } from '../../runtime/cast-runs.ts';
+import { jsonRows } from '../json-rows.ts';
 
 /** Questions a ballot answers: the domain allows skipping questions but not answering one twice. */
 export const answeredCount = (answers: BallotCast['data']['answers']): number => new Set(answers.map((a) => a.questionId)).size;
@@ -40,8 +41,8 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
   }));
   await tx.query(sql.unsafe`
     WITH input AS (
-      SELECT * FROM jsonb_to_recordset(${sql.jsonb(rows)}) AS r(ballot_id text, poll_id text, voter_key text,
-        device text, country text, cast_at timestamptz, answered int, position bigint)),
+      SELECT * FROM ${jsonRows(rows, sql.fragment`r(ballot_id text, poll_id text, voter_key text,
+        device text, country text, cast_at timestamptz, answered int, position bigint)`)}),
     inserted AS (
       INSERT INTO analytics_ballots (ballot_id, poll_id, voter_key, device, country, cast_at, answered, response_ms, status, position)
       SELECT r.ballot_id, r.poll_id, r.voter_key, r.device, r.country, r.cast_at, least(r.answered, p.question_count),

@@ -9,6 +9,7 @@ import { ballotStream } from '../../../domain/shared/streams.ts';
 
 export type { CastAt } from '../../runtime/cast-runs.ts';
 import type { CastAt } from '../../runtime/cast-runs.ts';
+import { jsonRows } from '../json-rows.ts';
 
 /**
  * A run of consecutive BallotCast events in one statement: ballots are most of the log, and one
@@ -35,8 +36,8 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
     WITH inserted AS (
       INSERT INTO ballots (ballot_id, poll_id, voter_key, account_id, answers, meta, cast_at, cast_position, position)
       SELECT r.ballot_id, r.poll_id, r.voter_key, r.account_id, r.answers, r.meta, r.cast_at, r.position, r.position
-      FROM jsonb_to_recordset(${sql.jsonb(rows)}) AS r(ballot_id text, poll_id text, voter_key text, account_id text,
-           answers jsonb, meta jsonb, cast_at timestamptz, position bigint)
+      FROM ${jsonRows(rows, sql.fragment`r(ballot_id text, poll_id text, voter_key text, account_id text,
+           answers jsonb, meta jsonb, cast_at timestamptz, position bigint)`)}
       ORDER BY r.position
       ON CONFLICT (ballot_id) DO NOTHING
       RETURNING poll_id),

@@ -18,7 +18,8 @@ export type RankingDelta = { poll_id: string; question_id: string; ranking: read
 
 export type BatchChanges = {
   polls: Array<PollStanding & { ballotsDelta: number; flaggedDelta: number }>;
-  ballots: BallotStanding[];
+  /** Standings to write: new ones (not in the table when loaded) and changed ones (loaded, so their rows exist). */
+  ballots: { inserted: BallotStanding[]; updated: BallotStanding[] };
   answered: CounterDelta[];
   options: CounterDelta[];
   ratings: CounterDelta[];
@@ -87,11 +88,11 @@ function changesBetween(loaded: Loaded, polls: Map<string, PollStanding>, ballot
     row.n += n;
     rankings.set(id, row);
   };
-  const changedBallots: BallotStanding[] = [];
+  const changedBallots: BatchChanges['ballots'] = { inserted: [], updated: [] };
   for (const [ballotId, after] of ballots) {
     const before = loaded.ballots.get(ballotId);
     if (before === after) continue;
-    changedBallots.push(after);
+    (before === undefined ? changedBallots.inserted : changedBallots.updated).push(after);
     const total = totals.get(after.pollId) ?? { ballots: 0, flagged: 0 };
     total.ballots += Number(isCounted(after)) - Number(before !== undefined && isCounted(before));
     total.flagged += Number(isFlaggedPending(after)) - Number(before !== undefined && isFlaggedPending(before));

@@ -1,20 +1,21 @@
 import { type FragmentSqlToken, sql, type DatabaseTransactionConnection } from 'slonik';
+import type { BallotStanding } from '../../../domain/results/standing.ts';
 import type { BatchChanges, CounterDelta, RankingDelta } from './fold-batch.ts';
+import { jsonRows } from '../json-rows.ts';
 
 /**
- * A batch's changes in one statement (a data-modifying CTE per table, rows bound as one
- * jsonb_to_recordset each), whatever the batch size, plus one more only when some counter may
+ * A batch's changes in one statement (a data-modifying CTE per table, rows bound as one json
+ * parameter each, see json-rows.ts), whatever the batch size, plus one more only when some counter may
  * have fallen to 0: while a projection transaction runs, readers of the postgres event store
  * cannot read past it, so it is kept to as few round trips as possible.
  * Standings are written whole (they were folded from what was loaded under the checkpoint lock);
  * counters are moved by deltas. Positions travel as strings: JSON numbers stop being exact at 2^53.
- * JSON arrays go straight into text[] columns (jsonb_to_recordset converts them): a per-row
- * ARRAY(SELECT jsonb_array_elements_text(...)) cost a third of the ballot insert in a rebuild.
  */
 export async function writeChanges(tx: DatabaseTransactionConnection, changes: BatchChanges): Promise<void> {
   const upserts = [
     changes.polls.length > 0 ? writePolls(changes.polls) : null,
-    changes.ballots.length > 0 ? writeBallots(changes.ballots) : null,
+    changes.ballots.inserted.length > 0 ? insertBallots(changes.ballots.inserted) : null,
+    changes.ballots.updated.length > 0 ? updateBallots(changes.ballots.updated) : null,
     ...COUNTERS.map((c) => c.add(changes)),
   ].filter((part) => part !== null);
   if (upserts.length > 0) await tx.query(sql.unsafe`${withAll(upserts)} SELECT 1`);
@@ -37,32 +38,42 @@ function writePolls(polls: BatchChanges['polls']): FragmentSqlToken {
   return sql.fragment`
     INSERT INTO result_polls AS t (poll_id, status, questions, closed_position, total_ballots, flagged_pending, position)
     SELECT r.poll_id, r.status, r.questions, r.closed_position, r.ballots, r.flagged, r.position
-    FROM jsonb_to_recordset(${sql.jsonb(rows)}) AS r(poll_id text, status text, questions jsonb, closed_position bigint,
-         ballots integer, flagged integer, position bigint)
+    FROM ${jsonRows(rows, sql.fragment`r(poll_id text, status text, questions jsonb, closed_position bigint,
+         ballots integer, flagged integer, position bigint)`)}
     ON CONFLICT (poll_id) DO UPDATE SET status = EXCLUDED.status, closed_position = EXCLUDED.closed_position,
       total_ballots = t.total_ballots + EXCLUDED.total_ballots, flagged_pending = t.flagged_pending + EXCLUDED.flagged_pending,
       position = EXCLUDED.position`;
 }
 
-function writeBallots(ballots: BatchChanges['ballots']): FragmentSqlToken {
+// Ballots the batch saw first are plain inserts, not upserts: their standings were loaded under
+// the checkpoint lock and were not there, and an upsert costs a speculative insertion per row,
+// on the projection's and the rebuild's most frequent write.
+const ballotRows = (ballots: readonly BallotStanding[]) => {
   const rows = ballots.map((b) => ({
     ballot_id: b.ballotId, poll_id: b.pollId, answers: b.answers, rejected: b.rejected, pending_flags: b.pendingFlags,
     position: b.position.toString(),
   }));
+  return jsonRows(rows, sql.fragment`r(ballot_id text, poll_id text, answers jsonb, rejected boolean,
+    pending_flags text[], position bigint)`);
+};
+
+function insertBallots(ballots: readonly BallotStanding[]): FragmentSqlToken {
   return sql.fragment`
     INSERT INTO result_ballots (ballot_id, poll_id, answers, rejected, pending_flags, position)
-    SELECT r.ballot_id, r.poll_id, r.answers, r.rejected, r.pending_flags, r.position
-    FROM jsonb_to_recordset(${sql.jsonb(rows)}) AS r(ballot_id text, poll_id text, answers jsonb, rejected boolean,
-         pending_flags text[], position bigint)
-    ON CONFLICT (ballot_id) DO UPDATE SET answers = EXCLUDED.answers, rejected = EXCLUDED.rejected,
-      pending_flags = EXCLUDED.pending_flags, position = EXCLUDED.position`;
+    SELECT r.ballot_id, r.poll_id, r.answers, r.rejected, r.pending_flags, r.position FROM ${ballotRows(ballots)}`;
+}
+
+function updateBallots(ballots: readonly BallotStanding[]): FragmentSqlToken {
+  return sql.fragment`
+    UPDATE result_ballots t SET answers = r.answers, rejected = r.rejected, pending_flags = r.pending_flags, position = r.position
+    FROM ${ballotRows(ballots)} WHERE t.ballot_id = r.ballot_id`;
 }
 
 // ORDER BY in the counter upserts: every writer locks rows in one order, so batches never deadlock.
 const deltaRows = (deltas: readonly CounterDelta[]) =>
-  sql.fragment`jsonb_to_recordset(${sql.jsonb(deltas)}) AS r(poll_id text, question_id text, key text, n integer)`;
+  jsonRows(deltas, sql.fragment`r(poll_id text, question_id text, key text, n integer)`);
 const rankingRows = (deltas: readonly RankingDelta[]) =>
-  sql.fragment`jsonb_to_recordset(${sql.jsonb(deltas)}) AS r(poll_id text, question_id text, ranking text[], n integer)`;
+  jsonRows(deltas, sql.fragment`r(poll_id text, question_id text, ranking text[], n integer)`);
 
 type CounterField = 'answered' | 'options' | 'ratings' | 'rankings';
 type Counter = {
