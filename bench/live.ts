@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { EDGE_NODE_OPTIONS } from '../src/api/live/edge-app.ts';
 import { startEdge } from './live/processes.ts';
 import { startPublisher } from './live/publisher.ts';
 import { startViewers } from './live/viewers.ts';
@@ -27,7 +28,7 @@ export async function main(args: string[]): Promise<void> {
   const secret = randomBytes(32).toString('hex');
   const publisher = await startPublisher(db.url, natsUrl, secret);
   const env = { DATABASE_URL: db.url, NATS_URL: natsUrl, JWT_SECRET: secret, LIVE_THROTTLE_MS: '500' };
-  console.log(`ballots ${rate}/s for ${seconds} s through the API in-process; throttle 500 ms; NATS ${natsUrl}`);
+  console.log(`ballots ${rate}/s for ${seconds} s through the API in-process; throttle 500 ms; NATS ${natsUrl}; edge: node ${EDGE_NODE_OPTIONS.join(' ')}`);
   try {
     await scenario(`1 poll x ${viewers} viewers`, 1, viewers);
     await scenario(`${manyPolls} polls x ${perPoll} viewers`, manyPolls, perPoll);

@@ -2,22 +2,26 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { EDGE_NODE_OPTIONS } from '../../src/api/live/edge-app.ts';
 
 /**
  * Node scripts of the bench in processes of their own, each with the open-files limit raised to
  * the hard limit first (10,000 sockets need more descriptors than the usual soft 1,024).
  */
-export function spawnNode(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+export function spawnNode(script: string, args: string[], env: Record<string, string> = {}, nodeOptions: readonly string[] = []): ChildProcess {
   const path = fileURLToPath(new URL(script, import.meta.url));
-  return spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'bash', process.execPath, path, ...args], {
+  return spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'bash', process.execPath, ...nodeOptions, path, ...args], {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
 }
 
-/** The edge (`serve --edge-only`) on `port`, once /health/ready answers. */
+/**
+ * The edge (`serve --edge-only`) on `port`, once /health/ready answers; with the Node options an
+ * edge is documented to run with (EDGE_NODE_OPTIONS, README "Live results").
+ */
 export async function startEdge(port: number, env: Record<string, string>): Promise<{ child: ChildProcess; pid: number; stop(): Promise<void> }> {
-  const child = spawnNode('./edge-process.ts', [], { LOG_LEVEL: 'warn', ...env, HOST: '127.0.0.1', PORT: String(port) });
+  const child = spawnNode('./edge-process.ts', [], { LOG_LEVEL: 'warn', ...env, HOST: '127.0.0.1', PORT: String(port) }, EDGE_NODE_OPTIONS);
   child.stdout!.pipe(process.stdout);
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`edge exited with ${child.exitCode}`);

@@ -1,12 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { WebSocket } from 'ws';
 import Type from 'typebox';
 import type { Problem } from '../plugins/problem-details.ts';
 import { ProblemSchema } from '../schemas/common.ts';
 import { liveProblems, liveSchemaBase, resumePosition } from './access.ts';
 import type { LiveRouteOptions } from './live-route-options.ts';
-import { WsViewer } from './ws-viewer.ts';
+import { WsViewer, type WsViewerSettings } from './ws-viewer.ts';
 
 const upgradeRequired = (): Error => {
   const problem: Problem = {
@@ -23,12 +24,32 @@ const upgradeRequired = (): Error => {
  * liveResults: the websocket edge. The route only forwards (STYLE.md 9): clients send nothing,
  * the hub pushes the snapshot and the throttled results frames. Declared with `handler` +
  * `wsHandler` rather than `websocket: true`, which would hide it from the OpenAPI document.
+ *
+ * Memory per connection matters at 10,000 of them (README, "Live results"): what a socket keeps
+ * is ws's and net's objects plus a small WsViewer, and an upgrade allocates as little as the
+ * request pipeline allows, since what survives a young-generation GC during a burst of
+ * connections stays in the old generation until a full GC.
  */
 export const liveWsRoute: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (app, { hub, access, maxBufferedBytes }) => {
+  const settings: WsViewerSettings = {
+    maxBufferedBytes,
+    left: (viewer, reason) => {
+      if (reason !== undefined) hub.counters.drops[reason]++;
+      hub.leave(viewer.pollId, viewer);
+    },
+  };
   app.route({
     method: 'GET',
     url: '/api/polls/:pollId/live',
     preHandler: access,
+    // The 101 of an upgrade is written by ws on the raw socket, so the security headers set on
+    // the reply by the global hook would be built for each connection and never sent. They are
+    // set when this route answers over HTTP instead (426, refusals), which is all that carries them.
+    helmet: false,
+    onSend: (_request, reply, payload, done) => {
+      reply.helmet?.();
+      done(null, payload);
+    },
     schema: {
       ...liveSchemaBase,
       operationId: 'liveResults',
@@ -52,21 +73,21 @@ export const liveWsRoute: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (a
     wsHandler: (socket, request) => {
       const pollId = request.params.pollId.toLowerCase();
       const after = resumePosition(request);
-      // Memory per connection matters at 10,000 of them. @fastify/websocket's error listener closes
-      // over the request and reply: replacing it lets them be collected (an 'error' listener must stay).
+      // @fastify/websocket's error listener closes over the request and reply: replacing it lets
+      // them be collected (an 'error' listener must stay).
       socket.removeAllListeners('error');
-      socket.on('error', () => socket.terminate());
+      socket.on('error', terminate);
       // The ServerResponse @fastify/websocket attached to the TCP socket (for a refusal that did
       // not happen) still holds the upgrade request and its headers: let go of both.
       const tcp = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
       tcp._httpMessage?.detachSocket(tcp);
       hub.counters.connections.ws++;
-      const viewer: WsViewer = new WsViewer(socket, maxBufferedBytes, (reason) => {
-        hub.counters.drops[reason]++;
-        hub.leave(pollId, viewer);
-      });
-      socket.once('close', () => hub.leave(pollId, viewer));
-      void hub.join(pollId, viewer, after);
+      void hub.join(pollId, new WsViewer(socket, pollId, settings), after);
     },
   });
 };
+
+/** One listener for every socket (`this` is the socket), rather than a closure per connection. */
+function terminate(this: WebSocket): void {
+  this.terminate();
+}

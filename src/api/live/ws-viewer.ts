@@ -6,29 +6,49 @@ import type { DropReason, Viewer } from './viewer.ts';
 const CLOSE_CODE: Record<DropReason, number> = { slow: 1008, dead: 1001, error: 1011, shutdown: 1001 };
 
 /**
+ * What every websocket viewer of a node shares (one object per route, not per socket): the
+ * slow-consumer limit and what to do when a viewer goes, closed by its peer (`reason` undefined)
+ * or dropped by us.
+ */
+export interface WsViewerSettings {
+  maxBufferedBytes: number;
+  left(viewer: WsViewer, reason: DropReason | undefined): void;
+}
+
+const kViewer = Symbol('pollster.live.viewer');
+type ViewedSocket = WebSocket & { [kViewer]: WsViewer };
+
+/**
  * A websocket viewer. Liveness by ping/pong: a socket that has not answered the previous ping by
  * the next heartbeat is terminated (a phone that left the network never sends a FIN).
- * Holds nothing but the socket and one flag, to keep the memory per connection small.
+ *
+ * Memory per connection matters at 10,000 of them (README, "Live results"): a viewer is the socket,
+ * its poll, a flag and a pointer to the shared settings. The socket's listeners are the same
+ * three functions for every socket (they find their viewer through one property on the socket,
+ * as ws's own heartbeat example keeps `isAlive` there), not closures allocated per connection.
  */
 export class WsViewer implements Viewer {
-  readonly transport = 'ws' as const;
+  readonly pollId: string;
   #socket: WebSocket;
-  #maxBuffered: number;
+  #settings: WsViewerSettings;
   #alive = true;
-  #onDrop: (reason: DropReason) => void;
 
-  constructor(socket: WebSocket, maxBuffered: number, onDrop: (reason: DropReason) => void) {
+  constructor(socket: WebSocket, pollId: string, settings: WsViewerSettings) {
+    this.pollId = pollId;
     this.#socket = socket;
-    this.#maxBuffered = maxBuffered;
-    this.#onDrop = onDrop;
-    socket.on('pong', () => {
-      this.#alive = true;
-    });
+    this.#settings = settings;
+    (socket as ViewedSocket)[kViewer] = this;
+    socket.on('pong', WsViewer.#onPong);
+    socket.on('close', WsViewer.#onClose);
+  }
+
+  get transport(): 'ws' {
+    return 'ws';
   }
 
   send(frame: EncodedFrame): boolean {
     if (this.#socket.readyState !== 1) return false;
-    if (this.#socket.bufferedAmount > this.#maxBuffered) {
+    if (this.#socket.bufferedAmount > this.#settings.maxBufferedBytes) {
       this.drop('slow');
       return false;
     }
@@ -48,9 +68,18 @@ export class WsViewer implements Viewer {
   }
 
   drop(reason: DropReason): void {
-    this.#onDrop(reason);
+    this.#settings.left(this, reason);
     // A slow or dead peer would never finish a closing handshake: cut the TCP connection.
     if (reason === 'slow' || reason === 'dead') this.#socket.terminate();
     else this.#socket.close(CLOSE_CODE[reason], reason);
+  }
+
+  static #onPong(this: WebSocket): void {
+    (this as ViewedSocket)[kViewer].#alive = true;
+  }
+
+  static #onClose(this: WebSocket): void {
+    const viewer = (this as ViewedSocket)[kViewer];
+    viewer.#settings.left(viewer, undefined);
   }
 }
