@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ReadAllOptions, ReadAllResult, RecordedEvent, SubscribeOptions } from '../port.ts';
 import type { CommitSignal } from './commit-signal.ts';
-import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './row.ts';
+import { EVENT_COLUMNS, type EventRow, STORED_COLUMNS, toRecordedEvent } from './row.ts';
 import { codePointOrder, likePrefix, normalizePrefixes, upperBound } from './stream-prefix.ts';
 
 /**
@@ -30,7 +30,7 @@ const READ_ALL_LIKE = readAllSql(`stream LIKE ANY($3::text[]) AND (cardinality($
 const READ_ALL_RANGES = `SELECT h.horizon::text AS horizon, e.*
   FROM (SELECT ${HORIZON} AS horizon) h
   LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM unnest($3::text[], $4::text[], $5::text[]) AS p(lo, hi, pattern)
-    CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS}, category FROM events WHERE stream >= p.lo AND stream < p.hi OFFSET 0) ev
+    CROSS JOIN LATERAL (SELECT ${STORED_COLUMNS}, category FROM events WHERE stream >= p.lo AND stream < p.hi OFFSET 0) ev
     WHERE ev.stream LIKE p.pattern AND (cardinality($6::text[]) = 0 OR ev.category = ANY($6::text[]))
       AND ev.position > $1 AND ev.position < h.horizon
     ORDER BY ev.position LIMIT $2) e ON true`;
