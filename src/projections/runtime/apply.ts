@@ -1,9 +1,8 @@
 import type { DatabasePool } from 'slonik';
 import type { RecordedEvent } from '../../commands/event-store/port.ts';
-import { insertParked, lockCheckpoint, saveCheckpoint } from './checkpoints.ts';
+import { insertParked, lockCheckpoint, saveCheckpoint, useSchemaAndLockCheckpoint } from './checkpoints.ts';
 import { isPoisonCandidate, sleep } from './failures.ts';
 import type { PostgresProjection } from './projection.ts';
-import { useSchema } from './search-path.ts';
 
 /**
  * Applying delivered events: the exactly-once core of the runtime. Rows and checkpoint commit in
@@ -43,8 +42,8 @@ export async function applyInTransaction(
   through: bigint,
 ): Promise<{ checkpoint: bigint; applied: number }> {
   return target.sql.transaction(async (tx) => {
-    await useSchema(tx); // handlers name tables unqualified: the live ones, in schema `read`
-    const checkpoint = await lockCheckpoint(tx, target.name);
+    // Handlers name tables unqualified: the search path points them at the live ones, in schema `read`.
+    const checkpoint = await useSchemaAndLockCheckpoint(tx, target.name);
     const fresh = events.filter((e) => e.position > checkpoint && target.includes(e));
     if (fresh.length > 0) await target.projection.handle(fresh, tx);
     if (through > checkpoint) await saveCheckpoint(tx, target.name, through);

@@ -16,6 +16,11 @@ const SAFE_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
  * `public` stays on the path for projection_checkpoints and parked_events.
  */
 export async function useSchema(tx: CommonQueryMethods, schema: string = READ_SCHEMA): Promise<void> {
+  await tx.query(sql.unsafe`SELECT ${setSearchPath(schema)}`);
+}
+
+/** The `set_config` call of useSchema as an expression, for a statement that does more in the same round trip. */
+export function setSearchPath(schema: string = READ_SCHEMA) {
   if (!SAFE_SCHEMA.test(schema)) throw new Error(`not a plain schema name: ${schema}`);
-  await tx.query(sql.unsafe`SELECT set_config('search_path', ${`${schema}, public`}, true)`);
+  return sql.fragment`set_config('search_path', ${`${schema}, public`}, true)`;
 }

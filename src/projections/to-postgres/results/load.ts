@@ -10,45 +10,36 @@ import type { Loaded } from './fold-batch.ts';
  * The standings a batch touches, read back from read.result_polls and read.result_ballots in
  * the projection's transaction (the runner holds the checkpoint lock, so nobody else moves them).
  */
-const pollRow = z.object({
-  poll_id: z.string(),
-  status: z.enum(['draft', 'active', 'closed']),
-  questions: jsonOf<readonly QuestionDefinition[]>(),
-  closed_position: z.bigint().nullable(),
-  position: z.bigint(),
+const standingsRow = z.object({
+  // [poll_id, status, questions, closed_position, position]; positions as text (exact past 2^53)
+  polls: jsonOf<Array<[string, PollStanding['status'], readonly QuestionDefinition[], string | null, string]>>(),
+  // [ballot_id, poll_id, answers, rejected, pending_flags, position]
+  ballots: jsonOf<Array<[string, string, readonly Answer[] | null, boolean, string[], string]>>(),
 });
 
-const ballotRow = z.object({
-  ballot_id: z.string(),
-  poll_id: z.string(),
-  answers: jsonOf<readonly Answer[]>().nullable(),
-  rejected: z.boolean(),
-  pending_flags: z.array(z.string()),
-  position: z.bigint(),
-});
-
+/** Both kinds of standings in one statement: a projection batch is kept to as few round trips as possible. */
 export async function loadStandings(tx: DatabaseTransactionConnection, pollIds: readonly string[], ballotIds: readonly string[]): Promise<Loaded> {
-  const polls = pollIds.length === 0 ? [] : await tx.any(sql.type(pollRow)`
-    SELECT poll_id, status, questions, closed_position, position FROM result_polls
-    WHERE poll_id = ANY(${sql.array(pollIds, 'text')})`);
-  const ballots = ballotIds.length === 0 ? [] : await tx.any(sql.type(ballotRow)`
-    SELECT ballot_id, poll_id, answers, rejected, pending_flags, position FROM result_ballots
-    WHERE ballot_id = ANY(${sql.array(ballotIds, 'text')})`);
+  const row = await tx.one(sql.type(standingsRow)`
+    SELECT
+      (SELECT coalesce(json_agg(json_build_array(poll_id, status, questions, closed_position::text, position::text)), '[]')
+         FROM result_polls WHERE poll_id = ANY(${sql.array([...pollIds], 'text')})) AS polls,
+      (SELECT coalesce(json_agg(json_build_array(ballot_id, poll_id, answers, rejected, pending_flags, position::text)), '[]')
+         FROM result_ballots WHERE ballot_id = ANY(${sql.array([...ballotIds], 'text')})) AS ballots`);
   return {
-    polls: new Map(polls.map((r): [string, PollStanding] => [r.poll_id, {
-      pollId: r.poll_id,
-      questions: r.questions,
-      status: r.status,
-      closedPosition: r.closed_position,
-      position: r.position,
+    polls: new Map(row.polls.map(([pollId, status, questions, closedPosition, position]): [string, PollStanding] => [pollId, {
+      pollId,
+      questions,
+      status,
+      closedPosition: closedPosition === null ? null : BigInt(closedPosition),
+      position: BigInt(position),
     }])),
-    ballots: new Map(ballots.map((r): [string, BallotStanding] => [r.ballot_id, {
-      ballotId: r.ballot_id,
-      pollId: r.poll_id,
-      answers: r.answers,
-      rejected: r.rejected,
-      pendingFlags: r.pending_flags,
-      position: r.position,
+    ballots: new Map(row.ballots.map(([ballotId, pollId, answers, rejected, pendingFlags, position]): [string, BallotStanding] => [ballotId, {
+      ballotId,
+      pollId,
+      answers,
+      rejected,
+      pendingFlags,
+      position: BigInt(position),
     }])),
   };
 }
