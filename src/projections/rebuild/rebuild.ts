@@ -94,37 +94,54 @@ async function fillAndSwap(
   const report = () => options.onProgress?.({ ...state, elapsedMs: performance.now() - started });
   const read = (from: bigint) => store.readAll({ from, limit: batchSize, categories: projection.categories });
 
-  // Reads run one page ahead of the apply: the database applies batch n while node fetches and
-  // parses batch n+1, so both cores stay busy. Stops at the end of the readable log or once past
-  // `target`: under a steady load the log never ends, and a round must.
+  // A pipeline, so that both cores stay busy: reads run one page ahead, and each slice of the
+  // polls (see `slices`) is a chain of transactions of its own, one per page in log order, so
+  // node folds one slice's share while the database writes another's, and a page does not wait
+  // for the other slices' share of the page before it. At most PAGES_IN_FLIGHT pages are being
+  // applied at once. Stops at the end of the readable log or once past `target`: under a steady
+  // load the log never ends, and a round must.
+  const applySlice = (events: RecordedEvent[]) =>
+    options.sql.transaction(async (tx) => {
+      await useSchema(tx, schema);
+      await tx.query(sql.unsafe`SET LOCAL synchronous_commit = off`);
+      await applyWithin(tx, projection, events, parked);
+    });
   const drain = async (target: bigint): Promise<void> => {
+    const chains = Array.from({ length: concurrency }, (): Promise<unknown> => Promise.resolve());
+    // Pages complete in log order: page n+1's share of every slice waits for page n's.
+    const pages: Promise<void>[] = [];
     let pending: Promise<ReadAllResult> = read(state.position);
-    for (;;) {
-      const page = await pending;
-      const full = page.events.length === batchSize;
-      if (full) pending = read(page.next);
-      if (page.events.length > 0) {
-        if (state.first === 0n) state.first = page.events[0]!.position;
-        // One transaction per slice, side by side: slices hold disjoint polls, which is what
-        // lets partitioned runners share the live tables too (src/projections/leases/partitions.ts).
-        await Promise.all(
-          slices(page.events, concurrency).map((events) =>
-            options.sql.transaction(async (tx) => {
-              await useSchema(tx, schema);
-              await tx.query(sql.unsafe`SET LOCAL synchronous_commit = off`);
-              await applyWithin(tx, projection, events, parked);
-            }),
-          ),
-        );
-        state.applied += page.events.length;
+    try {
+      for (;;) {
+        const page = await pending;
+        const full = page.events.length === batchSize;
+        if (full) pending = read(page.next);
+        if (page.events.length > 0) {
+          if (state.first === 0n) state.first = page.events[0]!.position;
+          const done = slices(page.events, concurrency).map((events, i) =>
+            events.length === 0 ? chains[i]! : (chains[i] = chains[i]!.then(() => applySlice(events))),
+          );
+          pages.push(Promise.all(done).then(() => {
+            state.applied += page.events.length;
+            state.position = page.next;
+            if (state.position > state.head) state.head = state.position;
+            report();
+          }));
+          if (pages.length > PAGES_IN_FLIGHT) await pages.shift();
+        }
+        if (!full || page.next >= target || signal?.aborted) {
+          await Promise.all(pages.splice(0));
+          if (full) await pending.catch(() => undefined); // no read left dangling
+          state.position = page.next;
+          if (state.position > state.head) state.head = state.position;
+          report();
+          return;
+        }
       }
-      state.position = page.next;
-      if (state.position > state.head) state.head = state.position;
-      report();
-      if (!full || state.position >= target || signal?.aborted) {
-        if (full) await pending.catch(() => undefined); // no read left dangling
-        return;
-      }
+    } catch (error) {
+      // Nothing left running or rejected unobserved: the caller drops the shadow next.
+      await Promise.allSettled([...pages, pending]);
+      throw error;
     }
   };
 
@@ -182,12 +199,19 @@ async function fillAndSwap(
   }
 }
 
-/** A batch cut by poll (the partition hash), each slice in log order; empty slices left out. */
+/** Pages being applied at once by `drain` (each up to `batchSize` events held in memory). */
+const PAGES_IN_FLIGHT = 2;
+
+/**
+ * A batch cut by poll (the partition hash) into `count` slices, each in log order (some maybe
+ * empty): slices hold disjoint polls, which is what lets partitioned runners share the live tables
+ * too (src/projections/leases/partitions.ts), and slice i of every page holds the same polls.
+ */
 function slices(events: readonly RecordedEvent[], count: number): RecordedEvent[][] {
   if (count === 1) return [[...events]];
   const out = Array.from({ length: count }, (): RecordedEvent[] => []);
   for (const event of events) out[partitionOfStream(event.stream, count)]!.push(event);
-  return out.filter((slice) => slice.length > 0);
+  return out;
 }
 
 function abortIf(signal: AbortSignal | undefined): void {
