@@ -66,10 +66,10 @@ describe('results projection', () => {
     });
     const ballots = dumped.filter((l) => l.startsWith('result_ballots ')).map((l) => JSON.parse(l.slice(15)));
     expect(ballots.map(({ position: _, ...b }) => b)).toEqual([
-      { ballot_id: 'P-b1', poll_id: 'P', answers: [single('o-sushi'), ranked('o-a')], rejected: false, pending_flags: [], counted: true },
+      { ballot_id: 'P-b1', poll_id: 'P', answers: [single('o-sushi'), ranked('o-a')], rejected: false, pending_flags: [] },
       { ballot_id: 'P-b2', poll_id: 'P', answers: [single('o-sushi'), ranked('o-b'), rating(2)], rejected: true,
-        pending_flags: ['f3'], counted: false },
-      { ballot_id: 'P-late', poll_id: 'P', answers: null, rejected: false, pending_flags: [], counted: false },
+        pending_flags: ['f3'] },
+      { ballot_id: 'P-late', poll_id: 'P', answers: null, rejected: false, pending_flags: [] },
     ]);
     // Only non-zero counters have rows: every vote b1 and b2 took back is gone.
     expect(dumped.filter((l) => !l.startsWith('result_polls ') && !l.startsWith('result_ballots '))).toEqual([

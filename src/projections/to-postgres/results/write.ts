@@ -53,7 +53,7 @@ const ballotRows = (ballots: readonly BallotStanding[]) => {
     ballot_id: b.ballotId, poll_id: b.pollId, answers: b.answers, rejected: b.rejected, pending_flags: b.pendingFlags,
     position: b.position.toString(),
   }));
-  return jsonRows(rows, sql.fragment`r(ballot_id text, poll_id text, answers jsonb, rejected boolean,
+  return jsonRows(rows, sql.fragment`r(ballot_id text, poll_id text, answers json, rejected boolean,
     pending_flags text[], position bigint)`);
 };
 
