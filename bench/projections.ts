@@ -12,13 +12,13 @@ import { numberFlag, throwawayDatabase } from './support/measure.ts';
  * into a throwaway database's events table with the store's own position numbering
  * (bench/projections/bulk-log.ts). Targets: lag p99 ≤ 200 ms, rebuild ≥ 50,000 events/s.
  * Usage: npm run bench -- projections [--rate 5000] [--seconds 20] [--polls 20] [--events 1000000]
- *        [--rebuild results,polls-catalog,analytics] [--batch-size 5000] [--concurrency 2] [--skip-lag] [--skip-rebuild]
+ *        [--rebuild results,polls-catalog,analytics] [--batch-size 10000] [--concurrency 2] [--skip-lag] [--skip-rebuild]
  */
 export async function main(args: string[]): Promise<void> {
   const rate = numberFlag(args, 'rate', 5_000);
   const seconds = numberFlag(args, 'seconds', 20);
   const events = numberFlag(args, 'events', 1_000_000);
-  const batchSize = numberFlag(args, 'batch-size', 5_000);
+  const batchSize = numberFlag(args, 'batch-size', 10_000);
   const concurrency = numberFlag(args, 'concurrency', 2);
   const polls = numberFlag(args, 'polls', 20);
   const names = stringFlag(args, 'rebuild', 'results').split(',');

@@ -22,7 +22,7 @@ export function registerRebuildCommand(program: Command): void {
     .command('rebuild')
     .description(`replay the whole log into fresh tables and swap them in without downtime (projections: ${PROJECTION_NAMES})`)
     .argument('<name>', 'the projection to rebuild')
-    .option('--batch-size <n>', 'events per read and per transaction', positiveInteger, 5_000)
+    .option('--batch-size <n>', 'events per read (cut by poll into --concurrency transactions)', positiveInteger, 10_000)
     .option('--concurrency <n>', 'transactions applied side by side (each with its own polls)', positiveInteger, 2)
     .action(async (name: string, options: { batchSize: number; concurrency: number }, command: Command) => {
       const projection = projectionNamed(command, name);

@@ -23,7 +23,7 @@ export interface RebuildOptions {
   sql: DatabasePool;
   store: EventStore;
   projection: PostgresProjection;
-  /** Events per read and per transaction (default 5,000). */
+  /** Events per read (default 10,000; cut by poll into `concurrency` transactions). */
   batchSize?: number;
   /** Transactions applied side by side, each with the events of its own polls (default 2). */
   concurrency?: number;
@@ -86,7 +86,7 @@ async function fillAndSwap(
   tables: ReturnType<typeof parseTableName>[],
 ): Promise<Omit<RebuildSummary, 'leftoversDropped'>> {
   const { store, projection, signal } = options;
-  const batchSize = options.batchSize ?? 5_000;
+  const batchSize = options.batchSize ?? 10_000;
   const concurrency = Math.max(1, options.concurrency ?? 2);
   const started = performance.now();
   const state = { phase: 'replay' as RebuildPhase, applied: 0, position: 0n, first: 0n, head: await store.headPosition() };
