@@ -83,59 +83,46 @@ type Counter = {
   removeZeros(changes: BatchChanges): FragmentSqlToken | null;
 };
 
-function counter<F extends CounterField>(
-  field: F,
-  add: (deltas: BatchChanges[F]) => FragmentSqlToken,
-  removeZeros: (fallen: BatchChanges[F]) => FragmentSqlToken,
-): Counter {
+/**
+ * A counter table: (poll_id, question_id[, key column]) → count column, moved by the deltas of
+ * `field`. `key` names the third key column and the expression of the delta row (`r`) it takes.
+ */
+interface CounterTable<F extends CounterField> {
+  field: F;
+  table: string;
+  key?: { column: string; from: FragmentSqlToken };
+  count: string;
+  rows: (deltas: BatchChanges[F]) => FragmentSqlToken;
+}
+
+function counter<F extends CounterField>({ field, table, key, count, rows }: CounterTable<F>): Counter {
+  const t = sql.identifier([table]);
+  const n = sql.identifier([count]);
+  const keyColumn = key ? sql.fragment`, ${sql.identifier([key.column])}` : sql.fragment``;
+  const keyValue = key ? sql.fragment`, ${key.from}` : sql.fragment``;
+  const keyMatch = key ? sql.fragment`AND t.${sql.identifier([key.column])} = ${key.from}` : sql.fragment``;
   return {
-    add: (changes) => (changes[field].length > 0 ? add(changes[field]) : null),
+    add: (changes) => {
+      const deltas = changes[field];
+      if (deltas.length === 0) return null;
+      return sql.fragment`
+        INSERT INTO ${t} AS t (poll_id, question_id${keyColumn}, ${n})
+        SELECT r.poll_id, r.question_id${keyValue}, r.n FROM ${rows(deltas)} ORDER BY 1, 2${key ? sql.fragment`, 3` : sql.fragment``}
+        ON CONFLICT (poll_id, question_id${keyColumn}) DO UPDATE SET ${n} = t.${n} + EXCLUDED.${n}`;
+    },
     removeZeros: (changes) => {
       const fallen = (changes[field] as ReadonlyArray<{ n: number }>).filter((d) => d.n < 0) as BatchChanges[F];
-      return fallen.length > 0 ? removeZeros(fallen) : null;
+      if (fallen.length === 0) return null;
+      return sql.fragment`
+        DELETE FROM ${t} t USING ${rows(fallen)}
+        WHERE t.poll_id = r.poll_id AND t.question_id = r.question_id ${keyMatch} AND t.${n} = 0`;
     },
   };
 }
 
 const COUNTERS: readonly Counter[] = [
-  counter(
-    'answered',
-    (deltas) => sql.fragment`
-      INSERT INTO result_questions AS t (poll_id, question_id, answered)
-      SELECT r.poll_id, r.question_id, r.n FROM ${deltaRows(deltas)} ORDER BY 1, 2
-      ON CONFLICT (poll_id, question_id) DO UPDATE SET answered = t.answered + EXCLUDED.answered`,
-    (fallen) => sql.fragment`
-      DELETE FROM result_questions t USING ${deltaRows(fallen)}
-      WHERE t.poll_id = r.poll_id AND t.question_id = r.question_id AND t.answered = 0`,
-  ),
-  counter(
-    'options',
-    (deltas) => sql.fragment`
-      INSERT INTO result_options AS t (poll_id, question_id, option_id, votes)
-      SELECT r.poll_id, r.question_id, r.key, r.n FROM ${deltaRows(deltas)} ORDER BY 1, 2, 3
-      ON CONFLICT (poll_id, question_id, option_id) DO UPDATE SET votes = t.votes + EXCLUDED.votes`,
-    (fallen) => sql.fragment`
-      DELETE FROM result_options t USING ${deltaRows(fallen)}
-      WHERE t.poll_id = r.poll_id AND t.question_id = r.question_id AND t.option_id = r.key AND t.votes = 0`,
-  ),
-  counter(
-    'ratings',
-    (deltas) => sql.fragment`
-      INSERT INTO result_ratings AS t (poll_id, question_id, rating, ballots)
-      SELECT r.poll_id, r.question_id, r.key::integer, r.n FROM ${deltaRows(deltas)} ORDER BY 1, 2, 3
-      ON CONFLICT (poll_id, question_id, rating) DO UPDATE SET ballots = t.ballots + EXCLUDED.ballots`,
-    (fallen) => sql.fragment`
-      DELETE FROM result_ratings t USING ${deltaRows(fallen)}
-      WHERE t.poll_id = r.poll_id AND t.question_id = r.question_id AND t.rating = r.key::integer AND t.ballots = 0`,
-  ),
-  counter(
-    'rankings',
-    (deltas) => sql.fragment`
-      INSERT INTO result_ranking_counts AS t (poll_id, question_id, ranking, ballots)
-      SELECT r.poll_id, r.question_id, r.ranking, r.n FROM ${rankingRows(deltas)} ORDER BY 1, 2, 3
-      ON CONFLICT (poll_id, question_id, ranking) DO UPDATE SET ballots = t.ballots + EXCLUDED.ballots`,
-    (fallen) => sql.fragment`
-      DELETE FROM result_ranking_counts t USING ${rankingRows(fallen)}
-      WHERE t.poll_id = r.poll_id AND t.question_id = r.question_id AND t.ranking = r.ranking AND t.ballots = 0`,
-  ),
+  counter({ field: 'answered', table: 'result_questions', count: 'answered', rows: deltaRows }),
+  counter({ field: 'options', table: 'result_options', key: { column: 'option_id', from: sql.fragment`r.key` }, count: 'votes', rows: deltaRows }),
+  counter({ field: 'ratings', table: 'result_ratings', key: { column: 'rating', from: sql.fragment`r.key::integer` }, count: 'ballots', rows: deltaRows }),
+  counter({ field: 'rankings', table: 'result_ranking_counts', key: { column: 'ranking', from: sql.fragment`r.ranking` }, count: 'ballots', rows: rankingRows }),
 ];
