@@ -113,6 +113,29 @@ describe('results projection', () => {
     expect(await dump(p)).toEqual(before);
   });
 
+  it('counts a cast handed in after later events of its poll once (a parked cast replayed), and never twice', async () => {
+    const p = randomUUID();
+    const position = await appendAll(h.store, [created(p), opened(p), cast(`${p}-1`, [single('o-sushi')], p), cast(`${p}-2`, [single('o-pizza')], p)]);
+    await projections.waitForPosition(position);
+    const [, , first, second] = await readPollEvents(h.store, p);
+    const resultsOf = async () => (await getResults(h.sql, p))!.questions[0]!.options.map((o) => [o.optionId, o.votes]);
+    const handle = (batch: Parameters<typeof results.handle>[0]) => h.sql.transaction(async (tx) => {
+      await useSchema(tx);
+      await results.handle(batch, tx);
+    });
+    expect(await resultsOf()).toEqual([['o-pizza', 1], ['o-sushi', 1]]);
+    // Take the first cast out, as if it had been parked: the poll is already past its position.
+    await h.sql.query(sql.unsafe`DELETE FROM read.result_ballots WHERE ballot_id = ${`${p}-1`}`);
+    await h.sql.query(sql.unsafe`UPDATE read.result_options SET votes = votes - 1 WHERE poll_id = ${p} AND option_id = 'o-sushi'`);
+    await h.sql.query(sql.unsafe`UPDATE read.result_questions SET answered = answered - 1 WHERE poll_id = ${p} AND question_id = 'q-single'`);
+    await h.sql.query(sql.unsafe`UPDATE read.result_polls SET total_ballots = total_ballots - 1 WHERE poll_id = ${p}`);
+    await handle([first!]);
+    expect(await resultsOf()).toEqual([['o-pizza', 1], ['o-sushi', 1]]);
+    await handle([first!, second!]); // both again: already counted
+    expect(await resultsOf()).toEqual([['o-pizza', 1], ['o-sushi', 1]]);
+    expect((await getResults(h.sql, p))!.totalBallots).toBe(2);
+  });
+
   it('resultsAt replays the log up to a position', async () => {
     const p = randomUUID();
     const first = await appendAll(h.store, [created(p), opened(p), cast(`${p}-1`, [single('o-sushi')], p)]);

@@ -27,10 +27,22 @@ export type BatchChanges = {
   rankings: RankingDelta[];
 };
 
-/** Poll ids and ballot ids a batch needs loaded; throws for an event without them (it gets parked). */
-export function keysOf(events: readonly RecordedEvent[]): { pollIds: string[]; ballotIds: string[] } {
+/**
+ * What a batch needs loaded: its polls, the ballots its events other than casts touch, and its
+ * casts apart. A cast is the first event of its ballot's stream, so its ballot has no standing
+ * yet unless the cast itself was applied before, and every applied cast moved its poll's
+ * position past it: only a cast at or below its poll's position (handed in again, or a parked
+ * one replayed) needs its standing looked up (see loadStandings). Ballots are most of the log,
+ * and looking each one up was a sixth of a rebuild. Throws for an event without its ids (it
+ * gets parked).
+ */
+export type BatchKeys = { pollIds: string[]; ballotIds: string[]; casts: CastKey[] };
+export type CastKey = { ballotId: string; pollId: string; position: bigint };
+
+export function keysOf(events: readonly RecordedEvent[]): BatchKeys {
   const pollIds = new Set<string>();
   const ballotIds = new Set<string>();
+  const casts: CastKey[] = [];
   for (const event of events) {
     if (!isPollEvent(event) && !isBallotEvent(event)) continue;
     const data = event.data as { pollId?: unknown; ballotId?: unknown } | null;
@@ -38,9 +50,10 @@ export function keysOf(events: readonly RecordedEvent[]): { pollIds: string[]; b
     pollIds.add(data.pollId);
     if (!isBallotEvent(event)) continue;
     if (typeof data.ballotId !== 'string') throw new TypeError(`${event.type} ${event.id} at position ${event.position} has no ballotId`);
-    ballotIds.add(data.ballotId);
+    if (event.type === 'BallotCast') casts.push({ ballotId: data.ballotId, pollId: data.pollId, position: event.position });
+    else ballotIds.add(data.ballotId);
   }
-  return { pollIds: [...pollIds], ballotIds: [...ballotIds] };
+  return { pollIds: [...pollIds], ballotIds: [...ballotIds], casts };
 }
 
 export function foldBatch(loaded: Loaded, events: readonly RecordedEvent[]): BatchChanges {
@@ -88,8 +101,10 @@ function changesBetween(loaded: Loaded, polls: Map<string, PollStanding>, ballot
     if (isCounted(after)) deltas.move(after.pollId, after.answers ?? [], 1);
   }
   return {
+    // Also a poll whose standing did not move but whose totals did: a ballot event below the
+    // poll's position (a parked one replayed) counts without touching the poll.
     polls: [...polls.values()]
-      .filter((p) => loaded.polls.get(p.pollId) !== p)
+      .filter((p) => loaded.polls.get(p.pollId) !== p || (totals.get(p.pollId)?.ballots ?? 0) !== 0 || (totals.get(p.pollId)?.flagged ?? 0) !== 0)
       .map((p) => ({ ...p, ballotsDelta: totals.get(p.pollId)?.ballots ?? 0, flaggedDelta: totals.get(p.pollId)?.flagged ?? 0 })),
     ballots: changedBallots,
     answered: deltas.answeredCounts.nonZero(),

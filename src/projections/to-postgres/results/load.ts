@@ -4,7 +4,7 @@ import type { Answer } from '../../../domain/ballot/answers.ts';
 import type { QuestionDefinition } from '../../../domain/poll/definition.ts';
 import type { BallotStanding, PollStanding } from '../../../domain/results/standing.ts';
 import { jsonOf } from '../../queries/columns.ts';
-import type { Loaded } from './fold-batch.ts';
+import type { BatchKeys, Loaded } from './fold-batch.ts';
 
 /**
  * The standings a batch touches, read back from read.result_polls and read.result_ballots in
@@ -17,8 +17,24 @@ const standingsRow = z.object({
   ballots: jsonOf<Array<[string, string, readonly Answer[] | null, boolean, string[], string]>>(),
 });
 
+/**
+ * The standings a batch needs (see keysOf): polls and the ballots of its non-cast events in one
+ * statement, then, only if some cast is not above its poll's position (a repeat, or a parked cast
+ * replayed), those casts' ballots in a second one.
+ */
+export async function loadStandings(tx: DatabaseTransactionConnection, keys: BatchKeys): Promise<Loaded> {
+  const loaded = await load(tx, keys.pollIds, keys.ballotIds);
+  const doubtful = keys.casts.filter(
+    (c) => !loaded.ballots.has(c.ballotId) && c.position <= (loaded.polls.get(c.pollId)?.position ?? -1n),
+  );
+  if (doubtful.length > 0) {
+    for (const [id, ballot] of (await load(tx, [], doubtful.map((c) => c.ballotId))).ballots) loaded.ballots.set(id, ballot);
+  }
+  return loaded;
+}
+
 /** Both kinds of standings in one statement: a projection batch is kept to as few round trips as possible. */
-export async function loadStandings(tx: DatabaseTransactionConnection, pollIds: readonly string[], ballotIds: readonly string[]): Promise<Loaded> {
+async function load(tx: DatabaseTransactionConnection, pollIds: readonly string[], ballotIds: readonly string[]): Promise<Loaded> {
   const row = await tx.one(sql.type(standingsRow)`
     SELECT
       (SELECT coalesce(json_agg(json_build_array(poll_id, status, questions, closed_position::text, position::text)), '[]')

@@ -18,9 +18,9 @@ export const results: PostgresProjection = {
   categories: ['poll', 'ballot'],
   tables: ['read.result_polls', 'read.result_questions', 'read.result_options', 'read.result_ratings', 'read.result_ranking_counts', 'read.result_ballots'],
   async handle(events, tx) {
-    const { pollIds, ballotIds } = keysOf(events);
-    if (pollIds.length === 0) return;
-    const loaded = await loadStandings(tx, pollIds, ballotIds);
+    const keys = keysOf(events);
+    if (keys.pollIds.length === 0) return;
+    const loaded = await loadStandings(tx, keys);
     await writeChanges(tx, foldBatch(loaded, events));
   },
   async reset(tx) {
