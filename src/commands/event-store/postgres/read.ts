@@ -77,7 +77,8 @@ async function pageQuery(pool: pg.Pool, options: ReadAllOptions): Promise<pg.Que
 
 export async function readAll(pool: pg.Pool, options: ReadAllOptions): Promise<ReadAllResult> {
   const { rows } = await pool.query<PageRow>(await pageQuery(pool, options));
-  const events = rows.flatMap((row) => (row.position === null ? [] : [toRecordedEvent(row as EventRow)]));
+  const events: RecordedEvent[] = [];
+  for (const row of rows) if (row.position !== null) events.push(toRecordedEvent(row as EventRow));
   const last = events.at(-1)?.position;
   if (events.length === options.limit && last !== undefined) return { events, next: last };
   // Not full: the log is complete up to just below the horizon (never move a checkpoint back).
