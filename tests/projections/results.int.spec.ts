@@ -139,7 +139,10 @@ describe('results projection', () => {
   it('resultsAt replays the log up to a position', async () => {
     const p = randomUUID();
     const first = await appendAll(h.store, [created(p), opened(p), cast(`${p}-1`, [single('o-sushi')], p)]);
-    await appendAll(h.store, [cast(`${p}-2`, [single('o-pizza')], p), closed(p)]);
+    const last = await appendAll(h.store, [cast(`${p}-2`, [single('o-pizza')], p), closed(p)]);
+    // resultsAt's caller makes sure the log is readable through `at` (the API compares it with
+    // the head): readers of `$all` see a commit only once older transactions have ended.
+    await projections.waitForPosition(last);
     const then = await resultsAt(h.store, p, first);
     expect(then).toMatchObject({ status: 'active', totalBallots: 1, position: first });
     expect(await resultsAt(h.store, p, 0n)).toBeNull();
