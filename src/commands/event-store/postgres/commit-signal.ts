@@ -18,7 +18,17 @@ export class CommitSignal {
    * commit happened since `seen`. Leaves no timer or listener behind (subscriptions poll for hours).
    */
   sleep(ms: number, seen: number, signals: readonly AbortSignal[]): Promise<void> {
-    if (this.generation !== seen || signals.some((s) => s.aborted)) return Promise.resolve();
+    if (this.generation !== seen) return Promise.resolve();
+    return this.#wait(ms, signals, true);
+  }
+
+  /** Resolves after `ms` or on abort, whatever commits meanwhile. */
+  pause(ms: number, signals: readonly AbortSignal[]): Promise<void> {
+    return this.#wait(ms, signals, false);
+  }
+
+  #wait(ms: number, signals: readonly AbortSignal[], wakeOnCommit: boolean): Promise<void> {
+    if (signals.some((s) => s.aborted)) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -27,7 +37,7 @@ export class CommitSignal {
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.#listeners.add(done);
+      if (wakeOnCommit) this.#listeners.add(done);
       for (const s of signals) s.addEventListener('abort', done, { once: true });
     });
   }
