@@ -106,6 +106,11 @@ async function fillAndSwap(
       await tx.query(sql.unsafe`SET LOCAL synchronous_commit = off`);
       await applyWithin(tx, projection, events, parked);
     });
+  const advanceTo = (position: bigint) => {
+    state.position = position;
+    if (position > state.head) state.head = position;
+    report();
+  };
   const drain = async (target: bigint): Promise<void> => {
     const chains = Array.from({ length: concurrency }, (): Promise<unknown> => Promise.resolve());
     // Pages complete in log order: page n+1's share of every slice waits for page n's.
@@ -123,18 +128,14 @@ async function fillAndSwap(
           );
           pages.push(Promise.all(done).then(() => {
             state.applied += page.events.length;
-            state.position = page.next;
-            if (state.position > state.head) state.head = state.position;
-            report();
+            advanceTo(page.next);
           }));
           if (pages.length > PAGES_IN_FLIGHT) await pages.shift();
         }
         if (!full || page.next >= target || signal?.aborted) {
           await Promise.all(pages.splice(0));
           if (full) await pending.catch(() => undefined); // no read left dangling
-          state.position = page.next;
-          if (state.position > state.head) state.head = state.position;
-          report();
+          advanceTo(page.next);
           return;
         }
       }

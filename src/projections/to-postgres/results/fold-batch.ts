@@ -101,10 +101,10 @@ function changesBetween(loaded: Loaded, polls: Map<string, PollStanding>, ballot
     if (isCounted(after)) deltas.move(after.pollId, after.answers ?? [], 1);
   }
   return {
-    // Also a poll whose standing did not move but whose totals did: a ballot event below the
+    // Also a poll whose standing did not move but whose ballots did: a ballot event below the
     // poll's position (a parked one replayed) counts without touching the poll.
     polls: [...polls.values()]
-      .filter((p) => loaded.polls.get(p.pollId) !== p || (totals.get(p.pollId)?.ballots ?? 0) !== 0 || (totals.get(p.pollId)?.flagged ?? 0) !== 0)
+      .filter((p) => loaded.polls.get(p.pollId) !== p || totals.has(p.pollId))
       .map((p) => ({ ...p, ballotsDelta: totals.get(p.pollId)?.ballots ?? 0, flaggedDelta: totals.get(p.pollId)?.flagged ?? 0 })),
     ballots: changedBallots,
     answered: deltas.answeredCounts.nonZero(),
