@@ -1,16 +1,10 @@
-import type { DatabasePool } from 'slonik';
-import type { EventStore } from '../commands/event-store/port.ts';
-import { POSTGRES_PROJECTIONS, ProjectionRunner, type PostgresProjection, type ProjectionLogger, type ProjectionRunnerOptions, type ProjectionStatus } from '../projections/index.ts';
+import { POSTGRES_PROJECTIONS, ProjectionRunner, type ProjectionStatus, type StartProjectionsOptions } from '../projections/index.ts';
 import { pollPartition } from '../projections/leases/partitions.ts';
 
-export interface PartitionedProjectionsOptions {
-  store: EventStore;
-  sql: DatabasePool;
-  logger: ProjectionLogger;
+/** What startProjections takes, plus the partition count. */
+export interface PartitionedProjectionsOptions extends StartProjectionsOptions {
   /** N, the partition count. */
   count: number;
-  projections?: readonly PostgresProjection[];
-  runner?: Pick<ProjectionRunnerOptions, 'batchSize' | 'retry' | 'restartDelayMs'>;
 }
 
 /**
