@@ -15,23 +15,63 @@ export interface Figures {
 
 /** Runs `op(i)` for i in [0, n) from `concurrency` workers, recording each latency in ms. */
 export async function runConcurrent(name: string, n: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<Figures> {
-  const latencies = new Float64Array(n);
-  let next = 0;
-  let errors = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < n; i = next++) {
-        const t0 = performance.now();
-        await op(i).catch(() => errors++);
-        latencies[i] = performance.now() - t0;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort();
-  const at = (q: number) => latencies[Math.min(n - 1, Math.floor(q * n))] ?? 0;
-  return { name, operations: n, seconds, errors, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+  const run = new Run(name, n);
+  await run.slice(0, n, concurrency, op);
+  return run.figures();
+}
+
+/**
+ * Interleaved variants: each runs its [0, n) in `rounds` slices, taking turns with the others,
+ * so a drift of the host's speed during the run (seen here: 30% within minutes) touches every
+ * variant alike instead of whichever happened to run during it.
+ */
+export async function runInterleaved(
+  variants: readonly { name: string; op: (i: number) => Promise<unknown> }[],
+  n: number,
+  concurrency: number,
+  rounds: number,
+): Promise<Figures[]> {
+  const runs = variants.map((v) => new Run(v.name, n));
+  const per = Math.ceil(n / rounds);
+  for (let from = 0; from < n; from += per) {
+    for (const [k, v] of variants.entries()) await runs[k]!.slice(from, Math.min(n, from + per), concurrency, v.op);
+  }
+  return runs.map((r) => r.figures());
+}
+
+/** Latencies and time of one variant, gathered over one or more slices of its operations. */
+class Run {
+  readonly name: string;
+  readonly n: number;
+  readonly #latencies: Float64Array;
+  #seconds = 0;
+  #errors = 0;
+  constructor(name: string, n: number) {
+    this.name = name;
+    this.n = n;
+    this.#latencies = new Float64Array(n);
+  }
+
+  async slice(from: number, to: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<void> {
+    let next = from;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let i = next++; i < to; i = next++) {
+          const t0 = performance.now();
+          await op(i).catch(() => this.#errors++);
+          this.#latencies[i] = performance.now() - t0;
+        }
+      }),
+    );
+    this.#seconds += (performance.now() - started) / 1000;
+  }
+
+  figures(): Figures {
+    const sorted = this.#latencies.slice().sort();
+    const at = (q: number) => sorted[Math.min(this.n - 1, Math.floor(q * this.n))] ?? 0;
+    return { name: this.name, operations: this.n, seconds: this.#seconds, errors: this.#errors, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+  }
 }
 
 export function formatFigures(f: Figures, unit = 'ops'): string {
