@@ -11,6 +11,7 @@ import { PostgresEventStore } from '../src/commands/event-store/postgres/postgre
 import { runImport } from '../src/commands/users/import/run-import.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createSqlPool } from '../src/db/slonik.ts';
+import { numberFlag } from './support/measure.ts';
 
 /**
  * Bulk user import (the code behind POST /api/admin/users/import and `pollster users import`):
@@ -21,14 +22,6 @@ import { createSqlPool } from '../src/db/slonik.ts';
  * Usage: node bench/import.ts [--rows 100000] [--concurrency 32] [--passwords 0]
  */
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-
-function flag(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i === -1) return fallback;
-  const value = Number(args[i + 1]);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} needs a non-negative integer`);
-  return value;
-}
 
 async function writeCsv(file: string, rows: number, passwordEvery: number): Promise<void> {
   const out = createWriteStream(file);
@@ -42,9 +35,9 @@ async function writeCsv(file: string, rows: number, passwordEvery: number): Prom
 }
 
 export async function main(args: string[]): Promise<void> {
-  const rows = flag(args, 'rows', 100_000);
-  const concurrency = flag(args, 'concurrency', 32);
-  const passwordEvery = flag(args, 'passwords', 0);
+  const rows = numberFlag(args, 'rows', 100_000);
+  const concurrency = numberFlag(args, 'concurrency', 32);
+  const passwordEvery = numberFlag(args, 'passwords', 0);
   const base = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? DEFAULT_URL;
   const name = `pollster_bench_import_${randomUUID().replaceAll('-', '').slice(0, 8)}`;
   const admin = new pg.Client({ connectionString: base });

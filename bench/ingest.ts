@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { jsonClient, signAccessToken } from './support/http.ts';
-import { formatFigures, numberFlag, processUsage, runConcurrent, throwawayDatabase } from './support/measure.ts';
+import { formatFigures, numberFlag, stringFlag, processUsage, runConcurrent, throwawayDatabase } from './support/measure.ts';
 import { startServer } from './support/server.ts';
 
 /**
@@ -110,11 +110,6 @@ async function castRound(request: Request, polls: Poll[], ballots: number, concu
 
 /** A random public-looking IPv4 address: a fresh /24 almost every time, as many real voters are. */
 const randomClient = () => `${11 + randomInt(180)}.${randomInt(256)}.${randomInt(256)}.${1 + randomInt(254)}`;
-
-function stringFlag(args: readonly string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : (args[i + 1] ?? fallback);
-}
 
 type Request = ReturnType<typeof jsonClient>;
 

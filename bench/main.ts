@@ -4,33 +4,42 @@ import { cpus } from 'node:os';
  * `npm run bench -- <name> [flags]`: runs one benchmark (or all, with no name). Each prints its
  * figures next to a baseline measured in the same run, with the machine's core count.
  */
-const BENCHMARKS: Record<string, { describe: string; load: () => Promise<{ main(args: string[]): Promise<void> }> }> = {
+const BENCHMARKS: Record<string, { describe: string; flags: string; load: () => Promise<{ main(args: string[]): Promise<void> }> }> = {
   append: {
     describe: 'event store appends (group commit) vs raw single-row INSERT, same database',
+    flags: '[--events 30000] [--concurrency 64] [--flushers 2] [--rounds 3]',
     load: () => import('./append.ts'),
   },
   import: {
     describe: 'bulk user import of a generated CSV (100k rows by default), then the same file again (all skipped)',
+    flags: '[--rows 100000] [--concurrency 32] [--passwords 0]',
     load: () => import('./import.ts'),
   },
   live: {
     describe: 'live edge: 10k websocket viewers of one poll, then 100 polls x 100, ballots at 1,000/s',
+    flags: '[--viewers 10000] [--rate 1000] [--seconds 20] [--polls 100] [--per-poll 100] [--client-processes 2]',
     load: () => import('./live.ts'),
   },
   projections: {
     describe: 'projection lag at 5,000 ballots/s (read model + NATS), then rebuild speed over 1,000,000 events',
+    flags: '[--rate 5000] [--seconds 20] [--polls 20] [--events 1000000] [--batch-size 10000] [--concurrency 2] [--rebuild results,polls-catalog,analytics] [--skip-lag] [--skip-rebuild]',
     load: () => import('./projections.ts'),
   },
   ingest: {
     describe: 'ballots through the HTTP API (server in its own process) vs the raw INSERT ceiling',
+    flags: '[--ballots 20000] [--concurrency 64] [--rate 0] [--fraud on|off|both] [--redis URL] [--profile]',
     load: () => import('./ingest.ts'),
   },
 };
 
 const [name, ...args] = process.argv.slice(2);
 if (name === '--help' || name === '-h') {
-  console.log('usage: npm run bench -- [name] [flags]\n');
+  console.log('usage: npm run bench -- [name] [flags]   (npm run bench -- <name> --help: its flags)\n');
   for (const [key, b] of Object.entries(BENCHMARKS)) console.log(`  ${key.padEnd(12)} ${b.describe}`);
+  process.exit(0);
+}
+if (name !== undefined && (args.includes('--help') || args.includes('-h')) && BENCHMARKS[name]) {
+  console.log(`usage: npm run bench -- ${name} ${BENCHMARKS[name].flags}\n\n${BENCHMARKS[name].describe}`);
   process.exit(0);
 }
 const selected = name ? [name] : Object.keys(BENCHMARKS);

@@ -3,7 +3,7 @@ import { POSTGRES_PROJECTIONS } from '../src/projections/index.ts';
 import { measureLag } from './projections/lag.ts';
 import { writeBulkLog } from './projections/bulk-log.ts';
 import { measureRebuild } from './projections/rebuild-speed.ts';
-import { numberFlag, throwawayDatabase } from './support/measure.ts';
+import { numberFlag, stringFlag, throwawayDatabase } from './support/measure.ts';
 
 /**
  * Projections: (1) lag at a steady ballot load, commit → read model visible and commit → NATS
@@ -62,9 +62,4 @@ export async function main(args: string[]): Promise<void> {
       await db.drop();
     }
   }
-}
-
-function stringFlag(args: readonly string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : (args[i + 1] ?? fallback);
 }

@@ -101,3 +101,8 @@ export function numberFlag(args: readonly string[], name: string, fallback: numb
   if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} needs a non-negative integer`);
   return value;
 }
+
+export function stringFlag(args: readonly string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : (args[i + 1] ?? fallback);
+}
