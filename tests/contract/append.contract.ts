@@ -28,6 +28,29 @@ export function appendContract(store: () => EventStore): void {
       expect(read.at(-1)?.position).toBe(previous);
     });
 
+    it('data and metadata come back exactly as appended, whatever characters they hold', async () => {
+      const category = freshCategory();
+      const awkward = [
+        { quote: 'say "hi"', backslash: 'C:\\path\\', brackets: '[1,2]', braces: '{"a":1}' },
+        { unicode: 'zażółć gęślą jaźń ✓ 🗳️', control: 'tab\there\nnewline\u0001', empty: '' },
+        { nested: [[], {}, [null, true, false, 0, -1.5e-7, 12345678901234]], deep: { a: { b: { c: ['x'] } } } },
+        'a bare string',
+        [1, 'two', { three: 3 }],
+        null,
+      ];
+      // Concurrent, so they share group-commit batches; one multi-event append among them.
+      await Promise.all([
+        ...awkward.map((data, i) => store().append(`${category}-${i}`, [event('Awkward', data)], 'no_stream')),
+        store().append(`${category}-multi`, awkward.map((data) => event('Awkward', data)), 'no_stream'),
+      ]);
+      for (const [i, data] of awkward.entries()) expect((await store().readStream(`${category}-${i}`))[0]?.data).toEqual(data);
+      expect((await store().readStream(`${category}-multi`)).map((e) => e.data)).toEqual(awkward);
+      const metadata = { correlationId: 'c "1" \\ ✓', actor: 'user:ż', extra: [1, { x: null }] };
+      const appended = { ...event('Awkward'), metadata };
+      await store().append(`${category}-meta`, [appended], 'no_stream');
+      expect((await store().readStream(`${category}-meta`))[0]?.metadata).toEqual(metadata);
+    });
+
     it('50 concurrent no_stream appends to one stream: exactly one wins', async () => {
       const stream = `${freshCategory()}-race`;
       const settled = await Promise.allSettled(Array.from({ length: 50 }, () => store().append(stream, [event()], 'no_stream')));
