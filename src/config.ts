@@ -77,6 +77,8 @@ export const ConfigSchema = Type.Object({
   LEASE_RETRY_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2000 }),
   /** How often each background job (schedule, milestones, webhooks, archival) runs. */
   JOBS_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 5000 }),
+  /** The worker logs a warning naming a transaction that has held back the log's readers this long (postgres store). */
+  LOG_HORIZON_WARN_SECONDS: Type.Integer({ minimum: 1, default: 30 }),
   /** Closed polls older than this are archived; 0 archives them at the next run. */
   ARCHIVE_AFTER_DAYS: Type.Integer({ minimum: 0, default: 30 }),
   /** Unset: `<POLLSTER_DATA_DIR>/archive`. */

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { PostgresEventStore } from '../commands/event-store/postgres/postgres-event-store.ts';
+import { type OpenWrite, openWrites } from '../db/open-writes.ts';
 import { POSTGRES_PROJECTIONS } from '../projections/index.ts';
 import { type CheckpointStatus, checkpointStatus } from '../projections/runtime/checkpoint-status.ts';
 import { LAG_CAP } from '../projections/runtime/status.ts';
@@ -7,7 +9,8 @@ import { openProjectionTools, projectionsGroup } from './projection-tools.ts';
 /**
  * `pollster projections status`: every checkpoint (whole projections and partitions `name#i/N`)
  * with its position, lag behind the log (events, capped, and the age of the oldest one not
- * applied) and parked events. Read from the database, so it works from any machine.
+ * applied) and parked events, then who holds the log's horizon if anyone does (postgres store).
+ * Read from the database, so it works from any machine.
  */
 export function registerStatusCommand(program: Command): void {
   projectionsGroup(program)
@@ -19,7 +22,10 @@ export function registerStatusCommand(program: Command): void {
       try {
         const status = await checkpointStatus(tools.sql, tools.store, POSTGRES_PROJECTIONS);
         if (options.json) for (const s of status) console.log(JSON.stringify(toJson(s)));
-        else printTable(status);
+        else {
+          printTable(status);
+          if (tools.store instanceof PostgresEventStore) console.log(horizonLine((await openWrites(tools.sql, 1))[0]));
+        }
       } finally {
         await tools.close();
       }
@@ -27,6 +33,16 @@ export function registerStatusCommand(program: Command): void {
 }
 
 const toJson = (s: CheckpointStatus) => ({ ...s, checkpoint: String(s.checkpoint), updatedAt: s.updatedAt?.toISOString() ?? null });
+
+/** Lag that grows while the log does not move is often one forgotten transaction: name it. */
+function horizonLine(oldest: OpenWrite | undefined): string {
+  if (oldest === undefined || oldest.seconds < 1) return 'log horizon: no transaction open longer than 1 s holds back readers';
+  return (
+    `log horizon: held ${oldest.seconds.toFixed(1)} s by pid ${oldest.pid ?? 'none'} ` +
+    `(${oldest.application || 'no application_name'}, ${oldest.state}, database ${oldest.database}, user ${oldest.user}): ` +
+    'readers of the log see nothing committed after it began'
+  );
+}
 
 function printTable(status: readonly CheckpointStatus[]): void {
   const rows = status.map((s) => [

@@ -13,7 +13,7 @@ export function registerWorkerCommand(program: Command): void {
   const command = program
     .command('worker')
     .description(
-      'run projections and background jobs (open/close at startsAt/endsAt, milestone webhooks, archival). ' +
+      'run projections and background jobs (open/close at startsAt/endsAt, milestone webhooks, archival, audit checkpoints, log-horizon warnings). ' +
         'Start as many as you like against one database: they share the partitions through PostgreSQL advisory locks',
     )
     .option('--partitions <n>', 'number of poll-id partitions (default PROJECTION_PARTITIONS); the same on every worker', nonNegativeInteger)

@@ -5,7 +5,9 @@ import { getResults, type PostgresProjection, type ProjectionRunnerOptions, type
 import { PartitionLeases } from '../projections/leases/partition-leases.ts';
 import type { Services } from '../runtime/services.ts';
 import { archiveJob, type ResultsQuery } from './jobs/archive/archive-job.ts';
+import { openWrites } from '../db/open-writes.ts';
 import { auditCheckpointsJob } from './jobs/audit-checkpoints.ts';
+import { logHorizonJob } from './jobs/log-horizon.ts';
 import { milestonesJob } from './jobs/milestones.ts';
 import { pollScheduleJob } from './jobs/poll-schedule.ts';
 import { webhooksJob } from './jobs/webhooks/webhooks-job.ts';
@@ -24,10 +26,12 @@ export type WorkerConfig = Pick<
   | 'WEBHOOK_RETRY_BASE_MS'
   | 'AUDIT_CHECKPOINT_EVENTS'
   | 'AUDIT_CHECKPOINT_SECONDS'
+  | 'EVENT_STORE'
+  | 'LOG_HORIZON_WARN_SECONDS'
   | 'dataDir'
 >;
 
-export const JOB_NAMES = ['poll-schedule', 'milestones', 'webhooks', 'archival', 'audit-checkpoints'] as const;
+export const JOB_NAMES = ['poll-schedule', 'milestones', 'webhooks', 'archival', 'audit-checkpoints', 'log-horizon'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export interface StartWorkerOptions {
@@ -148,6 +152,14 @@ function buildJobs(options: StartWorkerOptions): Job[] {
         everyEvents: config.AUDIT_CHECKPOINT_EVENTS,
         everySeconds: config.AUDIT_CHECKPOINT_SECONDS,
       }),
+    'log-horizon': () =>
+      logHorizonJob({
+        oldest: async () => (await openWrites(services.sql, 1))[0],
+        logger: log('log-horizon'),
+        warnAfterSeconds: config.LOG_HORIZON_WARN_SECONDS,
+      }),
   };
+  // The horizon is the postgres store's: EventStoreDB readers have none.
+  if (config.EVENT_STORE !== 'postgres') wanted.delete('log-horizon');
   return JOB_NAMES.filter((name) => wanted.has(name)).map((name) => all[name]());
 }

@@ -56,5 +56,6 @@ describe('GET /metrics', () => {
     expect(r.body).toMatch(/pollster_http_request_duration_seconds_count\{method="GET",route="\/health\/live",status="200"\} \d+/);
     expect(r.body).toMatch(/pollster_projection_lag_seconds\{projection="results"\} \d/);
     expect(r.body).toContain('pollster_live_frames_sent_total');
+    expect(r.body).toMatch(/^pollster_log_horizon_age_seconds \d/m);
   });
 });

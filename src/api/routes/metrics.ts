@@ -1,13 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PostgresEventStore } from '../../commands/event-store/postgres/postgres-event-store.ts';
+import { openWrites } from '../../db/open-writes.ts';
 import type { Services } from '../../runtime/services.ts';
 import { edgeMetricsText } from '../live/metrics.ts';
 
 /**
  * GET /metrics in the Prometheus text format: the process (CPU, memory, event-loop lag, GC),
  * HTTP request durations by route and status, the projections this process runs (lag in events
- * and seconds: the numbers to alert on; parked events) and the live edge (viewers, frames, drops).
+ * and seconds: the numbers to alert on; parked events), the age of the transaction holding the
+ * log's horizon (postgres store) and the live edge (viewers, frames, drops).
  */
 export const metricsRoute = fp<{ services: Services }>(
   async (app: FastifyInstance, { services }) => {
@@ -27,6 +30,15 @@ export const metricsRoute = fp<{ services: Services }>(
     const lagEvents = new Gauge({ name: 'pollster_projection_lag_events', help: 'Events not applied yet (capped).', labelNames: ['projection'], registers: [registry] });
     const lagSeconds = new Gauge({ name: 'pollster_projection_lag_seconds', help: 'Age of the oldest event not applied yet.', labelNames: ['projection'], registers: [registry] });
     const parked = new Gauge({ name: 'pollster_projection_parked_since_start', help: 'Events parked as poison since this process started.', labelNames: ['projection'], registers: [registry] });
+    // The postgres store's readers see only what committed before the oldest open write began.
+    const horizon =
+      services.store instanceof PostgresEventStore
+        ? new Gauge({
+            name: 'pollster_log_horizon_age_seconds',
+            help: 'How long the oldest transaction holding a transaction id on the database server has been open (0: none); readers of the log see nothing committed after it began.',
+            registers: [registry],
+          })
+        : undefined;
 
     app.get('/metrics', { schema: { tags: ['operations'], operationId: 'metrics', summary: 'Prometheus metrics' } }, async (_request, reply) => {
       for (const status of (await services.projections?.status()) ?? []) {
@@ -34,6 +46,7 @@ export const metricsRoute = fp<{ services: Services }>(
         lagSeconds.set({ projection: status.name }, status.lag.seconds);
         parked.set({ projection: status.name }, status.parkedSinceStart);
       }
+      horizon?.set((await openWrites(services.sql, 1))[0]?.seconds ?? 0);
       const edge = app.hasDecorator('liveEdge') ? `\n${edgeMetricsText(app.liveEdge.metrics())}` : '';
       return reply.type(registry.contentType).send(`${await registry.metrics()}${edge}`);
     });
