@@ -13,12 +13,15 @@ import { startServer } from './support/server.ts';
  * Ballot ingest through the HTTP API, the server in its own process: N distinct voters (vote
  * tokens issued beforehand) cast ballots on 10 active polls at a fixed concurrency. Printed next
  * to the ceiling of the same database: single-row autocommit INSERTs from as many clients.
- * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--fraud on|off|both] [--redis URL] [--profile]
+ * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--fraud on|off|both] [--redis URL] [--server start|serve] [--profile]
  *   --rate R      paces the load at R ballots/s (latency at a given load, rather than at saturation)
  *   --fraud       velocity detection on, off, or both (default): both alternates off/on rounds (ABBA) on one
  *                 server (detection switched per poll, limit 0 = off) and prints the cost in %
  *   --redis URL   count velocity in Redis (full stack, one round trip per ballot) instead of in-process;
  *                 give it a database of its own, e.g. redis://127.0.0.1:6379/7
+ *   --server      `start` (default): the whole service in one process, projections included, as `npm start`
+ *                 runs it; `serve`: an API node alone, as deployed with `pollster worker` processes elsewhere
+ *                 (nothing projects the ballots during the run)
  *   --profile     runs the server under --cpu-prof and prints where its CPU time went
  * Every ballot comes from a random client address (X-Forwarded-For, TRUST_PROXY=127.0.0.1), as
  * real traffic does, so detection does all its work but no /24 crosses the limit.
@@ -36,6 +39,8 @@ export async function main(args: string[]): Promise<void> {
   if (!['on', 'off', 'both'].includes(fraud)) throw new Error('--fraud takes on, off or both');
   const modes: Mode[] = fraud === 'both' ? ['off', 'on'] : [fraud as Mode];
   const redisUrl = stringFlag(args, 'redis', '');
+  const command = stringFlag(args, 'server', 'start');
+  if (command !== 'start' && command !== 'serve') throw new Error('--server takes start or serve');
   const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const db = await throwawayDatabase(base, 'pollster_bench_ingest');
   const secret = randomBytes(32).toString('hex');
@@ -43,6 +48,7 @@ export async function main(args: string[]): Promise<void> {
   const server = await startServer(
     { DATABASE_URL: db.url, JWT_SECRET: secret, RATE_LIMIT_BALLOTS_PER_MINUTE: '0', FRAUD_VELOCITY_LIMIT: '50', TRUST_PROXY: '127.0.0.1', REDIS_URL: redisUrl },
     profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    command,
   );
   try {
     const request = jsonClient(server.url, concurrency);
@@ -52,7 +58,7 @@ export async function main(args: string[]): Promise<void> {
     const polls = await Promise.all(rounds.map((mode) => preparePolls(request, organizer, perRound, mode)));
     console.log(
       `cpus ${cpus().length}, ballots ${ballots} per mode in ${ROUNDS} rounds, polls ${POLLS}, concurrency ${concurrency}` +
-        `${rate ? `, paced at ${rate}/s` : ''}, fraud ${modes.join(' vs ')}, velocity counter ${redisUrl ? 'Redis' : 'in-process'}`,
+        `${rate ? `, paced at ${rate}/s` : ''}, fraud ${modes.join(' vs ')}, velocity counter ${redisUrl ? 'Redis' : 'in-process'}, server \`pollster ${command}\``,
     );
 
     const ceiling = await rawInsertCeiling(db.url, Math.min(ballots, 20_000), concurrency);

@@ -3,7 +3,10 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-/** Pollster started as its own process, as operators run it (`pollster start`), for black-box benches. */
+/**
+ * Pollster started as its own process, as operators run it, for black-box benches: `pollster
+ * start` (everything in one process) or `pollster serve` (an API node; projections elsewhere).
+ */
 export interface ServerProcess {
   url: string;
   pid: number;
@@ -20,10 +23,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(env: Record<string, string>, nodeFlags: string[] = []): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string>, nodeFlags: string[] = [], command: 'start' | 'serve' = 'start'): Promise<ServerProcess> {
   const port = await freePort();
   const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-  const child = spawn(process.execPath, [...nodeFlags, main, 'start'], {
+  const child = spawn(process.execPath, [...nodeFlags, main, command], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
