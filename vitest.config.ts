@@ -13,5 +13,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],
+    // Events shared between subscriptions are frozen, so a consumer that changes one fails here.
+    env: { POLLSTER_FREEZE_SHARED_EVENTS: '1' },
   },
 });

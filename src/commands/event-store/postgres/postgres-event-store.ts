@@ -6,6 +6,7 @@ import { CommitSignal } from './commit-signal.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { pendingAppend, prepareEvents } from './pending-append.ts';
 import { headPosition, readAll, readStream, subscribeToAll } from './read.ts';
+import { SharedPages } from './shared-pages.ts';
 
 /**
  * The default event store: the `events` table of migrations/001_events.sql.
@@ -35,6 +36,7 @@ export class PostgresEventStore implements EventStore {
   readonly #reads: ClosablePool;
   readonly #committer: GroupCommitter;
   readonly #commits = new CommitSignal();
+  readonly #sharedPages = new SharedPages();
   readonly #closed = new AbortController();
   readonly #pollIntervalMs: number;
 
@@ -85,7 +87,7 @@ export class PostgresEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent[]> {
     return subscribeToAll(
-      { read: (o) => this.readAll(o), commits: this.#commits, pollIntervalMs: this.#pollIntervalMs, closed: this.#closed.signal },
+      { read: (o) => this.#sharedPages.read(o, (q) => this.readAll(q)), commits: this.#commits, pollIntervalMs: this.#pollIntervalMs, closed: this.#closed.signal },
       options,
     );
   }

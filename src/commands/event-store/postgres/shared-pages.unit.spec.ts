@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import type { ReadAllOptions, ReadAllResult, RecordedEvent } from '../port.ts';
+import { SharedPages } from './shared-pages.ts';
+
+const event = (position: number, stream = 'ballot-p-1'): RecordedEvent => ({
+  id: `e${position}`,
+  stream,
+  revision: 0n,
+  position: BigInt(position),
+  type: 'BallotCast',
+  data: { n: position },
+  metadata: {},
+  recordedAt: new Date(0),
+});
+
+/** A log of events at the given positions, read as the store does: up to `horizon`, `limit` at a time. */
+function fakeLog(positions: number[], horizon: number) {
+  const reads: ReadAllOptions[] = [];
+  const read = async (options: ReadAllOptions): Promise<ReadAllResult> => {
+    reads.push(options);
+    await Promise.resolve(); // answer later, as a database does
+    const events = positions.filter((p) => BigInt(p) > options.from && p < horizon).slice(0, options.limit).map((p) => event(p));
+    const full = events.length === options.limit;
+    const through = BigInt(horizon - 1);
+    return { events, next: full ? events.at(-1)!.position : through > options.from ? through : options.from };
+  };
+  return { read, reads };
+}
+
+const positions = (r: ReadAllResult) => r.events.map((e) => Number(e.position));
+const opts = (from: number, limit = 100, categories = ['ballot']): ReadAllOptions => ({ from: BigInt(from), limit, categories });
+
+describe('SharedPages', () => {
+  it('a second reader of the same filter behind the first is answered from the page already read', async () => {
+    const log = fakeLog([10, 20, 30, 40], 50);
+    const shared = new SharedPages();
+    const first = await shared.read(opts(0), log.read);
+    expect(positions(first)).toEqual([10, 20, 30, 40]);
+    expect(first.next).toBe(49n);
+    const behind = await shared.read(opts(20), log.read);
+    expect(positions(behind)).toEqual([30, 40]);
+    expect(behind.next).toBe(49n);
+    const atStart = await shared.read(opts(0), log.read);
+    expect(positions(atStart)).toEqual([10, 20, 30, 40]);
+    expect(log.reads).toHaveLength(1);
+  });
+
+  it('a kept page is cut at the reader\'s limit, ending at its last event as a full read does', async () => {
+    const log = fakeLog([10, 20, 30, 40], 50);
+    const shared = new SharedPages();
+    await shared.read(opts(0), log.read);
+    const cut = await shared.read(opts(0, 2), log.read);
+    expect(positions(cut)).toEqual([10, 20]);
+    expect(cut.next).toBe(20n);
+    const rest = await shared.read(opts(20, 2), log.read);
+    expect(positions(rest)).toEqual([30, 40]);
+    expect(rest.next).toBe(49n); // the page ran to the horizon
+    expect(log.reads).toHaveLength(1);
+  });
+
+  it('reads past every kept page go to the log, and the same read asked while in flight is joined', async () => {
+    const log = fakeLog([10, 20, 30, 40], 50);
+    const shared = new SharedPages();
+    await shared.read(opts(0, 2), log.read); // (0, 20]
+    const [a, b] = await Promise.all([shared.read(opts(20, 2), log.read), shared.read(opts(20, 2), log.read)]);
+    expect(positions(a)).toEqual([30, 40]);
+    expect(positions(b)).toEqual([30, 40]);
+    expect(a.events).not.toBe(b.events); // each reader its own array
+    expect(log.reads.map((r) => Number(r.from))).toEqual([0, 20]);
+  });
+
+  it('filters do not share: other categories or stream prefixes read the log themselves', async () => {
+    const log = fakeLog([10, 20], 50);
+    const shared = new SharedPages();
+    await shared.read(opts(0, 100, ['ballot', 'poll']), log.read);
+    await shared.read(opts(0, 100, ['poll', 'ballot']), log.read); // same set, other order: shared
+    await shared.read(opts(0, 100, ['ballot']), log.read);
+    await shared.read({ ...opts(0, 100, ['ballot']), streamPrefixes: ['ballot-p-'] }, log.read);
+    expect(log.reads).toHaveLength(3);
+  });
+
+  it('an empty read is kept too: nothing in (from, horizon) for that filter', async () => {
+    const log = fakeLog([], 50);
+    const shared = new SharedPages();
+    expect(await shared.read(opts(0), log.read)).toEqual({ events: [], next: 49n });
+    expect(await shared.read(opts(30), log.read)).toEqual({ events: [], next: 49n });
+    expect(log.reads).toHaveLength(1);
+  });
+
+  it('keeps at most maxEventsPerFilter events, dropping the oldest pages', async () => {
+    const log = fakeLog([10, 20, 30, 40, 50, 60], 70);
+    const shared = new SharedPages({ maxEventsPerFilter: 2 });
+    for (const from of [0, 20, 40]) await shared.read(opts(from, 2), log.read); // pages (0,20] (20,40] (40,60]
+    expect(log.reads).toHaveLength(3);
+    await shared.read(opts(40, 2), log.read); // newest: kept
+    expect(log.reads).toHaveLength(3);
+    await shared.read(opts(0, 2), log.read); // oldest: dropped, read again
+    expect(log.reads).toHaveLength(4);
+  });
+
+  it('under POLLSTER_FREEZE_SHARED_EVENTS=1 (set for every test run) shared events are frozen, deep', async () => {
+    expect(process.env.POLLSTER_FREEZE_SHARED_EVENTS).toBe('1');
+    const shared = new SharedPages();
+    const [e] = (await shared.read(opts(0), fakeLog([10], 50).read)).events;
+    expect(Object.isFrozen(e)).toBe(true);
+    expect(() => {
+      (e!.data as { n: number }).n = 11;
+    }).toThrow(TypeError);
+  });
+
+  it('a failed read fails every reader that joined it, and is not kept', async () => {
+    const shared = new SharedPages();
+    let calls = 0;
+    const failing = async () => {
+      calls++;
+      await Promise.resolve();
+      throw new Error('connection lost');
+    };
+    const both = [shared.read(opts(0), failing), shared.read(opts(0), failing)];
+    await expect(both[0]).rejects.toThrow('connection lost');
+    await expect(both[1]).rejects.toThrow('connection lost');
+    await expect(shared.read(opts(0), failing)).rejects.toThrow('connection lost');
+    expect(calls).toBe(2);
+  });
+});
