@@ -1,6 +1,6 @@
 import type { DatabasePool } from 'slonik';
 import type { RecordedEvent } from '../../commands/event-store/port.ts';
-import { insertParked, lockCheckpoint, saveCheckpoint, useSchemaAndLockCheckpoint } from './checkpoints.ts';
+import { insertParked, lockCheckpoint, saveCheckpoint, useSchemaAndAdvanceCheckpoint } from './checkpoints.ts';
 import { isPoisonCandidate, sleep } from './failures.ts';
 import type { PostgresProjection } from './projection.ts';
 
@@ -33,8 +33,9 @@ export interface ApplyOutcome {
 }
 
 /**
- * One transaction: lock the checkpoint, apply the events past it, move it to `through`. Events at
- * or below the locked checkpoint were applied by someone else (a concurrent runner) and are skipped.
+ * One transaction: lock the checkpoint and move it to `through`, apply the events that were past
+ * it. Events at or below the locked checkpoint were applied by someone else (a concurrent runner)
+ * and are skipped.
  */
 export async function applyInTransaction(
   target: ApplyTarget,
@@ -43,10 +44,10 @@ export async function applyInTransaction(
 ): Promise<{ checkpoint: bigint; applied: number }> {
   return target.sql.transaction(async (tx) => {
     // Handlers name tables unqualified: the search path points them at the live ones, in schema `read`.
-    const checkpoint = await useSchemaAndLockCheckpoint(tx, target.name);
+    // The checkpoint moves to `through` at once; the rest of the transaction applies what was past it.
+    const checkpoint = await useSchemaAndAdvanceCheckpoint(tx, target.name, through);
     const fresh = events.filter((e) => e.position > checkpoint && target.includes(e));
     if (fresh.length > 0) await target.projection.handle(fresh, tx);
-    if (through > checkpoint) await saveCheckpoint(tx, target.name, through);
     return { checkpoint: through > checkpoint ? through : checkpoint, applied: fresh.length };
   });
 }
