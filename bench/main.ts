@@ -22,7 +22,7 @@ const BENCHMARKS: Record<string, { describe: string; flags: string; load: () => 
   },
   projections: {
     describe: 'projection lag at 5,000 ballots/s (read model + NATS), then rebuild speed over 1,000,000 events',
-    flags: '[--rate 5000] [--seconds 20] [--polls 20] [--events 1000000] [--batch-size 10000] [--concurrency 2] [--rebuild results,polls-catalog,analytics] [--skip-lag] [--skip-rebuild]',
+    flags: '[--rate 5000] [--seconds 20] [--polls 20] [--events 1000000] [--batch-size 10000] [--concurrency 2] [--rebuild results,polls-catalog,analytics] [--skip-lag] [--skip-rebuild] [--worker-cpu [--partitions 4] [--worker-rate 2500]]',
     load: () => import('./projections.ts'),
   },
   ingest: {

@@ -3,6 +3,7 @@ import { POSTGRES_PROJECTIONS } from '../src/projections/index.ts';
 import { measureLag } from './projections/lag.ts';
 import { writeBulkLog } from './projections/bulk-log.ts';
 import { measureRebuild } from './projections/rebuild-speed.ts';
+import { measureWorkerCpu, type WorkerCpu } from './projections/worker-cpu.ts';
 import { numberFlag, stringFlag, throwawayDatabase } from './support/measure.ts';
 
 /**
@@ -11,8 +12,11 @@ import { numberFlag, stringFlag, throwawayDatabase } from './support/measure.ts'
  * --events events (default 1,000,000), written by INSERT ... SELECT generate_series straight
  * into a throwaway database's events table with the store's own position numbering
  * (bench/projections/bulk-log.ts). Targets: lag p99 ≤ 200 ms, rebuild ≥ 50,000 events/s.
+ * (3) with --worker-cpu, what partitions cost: process CPU per ballot of a worker holding 1 and
+ * --partitions N partitions at --worker-rate ballots/s, in ABBA order (bench/projections/worker-cpu.ts).
  * Usage: npm run bench -- projections [--rate 5000] [--seconds 20] [--polls 20] [--events 1000000]
  *        [--rebuild results,polls-catalog,analytics] [--batch-size 10000] [--concurrency 2] [--skip-lag] [--skip-rebuild]
+ *        [--worker-cpu [--partitions 4] [--worker-rate 2500]]
  */
 export async function main(args: string[]): Promise<void> {
   const rate = numberFlag(args, 'rate', 5_000);
@@ -40,6 +44,26 @@ export async function main(args: string[]): Promise<void> {
     } finally {
       await db.drop();
     }
+  }
+
+  if (args.includes('--worker-cpu')) {
+    const partitions = numberFlag(args, 'partitions', 4);
+    const workerRate = numberFlag(args, 'worker-rate', 2_500);
+    const runs: WorkerCpu[] = [];
+    for (const count of [1, partitions, partitions, 1]) {
+      const db = await throwawayDatabase(base, 'pollster_bench_worker');
+      try {
+        runs.push(await measureWorkerCpu(db.url, count, workerRate, Math.min(seconds, 10), polls));
+      } finally {
+        await db.drop();
+      }
+    }
+    const mean = (count: number) => {
+      const mine = runs.filter((r) => r.partitions === count);
+      return mine.reduce((sum, r) => sum + r.cpuMicrosPerBallot, 0) / mine.length;
+    };
+    for (const r of runs) console.log(`worker holding ${r.partitions} partition(s): ${Math.round(r.cpuMicrosPerBallot)} µs CPU per ballot (${r.ballots} ballots at ${workerRate}/s, caught up in ${r.seconds.toFixed(1)} s)`);
+    console.log(`partitions ${partitions} vs 1: ${(((mean(partitions) - mean(1)) / mean(1)) * 100).toFixed(0)}% CPU per ballot`);
   }
 
   if (!args.includes('--skip-rebuild')) {

@@ -5,7 +5,8 @@ import type { ReadAllOptions, ReadAllResult, RecordedEvent } from '../port.ts';
  * same categories (poll, ballot), and a worker runs one of each per partition it holds, so
  * without this every page was read, sent and JSON-parsed once per subscription, to be thrown away
  * by all but one partition. Shared: 10x fewer reads of the database and 5-12% less CPU per ballot
- * in the projection process (1 and 4 partitions, at 2,500 and 4,000 ballots/s).
+ * in the projection process (1 and 4 partitions, at 2,500 and 4,000 ballots/s; `npm run bench --
+ * projections --skip-lag --skip-rebuild --worker-cpu`).
  *
  * A page read from `from` is a complete listing of the log in (from, next] for its filter: every
  * position below the read horizon is final (committed or never will be), so the page stays true
