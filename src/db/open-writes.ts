@@ -2,9 +2,8 @@ import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 
 /**
- * Transactions in progress that hold a transaction id, oldest id first (the first holds the
- * horizon), on the whole PostgreSQL
- * server. Readers of `$all` read only below pg_snapshot_xmin (migrations/001_events.sql), the
+ * Transactions in progress on the whole PostgreSQL server that hold a transaction id, oldest id
+ * first. Readers of `$all` read only below pg_snapshot_xmin (migrations/001_events.sql), the
  * oldest of these, so while one stays open nothing committed after it began reaches projections,
  * the live feed or the vote path's poll cache: an idle-in-transaction session of any program on
  * the server, or a forgotten prepared transaction, stalls them all. Other roles' sessions show
