@@ -56,6 +56,29 @@ describe('createPoll / getPoll / openPoll / closePoll', () => {
     expect(await t.services.store.headPosition()).toBe(head);
   });
 
+  it('an option may carry a picture (imageUrl, http or https); anything else is 422 at that field and writes nothing', async () => {
+    const withPicture = lunchPoll();
+    withPicture.questions[0]!.options = [{ text: 'Pizza', imageUrl: 'https://img.example.org/pizza.png' }, { text: 'Sushi' }];
+    const created = await call(t.app, { method: 'POST', url: '/api/polls', caller: organizer, payload: withPicture });
+    expect(created.status).toBe(201);
+    const poll = await call(t.app, { method: 'GET', url: `/api/polls/${created.body.pollId}`, caller: organizer });
+    expect(poll.body.questions[0].options).toEqual([
+      { optionId: expect.any(String), text: 'Pizza', imageUrl: 'https://img.example.org/pizza.png' },
+      { optionId: expect.any(String), text: 'Sushi' },
+    ]);
+    const head = await t.services.store.headPosition();
+    for (const [imageUrl, code, field] of [
+      ['javascript:alert(1)', 'request.invalid', 'body.questions.0.options.1.imageUrl'],
+      ['https://', 'poll.invalid-option-image', 'questions[0].options[1].imageUrl'],
+    ]) {
+      const bad = lunchPoll();
+      bad.questions[0]!.options = [{ text: 'Pizza' }, { text: 'Sushi', imageUrl }];
+      const refused = await call(t.app, { method: 'POST', url: '/api/polls', caller: organizer, payload: bad });
+      expect(refused).toMatchObject({ status: 422, body: { code, field } });
+    }
+    expect(await t.services.store.headPosition()).toBe(head);
+  });
+
   it('only the organizer (or an admin) opens, closes and issues tokens: 403 otherwise, 404 for no poll', async () => {
     const other = callerWith(t.app, 'organizer');
     const admin = callerWith(t.app, 'admin');

@@ -21,10 +21,12 @@ export async function call(app: FastifyInstance, options: InjectOptions & { call
   return { status: response.statusCode, body, headers: response.headers };
 }
 
+type OptionInput = { text: string; imageUrl?: string };
+
 export const lunchPoll = (settings: Record<string, unknown> = {}) => ({
   title: 'Lunch',
   questions: [
-    { text: 'Where?', kind: 'single', options: [{ text: 'Pizza' }, { text: 'Sushi' }] },
+    { text: 'Where?', kind: 'single', options: [{ text: 'Pizza' }, { text: 'Sushi' }] as OptionInput[] },
     { text: 'Which days?', kind: 'multiple', maxChoices: 2, options: [{ text: 'Mon' }, { text: 'Tue' }, { text: 'Wed' }] },
     { text: 'Rank the teams', kind: 'ranked', options: [{ text: 'A' }, { text: 'B' }, { text: 'C' }] },
     { text: 'Rate the venue', kind: 'rating', scale: { min: 1, max: 5 } },

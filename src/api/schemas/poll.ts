@@ -9,10 +9,21 @@ const QuestionInput = Type.Object(
     kind: Type.Enum(QUESTION_KINDS),
     maxChoices: Type.Optional(Type.Integer({ minimum: 1, description: 'multiple only' })),
     options: Type.Optional(
-      Type.Array(Type.Object({ text: Type.String({ minLength: 1, maxLength: POLL_LIMITS.optionTextMaxLength }) }, { additionalProperties: false }), {
-        maxItems: POLL_LIMITS.maxOptions,
-        description: 'single, multiple, ranked: 2..50 options',
-      }),
+      Type.Array(
+        Type.Object(
+          {
+            text: Type.String({ minLength: 1, maxLength: POLL_LIMITS.optionTextMaxLength }),
+            imageUrl: Type.Optional(
+              Type.String({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', maxLength: 2000, description: 'a picture shown with the option: an http:// or https:// URL' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        {
+          maxItems: POLL_LIMITS.maxOptions,
+          description: 'single, multiple, ranked: 2..50 options',
+        },
+      ),
     ),
     scale: Type.Optional(
       Type.Object({ min: Type.Integer(), max: Type.Integer() }, { additionalProperties: false, description: 'rating only' }),
@@ -71,7 +82,7 @@ export const PollStatus = Type.Enum(['draft', 'active', 'closed']);
 
 export const CreatedPoll = Type.Object({ pollId: Uuid, slug: Type.String(), status: Type.Literal('draft') });
 
-const Option = Type.Object({ optionId: Uuid, text: Type.String() });
+const Option = Type.Object({ optionId: Uuid, text: Type.String(), imageUrl: Type.Optional(Type.String()) });
 
 export const PollView = Type.Object({
   pollId: Uuid,

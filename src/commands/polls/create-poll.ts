@@ -8,7 +8,7 @@ import { handleCommand, type CommandContext } from '../handle-command.ts';
 export interface CreatePollInput {
   title: string;
   description?: string | null;
-  questions: ReadonlyArray<Omit<QuestionInput, 'questionId' | 'options'> & { options?: ReadonlyArray<{ text: string }> }>;
+  questions: ReadonlyArray<Omit<QuestionInput, 'questionId' | 'options'> & { options?: ReadonlyArray<{ text: string; imageUrl?: string | null }> }>;
   settings: PollSettingsInput;
 }
 
@@ -23,7 +23,7 @@ export async function createPoll(
   const questions: QuestionInput[] = input.questions.map(({ options, ...question }) => ({
     ...question,
     questionId: deps.newId(),
-    ...(options ? { options: options.map((o) => ({ optionId: deps.newId(), text: o.text })) } : {}),
+    ...(options ? { options: options.map((o) => ({ ...o, optionId: deps.newId() })) } : {}),
   }));
   const { events, appended } = await handleCommand(
     deps.store,

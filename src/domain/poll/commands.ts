@@ -15,7 +15,7 @@ export type QuestionInput = {
   /** `multiple` only, 1..number of options; defaults to the number of options. */
   maxChoices?: number;
   /** 2..50 for single, multiple and ranked; absent for rating. */
-  options?: readonly { optionId: string; text: string }[];
+  options?: readonly { optionId: string; text: string; imageUrl?: string | null }[];
   /** `rating` only: integers, min < max, max - min <= 100. */
   scale?: { min: number; max: number };
 };

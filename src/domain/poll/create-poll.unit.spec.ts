@@ -51,6 +51,26 @@ describe('CreatePoll', () => {
     }]);
   });
 
+  it('keeps an option\'s picture as a normalised http(s) URL, and no imageUrl at all where none was given', () => {
+    const withImages = withQuestion(0, {
+      options: [
+        { optionId: 'o-pizza', text: 'Pizza', imageUrl: 'HTTPS://img.example.org/pizza.png' },
+        { optionId: 'o-sushi', text: 'Sushi', imageUrl: null },
+      ],
+    });
+    const expected = pollDefinition();
+    spec.given([]).when(create({ questions: withImages })).then([{
+      type: 'PollCreated',
+      data: {
+        ...expected,
+        questions: expected.questions.map((q) =>
+          q.kind === 'single'
+            ? { ...q, options: [{ optionId: 'o-pizza', text: 'Pizza', imageUrl: 'https://img.example.org/pizza.png' }, { optionId: 'o-sushi', text: 'Sushi' }] }
+            : q),
+      },
+    }]);
+  });
+
   it('rejects a poll that already exists', () => {
     spec.given([pollCreated()]).when(create()).thenThrows(ConflictError, 'poll.already-exists');
   });
@@ -75,6 +95,12 @@ describe('CreatePoll', () => {
       'poll.invalid-option-text', 'questions[0].options[1].text'],
     ['the same option text twice (ignoring case and spaces)', { questions: withQuestion(1, { options: options('Mon', ' mon ') }) },
       'poll.duplicate-option-text', 'questions[1].options[1].text'],
+    ['an option picture that is not an http(s) URL', { questions: withQuestion(0, { options: [
+      { optionId: 'o-pizza', text: 'Pizza' }, { optionId: 'o-sushi', text: 'Sushi', imageUrl: 'javascript:alert(1)' }] }) },
+      'poll.invalid-option-image', 'questions[0].options[1].imageUrl'],
+    ['an option picture URL over 2,000 characters', { questions: withQuestion(0, { options: [
+      { optionId: 'o-pizza', text: 'Pizza', imageUrl: `https://img.example.org/${'x'.repeat(2000)}` }, { optionId: 'o-sushi', text: 'Sushi' }] }) },
+      'poll.invalid-option-image', 'questions[0].options[0].imageUrl'],
     ['an option id used in another question', { questions: withQuestion(2, { options: [
       { optionId: 'o-pizza', text: 'A' }, { optionId: 'o-b', text: 'B' }] }) }, 'poll.duplicate-id', 'questions[2].options[0].optionId'],
     ['maxChoices above the number of options', { questions: withQuestion(1, { maxChoices: 4 }) },

@@ -12,7 +12,8 @@ export type VoterPolicy = (typeof VOTER_POLICIES)[number];
 export const VISIBILITIES = ['public', 'private', 'organization'] as const;
 export type Visibility = (typeof VISIBILITIES)[number];
 
-export type OptionDefinition = { optionId: string; text: string };
+/** `imageUrl`: a picture shown with the option (http or https); absent when the organizer gave none. */
+export type OptionDefinition = { optionId: string; text: string; imageUrl?: string };
 
 export type RatingScale = { min: number; max: number };
 

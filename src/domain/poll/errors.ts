@@ -22,6 +22,7 @@ export const POLL_CODES = {
   invalidKind: 'poll.invalid-kind',
   invalidOptions: 'poll.invalid-options',
   invalidOptionText: 'poll.invalid-option-text',
+  invalidOptionImage: 'poll.invalid-option-image',
   duplicateOptionText: 'poll.duplicate-option-text',
   duplicateId: 'poll.duplicate-id',
   invalidMaxChoices: 'poll.invalid-max-choices',

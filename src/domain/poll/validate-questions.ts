@@ -1,5 +1,5 @@
 import { assertNever } from '../shared/decider.ts';
-import { isSafeInteger, requireId, requireOneOf, requireText } from '../shared/validation.ts';
+import { httpUrl, isSafeInteger, requireId, requireOneOf, requireText } from '../shared/validation.ts';
 import type { QuestionInput } from './commands.ts';
 import { POLL_LIMITS, QUESTION_KINDS, type OptionDefinition, type QuestionDefinition } from './definition.ts';
 import { POLL_CODES as C, pollInvalid } from './errors.ts';
@@ -86,7 +86,10 @@ function validateOptions(input: QuestionInput['options'], path: string, optionId
       throw pollInvalid(C.duplicateOptionText, `${at}.text`, `option "${text}" appears twice in this question`);
     }
     texts.add(key);
-    return { optionId, text };
+    if (option.imageUrl === undefined || option.imageUrl === null) return { optionId, text };
+    const imageUrl = httpUrl(option.imageUrl);
+    if (imageUrl === undefined) throw pollInvalid(C.invalidOptionImage, `${at}.imageUrl`, `${at}.imageUrl must be an http:// or https:// URL`);
+    return { optionId, text, imageUrl };
   });
 }
 

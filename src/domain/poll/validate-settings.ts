@@ -1,4 +1,4 @@
-import { isSafeInteger, requireOneOf } from '../shared/validation.ts';
+import { httpUrl, isSafeInteger, requireOneOf } from '../shared/validation.ts';
 import { toIso, toMillis } from '../shared/time.ts';
 import type { PollSettingsInput } from './commands.ts';
 import { VISIBILITIES, VOTER_POLICIES, type PollSettings } from './definition.ts';
@@ -45,16 +45,9 @@ export function validateSettings(input: PollSettingsInput | undefined, nowIso: s
 function optionalWebhookUrl(value: string | null | undefined): { milestoneWebhookUrl?: string } {
   if (value === null || value === undefined) return {};
   const field = 'settings.milestoneWebhookUrl';
-  let url: URL | undefined;
-  try {
-    url = typeof value === 'string' && value.length <= 2000 ? new URL(value) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !/^https?:\/\//i.test(value)) {
-    throw pollInvalid(C.invalidSetting, field, `${field} must be an http:// or https:// URL`);
-  }
-  return { milestoneWebhookUrl: url.href };
+  const url = httpUrl(value);
+  if (url === undefined) throw pollInvalid(C.invalidSetting, field, `${field} must be an http:// or https:// URL`);
+  return { milestoneWebhookUrl: url };
 }
 
 function optionalTime(value: string | null | undefined, field: string): string | null {

@@ -37,3 +37,18 @@ export function requireOneOf<T extends string>(value: unknown, allowed: readonly
 export function isSafeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
 }
+
+/**
+ * An absolute http:// or https:// URL of at most `max` characters, normalised (`new URL().href`),
+ * or undefined for anything else: other schemes (javascript:, data:, file:) have no business in
+ * a link or a picture Pollster hands to others.
+ */
+export function httpUrl(value: unknown, max = 2000): string | undefined {
+  if (typeof value !== 'string' || value.length > max || !/^https?:\/\//i.test(value)) return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
