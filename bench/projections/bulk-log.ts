@@ -21,6 +21,22 @@ export interface BulkLog {
 
 const CHUNK = 250_000;
 
+/** The data of a BallotCast for a `benchPoll` poll, as the command side writes it; `n` varies the choices. */
+export function benchBallot(pollId: string, n: number) {
+  const voterKey = `u.${randomUUID()}`;
+  return {
+    ballotId: randomUUID(), pollId, voterKey, accountId: voterKey.slice(2),
+    answers: [
+      { questionId: 'q-single', optionIds: [n % 3 === 0 ? 'o-pizza' : 'o-sushi'] },
+      { questionId: 'q-multi', optionIds: ['o-mon'] },
+      { questionId: 'q-ranked', ranking: ['o-c', 'o-a'] },
+      { questionId: 'q-rating', rating: 1 + (n % 5) },
+    ],
+    meta: { ipPrefix: null, device: 'mobile', country: 'NL', userAgentHash: null },
+    castAt: new Date().toISOString(),
+  };
+}
+
 export function benchPoll(pollId: string): PollDefinition {
   return {
     pollId,

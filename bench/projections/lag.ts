@@ -8,7 +8,7 @@ import { RESULTS, startProjections } from '../../src/projections/index.ts';
 import type { AfterCommitContext } from '../../src/projections/runtime/projection.ts';
 import { NatsLiveBus } from '../../src/projections/to-nats/nats-live-bus.ts';
 import { liveProjections } from '../../src/runtime/live.ts';
-import { benchPoll } from './bulk-log.ts';
+import { benchBallot, benchPoll } from './bulk-log.ts';
 
 /**
  * Projection lag under a steady ballot load: ballots appended through the event store at `rate`
@@ -104,19 +104,8 @@ export async function measureLag(databaseUrl: string, natsUrl: string, rate: num
 }
 
 async function castOne(store: PostgresEventStore, pollId: string, n: number) {
-  const voterKey = `u.${randomUUID()}`;
-  const data = {
-    ballotId: randomUUID(), pollId, voterKey, accountId: voterKey.slice(2),
-    answers: [
-      { questionId: 'q-single', optionIds: [n % 3 === 0 ? 'o-pizza' : 'o-sushi'] },
-      { questionId: 'q-multi', optionIds: ['o-mon'] },
-      { questionId: 'q-ranked', ranking: ['o-c', 'o-a'] },
-      { questionId: 'q-rating', rating: 1 + (n % 5) },
-    ],
-    meta: { ipPrefix: null, device: 'mobile', country: 'NL', userAgentHash: null },
-    castAt: new Date().toISOString(),
-  };
-  const { position } = await store.append(`ballot-${pollId}-${voterKey}`, [{ id: randomUUID(), type: 'BallotCast', data }], 'no_stream');
+  const data = benchBallot(pollId, n);
+  const { position } = await store.append(`ballot-${pollId}-${data.voterKey}`, [{ id: randomUUID(), type: 'BallotCast', data }], 'no_stream');
   return { pollId, position, at: performance.now() };
 }
 

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
 import { createSqlPool } from '../../src/db/slonik.ts';
 import { PartitionedProjections } from '../../src/worker/partitioned-projections.ts';
-import { benchPoll } from './bulk-log.ts';
+import { benchBallot, benchPoll } from './bulk-log.ts';
 
 export interface WorkerCpu {
   partitions: number;
@@ -41,7 +41,7 @@ export async function measureWorkerCpu(databaseUrl: string, count: number, rate:
     const appends: Promise<{ position: bigint }>[] = [];
     for (let sent = 0; sent < total; ) {
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
-      for (; sent < due; sent++) appends.push(castOne(writer, pollIds[sent % polls]!));
+      for (; sent < due; sent++) appends.push(castOne(writer, pollIds[sent % polls]!, sent));
       await sleep(10);
     }
     const last = (await Promise.all(appends)).reduce((max, a) => (a.position > max ? a.position : max), 0n);
@@ -60,18 +60,7 @@ export async function measureWorkerCpu(databaseUrl: string, count: number, rate:
   }
 }
 
-function castOne(store: PostgresEventStore, pollId: string) {
-  const voterKey = `u.${randomUUID()}`;
-  const data = {
-    ballotId: randomUUID(), pollId, voterKey, accountId: voterKey.slice(2),
-    answers: [
-      { questionId: 'q-single', optionIds: ['o-pizza'] },
-      { questionId: 'q-multi', optionIds: ['o-mon'] },
-      { questionId: 'q-ranked', ranking: ['o-c', 'o-a'] },
-      { questionId: 'q-rating', rating: 3 },
-    ],
-    meta: { ipPrefix: null, device: 'mobile', country: 'NL', userAgentHash: null },
-    castAt: new Date().toISOString(),
-  };
-  return store.append(`ballot-${pollId}-${voterKey}`, [{ id: randomUUID(), type: 'BallotCast', data }], 'no_stream');
+function castOne(store: PostgresEventStore, pollId: string, n: number) {
+  const data = benchBallot(pollId, n);
+  return store.append(`ballot-${pollId}-${data.voterKey}`, [{ id: randomUUID(), type: 'BallotCast', data }], 'no_stream');
 }

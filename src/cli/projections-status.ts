@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { PostgresEventStore } from '../commands/event-store/postgres/postgres-event-store.ts';
-import { type OpenWrite, openWrites } from '../db/open-writes.ts';
+import { type OpenWrite, oldestOpenWrite } from '../db/open-writes.ts';
 import { POSTGRES_PROJECTIONS } from '../projections/index.ts';
 import { type CheckpointStatus, checkpointStatus } from '../projections/runtime/checkpoint-status.ts';
 import { LAG_CAP } from '../projections/runtime/status.ts';
@@ -24,7 +24,7 @@ export function registerStatusCommand(program: Command): void {
         if (options.json) for (const s of status) console.log(JSON.stringify(toJson(s)));
         else {
           printTable(status);
-          if (tools.store instanceof PostgresEventStore) console.log(horizonLine((await openWrites(tools.sql, 1))[0]));
+          if (tools.store instanceof PostgresEventStore) console.log(horizonLine(await oldestOpenWrite(tools.sql)));
         }
       } finally {
         await tools.close();

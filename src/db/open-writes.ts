@@ -55,3 +55,8 @@ export async function openWrites(pool: DatabasePool, limit = 5): Promise<OpenWri
     LIMIT ${limit}`);
   return [...rows];
 }
+
+/** The transaction holding the `$all` horizon now, if any. */
+export async function oldestOpenWrite(pool: DatabasePool): Promise<OpenWrite | undefined> {
+  return (await openWrites(pool, 1))[0];
+}

@@ -5,7 +5,7 @@ import { getResults, type PostgresProjection, type ProjectionRunnerOptions, type
 import { PartitionLeases } from '../projections/leases/partition-leases.ts';
 import type { Services } from '../runtime/services.ts';
 import { archiveJob, type ResultsQuery } from './jobs/archive/archive-job.ts';
-import { openWrites } from '../db/open-writes.ts';
+import { oldestOpenWrite } from '../db/open-writes.ts';
 import { auditCheckpointsJob } from './jobs/audit-checkpoints.ts';
 import { logHorizonJob } from './jobs/log-horizon.ts';
 import { milestonesJob } from './jobs/milestones.ts';
@@ -154,7 +154,7 @@ function buildJobs(options: StartWorkerOptions): Job[] {
       }),
     'log-horizon': () =>
       logHorizonJob({
-        oldest: async () => (await openWrites(services.sql, 1))[0],
+        oldest: () => oldestOpenWrite(services.sql),
         logger: log('log-horizon'),
         warnAfterSeconds: config.LOG_HORIZON_WARN_SECONDS,
       }),

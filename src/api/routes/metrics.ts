@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PostgresEventStore } from '../../commands/event-store/postgres/postgres-event-store.ts';
-import { openWrites } from '../../db/open-writes.ts';
+import { oldestOpenWrite } from '../../db/open-writes.ts';
 import type { Services } from '../../runtime/services.ts';
 import { edgeMetricsText } from '../live/metrics.ts';
 
@@ -46,7 +46,7 @@ export const metricsRoute = fp<{ services: Services }>(
         lagSeconds.set({ projection: status.name }, status.lag.seconds);
         parked.set({ projection: status.name }, status.parkedSinceStart);
       }
-      horizon?.set((await openWrites(services.sql, 1))[0]?.seconds ?? 0);
+      horizon?.set((await oldestOpenWrite(services.sql))?.seconds ?? 0);
       const edge = app.hasDecorator('liveEdge') ? `\n${edgeMetricsText(app.liveEdge.metrics())}` : '';
       return reply.type(registry.contentType).send(`${await registry.metrics()}${edge}`);
     });

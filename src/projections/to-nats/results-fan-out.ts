@@ -8,11 +8,11 @@ import type { LiveBus } from './live-bus.ts';
 
 /**
  * The live side of the `results` projection, run as its post-commit hook (STYLE.md 9): for every
- * poll a committed batch touched, read the results back with getResults, the batch's polls a
- * chunk per statement (so Redis and viewers get
- * exactly what the read model says, counting rules included), write them to Redis through the
- * position guard, then publish one message to the live bus. Redis before NATS: a viewer that
- * hears of position p and then asks the API for a snapshot gets p or later.
+ * poll a committed batch touched, read the results back with getResultsOf, a chunk of polls per
+ * statement (so Redis and viewers get exactly what the read model says, counting rules
+ * included), write them to Redis through the position guard, then publish one message to the
+ * live bus. Redis before NATS: a viewer that hears of position p and then asks the API for a
+ * snapshot gets p or later.
  *
  * Nothing here is retried: a failure is logged and the next change of the poll republishes
  * (`pollster projections reconcile` repairs Redis for polls that stay quiet).

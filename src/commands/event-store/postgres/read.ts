@@ -101,13 +101,13 @@ export interface SubscriptionDeps {
   closed: AbortSignal;
 }
 
+/** How long a subscription lets events gather after a page that was not full (see below). */
+const SETTLE_MS = 10;
+
 /**
  * Tails `$all` by polling: woken at once by this process's own commits, otherwise every
  * `pollIntervalMs` (writers in other processes). Ends quietly on abort or store close.
  */
-/** How long a subscription lets events gather after a page that was not full (see below). */
-const SETTLE_MS = 10;
-
 export async function* subscribeToAll(deps: SubscriptionDeps, options: SubscribeOptions): AsyncGenerator<RecordedEvent[]> {
   const signals = options.signal === undefined ? [deps.closed] : [deps.closed, options.signal];
   const stopped = () => signals.some((s) => s.aborted);
