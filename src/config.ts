@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
+import { OperatorError } from './operator-error.ts';
 
 /**
  * Every setting Pollster reads, validated once at start. Framework-free so the API, the worker
@@ -19,7 +20,8 @@ export const ConfigSchema = Type.Object({
   /** Unset: embedded PostgreSQL under POLLSTER_DATA_DIR. */
   DATABASE_URL: Type.Optional(Url),
   POLLSTER_DATA_DIR: Type.String({ default: '.pollster' }),
-  EMBEDDED_PG_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 54329 }),
+  /** Unset: the port the data folder remembers, else 54329, else any free port. */
+  EMBEDDED_PG_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   /** Unset: in-process counters. */
   REDIS_URL: Type.Optional(Url),
   /** Unset: in-process bus. */
@@ -99,7 +101,7 @@ export interface Config extends RawConfig {
   mode: 'embedded' | 'full-stack';
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends OperatorError {}
 
 /** Parses `env` (process.env by default); throws one ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

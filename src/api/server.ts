@@ -1,35 +1,49 @@
 import type { FastifyInstance } from 'fastify';
+import { createServer } from 'node:net';
+import { OperatorError } from '../operator-error.ts';
+import { exitGracefully } from '../runtime/graceful-exit.ts';
+
+export class PortInUseError extends OperatorError {
+  constructor(host: string, port: number) {
+    super(`${host}:${port} is in use by another program: stop it, or set PORT (and HOST) to a free address`);
+  }
+}
+
+/**
+ * Called before anything else starts, so a taken port is reported at once and no database is
+ * started or migrated for a server that cannot listen.
+ */
+export async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port) : new OperatorError(`cannot listen on ${host}:${port}: ${error.message}`)),
+    );
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
 
 /**
  * The only place that opens a port. On SIGTERM/SIGINT it stops accepting connections, lets
  * in-flight requests finish, then runs the given shutdown (close stores, stop the embedded
- * database) and exits 0.
+ * database) and exits 0. If the port was taken since the check, the shutdown runs at once.
  */
 export async function listen(
   app: FastifyInstance,
   options: { host: string; port: number; onShutdown: () => Promise<void> },
 ): Promise<string> {
-  const address = await app.listen({ host: options.host, port: options.port });
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    const forced = setTimeout(() => {
-      app.log.error('shutdown took longer than 15 s; exiting');
-      process.exit(1);
-    }, 15_000).unref();
-    try {
-      await app.close();
-      await options.onShutdown();
-      clearTimeout(forced);
-      process.exit(0);
-    } catch (error) {
-      app.log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  let address: string;
+  try {
+    address = await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    await app.close();
+    await options.onShutdown();
+    throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(options.host, options.port) : error;
+  }
+  exitGracefully(app.log, async () => {
+    await app.close();
+    await options.onShutdown();
+  });
   return address;
 }

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { ConfigError } from '../config.ts';
-import { DataDirInUseError } from '../db/data-dir-lock.ts';
+import { OperatorError } from '../operator-error.ts';
 import { registerAuditCommands } from './audit.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerRegistrySandboxCommand } from './registry-sandbox.ts';
@@ -35,8 +34,8 @@ registerAuditCommands(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  // Operator mistakes (bad config, a folder in use) get one clear line, not a stack trace.
-  if (error instanceof ConfigError || error instanceof DataDirInUseError) {
+  // Operator mistakes (bad config, a port or folder in use) get one clear line, not a stack trace.
+  if (error instanceof OperatorError) {
     console.error(`pollster: ${error.message}`);
     process.exit(1);
   }

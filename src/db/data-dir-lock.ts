@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { OperatorError } from '../operator-error.ts';
 
 /**
  * One Pollster process per data folder. Two embedded PostgreSQL servers on one folder would
@@ -7,7 +8,7 @@ import { join } from 'node:path';
  * The lock file holds the owner's pid; a lock whose pid is dead (a crash, a SIGKILL) is stale
  * and taken over.
  */
-export class DataDirInUseError extends Error {}
+export class DataDirInUseError extends OperatorError {}
 
 // Folders this process holds: its own pid in a lock file is then a live lock, not a stale one
 // (in a container every run may be pid 1).
@@ -22,10 +23,9 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export async function lockDataDir(dataDir: string): Promise<{ release(): Promise<void>; tookOverStale: boolean }> {
+export async function lockDataDir(dataDir: string): Promise<{ release(): Promise<void> }> {
   await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, 'pollster.pid');
-  let tookOverStale = false;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const handle = await open(path, 'wx');
@@ -33,7 +33,6 @@ export async function lockDataDir(dataDir: string): Promise<{ release(): Promise
       await handle.close();
       heldHere.add(path);
       return {
-        tookOverStale,
         release: async () => {
           heldHere.delete(path);
           await rm(path, { force: true });
@@ -41,16 +40,22 @@ export async function lockDataDir(dataDir: string): Promise<{ release(): Promise
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (owner && (owner === process.pid ? heldHere.has(path) : isAlive(owner))) {
+      const owner = await lockOwner(dataDir);
+      if (owner !== undefined) {
         throw new DataDirInUseError(
           `another Pollster process (pid ${owner}) is using the data folder ${dataDir}; ` +
             'stop it first, or set POLLSTER_DATA_DIR to another folder',
         );
       }
       await rm(path, { force: true });
-      tookOverStale = true;
     }
   }
   throw new DataDirInUseError(`could not lock the data folder ${dataDir}`);
+}
+
+/** The live process holding the folder's lock, if any (a stale lock's dead pid is not). */
+export async function lockOwner(dataDir: string): Promise<number | undefined> {
+  const path = join(dataDir, 'pollster.pid');
+  const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+  return owner && (owner === process.pid ? heldHere.has(path) : isAlive(owner)) ? owner : undefined;
 }

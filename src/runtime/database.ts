@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { runningEmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { migrate } from '../db/migrate.ts';
 
 export interface Database {
@@ -12,21 +12,14 @@ export interface Database {
 
 /**
  * The PostgreSQL every mode needs (the log and the read models): the one at DATABASE_URL, or
- * the embedded one under the data folder. Migrations run before anything uses it.
+ * the embedded one of the data folder. Migrations run before anything uses it.
+ *
+ * `exclusive` (the serving processes) starts the embedded database and holds its folder; the
+ * operator commands instead use the embedded database of a server already running on the
+ * folder, and start one of their own only when none runs.
  */
-export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
-  let database: Database;
-  if (config.DATABASE_URL) {
-    const url = new URL(config.DATABASE_URL);
-    database = { url: config.DATABASE_URL, location: `${url.hostname}:${url.port || 5432}${url.pathname}`, close: async () => {} };
-  } else {
-    const embedded = await startEmbeddedPostgres({
-      dataDir: config.dataDir,
-      port: config.EMBEDDED_PG_PORT,
-      log: (line) => logger.info(line),
-    });
-    database = { url: embedded.url, location: embedded.dataDir, close: () => embedded.stop() };
-  }
+export async function openDatabase(config: Config, logger: Logger, options: { exclusive?: boolean } = {}): Promise<Database> {
+  const database = config.DATABASE_URL ? fullStack(config.DATABASE_URL) : await embedded(config, logger, options.exclusive ?? false);
   try {
     const report = await migrate(database.url, (line) => logger.info(line));
     logger.info({ applied: report.applied.length, alreadyApplied: report.alreadyApplied }, 'database schema up to date');
@@ -35,4 +28,23 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     throw error;
   }
   return database;
+}
+
+function fullStack(databaseUrl: string): Database {
+  const url = new URL(databaseUrl);
+  return { url: databaseUrl, location: `${url.hostname}:${url.port || 5432}${url.pathname}`, close: async () => {} };
+}
+
+async function embedded(config: Config, logger: Logger, exclusive: boolean): Promise<Database> {
+  const running = exclusive ? undefined : await runningEmbeddedPostgres(config.dataDir);
+  if (running) {
+    logger.info(`using the embedded PostgreSQL of the Pollster process running on ${config.dataDir} (pid ${running.pid}, 127.0.0.1:${running.port})`);
+    return { url: running.url, location: config.dataDir, close: async () => {} };
+  }
+  const started = await startEmbeddedPostgres({
+    dataDir: config.dataDir,
+    port: config.EMBEDDED_PG_PORT,
+    log: (line) => logger.info(line),
+  });
+  return { url: started.url, location: started.dataDir, close: () => started.stop() };
 }

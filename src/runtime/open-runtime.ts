@@ -41,7 +41,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       ? `embedded mode: own PostgreSQL under ${config.dataDir}, in-process counters and bus`
       : `full-stack mode: PostgreSQL, ${config.REDIS_URL ? 'Redis' : 'no Redis'}, ${config.NATS_URL ? 'NATS' : 'in-process bus'}`,
   );
-  const database = await openDatabase(config, logger);
+  const database = await openDatabase(config, logger, { exclusive: true });
   logger.info({ database: database.location }, `data in ${database.location}`);
   const store = openEventStore(config, database.url);
   const live = await createLiveInfrastructure(config, { logger: logger.child({ component: 'live' }) });

@@ -1,6 +1,6 @@
 import { buildApp, type HttpSettings } from '../api/app.ts';
 import { liveSettingsFrom } from '../api/live/settings.ts';
-import { listen } from '../api/server.ts';
+import { assertPortFree, listen } from '../api/server.ts';
 import type { Config } from '../config.ts';
 import { startWorker } from '../worker/start-worker.ts';
 import { openRuntime } from './open-runtime.ts';
@@ -22,6 +22,7 @@ export function httpSettings(config: Config): HttpSettings {
  * process. The projections run unpartitioned here; `pollster worker` splits them over processes.
  */
 export async function startProcess(config: Config): Promise<void> {
+  await assertPortFree(config.HOST, config.PORT);
   const runtime = await openRuntime(config, { runProjections: true, sandboxRegistry: true });
   const { logger, services, live } = runtime;
   const stopReconcile = live.keepRedisReconciled(services.sql);

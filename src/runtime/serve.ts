@@ -1,7 +1,7 @@
 import { buildApp } from '../api/app.ts';
 import { buildEdgeApp } from '../api/live/edge-app.ts';
 import { liveSettingsFrom } from '../api/live/settings.ts';
-import { listen } from '../api/server.ts';
+import { assertPortFree, listen } from '../api/server.ts';
 import type { Config } from '../config.ts';
 import { openRuntime } from './open-runtime.ts';
 import { httpSettings } from './process.ts';
@@ -12,6 +12,7 @@ import { httpSettings } from './process.ts';
  * NATS, which every serving node follows.
  */
 export async function startServe(config: Config, options: { edgeOnly: boolean }): Promise<void> {
+  await assertPortFree(config.HOST, config.PORT);
   const runtime = await openRuntime(config, {
     runProjections: false,
     sandboxRegistry: !options.edgeOnly,

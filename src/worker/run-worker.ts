@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
+import { exitGracefully } from '../runtime/graceful-exit.ts';
 import { startWorker } from './start-worker.ts';
 
 /**
@@ -12,26 +13,9 @@ export async function runWorkerProcess(config: Config, partitions: { count?: num
   const { logger, services, live } = runtime;
   const stopReconcile = live.keepRedisReconciled(services.sql);
   const worker = startWorker({ services, config, logger, partitions, projections: live.projections });
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const forced = setTimeout(() => {
-      logger.error('shutdown took longer than 15 s; exiting');
-      process.exit(1);
-    }, 15_000).unref();
-    try {
-      await worker.stop();
-      stopReconcile();
-      await runtime.close();
-      clearTimeout(forced);
-      process.exit(0);
-    } catch (error) {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  exitGracefully(logger, async () => {
+    await worker.stop();
+    stopReconcile();
+    await runtime.close();
+  });
 }
