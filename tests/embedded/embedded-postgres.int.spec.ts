@@ -65,3 +65,25 @@ describe('embedded PostgreSQL (the embedded default)', () => {
     expect(await query(first.url, 'SELECT note FROM kept')).toEqual([{ note: 'still here' }]);
   });
 });
+
+describe('an embedded cluster whose first start was cut short', () => {
+  it('creates the application database on the next start when it is missing', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pollster-embedded-'));
+    await chmod(root, 0o755);
+    const dataDir = join(root, 'data');
+    try {
+      let db = await startEmbeddedPostgres({ dataDir, log: () => {} });
+      // As a start killed between initdb and CREATE DATABASE left it.
+      await query(db.url.replace(/\/pollster$/, '/postgres'), 'DROP DATABASE pollster');
+      await db.stop();
+      db = await startEmbeddedPostgres({ dataDir, log: () => {} });
+      try {
+        expect((await migrate(db.url)).applied.length).toBeGreaterThan(0);
+      } finally {
+        await db.stop();
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -48,7 +48,9 @@ export function cluster(options: ClusterOptions) {
      */
     async create(): Promise<void> {
       const partial = `${dir}.partial`;
+      // Folders left by an interrupted start; neither holds a cluster (no PG_VERSION).
       await rm(partial, { recursive: true, force: true });
+      if (!(await this.exists())) await rm(dir, { recursive: true, force: true });
       await mkdir(partial, { recursive: true, mode: 0o700 });
       const secrets = await mkdtemp(join(tmpdir(), 'pollster-pw-'));
       const passwordFile = join(secrets, 'password');
