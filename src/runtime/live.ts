@@ -7,7 +7,7 @@ import { InProcessLiveBus } from '../projections/to-nats/in-process-live-bus.ts'
 import type { LiveBus } from '../projections/to-nats/live-bus.ts';
 import { NatsLiveBus } from '../projections/to-nats/nats-live-bus.ts';
 import { type ResultsFanOutOptions, withResultsFanOut } from '../projections/to-nats/results-fan-out.ts';
-import { keepRedisReconciled } from '../projections/to-redis/reconcile.ts';
+import { keepRedisReconciled, type RedisKeeper } from '../projections/to-redis/reconcile.ts';
 import { connectRedis } from '../projections/to-redis/redis-client.ts';
 import { RedisResultsCache, type ResultsCache } from '../projections/to-redis/results-cache.ts';
 import { RedisResultsStore } from '../projections/to-redis/results-store.ts';
@@ -27,10 +27,11 @@ export interface LiveInfrastructure {
   /** POSTGRES_PROJECTIONS with the live fan-out attached to `results`. */
   projections: readonly PostgresProjection[];
   /**
-   * Where this process runs projections (worker, single-process start): reconcile Redis now if
-   * it is empty, and again whenever it comes back empty. Returns the stop function; a no-op without Redis.
+   * Where this process runs projections (worker, single-process start): bring Redis up to the
+   * read model now, at every reconnect and whenever `check` is called (a partition taken over);
+   * a no-op without Redis.
    */
-  keepRedisReconciled(sql: DatabasePool): () => void;
+  keepRedisReconciled(sql: DatabasePool): RedisKeeper;
   /** Closes bus and Redis; call after the projections stopped. */
   close(): Promise<void>;
 }
@@ -58,10 +59,10 @@ export async function createLiveInfrastructure(
     ...(redis && resultsStore ? { redis, resultsStore, resultsCache: new RedisResultsCache(resultsStore, logger) } : {}),
     projections: liveProjections({ bus, ...(resultsStore ? { redis: resultsStore } : {}) }),
     keepRedisReconciled(sql) {
-      if (!redis) return () => {};
-      const stop = keepRedisReconciled({ sql, redis, logger, ...keyPrefix, ...(resultsStore ? { store: resultsStore } : {}) });
-      stops.push(stop);
-      return stop;
+      if (!redis) return { stop: () => {}, check: () => {} };
+      const keeper = keepRedisReconciled({ sql, redis, logger, ...keyPrefix, ...(resultsStore ? { store: resultsStore } : {}) });
+      stops.push(keeper.stop);
+      return keeper;
     },
     async close() {
       for (const stop of stops) stop();

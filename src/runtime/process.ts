@@ -25,7 +25,7 @@ export async function startProcess(config: Config): Promise<void> {
   await assertPortFree(config.HOST, config.PORT);
   const runtime = await openRuntime(config, { runProjections: true, sandboxRegistry: true });
   const { logger, services, live } = runtime;
-  const stopReconcile = live.keepRedisReconciled(services.sql);
+  const redisKeeper = live.keepRedisReconciled(services.sql);
   const jobs = startWorker({ services, config, logger, runProjections: false });
   const app = await buildApp({
     logger,
@@ -40,7 +40,7 @@ export async function startProcess(config: Config): Promise<void> {
     port: config.PORT,
     onShutdown: async () => {
       await jobs.stop();
-      stopReconcile();
+      redisKeeper.stop();
       await runtime.close();
     },
   });

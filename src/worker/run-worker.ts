@@ -11,11 +11,11 @@ import { startWorker } from './start-worker.ts';
 export async function runWorkerProcess(config: Config, partitions: { count?: number; pinned?: number }): Promise<void> {
   const runtime = await openRuntime(config, { runProjections: false, sandboxRegistry: false });
   const { logger, services, live } = runtime;
-  const stopReconcile = live.keepRedisReconciled(services.sql);
-  const worker = startWorker({ services, config, logger, partitions, projections: live.projections });
+  const redisKeeper = live.keepRedisReconciled(services.sql);
+  const worker = startWorker({ services, config, logger, partitions, projections: live.projections, onPartitionTaken: redisKeeper.check });
   exitGracefully(logger, async () => {
     await worker.stop();
-    stopReconcile();
+    redisKeeper.stop();
     await runtime.close();
   });
 }

@@ -53,6 +53,11 @@ export interface StartWorkerOptions {
   runner?: Pick<ProjectionRunnerOptions, 'batchSize' | 'retry' | 'restartDelayMs'>;
   /** Final results for archive bundles (default getResults, the `results` read model). */
   results?: ResultsQuery;
+  /**
+   * Called when this worker takes a partition over: the Redis results of a worker that died
+   * between its commit and its Redis write are caught up then (src/runtime/live.ts).
+   */
+  onPartitionTaken?: (index: number) => void;
 }
 
 export interface Worker {
@@ -88,7 +93,10 @@ export function startWorker(options: StartWorkerOptions): Worker {
     count,
     ...(options.partitions?.pinned !== undefined ? { pinned: options.partitions.pinned } : {}),
     retryMs: config.LEASE_RETRY_MS,
-    onAcquired: (index) => projections.start(index),
+    onAcquired: async (index) => {
+      await projections.start(index);
+      options.onPartitionTaken?.(index);
+    },
     onReleased: (index) => projections.stop(index),
   });
   const jobs = buildJobs(options).map(

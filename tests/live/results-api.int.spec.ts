@@ -93,7 +93,7 @@ describe('live results through the API', () => {
     };
     const restored = async () => (await r.store.read(poll.pollId)).position === (await fromPostgres()).position;
     await loseData();
-    const stop = keepRedisReconciled({ sql: t.services.sql, redis: r.redis, logger, keyPrefix: r.prefix });
+    const { stop } = keepRedisReconciled({ sql: t.services.sql, redis: r.redis, logger, keyPrefix: r.prefix });
     try {
       await until(restored);
       await loseData();
@@ -105,7 +105,7 @@ describe('live results through the API', () => {
   });
 
   it('keepRedisReconciled runs a full reconcile at the reconnect after the fan-out missed writes', async () => {
-    const stop = keepRedisReconciled({ sql: t.services.sql, redis: r.redis, logger, keyPrefix: r.prefix, store: r.store });
+    const { stop } = keepRedisReconciled({ sql: t.services.sql, redis: r.redis, logger, keyPrefix: r.prefix, store: r.store });
     try {
       await r.redis.hset(r.store.keys.counts(poll.pollId), 'total', '999'); // stale, marker still there
       r.store.missedWrites = true; // as the fan-out sets it while Redis is away

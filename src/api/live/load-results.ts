@@ -1,6 +1,5 @@
 import type { PollResults } from '../../domain/results/results.ts';
-import { tally } from '../../domain/results/tally.ts';
-import { getResults, readPollEvents } from '../../projections/queries/index.ts';
+import { currentResults } from '../../projections/queries/index.ts';
 import type { Services } from '../../runtime/services.ts';
 import type { ResultsState } from './frames.ts';
 
@@ -14,17 +13,12 @@ export const toResultsState = (results: PollResults): ResultsState => {
 };
 
 /**
- * Snapshots as getResults answers them: the Redis results cache (REDIS_URL) first, then the read
- * model; a poll the projection has not seen yet (just opened, projection behind) is replayed from
- * its own log, so a viewer of a new poll gets zeros with a real position rather than an error.
+ * Snapshots as getResults answers them (currentResults): a viewer of a new poll gets zeros with a
+ * real position rather than an error, and never a Redis entry older than the read model.
  */
 export function resultsLoader(services: Pick<Services, 'sql' | 'store' | 'resultsCache'>): ResultsLoader {
   return async (pollId) => {
-    const cached = await services.resultsCache?.get(pollId);
-    if (cached) return toResultsState(cached);
-    const fromReadModel = await getResults(services.sql, pollId);
-    if (fromReadModel) return toResultsState(fromReadModel);
-    const replayed = tally(pollId, await readPollEvents(services.store, pollId));
-    return replayed ? toResultsState(replayed) : null;
+    const results = await currentResults(services, pollId);
+    return results ? toResultsState(results) : null;
   };
 }

@@ -6,6 +6,7 @@ export { findFlag, type FlagStatus, type FlagView } from './find-flag.ts';
 export { listFlags, type FlagItem, type FlagPage, type ListFlagsOptions } from './list-flags.ts';
 export type { PollSummary, PollView } from './poll-view.ts';
 export { getResults } from './get-results.ts';
+export { currentResults } from './current-results.ts';
 export { getRawTally } from './get-raw-tally.ts';
 export { readPollEvents, type ReadPollEventsOptions } from './read-poll-events.ts';
 export { resultsAt } from './results-at.ts';

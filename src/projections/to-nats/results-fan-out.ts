@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../../commands/event-store/port.ts';
+import { faultPoint } from '../../fault-point.ts';
 import type { PollResults } from '../../domain/results/results.ts';
 import { getResultsOf } from '../queries/get-results.ts';
 import type { AfterCommitContext, PostgresProjection } from '../runtime/projection.ts';
@@ -14,8 +15,10 @@ import type { LiveBus } from './live-bus.ts';
  * live bus. Redis before NATS: a viewer that hears of position p and then asks the API for a
  * snapshot gets p or later.
  *
- * Nothing here is retried: a failure is logged and the next change of the poll republishes
- * (`pollster projections reconcile` repairs Redis for polls that stay quiet).
+ * Nothing here is retried: a failure is logged and the next change of the poll republishes.
+ * A process that dies after the commit and before this runs leaves Redis behind the read model:
+ * readers compare positions and read PostgreSQL meanwhile (currentResults), and the next worker
+ * to start or take the partition over catches Redis up (catchUpRedis).
  */
 export interface ResultsFanOutOptions {
   bus: LiveBus;
@@ -32,6 +35,7 @@ export function withResultsFanOut(projection: PostgresProjection, options: Resul
 
 export async function fanOutResults(events: readonly RecordedEvent[], context: AfterCommitContext, options: ResultsFanOutOptions): Promise<void> {
   const polls = [...lastEventPerPoll(events)];
+  if (polls.length > 0) faultPoint('results-committed-before-redis');
   const chunk = Math.max(1, options.chunk ?? 50);
   for (let i = 0; i < polls.length; i += chunk) await fanOutChunk(polls.slice(i, i + chunk), context, options);
 }

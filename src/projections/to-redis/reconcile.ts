@@ -39,6 +39,7 @@ export interface ReconcileSummary {
 
 const PAGE = 200;
 const pollIdRow = z.object({ poll_id: z.string() });
+const pollPositionRow = z.object({ poll_id: z.string(), position: z.bigint() });
 
 export async function reconcileRedis(options: ReconcileOptions): Promise<ReconcileSummary> {
   const store = new RedisResultsStore(options.redis, options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix });
@@ -75,12 +76,43 @@ export async function reconcileRedisIfEmpty(options: ReconcileOptions): Promise<
 }
 
 /**
- * `reconcileRedisIfEmpty` now and after every reconnect (a Redis restarted without persistence
- * comes back empty while the process runs), and a full reconcile after a reconnect when `store`
- * (the fan-out's) missed writes during the outage: those polls are stale in Redis until their
- * next change otherwise. Failures are logged; returns the stop function.
+ * Catch-up: every poll whose Redis position is behind the read model's (or missing) is rewritten
+ * from the read model; polls in step cost one position comparison (a page of positions from
+ * PostgreSQL against one MGET). The fan-out writes Redis after the read model commits, so a
+ * worker killed between the two leaves exactly such polls behind, and a poll that gets no later
+ * event would stay behind for good.
  */
-export function keepRedisReconciled(options: ReconcileOptions & { store?: RedisResultsStore }): () => void {
+export async function catchUpRedis(options: ReconcileOptions): Promise<{ polls: number; repaired: number }> {
+  const store = new RedisResultsStore(options.redis, options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix });
+  let polls = 0;
+  let repaired = 0;
+  for (let after = ''; ; ) {
+    const page = await options.sql.any(sql.type(pollPositionRow)`
+      SELECT poll_id, position FROM read.result_polls WHERE poll_id > ${after} ORDER BY poll_id LIMIT ${PAGE}`);
+    if (page.length === 0) break;
+    after = page.at(-1)!.poll_id;
+    polls += page.length;
+    const inRedis = await options.redis.mget(page.map(({ poll_id }) => store.keys.position(poll_id)));
+    const behind = page.filter(({ position }, i) => inRedis[i] == null || BigInt(inRedis[i]!) < position);
+    const outcomes = await Promise.all(behind.map(({ poll_id }) => reconcilePoll(options, store, poll_id)));
+    repaired += outcomes.filter((o) => o !== null && o !== 'gone' && o.repaired).length;
+  }
+  if (repaired > 0) options.logger.warn({ polls, repaired }, 'redis results were behind the read model; caught up');
+  return { polls, repaired };
+}
+
+/** Brings Redis up to the read model now and on every `check`, until `stop`. */
+export interface RedisKeeper {
+  stop(): void;
+  check(): void;
+}
+
+/**
+ * At start, after every reconnect and on every `check`: a full reconcile when Redis lost its
+ * data (a Redis restarted without persistence comes back empty while the process runs) or when
+ * `store` (the fan-out's) missed writes during an outage, else the catch-up. Failures are logged.
+ */
+export function keepRedisReconciled(options: ReconcileOptions & { store?: RedisResultsStore }): RedisKeeper {
   const { store, ...reconcile } = options;
   // One run at a time; a reconnect during a run asks for one more after it, never for none.
   let running = false;
@@ -90,9 +122,10 @@ export function keepRedisReconciled(options: ReconcileOptions & { store?: RedisR
       store.missedWrites = false; // writes failing from here on set it again
       return reconcileRedis(reconcile);
     }
-    return reconcileRedisIfEmpty(reconcile);
+    return reconcileRedisIfEmpty(reconcile).then((full) => full ?? catchUpRedis(reconcile));
   };
   const check = () => {
+    if (options.redis.status !== 'ready') return; // the reconnect checks
     if (running) {
       again = true;
       return;
@@ -110,7 +143,7 @@ export function keepRedisReconciled(options: ReconcileOptions & { store?: RedisR
   };
   if (options.redis.status === 'ready') check();
   options.redis.on('ready', check);
-  return () => options.redis.off('ready', check);
+  return { stop: () => options.redis.off('ready', check), check };
 }
 
 /** null: in sync. 'gone': the poll left the read model meanwhile. */

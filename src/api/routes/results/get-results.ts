@@ -2,9 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { EventStore } from '../../../commands/event-store/port.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { PollResults } from '../../../domain/results/results.ts';
-import { tally } from '../../../domain/results/tally.ts';
 import { NotFoundError, ValidationError } from '../../../domain/shared/errors.ts';
-import { getResults, readPollEvents, resultsAt } from '../../../projections/queries/index.ts';
+import { currentResults, resultsAt } from '../../../projections/queries/index.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
@@ -53,18 +52,10 @@ export const getResultsRoute: FastifyPluginAsyncTypebox<{ services: Services }> 
   );
 };
 
-/**
- * Redis first (REDIS_URL: the read model's own results, written after each commit), then the
- * read model; a poll it has not seen yet (just created, projection behind) is replayed instead.
- */
 async function current(services: Services, pollId: string): Promise<PollResults> {
-  const cached = await services.resultsCache?.get(pollId);
-  if (cached) return cached;
-  const fromReadModel = await getResults(services.sql, pollId);
-  if (fromReadModel) return fromReadModel;
-  const replayed = tally(pollId, await readPollEvents(services.store, pollId));
-  if (!replayed) throw pollNotFound(pollId);
-  return replayed;
+  const results = await currentResults(services, pollId);
+  if (!results) throw pollNotFound(pollId);
+  return results;
 }
 
 /** How long `?at=` waits for the log to become readable through a position just handed out. */
