@@ -60,6 +60,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: http.bodyLimit,
     trustProxy: http.trustProxy,
+    // problem-details answers requests that arrive while closing (problem+json, Retry-After).
+    return503OnClosing: false,
     // Bad input must be rejected, not silently trimmed: keep unknown properties so that
     // `additionalProperties: false` in the schemas turns them into a 400.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },

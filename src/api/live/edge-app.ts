@@ -35,6 +35,8 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
     // Viewers send no bodies.
     bodyLimit: 1024,
     trustProxy: http.trustProxy,
+    // problem-details answers requests that arrive while closing (problem+json, Retry-After).
+    return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),

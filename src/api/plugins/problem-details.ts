@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { PollsterError, type ErrorKind } from '../../domain/shared/errors.ts';
+import { PollsterError, UnavailableError, type ErrorKind } from '../../domain/shared/errors.ts';
 
 /**
  * The one place errors become HTTP: RFC 9457 problem+json with a stable `code` and the `field`
@@ -76,12 +76,28 @@ export function problemOf(error: FastifyError | Error): Problem {
   };
 }
 
+/** Seconds a client should wait before retrying a 503: long enough for a restart or a failover. */
+const RETRY_AFTER_SECONDS = 5;
+
 export default fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const problem = problemOf(error);
       if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+      // Every 503 is temporary by definition: say when to come back (RFC 9110 §10.2.3).
+      if (problem.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return reply.status(problem.status).type('application/problem+json').send(problem);
+    });
+    // A request that reaches a closing server (a keep-alive connection's next request) gets a
+    // problem like every other error, not Fastify's own JSON: the apps set return503OnClosing off.
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onRequest', async (_request, reply) => {
+      if (!closing) return;
+      reply.header('connection', 'close');
+      throw new UnavailableError('server.shutting-down', 'this server is shutting down; retry the request');
     });
     app.setNotFoundHandler((request, reply) =>
       reply.status(404).type('application/problem+json').send({
