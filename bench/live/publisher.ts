@@ -35,7 +35,7 @@ export async function startPublisher(databaseUrl: string, natsUrl: string, jwtSe
     runProjections: true,
     projections: liveProjections({ bus: timestamping(bus) }),
   });
-  const app = await buildApp({ logger: silent, services, healthChecks: {}, http: { ballotsPerMinute: 0, authPerMinute: 0 } });
+  const app = await buildApp({ logger: silent, services, healthChecks: { required: {} }, http: { ballotsPerMinute: 0, authPerMinute: 0 } });
   await app.ready();
   const token = (roles: string[]) => `Bearer ${app.issueAccessToken({ userId: randomUUID(), roles: roles as never }).accessToken}`;
   const organizer = token(['voter', 'organizer']);

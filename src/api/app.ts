@@ -13,7 +13,7 @@ import { accountRoutes } from './routes/accounts/index.ts';
 import { getAnalyticsRoute } from './routes/analytics/get-analytics.ts';
 import { auditRoutes } from './routes/audit/audit-routes.ts';
 import { ballotRoutes } from './routes/ballots/ballot-routes.ts';
-import { healthRoutes, type HealthCheck } from './routes/health.ts';
+import { healthRoutes, type HealthChecks } from './routes/health.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { pollRoutes } from './routes/polls/index.ts';
 import { reviewRoutes } from './routes/review/index.ts';
@@ -23,7 +23,7 @@ import { getResultsRoute } from './routes/results/get-results.ts';
 export interface AppDependencies {
   logger: Logger;
   services: Services;
-  healthChecks: Record<string, HealthCheck>;
+  healthChecks: HealthChecks;
   http?: Partial<HttpSettings>;
   /** Shared rate-limit counters across API nodes (REDIS_URL); in-process when absent. */
   redis?: Redis;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { sql } from 'slonik';
-import type { HealthCheck } from '../api/routes/health.ts';
+import type { HealthChecks } from '../api/routes/health.ts';
 import type { EventStore } from '../commands/event-store/port.ts';
 import { startRegistrySandbox } from '../commands/identity/national-registry/sandbox/index.ts';
 import { fraudSettingsFrom } from '../commands/fraud/settings.ts';
@@ -17,7 +17,7 @@ export interface Runtime {
   store: EventStore;
   live: LiveInfrastructure;
   services: Services;
-  healthChecks: Record<string, HealthCheck>;
+  healthChecks: HealthChecks;
   /** Closes in reverse order of opening: services, live, store, sandbox, database. */
   close(): Promise<void>;
 }
@@ -67,13 +67,18 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     live,
     services,
     healthChecks: {
-      eventStore: async () => {
-        await store.headPosition();
+      required: {
+        eventStore: async () => {
+          await store.headPosition();
+        },
+        database: async () => {
+          await services.sql.query(sql.unsafe`SELECT 1`);
+        },
       },
-      database: async () => {
-        await services.sql.query(sql.unsafe`SELECT 1`);
+      degraded: {
+        ...(live.redis ? { redis: async () => void (await live.redis!.ping()) } : {}),
+        ...(live.bus.ping ? { nats: () => live.bus.ping!() } : {}),
       },
-      ...(live.redis ? { redis: async () => void (await live.redis!.ping()) } : {}),
     },
     async close() {
       await services.close();

@@ -45,7 +45,7 @@ export async function createTestApp(http: Partial<HttpSettings> = {}, live?: Tes
   const app = await buildApp({
     logger: pino({ level: 'silent' }),
     services,
-    healthChecks: {},
+    healthChecks: { required: {} },
     http: { ballotsPerMinute: 0, authPerMinute: 0, ...http },
     ...(live ? { live: { bus: live.bus } } : {}),
   });

@@ -19,6 +19,8 @@ export interface LiveBus {
   /** Calls `onMessage` for every message of the poll until the returned function is called. */
   subscribe(pollId: string, onMessage: (message: LiveResultsMessage) => void): () => void;
   close(): Promise<void>;
+  /** Resolves when the bus's server answers (readiness); absent for the in-process bus. */
+  ping?(): Promise<void>;
 }
 
 export const resultsSubject = (pollId: string): string => `pollster.poll.${pollId}.results`;

@@ -83,6 +83,11 @@ export class NatsLiveBus implements LiveBus {
   }
 
   /** Flushes what is buffered, then closes (drain), falling back to a plain close if NATS is away. */
+  /** A round trip to the server: waits (until the probe's limit) while the client reconnects. */
+  async ping(): Promise<void> {
+    await this.#nc.flush();
+  }
+
   async close(): Promise<void> {
     if (this.#nc.isClosed()) return;
     const drained = this.#nc.drain().catch(() => this.#nc.close());

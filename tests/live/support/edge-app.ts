@@ -43,7 +43,7 @@ export async function startEdgeApp(natsUrl: string, settings: Partial<LiveSettin
   const app = await buildApp({
     logger: silent,
     services,
-    healthChecks: {},
+    healthChecks: { required: {} },
     http: { ballotsPerMinute: 0, authPerMinute: 0 },
     live: { bus: edgeBus, settings },
   });
