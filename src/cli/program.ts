@@ -19,7 +19,8 @@ export function buildProgram(): Command {
   const program = new Command()
     .name('pollster')
     .description('Pollster: an event-sourced voting ledger (API, live edge, projection worker and tools)')
-    .showHelpAfterError();
+    // Subcommands copy this when they are created, so it comes before the registrations.
+    .configureOutput({ outputError: (message, write) => write(`${oneLine(message)}\n`) });
 
   registerStartCommands(program);
   registerMigrateCommand(program);
@@ -33,6 +34,20 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerAuditCommands(program);
 
+  usageLineAfterErrors(program);
   return program;
 }
 
+/** commander puts "(Did you mean --format?)" on a line of its own; a usage error stays one line. */
+const oneLine = (message: string) => message.trim().replace(/\s*\n\s*/g, ' ');
+
+/**
+ * After a usage error, the command's usage line and where the rest is, not the whole help: the
+ * error stays in sight. Set on each command because the line names that command.
+ */
+function usageLineAfterErrors(command: Command): void {
+  const path: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) path.unshift(c.name());
+  command.showHelpAfterError(`Usage: ${command.createHelp().commandUsage(command)}  (${path.join(' ')} --help for more)`);
+  for (const sub of command.commands) usageLineAfterErrors(sub);
+}
