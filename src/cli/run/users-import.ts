@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, type WriteStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import pino from 'pino';
@@ -12,7 +12,9 @@ import { loadConfig } from '../../config.ts';
 import { createSqlPool } from '../../db/slonik.ts';
 import { openDatabase } from '../../runtime/database.ts';
 import { openEventStore } from '../../runtime/event-store.ts';
+import { IMPORT_EXIT } from '../users-import.ts';
 import { importProgressBar } from './import-progress.ts';
+import { createTokensFile, TokensFileExists } from './setup-tokens-file.ts';
 
 /** An operator mistake: one line and exit code 1, not a stack trace. */
 export class UsageError extends Error {}
@@ -24,16 +26,13 @@ export interface ImportFileOptions {
   setupTokens: string | undefined;
 }
 
-/** Returns the exit code: 1 when the import stopped early. */
+/** Returns the exit code (IMPORT_EXIT). */
 export async function importFile({ file, format, concurrency, setupTokens }: ImportFileOptions): Promise<number> {
   const size = await stat(file).then((s) => s.size, () => {
     throw new UsageError(`cannot read ${file}`);
   });
-  const tokensPath = setupTokens ?? `${file}.setup-tokens.csv`;
-  // 'wx': never overwrite the tokens of an earlier run (they are shown nowhere else).
-  const tokens = createWriteStream(tokensPath, { flags: 'wx', mode: 0o600 });
-  await once(tokens, 'open').catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(error.code === 'EEXIST' ? `${tokensPath} exists; move it away or pass --setup-tokens` : error.message);
+  const { path: tokensPath, stream: tokens } = await createTokensFile(file, setupTokens).catch((error: Error) => {
+    throw new UsageError(error instanceof TokensFileExists ? error.message : `cannot create the setup tokens file: ${error.message}`);
   });
   const opened: Array<() => Promise<unknown>> = [];
   try {
@@ -105,8 +104,15 @@ async function run({ file, format, concurrency, size, store, sql, tokens, tokens
     if (summary.setupTokens > 0) console.log(`${summary.setupTokens} setup tokens written to ${tokensPath} (hand each to its owner, then delete the file)`);
     for (const error of summary.errors) console.error(`line ${error.line}: ${error.message}`);
     if (summary.failed > summary.errors.length) console.error(`... and ${summary.failed - summary.errors.length} more errors`);
-    if (summary.fatal) console.error(`pollster: the import stopped: ${summary.fatal.message}`);
-    return summary.fatal ? 1 : 0;
+    if (summary.fatal) {
+      console.error(`pollster: the import stopped: ${summary.fatal.message}`);
+      return IMPORT_EXIT.stopped;
+    }
+    if (summary.failed > 0) {
+      console.error(`pollster: ${summary.failed} rows not imported; fix them and run the file again (imported rows are skipped)`);
+      return IMPORT_EXIT.rowsFailed;
+    }
+    return IMPORT_EXIT.ok;
   } finally {
     process.removeListener('SIGINT', stop);
   }
