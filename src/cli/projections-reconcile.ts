@@ -12,10 +12,11 @@ export function registerReconcileCommand(program: Command): void {
     .command('reconcile')
     .description('compare the Redis results of every poll with the PostgreSQL read model and repair differences (needs REDIS_URL)')
     .option('--dry-run', 'report differences only, write nothing')
-    .action(async (options: { dryRun?: boolean }, command: Command) => {
-      const { loadConfig } = await import('../config.ts');
+    .action(async (options: { dryRun?: boolean }) => {
+      const { ConfigError, loadConfig } = await import('../config.ts');
       const config = loadConfig();
-      if (!config.REDIS_URL) command.error('pollster: REDIS_URL is not set: without Redis there is nothing to reconcile');
+      // A setting, not a usage mistake: one line like any configuration error, no usage line.
+      if (!config.REDIS_URL) throw new ConfigError('REDIS_URL is not set: without Redis there is nothing to reconcile');
       const { reconcile } = await import('./run/projections-reconcile.ts');
       process.exitCode = await reconcile(config, config.REDIS_URL, options.dryRun ?? false);
     });
