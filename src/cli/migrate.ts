@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config.ts';
-import { openDatabase } from '../runtime/database.ts';
-import { createLogger } from '../runtime/logger.ts';
 
 export function registerMigrateCommand(program: Command): void {
   program
     .command('migrate')
     .description('apply pending database migrations (DATABASE_URL, or the embedded database) and exit')
     .action(async () => {
+      const [{ loadConfig }, { openDatabase }, { createLogger }] = await Promise.all([
+        import('../config.ts'),
+        import('../runtime/database.ts'),
+        import('../runtime/logger.ts'),
+      ]);
       const config = loadConfig();
-      const logger = createLogger(config);
-      const database = await openDatabase(config, logger);
+      const database = await openDatabase(config, createLogger(config));
       await database.close();
     });
 }

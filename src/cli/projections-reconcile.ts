@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
-import pino from 'pino';
-import { loadConfig } from '../config.ts';
-import { createSqlPool } from '../db/slonik.ts';
-import { reconcileRedis, type ReconcileSummary } from '../projections/to-redis/reconcile.ts';
-import { connectRedis } from '../projections/to-redis/redis-client.ts';
-import { openDatabase } from '../runtime/database.ts';
+import { projectionsGroup } from './projection-tools.ts';
 
 /**
  * `pollster projections reconcile [--dry-run]`: compares every poll's Redis results with getResults
@@ -13,38 +8,16 @@ import { openDatabase } from '../runtime/database.ts';
  * fan-out, so a newer live write is never overwritten. Differences on stdout, logs on stderr.
  */
 export function registerReconcileCommand(program: Command): void {
-  const projections =
-    program.commands.find((c) => c.name() === 'projections') ?? program.command('projections').description('projection tools');
-  projections
+  projectionsGroup(program)
     .command('reconcile')
     .description('compare the Redis results of every poll with the PostgreSQL read model and repair differences (needs REDIS_URL)')
     .option('--dry-run', 'report differences only, write nothing')
-    .action(async (options: { dryRun?: boolean }, command: Command) => {
+    .action(async (options: { dryRun?: boolean }) => {
+      const { ConfigError, loadConfig } = await import('../config.ts');
       const config = loadConfig();
-      if (!config.REDIS_URL) command.error('pollster: REDIS_URL is not set: without Redis there is nothing to reconcile');
-      const logger = pino({ level: 'warn' }, pino.destination(2));
-      const database = await openDatabase(config, logger);
-      const sql = await createSqlPool(database.url, { maximumPoolSize: 4 });
-      const redis = await connectRedis(config.REDIS_URL, logger);
-      try {
-        const summary = await reconcileRedis({ sql, redis, logger, dryRun: options.dryRun ?? false });
-        print(summary, options.dryRun ?? false);
-        process.exitCode = options.dryRun && summary.differences.length > 0 ? 2 : 0;
-      } finally {
-        redis.disconnect();
-        await sql.end();
-        await database.close();
-      }
+      // A setting, not a usage mistake: one line like any configuration error, no usage line.
+      if (!config.REDIS_URL) throw new ConfigError('REDIS_URL is not set: without Redis there is nothing to reconcile');
+      const { reconcile } = await import('./run/projections-reconcile.ts');
+      process.exitCode = await reconcile(config, config.REDIS_URL, options.dryRun ?? false);
     });
-}
-
-function print(summary: ReconcileSummary, dryRun: boolean): void {
-  for (const { pollId, problems, repaired } of summary.differences) {
-    const outcome = dryRun ? 'differs' : repaired ? 'repaired' : 'changed meanwhile, left to the live writer';
-    console.log(`${pollId}: ${outcome}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; ... ${problems.length - 5} more` : ''}`);
-  }
-  console.log(
-    `${summary.polls} polls checked: ${summary.inSync} in sync, ${summary.differences.length} different` +
-      (dryRun ? ' (dry run: nothing written)' : `, ${summary.repaired} repaired`),
-  );
 }

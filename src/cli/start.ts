@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config.ts';
-import { startProcess } from '../runtime/process.ts';
 
 export function registerStartCommands(program: Command): void {
   program
@@ -10,7 +8,7 @@ export function registerStartCommands(program: Command): void {
         'it starts an embedded PostgreSQL under POLLSTER_DATA_DIR (the embedded default)',
     )
     .action(async () => {
+      const [{ loadConfig }, { startProcess }] = await Promise.all([import('../config.ts'), import('../runtime/process.ts')]);
       await startProcess(loadConfig());
     });
-
 }

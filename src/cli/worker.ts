@@ -1,6 +1,4 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../config.ts';
-import { runWorkerProcess } from '../worker/run-worker.ts';
 
 const nonNegativeInteger = (value: string): number => {
   const n = Number(value);
@@ -19,12 +17,14 @@ export function registerWorkerCommand(program: Command): void {
     .option('--partitions <n>', 'number of poll-id partitions (default PROJECTION_PARTITIONS); the same on every worker', nonNegativeInteger)
     .option('--partition <i>', 'hold only partition i (0..n-1) and do not re-balance', nonNegativeInteger)
     .action(async (options: { partitions?: number; partition?: number }) => {
+      const { loadConfig } = await import('../config.ts');
       const config = loadConfig();
       const count = options.partitions ?? config.PROJECTION_PARTITIONS;
       if (count < 1 || count > 1024) command.error('error: --partitions must be 1..1024');
       if (options.partition !== undefined && options.partition >= count) {
         command.error(`error: --partition must be 0..${count - 1}`);
       }
+      const { runWorkerProcess } = await import('../worker/run-worker.ts');
       await runWorkerProcess(config, { count, ...(options.partition !== undefined ? { pinned: options.partition } : {}) });
     });
 }

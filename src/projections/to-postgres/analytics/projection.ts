@@ -7,6 +7,7 @@ import { requiredFields } from '../../runtime/required-fields.ts';
 import type { PostgresProjection } from '../../runtime/projection.ts';
 import { ballotChanged, ballotsCast, flagReviewed } from './ballot-events.ts';
 import { pollClosed, pollCreated, pollOpened } from './poll-events.ts';
+import { ANALYTICS } from '../../names.ts';
 
 /**
  * `analytics`: per-poll engagement figures for getAnalytics (read.analytics_polls,
@@ -14,7 +15,7 @@ import { pollClosed, pollCreated, pollOpened } from './poll-events.ts';
  * migrations/008_analytics.sql). Counts what results count: ballots before the close, minus
  * those a reviewer rejected.
  */
-export const ANALYTICS = 'analytics';
+export { ANALYTICS };
 
 type AnalyticsEvent = PollEvent | BallotEvent;
 

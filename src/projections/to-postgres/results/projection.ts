@@ -3,6 +3,7 @@ import type { PostgresProjection } from '../../runtime/projection.ts';
 import { foldBatch, keysOf } from './fold-batch.ts';
 import { loadStandings } from './load.ts';
 import { writeChanges } from './write.ts';
+import { RESULTS } from '../../names.ts';
 
 /**
  * `results`: vote counts per option, rating distributions, the rankings instant-runoff needs and
@@ -11,7 +12,7 @@ import { writeChanges } from './write.ts';
  * standings it touches, a fold in memory, and one write per table; idempotent by position
  * (standings skip events at or below the position they hold, and only standing changes move counters).
  */
-export const RESULTS = 'results';
+export { RESULTS };
 
 export const results: PostgresProjection = {
   name: RESULTS,

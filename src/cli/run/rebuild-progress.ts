@@ -1,4 +1,4 @@
-import type { RebuildProgress } from '../projections/rebuild/rebuild.ts';
+import type { RebuildProgress } from '../../projections/rebuild/rebuild.ts';
 
 /**
  * The rebuild's one-line bar on stderr: share of the log, phase, events applied, events/s.
