@@ -9,6 +9,8 @@ import { postgresSystemUser, reachableBy, type SystemUser } from './embedded/sys
 
 export { EmbeddedDatabaseError } from './embedded/errors.ts';
 
+export const IDLE_IN_TRANSACTION_TIMEOUT = '20s';
+
 /**
  * The embedded default: a real PostgreSQL from the npm-shipped binaries, its data kept between
  * runs, so a newcomer needs nothing but `npm start`. Every failure to start it is an
@@ -48,7 +50,13 @@ export async function startEmbeddedPostgres(options: {
     }
     const port = await choosePort(options.port, remembered?.port);
     await writeState(options.dataDir, { port, clusterDir: dir });
-    await db.start(port, { max_connections: '200', ...options.settings });
+    await db.start(port, {
+      max_connections: '200',
+      // A transaction left open anywhere holds back every reader of the log (projections, live
+      // results, the vote path's close check): a forgotten psql BEGIN must not freeze Pollster.
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT,
+      ...options.settings,
+    });
     try {
       await ensureDatabase(port);
     } catch (error) {

@@ -87,3 +87,20 @@ describe('an embedded cluster whose first start was cut short', () => {
     }
   }, 60_000);
 });
+
+describe('the embedded server settings', () => {
+  it('ends sessions left idle in a transaction (they would hold back every reader of the log)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pollster-embedded-'));
+    await chmod(root, 0o755);
+    try {
+      const db = await startEmbeddedPostgres({ dataDir: join(root, 'data'), log: () => {} });
+      try {
+        expect(await query(db.url, 'SHOW idle_in_transaction_session_timeout')).toEqual([{ idle_in_transaction_session_timeout: '20s' }]);
+      } finally {
+        await db.stop();
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -28,6 +28,8 @@ export class PollCache {
   readonly #entries = new Map<string, Entry>();
   readonly #tail: CategoryTail;
   readonly #catchUpTimeoutMs: number;
+  /** Where the tail stood when a wait for it last timed out: until it moves, nobody waits again. */
+  #stalledAt: bigint | undefined;
 
   constructor(store: EventStore, options: { catchUpTimeoutMs?: number } = {}) {
     this.#store = store;
@@ -68,12 +70,18 @@ export class PollCache {
 
   /** Throws `notActive()` if a PollClosed precedes `position` in the log. */
   async assertOpenAt(pollId: string, position: bigint, notActive: () => Error): Promise<void> {
-    if (this.#tail.through < position) {
-      const caughtUp = await this.#tail.waitFor(position, this.#catchUpTimeoutMs);
-      // The tail is stuck behind a transaction that does not end (on postgres, any open
+    const through = this.#tail.through;
+    if (through < position) {
+      // The tail can be stuck behind a transaction that does not end (on postgres, any open
       // transaction in the cluster holds the horizon back). Rather than hang every ballot, read
       // the poll stream directly: it misses only a close still being committed at this instant.
-      if (!caughtUp) await this.refresh(pollId);
+      // One ballot finds that out by waiting the timeout; the rest of the stall costs no wait.
+      const stalled = this.#stalledAt !== undefined && through <= this.#stalledAt;
+      const caughtUp = !stalled && (await this.#tail.waitFor(position, this.#catchUpTimeoutMs));
+      if (!caughtUp) {
+        if (!stalled) this.#stalledAt = this.#tail.through;
+        await this.refresh(pollId);
+      }
     }
     const closedAt = this.#entries.get(pollId)?.closedAt;
     if (closedAt !== undefined && closedAt < position) throw notActive();
