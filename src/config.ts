@@ -64,6 +64,10 @@ export const ConfigSchema = Type.Object({
   APPEND_FLUSHERS: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
   /** Most appends written in one group-commit transaction. */
   APPEND_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+  /** An append waits at most this long for a lock on the events table, then answers 503. */
+  APPEND_LOCK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 2_000 }),
+  /** One append statement runs at most this long, then answers 503. */
+  APPEND_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 2, maximum: 500, default: 16 }),
   /** Live edge: at most one results frame per poll per this many ms. */
   LIVE_THROTTLE_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 500 }),

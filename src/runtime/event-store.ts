@@ -13,5 +13,7 @@ export function openEventStore(config: Config, databaseUrl: string): EventStore 
     connectionString: databaseUrl,
     flushers: config.APPEND_FLUSHERS,
     maxBatchSize: config.APPEND_MAX_BATCH,
+    appendLockTimeoutMs: config.APPEND_LOCK_TIMEOUT_MS,
+    appendStatementTimeoutMs: config.APPEND_STATEMENT_TIMEOUT_MS,
   });
 }

@@ -29,6 +29,9 @@ export type BatchWriter = (batch: readonly PendingAppend[]) => Promise<Outcome[]
 
 // deadlock_detected, serialization_failure: the batch did nothing and can simply run again
 const RETRYABLE = new Set(['40P01', '40001']);
+// lock_timeout and statement_timeout (set on the flushers' connections): the log is locked or
+// the server is stalled; the callers get a 503 with Retry-After instead of an unbounded wait.
+const TIMED_OUT = new Set(['55P03', '57014']);
 
 export class GroupCommitter {
   readonly #write: BatchWriter;
@@ -119,6 +122,11 @@ export class GroupCommitter {
       batch.forEach((a, i) => this.#settle(a, outcomes[i] ?? 'retry', retry));
     } else if (RETRYABLE.has((failure as { code?: string }).code ?? '')) {
       for (const a of batch) this.#settle(a, 'retry', retry, failure);
+    } else if (TIMED_OUT.has((failure as { code?: string }).code ?? '')) {
+      const error = new UnavailableError('event-store.timeout', `the event log did not accept the append in time: ${(failure as Error).message}`, {
+        cause: failure,
+      });
+      for (const a of batch) a.reject(error);
     } else {
       // The whole batch failed (connection lost, server down). If it failed during COMMIT the
       // outcome is unknown: a caller retrying with the same event ids is safe (idempotent append).

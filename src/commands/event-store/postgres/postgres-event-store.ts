@@ -29,6 +29,10 @@ export interface PostgresEventStoreOptions {
   readPoolSize?: number;
   /** How often a subscription polls for other processes' commits (default 50 ms). */
   pollIntervalMs?: number;
+  /** Longest wait of an append for a lock on the events table (default 2 s); then 503 `event-store.timeout`. */
+  appendLockTimeoutMs?: number;
+  /** Longest run of one append statement (default 5 s); then 503 `event-store.timeout`. */
+  appendStatementTimeoutMs?: number;
 }
 
 export class PostgresEventStore implements EventStore {
@@ -49,7 +53,13 @@ export class PostgresEventStore implements EventStore {
     // Not pg's pipeline mode: in pg 8.23 a query sent while an earlier one is failing takes that
     // one's ReadyForQuery as its own answer, and every later answer shifts by one.
     this.#writes = createPool(
-      { connectionString: options.connectionString, max: flushers, application_name: 'pollster-append' },
+      {
+        connectionString: options.connectionString,
+        max: flushers,
+        application_name: 'pollster-append',
+        // In the startup packet: bounds without a statement more per connection or per batch.
+        options: `-c lock_timeout=${options.appendLockTimeoutMs ?? 2_000} -c statement_timeout=${options.appendStatementTimeoutMs ?? 5_000}`,
+      },
       'SET plan_cache_mode = force_generic_plan',
     );
     this.#reads = createPool({ connectionString: options.connectionString, max: options.readPoolSize ?? 10, application_name: 'pollster-read' });
