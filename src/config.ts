@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
+import { isNetworkList } from './adapters/webhook-targets.ts';
 import { OperatorError } from './operator-error.ts';
 
 /**
@@ -93,6 +94,8 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
   /** Attempts before a webhook that keeps failing is given up. */
   WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
+  /** Private networks (addresses or CIDRs, comma-separated) milestone webhooks may reach; unset = public addresses only. */
+  WEBHOOK_ALLOWED_NETWORKS: Type.Optional(Type.String({ minLength: 1 })),
   /** First retry delay of a failed webhook; doubles per attempt, at most one hour. */
   WEBHOOK_RETRY_BASE_MS: Type.Integer({ minimum: 10, default: 10_000 }),
 });
@@ -122,6 +125,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n  ${[...problems.values()].join('\n  ')}`);
   }
   const config = value as RawConfig;
+  if (config.WEBHOOK_ALLOWED_NETWORKS !== undefined && !isNetworkList(config.WEBHOOK_ALLOWED_NETWORKS)) {
+    throw new ConfigError(`invalid configuration:\n  WEBHOOK_ALLOWED_NETWORKS=${JSON.stringify(config.WEBHOOK_ALLOWED_NETWORKS)}: expected addresses or CIDRs, comma-separated`);
+  }
   if (config.EVENT_STORE === 'eventstoredb' && !config.EVENTSTORE_URL) {
     throw new ConfigError('invalid configuration:\n  EVENT_STORE=eventstoredb needs EVENTSTORE_URL');
   }

@@ -1,3 +1,4 @@
+import type { WebhookTargets } from '../adapters/webhook-targets.ts';
 import type { EventStore } from './event-store/port.ts';
 import type { BallotScreen } from './fraud/screen-ballot.ts';
 import type { PollCache } from './polls/poll-cache.ts';
@@ -13,4 +14,6 @@ export interface CommandDeps {
   newId: () => string;
   /** Velocity detection and challenges on the ballot path; absent = ballots are not screened. */
   fraud?: BallotScreen;
+  /** Where milestone webhooks may point (a poll with a forbidden literal address is refused); default public addresses only. */
+  webhookTargets?: WebhookTargets;
 }

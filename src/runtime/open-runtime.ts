@@ -55,6 +55,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     ...(config.AUDIT_SIGNING_KEY ? { auditSigningKey: config.AUDIT_SIGNING_KEY } : {}),
     ...(live.resultsCache ? { resultsCache: live.resultsCache } : {}),
     sqlPoolSize: options.sqlPoolSize ?? config.DATABASE_POOL_SIZE,
+    webhookAllowedNetworks: config.WEBHOOK_ALLOWED_NETWORKS?.split(',').map((n) => n.trim()) ?? [],
     runProjections: options.runProjections,
     projections: live.projections,
     logger: logger.child({ component: 'projections' }),

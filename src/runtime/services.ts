@@ -11,6 +11,7 @@ import { loadSigningKey } from '../audit/signing-key.ts';
 import type { SigningKey } from '../audit/signing.ts';
 import { loadOrCreateSecret } from '../db/secrets.ts';
 import { createSqlPool } from '../db/slonik.ts';
+import { webhookTargets } from '../adapters/webhook-targets.ts';
 import { startProjections, type PostgresProjection, type ProjectionLogger, type Projections } from '../projections/index.ts';
 import type { ResultsCache } from '../projections/to-redis/results-cache.ts';
 
@@ -63,6 +64,8 @@ export interface ServiceOptions {
   logger?: ProjectionLogger;
   /** Velocity detection and challenges on castBallot (src/commands/fraud); absent = off. */
   fraud?: FraudOptions;
+  /** WEBHOOK_ALLOWED_NETWORKS: private networks milestone webhooks may reach (on-premises receivers). */
+  webhookAllowedNetworks?: readonly string[];
 }
 
 const silentLogger = pino({ level: 'silent' });
@@ -71,7 +74,13 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const sql = await createSqlPool(options.databaseUrl, { maximumPoolSize: options.sqlPoolSize ?? 10 });
   const polls = new PollCache(options.store);
   await polls.start();
-  const commands: CommandDeps = { store: options.store, polls, now: () => new Date(), newId: randomUUID };
+  const commands: CommandDeps = {
+    store: options.store,
+    polls,
+    now: () => new Date(),
+    newId: randomUUID,
+    webhookTargets: webhookTargets(options.webhookAllowedNetworks),
+  };
   if (options.fraud) commands.fraud = createBallotScreen(options.fraud, await loadOrCreateSecret(sql, 'challenge-hmac'));
   const projections = options.runProjections
     ? startProjections({ store: options.store, sql, logger: options.logger ?? silentLogger, ...(options.projections ? { projections: options.projections } : {}) })

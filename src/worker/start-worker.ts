@@ -11,6 +11,7 @@ import { logHorizonJob } from './jobs/log-horizon.ts';
 import { milestonesJob } from './jobs/milestones.ts';
 import { pollScheduleJob } from './jobs/poll-schedule.ts';
 import { webhooksJob } from './jobs/webhooks/webhooks-job.ts';
+import { webhookTargets } from '../adapters/webhook-targets.ts';
 import { type Job, LeasedJob } from './leased-job.ts';
 import { PartitionedProjections } from './partitioned-projections.ts';
 
@@ -139,6 +140,7 @@ function buildJobs(options: StartWorkerOptions): Job[] {
         now: services.commands.now,
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
         retry: { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, baseDelayMs: config.WEBHOOK_RETRY_BASE_MS },
+        targets: services.commands.webhookTargets ?? webhookTargets(),
       }),
     archival: () =>
       archiveJob({

@@ -73,6 +73,22 @@ describe('milestones and their webhooks', () => {
     }
   });
 
+  it('refuses to POST to the server\'s own network (SSRF): the delivery is failed with the reason, nothing is sent', async () => {
+    const server = await startWebhookServer();
+    try {
+      // `localhost` passes the creation check (a name), and resolves to loopback at delivery.
+      const pollId = await pollWithBallots(100, server.url.replace('127.0.0.1', 'localhost').replace('/hook', '/internal/admin?secret=1'));
+      const w = await h.startWorker({ WEBHOOK_ALLOWED_NETWORKS: '192.0.2.0/24' }); // an unrelated on-premises network
+      await eventually(async () => (await deliveryOf(pollId))?.status === 'failed', 15_000, 'refused delivery');
+      await pause(500);
+      await w.close();
+      expect(server.received).toHaveLength(0);
+      expect(await deliveryOf(pollId)).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/^refused: localhost resolves to .* loopback address/) });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('does not resend a POST whose outcome is unknown (no answer before the timeout)', async () => {
     const server = await startWebhookServer(() => 'hang');
     try {

@@ -19,6 +19,8 @@ export const fastEnv = {
   JOBS_INTERVAL_MS: '150',
   WEBHOOK_TIMEOUT_MS: '500',
   WEBHOOK_RETRY_BASE_MS: '50',
+  // The test receivers listen on loopback: allowed as an operator allows an on-premises receiver.
+  WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1',
 };
 
 export interface WorkerHandle {
@@ -41,9 +43,11 @@ export interface WorkerHarness {
 export async function openWorkerHarness(): Promise<WorkerHarness> {
   const db = await createTestDatabase();
   const open: WorkerHandle[] = [];
-  const services = async () => {
+  const services = async (allowed = fastEnv.WEBHOOK_ALLOWED_NETWORKS) => {
     const store = new PostgresEventStore({ connectionString: db.url, pollIntervalMs: 20 });
-    const s = await createServices({ store, databaseUrl: db.url, registryUrl: 'http://registry.invalid', runProjections: false });
+    const s = await createServices({
+      store, databaseUrl: db.url, registryUrl: 'http://registry.invalid', runProjections: false, webhookAllowedNetworks: allowed.split(','),
+    });
     return { store, services: s };
   };
   const own = await services();
@@ -53,8 +57,8 @@ export async function openWorkerHarness(): Promise<WorkerHarness> {
     sql: own.services.sql,
     services: own.services,
     async startWorker(env = {}, options = {}) {
-      const { store, services: s } = await services();
       const config = loadConfig({ DATABASE_URL: db.url, POLLSTER_DATA_DIR: `/tmp/pollster-test-${randomUUID()}`, ...fastEnv, ...env });
+      const { store, services: s } = await services(config.WEBHOOK_ALLOWED_NETWORKS);
       const worker = startWorker({ services: s, config, logger: silent, runner: { restartDelayMs: { min: 10, max: 50 } }, ...options });
       let closed = false;
       const handle: WorkerHandle = {

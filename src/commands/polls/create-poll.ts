@@ -2,6 +2,8 @@ import type { QuestionInput, PollSettingsInput } from '../../domain/poll/command
 import { pollDecider } from '../../domain/poll/decider.ts';
 import type { PollDefinition } from '../../domain/poll/definition.ts';
 import { pollStream } from '../../domain/shared/streams.ts';
+import { literalHostRefusal, webhookTargets } from '../../adapters/webhook-targets.ts';
+import { ValidationError } from '../../domain/shared/errors.ts';
 import type { CommandDeps } from '../command-deps.ts';
 import { handleCommand, type CommandContext } from '../handle-command.ts';
 
@@ -19,6 +21,9 @@ export async function createPoll(
   input: CreatePollInput,
   context: CommandContext,
 ): Promise<{ poll: PollDefinition; position: bigint }> {
+  const webhook = input.settings.milestoneWebhookUrl;
+  const refusal = typeof webhook === 'string' && URL.canParse(webhook) ? literalHostRefusal(deps.webhookTargets ?? webhookTargets(), webhook) : undefined;
+  if (refusal) throw new ValidationError('poll.webhook-target-refused', `milestoneWebhookUrl: ${refusal}`, { field: 'settings.milestoneWebhookUrl' });
   const pollId = deps.newId();
   const questions: QuestionInput[] = input.questions.map(({ options, ...question }) => ({
     ...question,

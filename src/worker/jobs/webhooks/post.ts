@@ -1,5 +1,8 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import type { WebhookTargets } from '../../../adapters/webhook-targets.ts';
 
 /**
  * What one POST achieved, as far as the sender can know:
@@ -32,7 +35,7 @@ export function classifyStatus(status: number): PostOutcome {
 export function postJson(
   url: string,
   body: unknown,
-  options: { timeoutMs: number; headers?: Record<string, string> },
+  options: { timeoutMs: number; headers?: Record<string, string>; targets: WebhookTargets },
 ): Promise<PostOutcome> {
   let target: URL;
   try {
@@ -42,6 +45,10 @@ export function postJson(
   }
   const secure = target.protocol === 'https:';
   if (!secure && target.protocol !== 'http:') return Promise.resolve({ kind: 'failed', error: `unsupported scheme ${target.protocol}` });
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  // Node connects to a literal address without a lookup: check it here; names are checked as resolved.
+  const literalRefusal = isIP(host) ? options.targets.refusal(host) : undefined;
+  if (literalRefusal) return Promise.resolve({ kind: 'failed', error: `refused: ${literalRefusal}` });
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve) => {
     let connected = false;
@@ -57,6 +64,7 @@ export function postJson(
       {
         method: 'POST',
         agent: false,
+        lookup: checkedLookup(options.targets),
         headers: { 'content-type': 'application/json', 'content-length': String(payload.length), ...options.headers },
       },
       (response) => {
@@ -69,8 +77,24 @@ export function postJson(
     const timer = setTimeout(() => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
     request.on('error', (error) => {
       const message = error.message || String(error);
+      if ((error as NodeJS.ErrnoException).code === REFUSED) return settle({ kind: 'failed', error: message });
       settle(connected ? { kind: 'unknown', error: message } : { kind: 'retry', error: `not sent: ${message}` });
     });
     request.end(payload);
   });
+}
+
+const REFUSED = 'EWEBHOOKREFUSED';
+
+/** DNS as usual, then the target policy on every address the name resolved to: the one connected to is among them. */
+function checkedLookup(targets: WebhookTargets): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, options as LookupOptions, (error, address, family) => {
+      if (error) return callback(error, address as string, family);
+      const addresses = Array.isArray(address) ? (address as LookupAddress[]).map((a) => a.address) : [address as string];
+      const refusal = addresses.map((a) => targets.refusal(a)).find((r) => r !== undefined);
+      if (refusal) return callback(Object.assign(new Error(`refused: ${hostname} resolves to ${refusal}`), { code: REFUSED }), '', 0);
+      callback(null, address as string, family);
+    });
+  };
 }

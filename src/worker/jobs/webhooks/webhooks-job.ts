@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
+import type { WebhookTargets } from '../../../adapters/webhook-targets.ts';
 import type { Job } from '../../leased-job.ts';
 import { claim, dueDeliveries, markInterrupted, recordOutcome, type Delivery, type RetryPolicy } from './deliveries.ts';
 import { postJson } from './post.ts';
@@ -10,6 +11,8 @@ export interface WebhooksDeps {
   now: () => Date;
   timeoutMs: number;
   retry: RetryPolicy;
+  /** Which addresses may be POSTed to (WEBHOOK_ALLOWED_NETWORKS on top of public unicast). */
+  targets: WebhookTargets;
   batchSize?: number;
 }
 
@@ -47,6 +50,7 @@ export function webhooksJob(deps: WebhooksDeps): Job {
     };
     const outcome = await postJson(d.url!, body, {
       timeoutMs: deps.timeoutMs,
+      targets: deps.targets,
       headers: { 'user-agent': 'pollster-webhooks', 'idempotency-key': `${d.poll_id}:${d.milestone}` },
     });
     await recordOutcome(deps.sql, d, outcome, deps.retry);
