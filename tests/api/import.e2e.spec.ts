@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { sql } from 'slonik';
@@ -197,5 +198,32 @@ describe('importUsers (JSON lines) and refusals', () => {
     await expect(jobs.start(big, 'csv', randomUUID())).rejects.toMatchObject({ statusCode: 413 });
     await expect(jobs.start(Readable.from([Buffer.alloc(65)]), 'csv', randomUUID())).rejects.toBeInstanceOf(UploadTooLargeError);
     await jobs.close();
+  });
+
+  it('serves setup tokens a spreadsheet cannot run: formula-like emails are neutralised (CSV injection)', async () => {
+    const hostile = [`=cmd|'/ccalc'!a0-${tag}@x.test`, `+sum-${tag}@x.test`, `-neg-${tag}@x.test`, `@at-${tag}@x.test`];
+    const job = await importFile(['email,displayName', ...hostile.map((e, i) => `"${e}",@SUM(${i}+1)`)].join('\n'));
+    const imported = (job as { imported: number }).imported;
+    const download = await setupTokens((job as { jobId: string }).jobId);
+    const rows = download.body.trim().split('\n').slice(1);
+    expect(imported, JSON.stringify(job)).toBeGreaterThanOrEqual(3); // such addresses are valid: the file, not the validator, is the attack
+    expect(rows).toHaveLength(imported);
+    for (const row of rows) expect(row).toMatch(/^"?'[=+\-@]/); // every such cell starts with ' (shown as text)
+  });
+
+  it('reports an internal failure without its internal text (a locked events table here)', async () => {
+    const locker = new pg.Client({ connectionString: t.db.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
+      const job = (await importFile(`email,displayName\nlocked-${tag}@example.org,Locked\n`)) as { status: string; errors: Array<{ message: string }> };
+      expect(job.status).toBe('failed'); // an unavailable store stops the import; a re-run goes on
+      expect(JSON.stringify(job)).not.toMatch(/lock|timeout|statement|append failed/i);
+      expect(job.errors[0]!.message).toBe('not imported, and the import stopped here: the server could not import it (an internal error, logged)');
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { csvCell } from '../../adapters/csv-cell.ts';
 import { once } from 'node:events';
 import { createReadStream, type WriteStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
@@ -77,7 +78,7 @@ async function run({ file, format, concurrency, size, store, sql, tokens, tokens
   }
   let header = 'email,setupToken\n'; // written with the first token: no tokens, no file
   const setupToken: ImportSink['setupToken'] = async (_line, email, token) => {
-    const line = `${header}${csvField(email)},${token}\n`;
+    const line = `${header}${csvCell(email)},${csvCell(token)}\n`;
     header = '';
     await writeLine(tokens, line);
   };
@@ -94,6 +95,8 @@ async function run({ file, format, concurrency, size, store, sql, tokens, tokens
         progressIntervalMs: 100,
         context: { actor: 'system', correlationId: randomUUID(), extra: { tool: 'pollster users import', osUser: userInfo().username } },
         sink: { setupToken, progress: bar.update },
+        // The operator runs the database: the real cause belongs on their terminal.
+        onInternalError: (line, error) => console.error(`line ${line}: ${error.message}`),
       },
     );
     bar.done(summary);
@@ -122,4 +125,3 @@ async function writeLine(out: WriteStream, line: string): Promise<void> {
   if (!out.write(line)) await once(out, 'drain');
 }
 
-const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);

@@ -73,12 +73,13 @@ export class ImportJobs {
         // Progress is written with the errors; setup tokens go to the table for one download.
         sink: jobSink(pool, jobId),
         signal,
+        onInternalError: (line, error) => this.#options.logger?.error({ err: error, jobId, line }, 'import row failed'),
         ...(this.#options.concurrency ? { concurrency: this.#options.concurrency } : {}),
       });
       const fatal = summary.fatal && summary.fatal.line === null ? [{ line: 0, message: summary.fatal.message }] : [];
       await finishJob(pool, jobId, summary.fatal ? 'failed' : 'done', summary, fatal);
     } catch (error) {
-      await failJob(pool, jobId, `the import stopped: ${(error as Error).message}`).catch(() => {});
+      await failJob(pool, jobId, 'the import stopped: an internal error (logged)').catch(() => {});
       throw error;
     }
   }

@@ -64,7 +64,8 @@ export async function importRow(deps: ImportDeps, row: ImportRow, context: Comma
     }
     return { kind: 'imported', email, setupToken };
   } catch (error) {
-    if (error instanceof PollsterError) {
+    // The row's own fault is reported with it; an unavailable store is not (nor is its text).
+    if (error instanceof PollsterError && error.kind !== 'unavailable') {
       return { kind: 'failed', message: error.field ? `${error.field}: ${error.message}` : error.message };
     }
     throw error;

@@ -34,7 +34,15 @@ export interface ImportOptions {
   /** The first this many errors are passed on (counters stay exact). Default 1000. */
   maxErrors?: number;
   signal?: AbortSignal;
+  /**
+   * An error that is not the row's fault (a database error, a bug) and stopped the import: the
+   * report says only that it happened, on which line (its text may describe internals); this
+   * gets the error itself, for the log or the operator's terminal.
+   */
+  onInternalError?: (line: number, error: Error) => void;
 }
+
+const INTERNAL = 'the server could not import it (an internal error, logged)';
 
 export interface ImportSummary extends ImportCounters {
   errors: RowError[];
@@ -109,8 +117,9 @@ export async function runImport(
           else fail(row.line, outcome.message);
         })
         .catch((error: Error) => {
-          fail(row.line, `not imported, and the import stopped here: ${error.message}`);
-          fatal ??= { line: row.line, message: error.message };
+          options.onInternalError?.(row.line, error);
+          fail(row.line, `not imported, and the import stopped here: ${INTERNAL}`);
+          fatal ??= { line: row.line, message: INTERNAL };
         })
         .finally(() => {
           counters.processed++;

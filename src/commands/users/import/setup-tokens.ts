@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { csvCell } from '../../../adapters/csv-cell.ts';
 import { ConflictError, NotFoundError } from '../../../domain/shared/errors.ts';
 import { jobNotFound } from './import-jobs.ts';
 
@@ -9,8 +10,6 @@ const BATCH = 1000;
 const Job = z.object({ status: z.string(), served: z.boolean() });
 const Token = z.object({ line: z.number(), email: z.string(), setup_token: z.string() });
 
-/** RFC 4180 quoting where needed (emails may legally contain commas and quotes). */
-const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
 
 /**
  * The setup tokens of a finished import as CSV (`email,setupToken`), served once: the job row is
@@ -48,7 +47,7 @@ export function takeSetupTokens(pool: DatabasePool, jobId: string): Promise<Read
             SELECT line, email, setup_token FROM import_setup_tokens
             WHERE job_id = ${jobId} AND line > ${after} ORDER BY line LIMIT ${BATCH}`);
           if (rows.length === 0) break;
-          await write(rows.map((r) => `${csvField(r.email)},${r.setup_token}\n`).join(''));
+          await write(rows.map((r) => `${csvCell(r.email)},${csvCell(r.setup_token)}\n`).join(''));
           after = rows.at(-1)!.line;
         }
         await tx.query(sql.unsafe`DELETE FROM import_setup_tokens WHERE job_id = ${jobId}`);
