@@ -78,6 +78,16 @@ export const ConfigSchema = Type.Object({
   LIVE_RESYNC_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
   /** Live edge: unsent bytes after which a viewer is dropped as a slow consumer. */
   LIVE_MAX_BUFFERED_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  /** Live edge: websocket/SSE viewers one client address may hold on a node; 0 = no bound. */
+  LIVE_MAX_VIEWERS_PER_ADDRESS: Type.Integer({ minimum: 0, default: 256 }),
+  /** Live edge: viewers a node accepts in all; 0 = no bound. */
+  LIVE_MAX_VIEWERS: Type.Integer({ minimum: 0, default: 20_000 }),
+  /** The whole request (headers and body) must arrive within this; then 408. */
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 30_000 }),
+  /** The request headers must arrive within this; then 408. */
+  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 10_000 }),
+  /** An idle keep-alive connection is closed after this (keep it above a load balancer's idle timeout in front of Pollster). */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 10_000 }),
   /** Slices of poll ids the projection work is split into (`pollster worker`); every worker must use the same number. */
   PROJECTION_PARTITIONS: Type.Integer({ minimum: 1, maximum: 1024, default: 4 }),
   /** How often a worker re-balances its partition leases (takes free ones, gives extra ones back). */

@@ -21,7 +21,9 @@ export function spawnNode(script: string, args: string[], env: Record<string, st
  * edge is documented to run with (EDGE_NODE_OPTIONS, README "Live results").
  */
 export async function startEdge(port: number, env: Record<string, string>): Promise<{ child: ChildProcess; pid: number; stop(): Promise<void> }> {
-  const child = spawnNode('./edge-process.ts', [], { LOG_LEVEL: 'warn', ...env, HOST: '127.0.0.1', PORT: String(port) }, EDGE_NODE_OPTIONS);
+  // Every simulated viewer comes from 127.0.0.1: the per-address bound is lifted for the bench.
+  const limits = { LIVE_MAX_VIEWERS_PER_ADDRESS: '0', LIVE_MAX_VIEWERS: '0' };
+  const child = spawnNode('./edge-process.ts', [], { LOG_LEVEL: 'warn', ...limits, ...env, HOST: '127.0.0.1', PORT: String(port) }, EDGE_NODE_OPTIONS);
   child.stdout!.pipe(process.stdout);
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`edge exited with ${child.exitCode}`);

@@ -1,3 +1,4 @@
+import { DEFAULT_TIMEOUTS, httpServerOptions, type HttpTimeouts } from './http-server.ts';
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -32,7 +33,7 @@ export interface AppDependencies {
 }
 
 /** The HTTP knobs of the README's configuration table, with their defaults. */
-export interface HttpSettings {
+export interface HttpSettings extends HttpTimeouts {
   accessTokenSeconds: number;
   /** Largest accepted request body in bytes. */
   bodyLimit: number;
@@ -45,6 +46,7 @@ export interface HttpSettings {
 }
 
 export const DEFAULT_HTTP: HttpSettings = {
+  ...DEFAULT_TIMEOUTS,
   accessTokenSeconds: 3600,
   bodyLimit: 1_048_576,
   trustProxy: false,
@@ -62,6 +64,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     trustProxy: http.trustProxy,
     // problem-details answers requests that arrive while closing (problem+json, Retry-After).
     return503OnClosing: false,
+    ...httpServerOptions(http),
     // Bad input must be rejected, not silently trimmed: keep unknown properties so that
     // `additionalProperties: false` in the schemas turns them into a 400.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },

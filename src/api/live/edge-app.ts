@@ -1,3 +1,4 @@
+import { httpServerOptions } from '../http-server.ts';
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -37,6 +38,7 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
     trustProxy: http.trustProxy,
     // problem-details answers requests that arrive while closing (problem+json, Retry-After).
     return503OnClosing: false,
+    ...httpServerOptions(http),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),

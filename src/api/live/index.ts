@@ -5,6 +5,7 @@ import { InProcessLiveBus } from '../../projections/to-nats/in-process-live-bus.
 import type { LiveBus } from '../../projections/to-nats/live-bus.ts';
 import type { Services } from '../../runtime/services.ts';
 import { liveAccess } from './access.ts';
+import { ViewerLimits } from './viewer-limits.ts';
 import { LiveHub } from './live-hub.ts';
 import { resultsLoader } from './load-results.ts';
 import { livePageRoutes } from './page-routes.ts';
@@ -50,7 +51,13 @@ export const liveEdge = fp<LiveEdgeOptions>(
     // Viewers send nothing: a tiny maxPayload; no per-socket deflate (it would compress each frame
     // once per socket); no client set in ws (the hub tracks the viewers, and closes them on preClose).
     await app.register(websocket, { options: { maxPayload: 1024, perMessageDeflate: false, clientTracking: false } });
-    const routeOptions = { hub, access: liveAccess(app, (pollId) => services.commands.polls.get(pollId), services.sql), maxBufferedBytes: settings.maxBufferedBytes };
+    const limits = new ViewerLimits({ perAddress: settings.maxViewersPerAddress, total: settings.maxViewers });
+    const checkAccess = liveAccess(app, (pollId) => services.commands.polls.get(pollId), services.sql);
+    const access: typeof checkAccess = async (request, reply) => {
+      await checkAccess(request, reply);
+      limits.admit(request); // after the access checks: a refused viewer holds no slot
+    };
+    const routeOptions = { hub, access, maxBufferedBytes: settings.maxBufferedBytes };
     await app.register(liveWsRoute, routeOptions);
     await app.register(liveSseRoute, routeOptions);
     await app.register(livePageRoutes);

@@ -8,6 +8,10 @@ export interface LiveSettings {
   resyncMs: number;
   /** LIVE_MAX_BUFFERED_BYTES: unsent bytes after which a viewer is dropped as a slow consumer. */
   maxBufferedBytes: number;
+  /** LIVE_MAX_VIEWERS_PER_ADDRESS: live connections one client address may hold on a node (0 = no bound). */
+  maxViewersPerAddress: number;
+  /** LIVE_MAX_VIEWERS: live connections a node accepts in all (0 = no bound). */
+  maxViewers: number;
 }
 
 export const DEFAULT_LIVE: LiveSettings = {
@@ -15,6 +19,8 @@ export const DEFAULT_LIVE: LiveSettings = {
   heartbeatMs: 15_000,
   resyncMs: 5_000,
   maxBufferedBytes: 1 << 20,
+  maxViewersPerAddress: 256,
+  maxViewers: 20_000,
 };
 
 /** From the validated config (src/config.ts). */
@@ -23,9 +29,13 @@ export const liveSettingsFrom = (config: {
   LIVE_HEARTBEAT_MS: number;
   LIVE_RESYNC_MS: number;
   LIVE_MAX_BUFFERED_BYTES: number;
+  LIVE_MAX_VIEWERS_PER_ADDRESS: number;
+  LIVE_MAX_VIEWERS: number;
 }): LiveSettings => ({
   throttleMs: config.LIVE_THROTTLE_MS,
   heartbeatMs: config.LIVE_HEARTBEAT_MS,
   resyncMs: config.LIVE_RESYNC_MS,
   maxBufferedBytes: config.LIVE_MAX_BUFFERED_BYTES,
+  maxViewersPerAddress: config.LIVE_MAX_VIEWERS_PER_ADDRESS,
+  maxViewers: config.LIVE_MAX_VIEWERS,
 });

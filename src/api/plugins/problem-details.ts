@@ -14,6 +14,7 @@ const STATUS: Record<ErrorKind, number> = {
   'not-found': 404,
   conflict: 409,
   'precondition-required': 428,
+  'too-many-requests': 429,
   unavailable: 503,
 };
 
@@ -85,7 +86,7 @@ export default fp(
       const problem = problemOf(error);
       if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
       // Every 503 is temporary by definition: say when to come back (RFC 9110 §10.2.3).
-      if (problem.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      if (problem.status === 503 || problem.status === 429) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return reply.status(problem.status).type('application/problem+json').send(problem);
     });
     // A request that reaches a closing server (a keep-alive connection's next request) gets a

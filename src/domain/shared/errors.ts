@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'not-found' // 404
   | 'conflict' // 409
   | 'precondition-required' // 428
+  | 'too-many-requests' // 429
   | 'unavailable'; // 503
 
 export abstract class PollsterError extends Error {
