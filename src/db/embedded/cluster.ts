@@ -95,8 +95,9 @@ export function cluster(options: ClusterOptions) {
       }
     },
 
-    async stop(): Promise<void> {
-      await pgctl(['-m', 'fast', '-w', 'stop']).catch(async (error: unknown) => {
+    /** `fast`: roll back open work and checkpoint; `immediate`: no checkpoint, recovery at the next start (drills). */
+    async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
+      await pgctl(['-m', mode, '-w', 'stop']).catch(async (error: unknown) => {
         if (await this.isRunning()) throw error;
       });
     },
