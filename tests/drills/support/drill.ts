@@ -80,7 +80,7 @@ function node(args: string[], env: Record<string, string>, port?: number): Node 
 async function json(url: string, init: RequestInit & { token?: string } = {}): Promise<any> {
   const response = await fetch(url, {
     ...init,
-    headers: { 'content-type': 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...init.headers },
+    headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...init.headers },
   });
   const body = await response.json();
   if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${JSON.stringify(body)}`);
