@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { DataDirInUseError } from '../db/data-dir-lock.ts';
+import { PoolConnectionError } from '../db/pool-errors.ts';
 import { registerAuditCommands } from './audit.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerRegistrySandboxCommand } from './registry-sandbox.ts';
@@ -35,8 +36,10 @@ registerAuditCommands(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  // Operator mistakes (bad config, a folder in use) get one clear line, not a stack trace.
-  if (error instanceof ConfigError || error instanceof DataDirInUseError) {
+  // Operator mistakes (bad config, a folder in use, a server out of connections) get one clear line, not a stack trace.
+  // (slonik wraps a refused connection in its ConnectionError, keeping ours as the cause.)
+  const refused = error instanceof PoolConnectionError || (error instanceof Error && error.cause instanceof PoolConnectionError);
+  if (error instanceof ConfigError || error instanceof DataDirInUseError || refused) {
     console.error(`pollster: ${error.message}`);
     process.exit(1);
   }

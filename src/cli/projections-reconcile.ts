@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../config.ts';
-import { createSqlPool } from '../db/slonik.ts';
+import { CLI_POOL, createSqlPool } from '../db/slonik.ts';
 import { reconcileRedis, type ReconcileSummary } from '../projections/to-redis/reconcile.ts';
 import { connectRedis } from '../projections/to-redis/redis-client.ts';
 import { openDatabase } from '../runtime/database.ts';
@@ -24,7 +24,7 @@ export function registerReconcileCommand(program: Command): void {
       if (!config.REDIS_URL) command.error('pollster: REDIS_URL is not set: without Redis there is nothing to reconcile');
       const logger = pino({ level: 'warn' }, pino.destination(2));
       const database = await openDatabase(config, logger);
-      const sql = await createSqlPool(database.url, { maximumPoolSize: 4 });
+      const sql = await createSqlPool(database.url, { maximumPoolSize: 4, label: CLI_POOL });
       const redis = await connectRedis(config.REDIS_URL, logger);
       try {
         const summary = await reconcileRedis({ sql, redis, logger, dryRun: options.dryRun ?? false });

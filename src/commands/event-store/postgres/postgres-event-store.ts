@@ -31,6 +31,10 @@ export interface PostgresEventStoreOptions {
   pollIntervalMs?: number;
 }
 
+// A read or a batch that waited this long for a free connection fails, naming the pool and its
+// setting, rather than hanging a request or a subscription for good.
+const POOL_WAIT_MS = 15_000;
+
 export class PostgresEventStore implements EventStore {
   readonly #writes: ClosablePool;
   readonly #reads: ClosablePool;
@@ -49,10 +53,14 @@ export class PostgresEventStore implements EventStore {
     // Not pg's pipeline mode: in pg 8.23 a query sent while an earlier one is failing takes that
     // one's ReadyForQuery as its own answer, and every later answer shifts by one.
     this.#writes = createPool(
-      { connectionString: options.connectionString, max: flushers, application_name: 'pollster-append' },
-      'SET plan_cache_mode = force_generic_plan',
+      { connectionString: options.connectionString, max: flushers, application_name: 'pollster-append', connectionTimeoutMillis: POOL_WAIT_MS },
+      { setup: 'SET plan_cache_mode = force_generic_plan', label: { name: 'append flushers', setting: 'APPEND_FLUSHERS', size: flushers, waitMs: POOL_WAIT_MS } },
     );
-    this.#reads = createPool({ connectionString: options.connectionString, max: options.readPoolSize ?? 10, application_name: 'pollster-read' });
+    const readPoolSize = options.readPoolSize ?? 10;
+    this.#reads = createPool(
+      { connectionString: options.connectionString, max: readPoolSize, application_name: 'pollster-read', connectionTimeoutMillis: POOL_WAIT_MS },
+      { label: { name: 'event store read pool', setting: 'EVENT_STORE_READ_POOL_SIZE', size: readPoolSize, waitMs: POOL_WAIT_MS } },
+    );
     this.#pollIntervalMs = options.pollIntervalMs ?? 50;
     const maxAttempts = options.maxAttempts ?? 10;
     this.#committer = new GroupCommitter(
