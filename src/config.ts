@@ -62,7 +62,13 @@ export const ConfigSchema = Type.Object({
   APPEND_FLUSHERS: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
   /** Most appends written in one group-commit transaction. */
   APPEND_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
-  DATABASE_POOL_SIZE: Type.Integer({ minimum: 2, maximum: 500, default: 16 }),
+  /**
+   * The SQL pool (read models, credentials, projection batches, jobs). Defaults are sized so that
+   * four processes fit a stock PostgreSQL (max_connections 100): README, "Connections".
+   */
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 2, maximum: 500, default: 8 }),
+  /** The event store's reads: aggregate streams, `$all` pages of every subscription (postgres store). */
+  EVENT_STORE_READ_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 6 }),
   /** Live edge: at most one results frame per poll per this many ms. */
   LIVE_THROTTLE_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 500 }),
   /** Live edge: websocket ping / SSE comment interval; a websocket that misses a pong is dropped. */

@@ -13,5 +13,6 @@ export function openEventStore(config: Config, databaseUrl: string): EventStore 
     connectionString: databaseUrl,
     flushers: config.APPEND_FLUSHERS,
     maxBatchSize: config.APPEND_MAX_BATCH,
+    readPoolSize: config.EVENT_STORE_READ_POOL_SIZE,
   });
 }

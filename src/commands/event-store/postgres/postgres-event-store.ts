@@ -23,9 +23,9 @@ export interface PostgresEventStoreOptions {
   maxBatchSize?: number;
   /** Events per batch (default 10 000). */
   maxBatchEvents?: number;
-  /** Tries of an expected-'any' append that keeps losing races to other processes (default 10). */
+  /** Tries of an expected-'any' append that keeps losing races to other processes (default 6, as EVENT_STORE_READ_POOL_SIZE). */
   maxAttempts?: number;
-  /** Connections for reads and subscriptions, apart from the flushers' (default 10). */
+  /** Connections for reads and subscriptions, apart from the flushers' (default 6, as EVENT_STORE_READ_POOL_SIZE). */
   readPoolSize?: number;
   /** How often a subscription polls for other processes' commits (default 50 ms). */
   pollIntervalMs?: number;
@@ -56,7 +56,7 @@ export class PostgresEventStore implements EventStore {
       { connectionString: options.connectionString, max: flushers, application_name: 'pollster-append', connectionTimeoutMillis: POOL_WAIT_MS },
       { setup: 'SET plan_cache_mode = force_generic_plan', label: { name: 'append flushers', setting: 'APPEND_FLUSHERS', size: flushers, waitMs: POOL_WAIT_MS } },
     );
-    const readPoolSize = options.readPoolSize ?? 10;
+    const readPoolSize = options.readPoolSize ?? 6;
     this.#reads = createPool(
       { connectionString: options.connectionString, max: readPoolSize, application_name: 'pollster-read', connectionTimeoutMillis: POOL_WAIT_MS },
       { label: { name: 'event store read pool', setting: 'EVENT_STORE_READ_POOL_SIZE', size: readPoolSize, waitMs: POOL_WAIT_MS } },
