@@ -18,6 +18,8 @@ export const ConfigSchema = Type.Object({
     [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
     { default: 'info' },
   ),
+  /** auto: readable lines on a terminal, JSON lines otherwise (files, pipes, log collectors). */
+  LOG_FORMAT: Type.Union([Type.Literal('auto'), Type.Literal('pretty'), Type.Literal('json')], { default: 'auto' }),
   /** Unset: embedded PostgreSQL under POLLSTER_DATA_DIR. */
   DATABASE_URL: Type.Optional(Url),
   POLLSTER_DATA_DIR: Type.String({ default: '.pollster' }),

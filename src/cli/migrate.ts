@@ -9,7 +9,7 @@ export function registerMigrateCommand(program: Command): void {
     .description('apply pending database migrations (DATABASE_URL, or the embedded database) and exit')
     .action(async () => {
       const config = loadConfig();
-      const logger = createLogger(config);
+      const logger = await createLogger(config);
       const database = await openDatabase(config, logger);
       await database.close();
     });
