@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type AppDependencies, DEFAULT_HTTP, type HttpSettings } from '../app.ts';
+import accessLog from '../plugins/access-log.ts';
 import auth from '../plugins/auth.ts';
 import openapi from '../plugins/openapi.ts';
 import problemDetails from '../plugins/problem-details.ts';
@@ -40,6 +41,7 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
     genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(problemDetails);
+  await app.register(accessLog);
   await app.register(protection, { corsOrigins: http.corsOrigins });
   await app.register(openapi);
   await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: http.accessTokenSeconds });
