@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Services } from '../runtime/services.ts';
 import { liveEdge, type LiveEdgeOptions } from './live/index.ts';
+import { frontDoorRoutes } from './pages/pages.ts';
 import accessLog from './plugins/access-log.ts';
 import auth from './plugins/auth.ts';
 import openapi from './plugins/openapi.ts';
@@ -82,6 +83,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(openapi);
   await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: http.accessTokenSeconds });
   await app.register(healthRoutes, { checks: deps.healthChecks });
+  await app.register(frontDoorRoutes);
   // Route plugins of the API (each takes the services it needs):
   await app.register(auditRoutes, { services: deps.services });
   await app.register(reviewRoutes, { services: deps.services });
