@@ -1,8 +1,15 @@
 import type { Writable } from 'node:stream';
 import pino, { type Logger, type LoggerOptions } from 'pino';
+// Types only: the module itself is imported below, for pretty output alone.
+import type PinoPretty from 'pino-pretty';
 import type { Config } from '../config.ts';
 
 export type LogFormat = 'pretty' | 'json';
+
+// The access log's fields (src/api/plugins/access-log.ts) are in its message already: on a
+// terminal they are left out, and a request is one line with its reqId.
+const ACCESS_FIELDS = ['method', 'url', 'route', 'status', 'durationMs'];
+const unlessAccessLine = (value: unknown, _key: string, line: Record<string, unknown>) => ('durationMs' in line ? undefined : value);
 
 /** LOG_FORMAT=auto: readable lines for a person at a terminal, JSON lines for everything else. */
 export function logFormat(config: Pick<Config, 'LOG_FORMAT'>, stdoutIsTty = process.stdout.isTTY === true): LogFormat {
@@ -32,6 +39,9 @@ export async function createLogger(
       colorize: destination === undefined && pretty.isColorSupported,
       translateTime: 'SYS:HH:MM:ss.l',
       ignore: 'pid,hostname,service',
+      // Fields on the message's line as one JSON object (a field prettified to undefined drops out).
+      singleLine: true,
+      customPrettifiers: Object.fromEntries(ACCESS_FIELDS.map((key) => [key, unlessAccessLine as unknown as PinoPretty.Prettifier])),
     }),
   );
 }
