@@ -15,9 +15,13 @@ const Url = Type.String({ pattern: '^[a-z][a-z0-9+.-]*://' });
 export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {
-    default: 'info',
-  }),
+  // Spelled out: literals built with .map lose their types, and the level typed as never.
+  LOG_LEVEL: Type.Union(
+    [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
+    { default: 'info' },
+  ),
+  /** auto: readable lines on a terminal, JSON lines otherwise (files, pipes, log collectors). */
+  LOG_FORMAT: Type.Union([Type.Literal('auto'), Type.Literal('pretty'), Type.Literal('json')], { default: 'auto' }),
   /** Unset: embedded PostgreSQL under POLLSTER_DATA_DIR. */
   DATABASE_URL: Type.Optional(Url),
   POLLSTER_DATA_DIR: Type.String({ default: '.pollster' }),
@@ -69,7 +73,13 @@ export const ConfigSchema = Type.Object({
   APPEND_LOCK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 2_000 }),
   /** One append statement runs at most this long, then answers 503. */
   APPEND_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
-  DATABASE_POOL_SIZE: Type.Integer({ minimum: 2, maximum: 500, default: 16 }),
+  /**
+   * The SQL pool (read models, credentials, projection batches, jobs). Defaults are sized so that
+   * four processes fit a stock PostgreSQL (max_connections 100): README, "Connections".
+   */
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 2, maximum: 500, default: 8 }),
+  /** The event store's reads: aggregate streams, `$all` pages of every subscription (postgres store). */
+  EVENT_STORE_READ_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 6 }),
   /** Live edge: at most one results frame per poll per this many ms. */
   LIVE_THROTTLE_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 500 }),
   /** Live edge: websocket ping / SSE comment interval; a websocket that misses a pong is dropped. */

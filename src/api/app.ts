@@ -6,6 +6,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Services } from '../runtime/services.ts';
 import { liveEdge, type LiveEdgeOptions } from './live/index.ts';
+import { frontDoorRoutes } from './pages/pages.ts';
+import accessLog from './plugins/access-log.ts';
 import auth from './plugins/auth.ts';
 import openapi from './plugins/openapi.ts';
 import protection, { perMinute } from './plugins/protection.ts';
@@ -68,7 +70,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // Bad input must be rejected, not silently trimmed: keep unknown properties so that
     // `additionalProperties: false` in the schemas turns them into a 400.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
-    // One log line per request would cost more than the ballot itself under load.
+    // Fastify's two lines per request (serialised req and res) are off; access-log.ts writes one,
+    // and LOG_LEVEL=warn silences it where even that is too much.
     logController: new LogController({ disableRequestLogging: true }),
     // Request ids become correlation ids in event metadata: unique across processes.
     genReqId: (request) => {
@@ -78,12 +81,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(problemDetails);
+  await app.register(accessLog);
   // First, so that its request-duration hook sees every route registered after it.
   await app.register(metricsRoute, { services: deps.services });
   await app.register(protection, { corsOrigins: http.corsOrigins, ...(deps.redis ? { redis: deps.redis } : {}) });
   await app.register(openapi);
   await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: http.accessTokenSeconds });
   await app.register(healthRoutes, { checks: deps.healthChecks });
+  await app.register(frontDoorRoutes);
   // Route plugins of the API (each takes the services it needs):
   await app.register(auditRoutes, { services: deps.services });
   await app.register(reviewRoutes, { services: deps.services });

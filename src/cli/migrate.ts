@@ -11,7 +11,7 @@ export function registerMigrateCommand(program: Command): void {
         import('../runtime/logger.ts'),
       ]);
       const config = loadConfig();
-      const database = await openDatabase(config, createLogger(config));
+      const database = await openDatabase(config, await createLogger(config));
       await database.close();
     });
 }

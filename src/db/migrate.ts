@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { explainConnectionError } from './pool-errors.ts';
 
 /**
  * Versioned, idempotent SQL migrations: `migrations/NNN_name.sql`, applied in order, each in its
@@ -37,8 +38,11 @@ export interface MigrateReport {
 }
 
 export async function migrate(databaseUrl: string, log: (line: string) => void = () => {}): Promise<MigrateReport> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'pollster-migrate' });
+  // The first connection a process makes: where a full server shows first.
+  await client.connect().catch((error: unknown) => {
+    throw explainConnectionError(error, { name: 'migrations connection', size: 1 });
+  });
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (

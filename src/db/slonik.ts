@@ -1,4 +1,6 @@
-import { createPool, type DatabasePool, type Interceptor, type QueryResultRow, SchemaValidationError } from 'slonik';
+import { createPgDriverFactory } from '@slonik/pg-driver';
+import { createPool, type DatabasePool, type DriverFactory, type Interceptor, type QueryResultRow, SchemaValidationError } from 'slonik';
+import { explainConnectionError, type PoolLabel } from './pool-errors.ts';
 
 /**
  * The SQL pool for everything but the event store's hot path: raw, tagged, typed SQL
@@ -16,9 +18,40 @@ const validateRows: Interceptor = {
   },
 };
 
-export async function createSqlPool(url: string, options: { maximumPoolSize?: number } = {}): Promise<DatabasePool> {
-  return createPool(url, {
+/**
+ * slonik's pg driver, with its connection errors naming the pool: every new connection (and the
+ * one the driver opens at start to read type oids) is made here, so a refusal by the server
+ * reaches the caller as slonik's ConnectionError carrying our message.
+ */
+function labelledDriver(label: PoolLabel): DriverFactory {
+  const pgDriver = createPgDriverFactory();
+  const explain = (error: unknown) => {
+    throw explainConnectionError(error, label);
+  };
+  return async (setup) => {
+    const driver = await pgDriver(setup).catch(explain);
+    return { createClient: () => driver.createClient().catch(explain) };
+  };
+}
+
+export interface SqlPoolOptions {
+  maximumPoolSize?: number;
+  /** How connection errors name it: default the processes' pool, sized by DATABASE_POOL_SIZE. */
+  label?: Omit<PoolLabel, 'size'>;
+}
+
+const PROCESS_POOL = { name: 'SQL pool', setting: 'DATABASE_POOL_SIZE' };
+/** The few connections of a `pollster` tool command (audit, projections): fixed, no setting. */
+export const CLI_POOL = { name: 'command-line SQL pool' };
+
+export async function createSqlPool(url: string, options: SqlPoolOptions = {}): Promise<DatabasePool> {
+  const size = options.maximumPoolSize ?? 10;
+  // Named in pg_stat_activity beside the event store's pollster-read and pollster-append.
+  const named = new URL(url);
+  if (!named.searchParams.has('application_name')) named.searchParams.set('application_name', 'pollster-sql');
+  return createPool(named.toString(), {
     interceptors: [validateRows],
-    maximumPoolSize: options.maximumPoolSize ?? 10,
+    maximumPoolSize: size,
+    driverFactory: labelledDriver({ ...(options.label ?? PROCESS_POOL), size }),
   });
 }

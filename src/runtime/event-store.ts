@@ -15,5 +15,6 @@ export function openEventStore(config: Config, databaseUrl: string): EventStore 
     maxBatchSize: config.APPEND_MAX_BATCH,
     appendLockTimeoutMs: config.APPEND_LOCK_TIMEOUT_MS,
     appendStatementTimeoutMs: config.APPEND_STATEMENT_TIMEOUT_MS,
+    readPoolSize: config.EVENT_STORE_READ_POOL_SIZE,
   });
 }

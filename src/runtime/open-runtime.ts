@@ -34,7 +34,7 @@ export interface RuntimeOptions {
 const NO_REGISTRY = 'http://registry.invalid';
 
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
-  const logger = createLogger(config);
+  const logger = await createLogger(config);
   logger.info(
     { mode: config.mode, eventStore: config.EVENT_STORE, dataDir: config.mode === 'embedded' ? config.dataDir : undefined },
     config.mode === 'embedded'

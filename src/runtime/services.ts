@@ -71,7 +71,7 @@ export interface ServiceOptions {
 const silentLogger = pino({ level: 'silent' });
 
 export async function createServices(options: ServiceOptions): Promise<Services> {
-  const sql = await createSqlPool(options.databaseUrl, { maximumPoolSize: options.sqlPoolSize ?? 10 });
+  const sql = await createSqlPool(options.databaseUrl, { maximumPoolSize: options.sqlPoolSize ?? 8 });
   const polls = new PollCache(options.store);
   await polls.start();
   const commands: CommandDeps = {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
 import { AdvisoryLease } from '../projections/leases/advisory-lease.ts';
 import { isLeaseHeld, jobKey, type LeaseKey } from '../projections/leases/lease-keys.ts';
+import type { LeaseSession } from '../projections/leases/lease-session.ts';
 import { sleep } from '../projections/runtime/failures.ts';
 
 /** A background job: one round of work, run every interval by whichever worker holds its lease. */
@@ -15,7 +16,8 @@ export interface Job {
 
 export interface LeasedJobOptions {
   job: Job;
-  databaseUrl: string;
+  /** The worker's lease session, shared by all its leases. */
+  session: LeaseSession;
   /** For the pg_locks probe before trying to take the lease. */
   sql: DatabasePool;
   logger: Logger;
@@ -38,7 +40,7 @@ export class LeasedJob {
     this.#options = options;
     const name = `job:${options.job.name}`;
     this.#key = jobKey(name);
-    this.#lease = new AdvisoryLease({ databaseUrl: options.databaseUrl, key: this.#key, name, logger: options.logger });
+    this.#lease = new AdvisoryLease({ session: options.session, key: this.#key, name, logger: options.logger });
   }
 
   get name(): string {
@@ -67,7 +69,7 @@ export class LeasedJob {
     const signal = this.#stop.signal;
     while (!signal.aborted) {
       try {
-        // The probe goes through the pool; a connection of its own is opened only for a free lease.
+        // The probe goes through the pool: a lease held elsewhere costs no round trip on the session.
         if (!this.#lease.held && !(await isLeaseHeld(this.#options.sql, this.#key)) && (await this.#lease.tryAcquire())) {
           logger.info({ job: job.name }, 'job lease taken');
           await job.onAcquired?.();

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { getResults, type PostgresProjection, type ProjectionRunnerOptions, type ProjectionStatus } from '../projections/index.ts';
+import { LeaseSession } from '../projections/leases/lease-session.ts';
 import { PartitionLeases } from '../projections/leases/partition-leases.ts';
 import type { Services } from '../runtime/services.ts';
 import { archiveJob, type ResultsQuery } from './jobs/archive/archive-job.ts';
@@ -87,8 +88,10 @@ export function startWorker(options: StartWorkerOptions): Worker {
     ...(options.projections ? { projections: options.projections } : {}),
     ...(options.runner ? { runner: options.runner } : {}),
   });
+  // One connection holds every lock of this worker: presence, partitions and jobs.
+  const session = new LeaseSession({ databaseUrl: services.databaseUrl, logger: logger.child({ component: 'leases' }) });
   const leases = new PartitionLeases({
-    databaseUrl: services.databaseUrl,
+    session,
     sql: services.sql,
     logger: logger.child({ component: 'leases' }),
     count,
@@ -104,7 +107,7 @@ export function startWorker(options: StartWorkerOptions): Worker {
     (job) =>
       new LeasedJob({
         job,
-        databaseUrl: services.databaseUrl,
+        session,
         sql: services.sql,
         logger: logger.child({ component: 'jobs' }),
         intervalMs: config.JOBS_INTERVAL_MS,
@@ -120,6 +123,7 @@ export function startWorker(options: StartWorkerOptions): Worker {
     status: () => projections.status(),
     async stop() {
       await Promise.all([...(runProjections ? [leases.stop()] : []), ...jobs.map((j) => j.stop())]);
+      await session.close();
       await projections.stopAll();
       logger.info('worker stopped');
     },

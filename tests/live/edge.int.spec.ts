@@ -141,8 +141,10 @@ describe('live edge (websocket + SSE over NATS)', () => {
     expect(plain.headers.get('content-type')).toContain('application/problem+json');
   });
 
-  it('serves the live results page and its assets', async () => {
-    const page = await fetch(`${t.baseUrl}/polls/some-slug`);
+  it('serves the live results page of a poll that exists, and its assets', async () => {
+    const poll = await openedPoll(t.app, callerWith(t.app, 'organizer'));
+    expect((await fetch(`${t.baseUrl}/polls/some-slug`)).status).toBe(404);
+    const page = await fetch(`${t.baseUrl}/polls/${poll.slug}`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(await page.text()).toContain('/assets/live/live.js');

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { buildApp, type HttpSettings } from '../../src/api/app.ts';
 import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
 import type { FraudOptions } from '../../src/commands/fraud/create-screen.ts';
@@ -29,9 +29,10 @@ export interface TestLive {
 
 /**
  * The whole API on a fresh database of its own, with the sandbox national registry: what the
- * e2e specs drive through `app.inject`. `fraud`: velocity detection on castBallot (off unless a test is about it).
+ * e2e specs drive through `app.inject`. `fraud`: velocity detection on castBallot (off unless a test is about it);
+ * `logger`: the app's (default silent).
  */
-export async function createTestApp(http: Partial<HttpSettings> = {}, live?: TestLive, fraud?: FraudOptions): Promise<TestApp> {
+export async function createTestApp(http: Partial<HttpSettings> = {}, live?: TestLive, fraud?: FraudOptions, logger?: Logger): Promise<TestApp> {
   const db = await createTestDatabase();
   const registry = await startRegistrySandbox();
   const store = new PostgresEventStore({ connectionString: db.url });
@@ -43,7 +44,7 @@ export async function createTestApp(http: Partial<HttpSettings> = {}, live?: Tes
   });
   // Rate limits off unless a test is about them: e2e tests send many requests from one address.
   const app = await buildApp({
-    logger: pino({ level: 'silent' }),
+    logger: logger ?? pino({ level: 'silent' }),
     services,
     healthChecks: { required: {} },
     http: { ballotsPerMinute: 0, authPerMinute: 0, ...http },

@@ -74,14 +74,14 @@ describe('partition leases', () => {
     }
   });
 
-  it('stops the work of a lease whose connection was killed, then takes it again', async () => {
+  it('stops the work of the leases whose session was killed, then takes them again', async () => {
     const w = await h.startWorker({ PROJECTION_PARTITIONS: '4' }, { jobs: [] });
     await eventually(() => w.worker.partitions().length === 4, 5_000, 'all four held');
     let dipped = false;
     const watch = setInterval(() => (dipped ||= w.worker.partitions().length < 4), 5);
     await h.sql.query(sql.unsafe`
       SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-      WHERE datname = current_database() AND application_name LIKE 'pollster partition%'`);
+      WHERE datname = current_database() AND application_name = 'pollster-leases'`);
     try {
       await eventually(() => dipped, 5_000, 'the runners of the lost leases to stop');
       await eventually(() => w.worker.partitions().length === 4, 5_000, 'all four held again');

@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type AppDependencies, DEFAULT_HTTP, type HttpSettings } from '../app.ts';
+import accessLog from '../plugins/access-log.ts';
 import auth from '../plugins/auth.ts';
 import openapi from '../plugins/openapi.ts';
 import problemDetails from '../plugins/problem-details.ts';
 import protection from '../plugins/protection.ts';
+import { frontDoorRoutes } from '../pages/pages.ts';
 import { healthRoutes } from '../routes/health.ts';
 import { liveEdge } from './index.ts';
 
@@ -25,8 +27,9 @@ export const EDGE_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=16']
 /**
  * `pollster serve --edge-only`: the live edge without the command API, so viewers (tens of
  * thousands of long-lived sockets) scale apart from ballots. Same plugins as buildApp where they
- * matter to a viewer: problem+json errors, security headers/CORS, the OpenAPI document, auth
- * (bearer or `access_token`), health; then liveResults, liveResultsSse and the page. The page
+ * matter to a viewer: the access log, problem+json errors, security headers/CORS, the OpenAPI
+ * document, auth (bearer or `access_token`), health, the front door; then liveResults,
+ * liveResultsSse and the page (a 404 page for a poll that does not exist). The page
  * reads the poll from getPoll, so a load balancer sends `/api/polls/:id` (not `/live`) to API nodes.
  */
 export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promise<FastifyInstance> {
@@ -44,10 +47,12 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
     genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(problemDetails);
+  await app.register(accessLog);
   await app.register(protection, { corsOrigins: http.corsOrigins });
   await app.register(openapi);
   await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: http.accessTokenSeconds });
   await app.register(healthRoutes, { checks: deps.healthChecks });
+  await app.register(frontDoorRoutes);
   await app.register(liveEdge, { services: deps.services, ...deps.live });
   // Set to any value counts: the operator chose one.
   const name = (option: string) => option.split('=')[0];

@@ -60,7 +60,7 @@ export const liveEdge = fp<LiveEdgeOptions>(
     const routeOptions = { hub, access, maxBufferedBytes: settings.maxBufferedBytes };
     await app.register(liveWsRoute, routeOptions);
     await app.register(liveSseRoute, routeOptions);
-    await app.register(livePageRoutes);
+    await app.register(livePageRoutes, { services });
     // Before the server closes: end the viewers' connections so that close does not wait on them.
     app.addHook('preClose', async () => hub.close());
   },

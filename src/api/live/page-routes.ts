@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../runtime/services.ts';
+import { findPoll } from '../find-poll.ts';
+import { pollNotFoundPage } from '../pages/pages.ts';
 
 /** The page's three files, read once at start: they are small and never change while running. */
 const file = (name: string) => readFileSync(new URL(`./page/${name}`, import.meta.url));
@@ -20,16 +23,19 @@ const CSP =
 /**
  * The live results page: static files, no framework, no build step. The page itself reads the poll
  * (getPoll, by id or slug), its results and, where the viewer may see them, its analytics, then
- * follows liveResults; so serving it needs no state and no database.
+ * follows liveResults. Serving it only checks that the poll exists (the same lookup as getPoll), so
+ * a mistyped link is a 404 rather than a page shell that says so later. Whether this viewer may
+ * see the poll is left to the page: its token is in the URL's fragment, which never reaches us.
  */
-export async function livePageRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/polls/:pollIdOrSlug', { schema: { hide: true } }, async (_request, reply) =>
-    reply
+export async function livePageRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  app.get<{ Params: { pollIdOrSlug: string } }>('/polls/:pollIdOrSlug', { schema: { hide: true } }, async (request, reply) => {
+    if (!(await findPoll(services, request.params.pollIdOrSlug))) return pollNotFoundPage(reply);
+    return reply
       .type('text/html; charset=utf-8')
       .header('content-security-policy', CSP)
       .header('cache-control', 'no-cache')
-      .send(ASSETS.html),
-  );
+      .send(ASSETS.html);
+  });
   app.get('/assets/live/live.js', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(ASSETS.js),
   );

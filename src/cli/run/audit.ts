@@ -10,7 +10,7 @@ import { verifyExport } from '../../audit/verify-export.ts';
 import { allPollIds, verifyPoll } from '../../audit/verify-poll.ts';
 import { CheckpointWriter } from '../../audit/write-checkpoint.ts';
 import { loadConfig } from '../../config.ts';
-import { createSqlPool } from '../../db/slonik.ts';
+import { CLI_POOL, createSqlPool } from '../../db/slonik.ts';
 import { getResults } from '../../projections/queries/get-results.ts';
 import { openDatabase } from '../../runtime/database.ts';
 import { openEventStore } from '../../runtime/event-store.ts';
@@ -85,7 +85,7 @@ async function withDatabase<T>(work: (deps: { store: ReturnType<typeof openEvent
   const logger = pino({ level: 'warn' }, pino.destination(2)); // stdout is for the report
   const database = await openDatabase(config, logger);
   const store = openEventStore(config, database.url);
-  const sql = await createSqlPool(database.url, { maximumPoolSize: 4 });
+  const sql = await createSqlPool(database.url, { maximumPoolSize: 4, label: CLI_POOL });
   try {
     return await work({ store, sql, key: await loadSigningKey(sql, config.AUDIT_SIGNING_KEY) });
   } finally {

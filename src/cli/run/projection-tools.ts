@@ -2,7 +2,7 @@ import pino from 'pino';
 import type { DatabasePool } from 'slonik';
 import type { EventStore } from '../../commands/event-store/port.ts';
 import { loadConfig } from '../../config.ts';
-import { createSqlPool } from '../../db/slonik.ts';
+import { CLI_POOL, createSqlPool } from '../../db/slonik.ts';
 import { POSTGRES_PROJECTIONS, type PostgresProjection } from '../../projections/index.ts';
 import { openDatabase } from '../../runtime/database.ts';
 import { openEventStore } from '../../runtime/event-store.ts';
@@ -22,7 +22,7 @@ export async function openProjectionTools(options: { poolSize?: number } = {}): 
   const logger = pino({ level: 'warn' }, pino.destination(2));
   const database = await openDatabase(config, logger);
   const store = openEventStore(config, database.url);
-  const sql = await createSqlPool(database.url, { maximumPoolSize: options.poolSize ?? 4 });
+  const sql = await createSqlPool(database.url, { maximumPoolSize: options.poolSize ?? 4, label: CLI_POOL });
   return {
     sql,
     store,

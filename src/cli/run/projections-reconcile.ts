@@ -1,6 +1,6 @@
 import pino from 'pino';
 import type { Config } from '../../config.ts';
-import { createSqlPool } from '../../db/slonik.ts';
+import { CLI_POOL, createSqlPool } from '../../db/slonik.ts';
 import { reconcileRedis, type ReconcileSummary } from '../../projections/to-redis/reconcile.ts';
 import { connectRedis } from '../../projections/to-redis/redis-client.ts';
 import { openDatabase } from '../../runtime/database.ts';
@@ -9,7 +9,7 @@ import { openDatabase } from '../../runtime/database.ts';
 export async function reconcile(config: Config, redisUrl: string, dryRun: boolean): Promise<number> {
   const logger = pino({ level: 'warn' }, pino.destination(2));
   const database = await openDatabase(config, logger);
-  const sql = await createSqlPool(database.url, { maximumPoolSize: 4 });
+  const sql = await createSqlPool(database.url, { maximumPoolSize: 4, label: CLI_POOL });
   const redis = await connectRedis(redisUrl, logger);
   try {
     const summary = await reconcileRedis({ sql, redis, logger, dryRun });

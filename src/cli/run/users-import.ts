@@ -43,7 +43,9 @@ export async function importFile({ file, format, concurrency, setupTokens }: Imp
     opened.unshift(() => database.close());
     const store = openEventStore(config, database.url);
     opened.unshift(() => store.close());
-    const sql = await createSqlPool(database.url, { maximumPoolSize: concurrency + 2 });
+    // No more than a serving process's pool (the API's import runs on that one): rows past it
+    // queue here instead of taking connection slots from the processes sharing the server.
+    const sql = await createSqlPool(database.url, { maximumPoolSize: Math.min(concurrency + 2, config.DATABASE_POOL_SIZE) });
     opened.unshift(() => sql.end());
     return await run({ file, format, concurrency, size, store, sql, tokens, tokensPath });
   } finally {

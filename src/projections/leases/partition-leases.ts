@@ -4,10 +4,12 @@ import { sleep } from '../runtime/failures.ts';
 import type { ProjectionLogger } from '../runtime/runner.ts';
 import { AdvisoryLease } from './advisory-lease.ts';
 import { partitionKey, probeLeases, workerKey } from './lease-keys.ts';
+import type { LeaseSession } from './lease-session.ts';
 import { partitionId } from './partitions.ts';
 
 export interface PartitionLeasesOptions {
-  databaseUrl: string;
+  /** The worker's lease session (its jobs' leases share it). */
+  session: LeaseSession;
   /** Pool for the pg_locks probe (no session needed). */
   sql: DatabasePool;
   logger: ProjectionLogger;
@@ -54,7 +56,7 @@ export class PartitionLeases {
     this.#presence =
       pinned === undefined
         ? new AdvisoryLease({
-            databaseUrl: options.databaseUrl,
+            session: options.session,
             key: workerKey(randomInt(1, 2 ** 31 - 1)),
             name: 'worker presence',
             logger: options.logger,
@@ -133,10 +135,10 @@ export class PartitionLeases {
   }
 
   async #tryTake(index: number): Promise<void> {
-    const { count, databaseUrl, logger } = this.#options;
+    const { count, session, logger } = this.#options;
     const name = `partition ${partitionId(index, count)}`;
     const lease: AdvisoryLease = new AdvisoryLease({
-      databaseUrl,
+      session,
       key: partitionKey(index, count),
       name,
       logger,

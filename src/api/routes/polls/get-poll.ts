@@ -3,11 +3,10 @@ import Type from 'typebox';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { PollState } from '../../../domain/poll/state.ts';
 import type { Services } from '../../../runtime/services.ts';
+import { findPoll } from '../../find-poll.ts';
 import { assertMayReachPoll } from '../../poll-access.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollView } from '../../schemas/poll.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function pollView(state: Exclude<PollState, { status: 'none' }>) {
   return {
@@ -19,14 +18,8 @@ export function pollView(state: Exclude<PollState, { status: 'none' }>) {
   };
 }
 
-/**
- * getPoll by id or slug. By id it answers from the poll cache, which the process's own commands
- * keep current, so a client reads its own writes at once.
- */
-export const getPollRoute: FastifyPluginAsyncTypebox<{ services: Services; pollIdForSlug: (slug: string) => Promise<string | undefined> }> = async (
-  app,
-  { services, pollIdForSlug },
-) => {
+/** getPoll by id or slug (src/api/find-poll.ts). */
+export const getPollRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get(
     '/api/polls/:pollIdOrSlug',
     {
@@ -42,9 +35,8 @@ export const getPollRoute: FastifyPluginAsyncTypebox<{ services: Services; pollI
     },
     async (request) => {
       const key = request.params.pollIdOrSlug;
-      const pollId = UUID.test(key) ? key.toLowerCase() : await pollIdForSlug(key);
-      const state = pollId ? await services.commands.polls.get(pollId) : undefined;
-      if (!state || state.status === 'none') throw pollNotFound(key);
+      const state = await findPoll(services, key);
+      if (!state) throw pollNotFound(key);
       const owner = !request.anonymous && request.user && (request.user.userId === state.poll.organizerId || request.user.roles.includes('admin'));
       // Drafts are the organizer's work in progress.
       if (state.status === 'draft' && !owner) throw pollNotFound(key);

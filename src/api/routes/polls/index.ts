@@ -4,17 +4,12 @@ import { createPollRoute } from './create-poll.ts';
 import { getPollRoute } from './get-poll.ts';
 import { issueVoteTokensRoute } from './issue-vote-tokens.ts';
 import { listPollsRoute } from './list-polls.ts';
-import { getPoll } from '../../../projections/queries/index.ts';
 import { openClosePollRoutes } from './open-close-poll.ts';
 
 /** The Polls table of API.md. */
 export const pollRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   await app.register(createPollRoute, { services });
-  await app.register(getPollRoute, {
-    services,
-    // Slugs are found in the read model; the poll itself then comes from the always-current cache.
-    pollIdForSlug: async (slug) => (await getPoll(services.sql, slug))?.pollId,
-  });
+  await app.register(getPollRoute, { services });
   await app.register(listPollsRoute, { services });
   await app.register(openClosePollRoutes, { services });
   await app.register(issueVoteTokensRoute, { services });

@@ -23,9 +23,9 @@ export interface PostgresEventStoreOptions {
   maxBatchSize?: number;
   /** Events per batch (default 10 000). */
   maxBatchEvents?: number;
-  /** Tries of an expected-'any' append that keeps losing races to other processes (default 10). */
+  /** Tries of an expected-'any' append that keeps losing races to other processes (default 6, as EVENT_STORE_READ_POOL_SIZE). */
   maxAttempts?: number;
-  /** Connections for reads and subscriptions, apart from the flushers' (default 10). */
+  /** Connections for reads and subscriptions, apart from the flushers' (default 6, as EVENT_STORE_READ_POOL_SIZE). */
   readPoolSize?: number;
   /** How often a subscription polls for other processes' commits (default 50 ms). */
   pollIntervalMs?: number;
@@ -34,6 +34,10 @@ export interface PostgresEventStoreOptions {
   /** Longest run of one append statement (default 5 s); then 503 `event-store.timeout`. */
   appendStatementTimeoutMs?: number;
 }
+
+// A read or a batch that waited this long for a free connection fails, naming the pool and its
+// setting, rather than hanging a request or a subscription for good.
+const POOL_WAIT_MS = 15_000;
 
 export class PostgresEventStore implements EventStore {
   readonly #writes: ClosablePool;
@@ -57,12 +61,17 @@ export class PostgresEventStore implements EventStore {
         connectionString: options.connectionString,
         max: flushers,
         application_name: 'pollster-append',
+        connectionTimeoutMillis: POOL_WAIT_MS,
         // In the startup packet: bounds without a statement more per connection or per batch.
         options: `-c lock_timeout=${options.appendLockTimeoutMs ?? 2_000} -c statement_timeout=${options.appendStatementTimeoutMs ?? 5_000}`,
       },
-      'SET plan_cache_mode = force_generic_plan',
+      { setup: 'SET plan_cache_mode = force_generic_plan', label: { name: 'append flushers', setting: 'APPEND_FLUSHERS', size: flushers, waitMs: POOL_WAIT_MS } },
     );
-    this.#reads = createPool({ connectionString: options.connectionString, max: options.readPoolSize ?? 10, application_name: 'pollster-read' });
+    const readPoolSize = options.readPoolSize ?? 6;
+    this.#reads = createPool(
+      { connectionString: options.connectionString, max: readPoolSize, application_name: 'pollster-read', connectionTimeoutMillis: POOL_WAIT_MS },
+      { label: { name: 'event store read pool', setting: 'EVENT_STORE_READ_POOL_SIZE', size: readPoolSize, waitMs: POOL_WAIT_MS } },
+    );
     this.#pollIntervalMs = options.pollIntervalMs ?? 50;
     const maxAttempts = options.maxAttempts ?? 10;
     this.#committer = new GroupCommitter(

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+/** Read once at start: small, and they never change while running. */
+const file = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url));
+const FRONT_DOOR = file('front-door.html');
+const POLL_NOT_FOUND = file('not-found.html');
+const CSS = file('pollster.css');
+
+/**
+ * Strict policy for these static pages (the app-wide helmet policy is off because the API serves
+ * JSON): our stylesheet only, no scripts, nothing from anywhere else.
+ */
+const CSP = "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const html = (reply: FastifyReply, status: number, body: Buffer) =>
+  reply.status(status).type('text/html; charset=utf-8').header('content-security-policy', CSP).header('cache-control', 'no-cache').send(body);
+
+/** The page a browser gets for a poll that does not exist (the live page's route), with a way home. */
+export const pollNotFoundPage = (reply: FastifyReply) => html(reply, 404, POLL_NOT_FOUND);
+
+/**
+ * `GET /`: what Pollster is, where the API documentation and the OpenAPI document are, and where
+ * live pages live; for a person who typed the bare address (the API and the edge both serve it).
+ */
+export async function frontDoorRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => html(reply, 200, FRONT_DOOR));
+  app.get('/assets/pollster.css', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(CSS),
+  );
+}
