@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { fraudCheckUnavailableOf } from '../../../domain/poll/definition.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { PollState } from '../../../domain/poll/state.ts';
 import type { Services } from '../../../runtime/services.ts';
@@ -12,6 +13,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function pollView(state: Exclude<PollState, { status: 'none' }>) {
   return {
     ...state.poll,
+    // Polls from before the setting lack it; they behave as `accept`, so say so.
+    settings: { ...state.poll.settings, fraudCheckUnavailable: fraudCheckUnavailableOf(state.poll.settings) },
     questions: state.poll.questions.map((q) => (q.kind === 'rating' ? { ...q } : { ...q, options: [...q.options] })),
     status: state.status,
     ...(state.status !== 'draft' ? { openedAt: state.openedAt } : {}),
