@@ -70,8 +70,9 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
         ...schema,
         operationId: 'castBallot',
         summary: 'Cast a ballot; 409 already-voted on a second one, 409 poll-not-active outside the voting window',
-        description: 'From a network sending unusually many ballots: 428 `fraud.challenge-required` until the ballot carries a solved GET /api/challenge puzzle.',
-        response: { 201: BallotReceiptView, ...problems(401, 403, 404, 409, 422, 428, 429) },
+        description: 'From a network sending unusually many ballots: 428 `fraud.challenge-required` until the ballot carries a solved GET /api/challenge puzzle. '
+          + 'On a poll with `fraudCheckUnavailable: "refuse"`, 503 `fraud.check-unavailable` (with Retry-After) while the fraud check cannot run; nothing is recorded.',
+        response: { 201: BallotReceiptView, ...problems(401, 403, 404, 409, 422, 428, 429, 503) },
       },
     },
     async (request, reply) => {
