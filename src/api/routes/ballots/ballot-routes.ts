@@ -4,9 +4,8 @@ import type { AnswerInput } from '../../../domain/ballot/answers.ts';
 import { castBallot } from '../../../commands/ballots/cast-ballot.ts';
 import { changeBallot } from '../../../commands/ballots/change-ballot.ts';
 import { voterFor } from '../../../commands/ballots/voter-key.ts';
+import { isNationalIdVerified } from '../../../commands/users/national-id-verified.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
-import { userDecider } from '../../../domain/user/decider.ts';
-import { userStream } from '../../../domain/shared/streams.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { assertMayReachPoll } from '../../poll-access.ts';
 import { ballotMeta } from '../../ballot-meta.ts';
@@ -38,11 +37,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
       {
         ...(userId ? { userId } : {}),
         ...(body.voteToken ? { voteToken: body.voteToken } : {}),
-        nationalIdVerified: async () => {
-          const events = await services.store.readStream(userStream(userId!));
-          const state = events.reduce((s, e) => userDecider.evolve(s, e as never), userDecider.initialState());
-          return state.status !== 'none' && state.nationalIdHash !== null;
-        },
+        nationalIdVerified: () => isNationalIdVerified(services.commands, userId!),
         ip: request.ip,
         userAgent,
       },
