@@ -68,6 +68,14 @@ export class PollCache {
 
   /** Throws `notActive()` if a PollClosed precedes `position` in the log. */
   async assertOpenAt(pollId: string, position: bigint, notActive: () => Error): Promise<void> {
+    if ((await this.closedBefore(pollId, position)) !== undefined) throw notActive();
+  }
+
+  /**
+   * The position of the poll's PollClosed if it precedes `position` in the log, else undefined,
+   * judged once the log has been read through `position` (a poll loaded with `get` first).
+   */
+  async closedBefore(pollId: string, position: bigint): Promise<bigint | undefined> {
     if (this.#tail.through < position) {
       const caughtUp = await this.#tail.waitFor(position, this.#catchUpTimeoutMs);
       // The tail is stuck behind a transaction that does not end (on postgres, any open
@@ -76,7 +84,7 @@ export class PollCache {
       if (!caughtUp) await this.refresh(pollId);
     }
     const closedAt = this.#entries.get(pollId)?.closedAt;
-    if (closedAt !== undefined && closedAt < position) throw notActive();
+    return closedAt !== undefined && closedAt < position ? closedAt : undefined;
   }
 
   #apply(entry: Entry, events: readonly RecordedEvent[]): void {
