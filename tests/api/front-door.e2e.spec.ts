@@ -12,7 +12,7 @@ let edge: FastifyInstance;
 let poll: { pollId: string; slug: string };
 beforeAll(async () => {
   t = await createTestApp();
-  edge = await buildEdgeApp({ logger: pino({ level: 'silent' }), services: t.services, healthChecks: {} });
+  edge = await buildEdgeApp({ logger: pino({ level: 'silent' }), services: t.services, healthChecks: { required: {} } });
   poll = await openedPoll(t.app, callerWith(t.app, 'organizer'));
 });
 afterAll(async () => {

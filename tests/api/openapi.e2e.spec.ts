@@ -12,8 +12,8 @@ const API_MD_OPERATIONS = [
   'register', 'login', 'changePassword', 'me', 'verifyNationalId', 'importUsers', 'getJob', 'grantRole',
   // Polls
   'createPoll', 'getPoll', 'listPolls', 'openPoll', 'closePoll', 'issueVoteTokens',
-  // Voting
-  'castBallot', 'changeBallot',
+  // Voting (and getMyBallot, for a voter whose castBallot answer was lost)
+  'castBallot', 'changeBallot', 'getMyBallot',
   // Results, live, analytics
   'getResults', 'liveResults', 'liveResultsSse', 'getAnalytics',
   // Audit

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FRAUD_SETTINGS } from '../../src/commands/fraud/settings.ts';
@@ -7,7 +8,10 @@ import { answersFor, call, callerWith, openedPoll } from '../support/api-client.
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { serviceUrls } from '../support/services.ts';
 
-/** The ballot path on Redis (full stack): detection through the Lua counter, and Redis down. */
+/**
+ * The ballot path on Redis (full stack): detection through the Lua counter, and Redis down or
+ * mute, against real sockets: a port where nothing listens, and a listener that never answers.
+ */
 const apps: TestApp[] = [];
 const clients: Redis[] = [];
 const prefix = `test:fraud-api:${randomUUID()}:`;
@@ -56,15 +60,63 @@ describe('fraud checks on Redis', () => {
     expect(fp.map((f: any) => [f.ballotId, f.reasons])).toEqual([[casts[2]!.body.ballotId, ['fingerprint']]]);
   });
 
-  it('accepts ballots while Redis is down and records the check as skipped', async () => {
+  it('while Redis is unreachable: accepts ballots marked skipped by default; a poll that refuses them answers 503 and writes nothing', async () => {
     const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
     down.on('error', () => {});
     const t = await appWith(down);
-    const poll = await openedPoll(t.app, callerWith(t.app, 'organizer'));
+    const organizer = callerWith(t.app, 'organizer');
+    const poll = await openedPoll(t.app, organizer);
+    expect(poll.settings.fraudCheckUnavailable).toBe('accept');
     const voter = callerWith(t.app);
     const cast = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: voter, payload: { answers: answersFor(poll) } });
     expect(cast.status).toBe(201);
     const [event] = await t.services.store.readStream(ballotStream(poll.pollId, `u.${voter.userId}`));
     expect(event?.metadata).toMatchObject({ fraudCheck: 'skipped' });
+
+    const strict = await openedPoll(t.app, organizer, { fraudCheckUnavailable: 'refuse' });
+    expect(strict.settings.fraudCheckUnavailable).toBe('refuse');
+    await expectRefused(t, strict);
+  });
+
+  it('a Redis that takes connections but never answers: refused after FRAUD_CHECK_TIMEOUT_MS, nothing written', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      // No ready check: the client counts as connected and sends the script, whose answer never comes.
+      const mute = new Redis({ host: '127.0.0.1', port, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      mute.on('error', () => {});
+      const t = await appWith(mute, { checkTimeoutMs: 100 });
+      const organizer = callerWith(t.app, 'organizer');
+      const strict = await openedPoll(t.app, organizer, { fraudCheckUnavailable: 'refuse' });
+      const started = Date.now();
+      await expectRefused(t, strict);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+      const lenient = await openedPoll(t.app, organizer);
+      const voter = callerWith(t.app);
+      expect((await call(t.app, { method: 'POST', url: `/api/polls/${lenient.pollId}/ballots`, caller: voter, payload: { answers: answersFor(lenient) } })).status).toBe(201);
+      const [event] = await t.services.store.readStream(ballotStream(lenient.pollId, `u.${voter.userId}`));
+      expect(event?.metadata).toMatchObject({ fraudCheck: 'skipped' });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
+
+/** castBallot on a `refuse` poll whose check cannot run: 503 problem with Retry-After, the log head unmoved, no ballot to find. */
+async function expectRefused(t: TestApp, poll: any) {
+  const head = await t.services.store.headPosition();
+  const voter = callerWith(t.app);
+  const refused = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: voter, payload: { answers: answersFor(poll) } });
+  expect(refused).toMatchObject({ status: 503, body: { status: 503, code: 'fraud.check-unavailable' } });
+  expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(refused.headers['retry-after']).toBe('5');
+  expect(await t.services.store.headPosition()).toBe(head);
+  // The voter asking what became of it is told the truth: there is no ballot to find.
+  expect((await call(t.app, { method: 'GET', url: `/api/polls/${poll.pollId}/ballots/mine`, caller: voter })).body).toMatchObject({ status: 404, code: 'ballot.not-found' });
+}

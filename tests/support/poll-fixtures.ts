@@ -43,7 +43,7 @@ export const createPollCommand = (overrides: Partial<CreatePoll['data']> = {}): 
   },
 });
 
-/** The definition CreatePoll above stores: maxChoices filled in, fraud overrides null. */
+/** The definition CreatePoll above stores: maxChoices filled in, fraud overrides null, unchecked ballots accepted. */
 export const pollDefinition = (settings: Partial<PollSettings> = {}): PollDefinition => ({
   pollId: POLL_ID,
   slug: 'lunch',
@@ -69,6 +69,7 @@ export const pollDefinition = (settings: Partial<PollSettings> = {}): PollDefini
     endsAt: null,
     fraudVelocityLimit: null,
     fraudVelocityWindowSeconds: null,
+    fraudCheckUnavailable: 'accept',
     ...settings,
   },
   createdAt: CREATED_AT,

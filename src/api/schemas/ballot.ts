@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { MY_BALLOT_STATUSES } from '../../commands/ballots/my-ballot.ts';
 import { Position, Uuid } from './common.ts';
 
 /** Request and response shapes of the voting operations (API.md, "Voting"). */
@@ -32,4 +33,36 @@ export const BallotReceiptView = Type.Object({
   ballotId: Uuid,
   receipt: Type.String({ description: 'keep it: checkReceipt proves the ballot is in the log without revealing the choice' }),
   position: Position,
+});
+
+/**
+ * Documented, not constrained: commandContext checks the key (1..200 characters, 422
+ * `request.invalid-idempotency-key`), as it did before the header was in the schema.
+ */
+export const IdempotencyKeyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({
+    description: 'any 1..200 characters unique to this request, e.g. a UUID: a retry with the same key returns the first answer instead of acting again (for castBallot: instead of 409 already-voted)',
+  })),
+});
+
+export const VoteTokenHeaders = Type.Object({
+  'vote-token': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 200,
+    description: 'voterPolicy token: the one-time token the ballot was cast with (a header, so that it stays out of URLs and their logs)',
+  })),
+});
+
+export const MyBallotView = Type.Object({
+  ballotId: Uuid,
+  pollId: Uuid,
+  receipt: Type.String({ description: 'the receipt castBallot (or, after a change, changeBallot) answered for the answers that stand' }),
+  position: Position,
+  status: Type.Enum(MY_BALLOT_STATUSES, {
+    description: 'counted: counts as cast; changed: counts with the answers of its latest change; flagged-pending: counts, a flag awaits review; '
+      + 'rejected: a reviewer took it out of the results; after-close: it reached the log after the poll closed and never counts',
+  }),
+  answers: Type.Optional(Type.Array(Answer, { description: 'the answers that count (as cast, for after-close); never shown on open polls' })),
+  castAt: Type.String({ format: 'date-time' }),
+  changedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'the change whose answers count; null while the cast stands' }),
 });

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { POLL_LIMITS, QUESTION_KINDS, VISIBILITIES, VOTER_POLICIES } from '../../domain/poll/definition.ts';
+import { FRAUD_CHECK_UNAVAILABLE, POLL_LIMITS, QUESTION_KINDS, VISIBILITIES, VOTER_POLICIES } from '../../domain/poll/definition.ts';
 import { Uuid } from './common.ts';
 
 /** Request and response shapes of the poll operations (API.md, "Polls"). */
@@ -34,6 +34,11 @@ const QuestionInput = Type.Object(
 
 const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
+const FraudCheckUnavailable = Type.Enum(FRAUD_CHECK_UNAVAILABLE, {
+  description: 'when the fraud check cannot run (Redis unreachable or too slow): `accept` the ballot unchecked '
+    + '(the default), or `refuse` it with 503 `fraud.check-unavailable`, writing nothing',
+});
+
 const SettingsInput = Type.Object(
   {
     voterPolicy: Type.Optional(Type.Enum(VOTER_POLICIES)),
@@ -45,6 +50,7 @@ const SettingsInput = Type.Object(
     endsAt: Type.Optional(Time),
     fraudVelocityLimit: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
     fraudVelocityWindowSeconds: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+    fraudCheckUnavailable: Type.Optional(Type.Union([FraudCheckUnavailable, Type.Null()])),
     // Write-only: not in PollView, because a webhook URL often carries the organizer's secret token.
     milestoneWebhookUrl: Type.Optional(
       Type.Union([
@@ -53,7 +59,7 @@ const SettingsInput = Type.Object(
       ]),
     ),
   },
-  { additionalProperties: false, description: 'every setting is optional; defaults: account, not anonymous, no change, public, results shown, no window' },
+  { additionalProperties: false, description: 'every setting is optional; defaults: account, not anonymous, no change, public, results shown, no window, server fraud limits, unchecked ballots accepted' },
 );
 
 export const CreatePollBody = Type.Object(
@@ -111,6 +117,7 @@ export const PollView = Type.Object({
     endsAt: Time,
     fraudVelocityLimit: Type.Union([Type.Integer(), Type.Null()]),
     fraudVelocityWindowSeconds: Type.Union([Type.Integer(), Type.Null()]),
+    fraudCheckUnavailable: FraudCheckUnavailable,
   }),
   createdAt: Type.String({ format: 'date-time' }),
   openedAt: Type.Optional(Type.String({ format: 'date-time' })),

@@ -9,6 +9,8 @@ export interface VoterFacts {
   /** From the user stream; only read for `verified` polls. */
   nationalIdVerified?: () => Promise<boolean>;
   voteToken?: string;
+  /** Where the request carries the token (`voteToken` in a ballot body), named by the error when it is missing. */
+  voteTokenField?: string;
   /** The client's address and user agent, for `open` polls. */
   ip: string;
   userAgent: string;
@@ -33,7 +35,7 @@ export async function voterFor(poll: PollDefinition, facts: VoterFacts, identity
   switch (voterPolicy) {
     case 'token': {
       if (!facts.voteToken) {
-        throw new ValidationError('ballot.vote-token-required', 'this poll takes one-time vote tokens', { field: 'voteToken' });
+        throw new ValidationError('ballot.vote-token-required', 'this poll takes one-time vote tokens', { field: facts.voteTokenField ?? 'voteToken' });
       }
       return { voterKey: `t.${hashVoteToken(facts.voteToken)}` };
     }

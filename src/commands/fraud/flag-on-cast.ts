@@ -1,6 +1,8 @@
 import { ballotDecider } from '../../domain/ballot/decider.ts';
 import type { BallotEvent } from '../../domain/ballot/events.ts';
+import { fraudCheckUnavailableOf } from '../../domain/poll/definition.ts';
 import type { PollState } from '../../domain/poll/state.ts';
+import { UnavailableError } from '../../domain/shared/errors.ts';
 import type { CommandDeps } from '../command-deps.ts';
 import type { EventToAppend } from '../event-store/port.ts';
 import { mintId, toAppend, type CommandContext } from '../handle-command.ts';
@@ -8,7 +10,8 @@ import type { ScreeningFacts } from './screen-ballot.ts';
 
 /**
  * Runs the fraud screen for a decided BallotCast and returns what to append with it: the cast's
- * context (marked `fraudCheck: skipped` when the counter was unavailable) and, for a suspicious
+ * context (marked `fraudCheck: skipped` when the counter was unavailable, or refused with 503 on a
+ * poll whose `fraudCheckUnavailable` is `refuse`) and, for a suspicious
  * ballot, the BallotFlagged event right after the cast. Both go in the cast's one `no_stream`
  * append, so a flagged ballot never exists unflagged, not even between two writes, and a normal
  * ballot pays no extra write. The flag is the system's: its own actor and ids (the cast's
@@ -22,6 +25,8 @@ export async function screenCast(
   if (!deps.fraud || !input.screening || poll.status === 'none' || cast?.type !== 'BallotCast') return { castContext: context, flags: [] };
   const screening = await deps.fraud.screen(poll.poll, cast.data.ballotId, input.screening, now);
   if (screening.status === 'skipped') {
+    // Thrown before anything is appended: a refused ballot leaves no trace in the log.
+    if (fraudCheckUnavailableOf(poll.poll.settings) === 'refuse') throw fraudCheckUnavailable(screening.error);
     return { castContext: { ...context, extra: { ...context.extra, fraudCheck: 'skipped' } }, flags: [] };
   }
   if (screening.status === 'off' || screening.flag === null) return { castContext: context, flags: [] };
@@ -44,3 +49,11 @@ export async function screenCast(
   };
   return { castContext: context, flags: toAppend(flagged, system) };
 }
+
+/** 503: temporary by nature (the error handler adds Retry-After); the voter retries the same ballot. */
+export const fraudCheckUnavailable = (cause: unknown): UnavailableError =>
+  new UnavailableError(
+    'fraud.check-unavailable',
+    'the fraud check cannot run right now and this poll takes no unchecked ballots; nothing was recorded: retry shortly',
+    { cause },
+  );

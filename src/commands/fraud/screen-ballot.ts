@@ -18,7 +18,10 @@ export interface ScreeningFacts {
 
 export type Screening =
   | { status: 'off' }
-  /** The counter did not answer in time (Redis down): the ballot goes in, the log says it was not checked. */
+  /**
+   * The counter did not answer in time (Redis down): the ballot goes in and the log says it was
+   * not checked, unless its poll refuses unchecked ballots (src/commands/fraud/flag-on-cast.ts).
+   */
   | { status: 'skipped'; error: unknown }
   | { status: 'checked'; flag: Detection | null };
 
@@ -101,6 +104,6 @@ export class BallotScreen {
     const now = Date.now();
     if (now - this.#lastWarning < 60_000) return;
     this.#lastWarning = now;
-    this.#logger?.warn({ err: error }, 'velocity check skipped: the counter did not answer; ballots are accepted unchecked');
+    this.#logger?.warn({ err: error }, 'velocity check skipped: the counter did not answer; ballots are accepted unchecked, or refused (503) on polls with fraudCheckUnavailable "refuse"');
   }
 }

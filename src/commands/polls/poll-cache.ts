@@ -70,6 +70,14 @@ export class PollCache {
 
   /** Throws `notActive()` if a PollClosed precedes `position` in the log. */
   async assertOpenAt(pollId: string, position: bigint, notActive: () => Error): Promise<void> {
+    if ((await this.closedBefore(pollId, position)) !== undefined) throw notActive();
+  }
+
+  /**
+   * The position of the poll's PollClosed if it precedes `position` in the log, else undefined,
+   * judged once the log has been read through `position` (a poll loaded with `get` first).
+   */
+  async closedBefore(pollId: string, position: bigint): Promise<bigint | undefined> {
     const through = this.#tail.through;
     if (through < position) {
       // The tail can be stuck behind a transaction that does not end (on postgres, any open
@@ -84,7 +92,7 @@ export class PollCache {
       }
     }
     const closedAt = this.#entries.get(pollId)?.closedAt;
-    if (closedAt !== undefined && closedAt < position) throw notActive();
+    return closedAt !== undefined && closedAt < position ? closedAt : undefined;
   }
 
   #apply(entry: Entry, events: readonly RecordedEvent[]): void {

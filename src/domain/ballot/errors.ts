@@ -33,6 +33,10 @@ export const ballotAlreadyCast = (): ConflictError =>
 export const ballotNotFound = (): NotFoundError =>
   new NotFoundError(BALLOT_CODES.notFound, 'there is no ballot to change or flag');
 
+/** getMyBallot for a voter who has not voted (or whose ballot was refused before it was written). */
+export const noBallotOfVoter = (): NotFoundError =>
+  new NotFoundError(BALLOT_CODES.notFound, 'this voter has no ballot in this poll');
+
 /** A change names a ballot other than the one this voter cast: a stale or forged client. */
 export const ballotIdMismatch = (): ConflictError =>
   new ConflictError(BALLOT_CODES.idMismatch, 'this voter\'s ballot has another id', { field: 'ballotId' });

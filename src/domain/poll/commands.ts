@@ -1,6 +1,6 @@
 import type { DomainCommand } from '../shared/decider.ts';
 import type { Instant } from '../shared/time.ts';
-import type { QuestionKind, Visibility, VoterPolicy } from './definition.ts';
+import type { FraudCheckUnavailable, QuestionKind, Visibility, VoterPolicy } from './definition.ts';
 
 /**
  * Commands carry every id and the current time: the handler mints UUIDs (pollId, questionIds,
@@ -30,6 +30,8 @@ export type PollSettingsInput = {
   endsAt: string | null;
   fraudVelocityLimit?: number | null;
   fraudVelocityWindowSeconds?: number | null;
+  /** Absent or null = `accept`. */
+  fraudCheckUnavailable?: FraudCheckUnavailable | null;
   milestoneWebhookUrl?: string | null;
 };
 

@@ -42,6 +42,14 @@ describe('CreatePoll', () => {
     spec.given([]).when(command).then([{ type: 'PollCreated', data: { ...expected, description: 'Friday' } }]);
   });
 
+  it('stores what a ballot meets when the fraud check cannot run: refuse as given, accept when absent or null', () => {
+    spec.given([]).when(create({ settings: settingsInput({ fraudCheckUnavailable: 'refuse' }) }))
+      .then([pollCreated({ fraudCheckUnavailable: 'refuse' })]);
+    spec.given([]).when(create({ settings: settingsInput({ fraudCheckUnavailable: null }) })).then([pollCreated()]);
+    spec.given([]).when(create({ settings: settingsInput({ fraudVelocityLimit: 0, fraudCheckUnavailable: 'accept' }) }))
+      .then([pollCreated({ fraudVelocityLimit: 0 })]);
+  });
+
   it('defaults maxChoices of a multiple question to its number of options', () => {
     const questions = withQuestion(1, { maxChoices: undefined });
     const expected = pollDefinition();
@@ -129,6 +137,10 @@ describe('CreatePoll', () => {
     ['a negative fraud limit', { settings: settingsInput({ fraudVelocityLimit: -1 }) }, 'poll.invalid-setting', 'settings.fraudVelocityLimit'],
     ['a zero fraud window', { settings: settingsInput({ fraudVelocityWindowSeconds: 0 }) },
       'poll.invalid-setting', 'settings.fraudVelocityWindowSeconds'],
+    ['an unknown answer to an unavailable fraud check', { settings: settingsInput({ fraudCheckUnavailable: 'queue' as never }) },
+      'poll.invalid-setting', 'settings.fraudCheckUnavailable'],
+    ['refusing unchecked ballots on a poll whose fraud check is off', { settings: settingsInput({ fraudVelocityLimit: 0, fraudCheckUnavailable: 'refuse' }) },
+      'poll.invalid-setting', 'settings.fraudCheckUnavailable'],
   ];
 
   it.each(invalid)('rejects %s', (_name, patch, code, field) => {

@@ -12,6 +12,14 @@ export type VoterPolicy = (typeof VOTER_POLICIES)[number];
 export const VISIBILITIES = ['public', 'private', 'organization'] as const;
 export type Visibility = (typeof VISIBILITIES)[number];
 
+/**
+ * What a ballot meets when the fraud check cannot run (the velocity counter times out or is
+ * unreachable): `accept` fails open, the ballot goes in marked unchecked; `refuse` fails closed
+ * for high-stakes polls, the voter is told to retry and nothing is written.
+ */
+export const FRAUD_CHECK_UNAVAILABLE = ['accept', 'refuse'] as const;
+export type FraudCheckUnavailable = (typeof FRAUD_CHECK_UNAVAILABLE)[number];
+
 /** `imageUrl`: a picture shown with the option (http or https); absent when the organizer gave none. */
 export type OptionDefinition = { optionId: string; text: string; imageUrl?: string };
 
@@ -46,11 +54,19 @@ export type PollSettings = {
   /** null = the server default. */
   fraudVelocityWindowSeconds: number | null;
   /**
+   * Always stored by CreatePoll; optional because polls created before the setting existed lack
+   * it, and those accept as every poll did then (read it through `fraudCheckUnavailableOf`).
+   */
+  fraudCheckUnavailable?: FraudCheckUnavailable;
+  /**
    * http(s) URL the organizer wants milestone notifications POSTed to (src/worker/jobs/webhooks).
    * Optional rather than null so that polls created before the setting existed stay valid as they are.
    */
   milestoneWebhookUrl?: string;
 };
+
+export const fraudCheckUnavailableOf = (settings: Pick<PollSettings, 'fraudCheckUnavailable'>): FraudCheckUnavailable =>
+  settings.fraudCheckUnavailable ?? 'accept';
 
 export type PollDefinition = {
   pollId: string;

@@ -1,12 +1,13 @@
 import { httpUrl, isSafeInteger, requireOneOf } from '../shared/validation.ts';
 import { toIso, toMillis } from '../shared/time.ts';
 import type { PollSettingsInput } from './commands.ts';
-import { VISIBILITIES, VOTER_POLICIES, type PollSettings } from './definition.ts';
+import { FRAUD_CHECK_UNAVAILABLE, VISIBILITIES, VOTER_POLICIES, type FraudCheckUnavailable, type PollSettings } from './definition.ts';
 import { POLL_CODES as C, pollInvalid } from './errors.ts';
 
 /**
  * Validates and normalises the settings of CreatePoll: times become canonical ISO strings,
- * absent fraud overrides become null (meaning "use the server default").
+ * absent fraud overrides become null (meaning "use the server default"), an absent
+ * fraudCheckUnavailable becomes `accept`.
  */
 export function validateSettings(input: PollSettingsInput | undefined, nowIso: string): PollSettings {
   if (input === undefined || input === null || typeof input !== 'object') {
@@ -23,7 +24,7 @@ export function validateSettings(input: PollSettingsInput | undefined, nowIso: s
       throw pollInvalid(C.invalidTimeWindow, 'settings.endsAt', 'endsAt must be in the future');
     }
   }
-  return {
+  const settings = {
     voterPolicy: requireOneOf(input.voterPolicy, VOTER_POLICIES, 'settings.voterPolicy', C.invalidSetting),
     anonymous: requireBoolean(input.anonymous, 'settings.anonymous'),
     allowChangeVote: requireBoolean(input.allowChangeVote, 'settings.allowChangeVote'),
@@ -34,8 +35,26 @@ export function validateSettings(input: PollSettingsInput | undefined, nowIso: s
     // 0 is meaningful (detection off for this poll), so only null/absent falls back to the default.
     fraudVelocityLimit: optionalInteger(input.fraudVelocityLimit, 0, 'settings.fraudVelocityLimit'),
     fraudVelocityWindowSeconds: optionalInteger(input.fraudVelocityWindowSeconds, 1, 'settings.fraudVelocityWindowSeconds'),
+  };
+  return {
+    ...settings,
+    fraudCheckUnavailable: fraudCheckUnavailable(input.fraudCheckUnavailable, settings.fraudVelocityLimit),
     ...optionalWebhookUrl(input.milestoneWebhookUrl),
   };
+}
+
+/**
+ * Stored even when defaulted, so the poll's behaviour is read from its own definition. `refuse`
+ * with the poll's checks turned off (limit 0) could never refuse anything: the organizer meant
+ * one of the two, and must say which.
+ */
+function fraudCheckUnavailable(value: FraudCheckUnavailable | null | undefined, velocityLimit: number | null): FraudCheckUnavailable {
+  const field = 'settings.fraudCheckUnavailable';
+  const chosen = value === null || value === undefined ? 'accept' : requireOneOf(value, FRAUD_CHECK_UNAVAILABLE, field, C.invalidSetting);
+  if (chosen === 'refuse' && velocityLimit === 0) {
+    throw pollInvalid(C.invalidSetting, field, `${field} "refuse" needs the fraud check, which fraudVelocityLimit 0 turns off`);
+  }
+  return chosen;
 }
 
 /**

@@ -1,63 +1,71 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import type { AnswerInput } from '../../../domain/ballot/answers.ts';
+import type { Answer, AnswerInput } from '../../../domain/ballot/answers.ts';
 import { castBallot } from '../../../commands/ballots/cast-ballot.ts';
 import { changeBallot } from '../../../commands/ballots/change-ballot.ts';
+import { getMyBallot } from '../../../commands/ballots/get-my-ballot.ts';
 import { voterFor } from '../../../commands/ballots/voter-key.ts';
+import { isNationalIdVerified } from '../../../commands/users/national-id-verified.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
-import { userDecider } from '../../../domain/user/decider.ts';
-import { userStream } from '../../../domain/shared/streams.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { assertMayReachPoll } from '../../poll-access.ts';
 import { ballotMeta } from '../../ballot-meta.ts';
 import { commandContext } from '../../command-context.ts';
 import { screeningFacts } from '../../screening-facts.ts';
 import type { RateLimitConfig } from '../../plugins/protection.ts';
-import { BallotBody, BallotReceiptView } from '../../schemas/ballot.ts';
+import { BallotBody, BallotReceiptView, IdempotencyKeyHeaders, MyBallotView, VoteTokenHeaders } from '../../schemas/ballot.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 
 type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string; challenge?: string };
 
 /**
- * castBallot and changeBallot: the voter key comes from the poll's voter policy, the answers are
- * judged by the ballot decider, and the answer goes out only once the ballot is durably in the log.
+ * castBallot, changeBallot and getMyBallot: the voter key comes from the poll's voter policy, the
+ * answers are judged by the ballot decider, and the answer goes out only once the ballot is
+ * durably in the log; a voter who lost that answer asks getMyBallot for it.
  */
 export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateLimit: RateLimitConfig }> = async (
   app,
   { services, rateLimit },
 ) => {
-  async function ballotRequest(request: FastifyRequest, pollId: string, body: BallotBodyInput) {
+  /**
+   * Who is voting, as the poll's voter policy says: the same for casting, changing and looking up
+   * a ballot, so each of them reaches one and the same ballot stream.
+   */
+  async function voterOf(request: FastifyRequest, pollId: string, voteToken: { value: string | undefined; field: string }) {
     const poll = await services.commands.polls.get(pollId);
     if (poll.status === 'none') throw pollNotFound(pollId);
     await assertMayReachPoll(services.sql, poll, request.anonymous ? undefined : request.user);
     const userId = request.anonymous ? undefined : request.user?.userId;
-    const userAgent = request.headers['user-agent'] ?? '';
     const voter = await voterFor(
       poll.poll,
       {
         ...(userId ? { userId } : {}),
-        ...(body.voteToken ? { voteToken: body.voteToken } : {}),
-        nationalIdVerified: async () => {
-          const events = await services.store.readStream(userStream(userId!));
-          const state = events.reduce((s, e) => userDecider.evolve(s, e as never), userDecider.initialState());
-          return state.status !== 'none' && state.nationalIdHash !== null;
-        },
+        ...(voteToken.value ? { voteToken: voteToken.value } : {}),
+        voteTokenField: voteToken.field,
+        nationalIdVerified: () => isNationalIdVerified(services.commands, userId!),
         ip: request.ip,
-        userAgent,
+        userAgent: request.headers['user-agent'] ?? '',
       },
       services.secrets.identityKey,
     );
+    return { poll, voter };
+  }
+
+  async function ballotRequest(request: FastifyRequest, pollId: string, body: BallotBodyInput) {
+    const { poll, voter } = await voterOf(request, pollId, { value: body.voteToken, field: 'voteToken' });
     const context = commandContext(request);
     // On an anonymous poll the event metadata must not name the account either.
     if (poll.poll.settings.anonymous) context.actor = 'anonymous';
-    return { ballot: { pollId, ...voter, answers: body.answers, meta: ballotMeta(request.ip, userAgent) }, context };
+    const meta = ballotMeta(request.ip, request.headers['user-agent'] ?? '');
+    return { ballot: { pollId, ...voter, answers: body.answers, meta }, context };
   }
 
   const schema = {
     tags: ['voting'],
     security: [...bearer, {}],
     params: PollIdParams,
+    headers: IdempotencyKeyHeaders,
     body: BallotBody,
   };
 
@@ -70,8 +78,12 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
         ...schema,
         operationId: 'castBallot',
         summary: 'Cast a ballot; 409 already-voted on a second one, 409 poll-not-active outside the voting window',
-        description: 'From a network sending unusually many ballots: 428 `fraud.challenge-required` until the ballot carries a solved GET /api/challenge puzzle.',
-        response: { 201: BallotReceiptView, ...problems(401, 403, 404, 409, 422, 428, 429) },
+        description: 'Send an `Idempotency-Key` header (e.g. a fresh UUID per ballot). If the connection drops before the answer arrives, the ballot may '
+          + 'or may not be in the log: retry with the same key (the first answer comes back, not 409 already-voted), or call getMyBallot '
+          + '(GET /api/polls/{pollId}/ballots/mine), which answers the same ballotId, receipt and position, or 404 `ballot.not-found` if nothing was recorded. '
+          + 'From a network sending unusually many ballots: 428 `fraud.challenge-required` until the ballot carries a solved GET /api/challenge puzzle. '
+          + 'On a poll with `fraudCheckUnavailable: "refuse"`, 503 `fraud.check-unavailable` (with Retry-After) while the fraud check cannot run; nothing is recorded.',
+        response: { 201: BallotReceiptView, ...problems(401, 403, 404, 409, 422, 428, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -100,4 +112,44 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
       return { ...receipt, position: Number(receipt.position) };
     },
   );
+
+  app.get(
+    '/api/polls/:pollId/ballots/mine',
+    {
+      preHandler: app.auth.optional,
+      config: rateLimit,
+      schema: {
+        operationId: 'getMyBallot',
+        tags: ['voting'],
+        summary: "The caller's own ballot: its receipt, id, position and standing, e.g. after castBallot's answer was lost",
+        description: 'The voter is identified exactly as castBallot identifies them: the bearer token (account and verified polls, anonymous ones '
+          + 'too), the `Vote-Token` header (token polls), the client address and user agent (open polls). Read from the voter\'s own ballot '
+          + 'stream, so it is current the moment castBallot committed. 404 `ballot.not-found` when this voter has no ballot; 401 and 403 '
+          + 'as castBallot. Open polls leave `answers` out: people behind one address with the same browser are one voter to them.',
+        security: [...bearer, {}],
+        params: PollIdParams,
+        headers: VoteTokenHeaders,
+        response: { 200: MyBallotView, ...problems(401, 403, 404, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { pollId } = request.params;
+      const { voter } = await voterOf(request, pollId, { value: request.headers['vote-token'], field: 'headers.vote-token' });
+      const ballot = await getMyBallot(services.commands, pollId, voter.voterKey);
+      // A voter's own choices: for no shared cache to keep.
+      const { answers, ...rest } = ballot;
+      return reply.header('cache-control', 'private, no-store').send({
+        ...rest,
+        ...(answers ? { answers: answers.map(answerView) } : {}),
+        position: Number(ballot.position),
+      });
+    },
+  );
 };
+
+/** An answer as the response schema types it (mutable arrays); the domain's are read-only. */
+function answerView(answer: Answer) {
+  if ('optionIds' in answer) return { questionId: answer.questionId, optionIds: [...answer.optionIds] };
+  if ('ranking' in answer) return { questionId: answer.questionId, ranking: [...answer.ranking] };
+  return { questionId: answer.questionId, rating: answer.rating };
+}

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { fraudCheckUnavailableOf } from '../../../domain/poll/definition.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { PollState } from '../../../domain/poll/state.ts';
 import type { Services } from '../../../runtime/services.ts';
@@ -11,6 +12,8 @@ import { PollView } from '../../schemas/poll.ts';
 export function pollView(state: Exclude<PollState, { status: 'none' }>) {
   return {
     ...state.poll,
+    // Polls from before the setting lack it; they behave as `accept`, so say so.
+    settings: { ...state.poll.settings, fraudCheckUnavailable: fraudCheckUnavailableOf(state.poll.settings) },
     questions: state.poll.questions.map((q) => (q.kind === 'rating' ? { ...q } : { ...q, options: [...q.options] })),
     status: state.status,
     ...(state.status !== 'draft' ? { openedAt: state.openedAt } : {}),

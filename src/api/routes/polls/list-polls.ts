@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { fraudCheckUnavailableOf } from '../../../domain/poll/definition.ts';
 import { UnauthenticatedError } from '../../../domain/shared/errors.ts';
 import { listPolls } from '../../../projections/queries/index.ts';
 import type { Services } from '../../../runtime/services.ts';
@@ -52,6 +53,7 @@ export const listPollsRoute: FastifyPluginAsyncTypebox<{ services: Services }> =
         nextCursor: page.nextCursor,
         items: page.items.map(({ ballots, openedAt, closedAt, ...poll }) => ({
           ...poll,
+          settings: { ...poll.settings, fraudCheckUnavailable: fraudCheckUnavailableOf(poll.settings) },
           ...(openedAt ? { openedAt } : {}),
           ...(closedAt ? { closedAt } : {}),
           // The count is a result: hidden where the poll hides its results until close.
