@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(!hasNatsServer)('NATS live bus across a server restart', () => {
-  it('reconnects by itself and keeps its subscriptions', async () => {
+  it('reconnects by itself within a second, keeps its subscriptions and says when it is back', async () => {
     const port = await freePort();
     const url = `nats://127.0.0.1:${port}`;
     server = await startNats(port);
@@ -57,6 +57,8 @@ describe.skipIf(!hasNatsServer)('NATS live bus across a server restart', () => {
     buses.push(subscriber, publisher);
     const received: number[] = [];
     subscriber.subscribe('p-restart', (m) => received.push(m.position));
+    const announced: boolean[] = [];
+    subscriber.onConnectionChange((connected) => announced.push(connected));
     // Publish until heard: the subscriber's SUB reaches the server a moment after subscribe().
     await until(async () => {
       await publisher.publish(message(1));
@@ -64,14 +66,19 @@ describe.skipIf(!hasNatsServer)('NATS live bus across a server restart', () => {
     });
 
     await stopNats(server);
-    await new Promise((r) => setTimeout(r, 500)); // both clients notice and start reconnecting
+    await until(() => !subscriber.connected);
+    await new Promise((r) => setTimeout(r, 2_000)); // long enough for a delay growing with the outage to show
     server = await startNats(port);
+    const upAt = Date.now();
 
-    // No resubscribe by us: the client re-sends its subscriptions on reconnect.
-    await until(async () => {
-      await publisher.publish(message(2));
-      return received.includes(2);
-    }, 15_000);
+    // No resubscribe by us: the client re-sends its subscriptions on reconnect, and says it is
+    // back only once the server has them, so a single publish from then on is delivered.
+    await until(() => subscriber.connected, 2_000);
+    expect(Date.now() - upAt).toBeLessThanOrEqual(1_000);
+    await until(() => publisher.connected, 2_000);
+    await publisher.publish(message(2));
+    await until(() => received.includes(2), 2_000);
     expect(received[0]).toBe(1);
+    expect(announced).toEqual([false, true]);
   }, 30_000);
 });

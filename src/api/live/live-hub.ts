@@ -22,27 +22,39 @@ interface Subscribed {
   unsubscribe: () => void;
   loading: Promise<void> | undefined;
   lastLoadAt: number;
+  /** Fires when the poll may have been quiet for resyncMs; armed after every read. */
+  resync: NodeJS.Timeout | undefined;
 }
 
 /**
  * The live edge of one node: a channel per watched poll, subscribed to the bus while it has
  * viewers. Everything here is rebuilt from the bus and the read model, so a restart loses nothing
- * a reconnecting client (`?after=`) cannot get back. The periodic re-read of quiet polls is what
- * makes clients converge when bus messages were lost (NATS restarted, a publisher crashed between
- * commit and publish): core NATS does not redeliver, the read model is always there.
+ * a reconnecting client (`?after=`) cannot get back. The re-read of quiet polls is what makes
+ * clients converge when bus messages were lost (NATS away or restarted, a publisher crashed
+ * between commit and publish): core NATS does not redeliver, the read model is always there.
+ *
+ * A poll is re-read resyncMs after its last bus message or read, to the millisecond, so a change
+ * reaches its viewers at most about resyncMs (plus the read and the throttle) after its commit,
+ * whatever the bus does: while NATS is down that is a read per watched poll every resyncMs.
+ * The deadline is checked when its timer fires rather than moved on every message, so a busy
+ * poll costs no timer work per message. When the bus says it is back, every watched poll is
+ * re-read at once: what was published during the outage, and in the moment before the bus had
+ * its subscriptions again, never reaches this node.
  */
 export class LiveHub {
   readonly counters: EdgeCounters = newCounters();
   #options: LiveHubOptions;
   #polls = new Map<string, Subscribed>();
-  #timers: NodeJS.Timeout[];
+  #heartbeats: NodeJS.Timeout;
+  #stopWatchingBus: () => void;
 
   constructor(options: LiveHubOptions) {
     this.#options = options;
-    this.#timers = [
-      setInterval(() => this.#heartbeat(), options.heartbeatMs).unref(),
-      setInterval(() => this.#resync(), Math.max(50, Math.floor(options.resyncMs / 2))).unref(),
-    ];
+    this.#heartbeats = setInterval(() => this.#heartbeat(), options.heartbeatMs).unref();
+    this.#stopWatchingBus =
+      options.bus.onConnectionChange?.((connected) => {
+        if (connected) this.#busBack();
+      }) ?? (() => {});
   }
 
   /** Adds a viewer: subscribes on the poll's first viewer, then sends its snapshot (unless `after` is current). */
@@ -67,6 +79,7 @@ export class LiveHub {
     if (subscribed.channel.size === 0) {
       subscribed.unsubscribe();
       subscribed.channel.close();
+      clearTimeout(subscribed.resync);
       this.#polls.delete(pollId);
     }
     return true;
@@ -84,7 +97,8 @@ export class LiveHub {
 
   /** Ends every viewer connection (clients reconnect to another node) and every subscription. */
   close(): void {
-    for (const timer of this.#timers) clearInterval(timer);
+    clearInterval(this.#heartbeats);
+    this.#stopWatchingBus();
     for (const [pollId, { channel }] of this.#polls) {
       for (const viewer of channel.viewers()) if (this.leave(pollId, viewer)) viewer.drop('shutdown');
     }
@@ -99,7 +113,7 @@ export class LiveHub {
       channel.lastMessageAt = Date.now();
       channel.update({ position: message.position, results: message.results });
     });
-    const subscribed: Subscribed = { channel, unsubscribe, loading: undefined, lastLoadAt: 0 };
+    const subscribed: Subscribed = { channel, unsubscribe, loading: undefined, lastLoadAt: 0, resync: undefined };
     this.#polls.set(pollId, subscribed);
     return subscribed;
   }
@@ -113,6 +127,8 @@ export class LiveHub {
         if (state) subscribed.channel.update(state);
       } finally {
         subscribed.loading = undefined;
+        // A failed read is retried like a quiet poll; a poll whose last viewer left is done.
+        if (this.#polls.get(subscribed.channel.pollId) === subscribed) this.#armResync(subscribed);
       }
     })();
     return subscribed.loading;
@@ -124,13 +140,31 @@ export class LiveHub {
     }
   }
 
-  #resync(): void {
-    const now = Date.now();
+  #armResync(subscribed: Subscribed): void {
+    clearTimeout(subscribed.resync);
+    const quietSince = Math.max(subscribed.channel.lastMessageAt, subscribed.lastLoadAt);
+    const wait = Math.max(0, quietSince + this.#options.resyncMs - Date.now());
+    subscribed.resync = setTimeout(() => this.#resync(subscribed), wait).unref();
+  }
+
+  #resync(subscribed: Subscribed): void {
+    subscribed.resync = undefined;
+    if (this.#polls.get(subscribed.channel.pollId) !== subscribed || subscribed.loading !== undefined) return;
+    const quietSince = Math.max(subscribed.channel.lastMessageAt, subscribed.lastLoadAt);
+    // A message came meanwhile: the deadline moved with it.
+    if (Date.now() - quietSince < this.#options.resyncMs) return this.#armResync(subscribed);
+    this.counters.resyncs.quiet++;
+    this.#load(subscribed).catch((error: unknown) => this.#options.onError?.(error, subscribed.channel.pollId));
+  }
+
+  #busBack(): void {
     for (const [pollId, subscribed] of this.#polls) {
-      const quietSince = Math.max(subscribed.channel.lastMessageAt, subscribed.lastLoadAt);
-      if (subscribed.loading !== undefined || now - quietSince < this.#options.resyncMs) continue;
-      this.counters.resyncs++;
-      this.#load(subscribed).catch((error: unknown) => this.#options.onError?.(error, pollId));
+      this.counters.resyncs.reconnect++;
+      // A read already under way may have started before the bus had the subscription again.
+      const after = subscribed.loading?.catch(() => {}) ?? Promise.resolve();
+      after
+        .then(() => (this.#polls.get(pollId) === subscribed ? this.#load(subscribed) : undefined))
+        .catch((error: unknown) => this.#options.onError?.(error, pollId));
     }
   }
 }

@@ -8,8 +8,11 @@ export interface EdgeCounters {
   framesSent: number;
   snapshotsSent: number;
   busMessages: number;
-  /** Read-model re-reads of quiet polls (covers messages lost while NATS was away). */
-  resyncs: number;
+  /**
+   * Read-model re-reads: `quiet`, of a poll without bus messages for LIVE_RESYNC_MS (every
+   * watched poll while NATS is away); `reconnect`, of every watched poll when the bus is back.
+   */
+  resyncs: { quiet: number; reconnect: number };
   drops: Record<DropReason, number>;
   connections: { ws: number; sse: number };
 }
@@ -19,7 +22,7 @@ export const newCounters = (): EdgeCounters => ({
   framesSent: 0,
   snapshotsSent: 0,
   busMessages: 0,
-  resyncs: 0,
+  resyncs: { quiet: 0, reconnect: 0 },
   drops: { slow: 0, dead: 0, error: 0, shutdown: 0 },
   connections: { ws: 0, sse: 0 },
 });
@@ -48,9 +51,9 @@ export function edgeMetricsText(metrics: EdgeMetrics): string {
     '# HELP pollster_live_bus_messages_total Live-results messages received from the bus.',
     '# TYPE pollster_live_bus_messages_total counter',
     `pollster_live_bus_messages_total ${metrics.busMessages}`,
-    '# HELP pollster_live_resyncs_total Re-reads of quiet polls from the read model.',
+    '# HELP pollster_live_resyncs_total Re-reads of watched polls from the read model: quiet for LIVE_RESYNC_MS (NATS away, messages lost) or the bus back.',
     '# TYPE pollster_live_resyncs_total counter',
-    `pollster_live_resyncs_total ${metrics.resyncs}`,
+    ...Object.entries(metrics.resyncs).map(([reason, n]) => `pollster_live_resyncs_total{reason="${reason}"} ${n}`),
     '# HELP pollster_live_drops_total Viewers disconnected by the edge, by reason.',
     '# TYPE pollster_live_drops_total counter',
     ...Object.entries(metrics.drops).map(([reason, n]) => `pollster_live_drops_total{reason="${reason}"} ${n}`),

@@ -21,6 +21,13 @@ export interface LiveBus {
   close(): Promise<void>;
   /** Resolves when the bus's server answers (readiness); absent for the in-process bus. */
   ping?(): Promise<void>;
+  /**
+   * Calls `listener(false)` when the bus loses its server and `listener(true)` once it is back with
+   * every subscription registered there, so that what is published from then on is delivered.
+   * Messages published in between are lost to subscribers: they re-read what they show. Absent
+   * for a bus that cannot lose its server (in-process). Returns the function that stops the calls.
+   */
+  onConnectionChange?(listener: (connected: boolean) => void): () => void;
 }
 
 export const resultsSubject = (pollId: string): string => `pollster.poll.${pollId}.results`;

@@ -16,6 +16,8 @@ export interface EdgeTestApp {
   baseUrl: string;
   /** ws://127.0.0.1:<port> */
   wsUrl: string;
+  /** The results projection's NATS connection (the publisher) and the edge's. */
+  buses: { publisher: NatsLiveBus; edge: NatsLiveBus };
   /** Waits until the read models and the live fan-out have applied the whole log. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -55,6 +57,7 @@ export async function startEdgeApp(natsUrl: string, settings: Partial<LiveSettin
     services,
     baseUrl: `http://127.0.0.1:${address.port}`,
     wsUrl: `ws://127.0.0.1:${address.port}`,
+    buses: { publisher: publisherBus, edge: edgeBus },
     async settled() {
       await services.readModelsAt(await store.headPosition());
     },
