@@ -43,9 +43,17 @@ export async function openDrill(): Promise<Drill> {
   };
   const api = node(['serve'], { ...env, PORT: String(port) }, port);
   const worker = node(['worker'], { ...env, PORT: '0' });
-  await api.start();
-  await worker.start();
-  const poll = await openPollAsAdmin(`http://127.0.0.1:${port}`);
+  let poll: Drill['poll'];
+  try {
+    await api.start();
+    await worker.start();
+    poll = await openPollAsAdmin(`http://127.0.0.1:${port}`);
+  } catch (error) {
+    if (api.process) await api.kill('SIGKILL');
+    if (worker.process) await worker.kill('SIGKILL');
+    await stores.close();
+    throw error;
+  }
   return {
     stores,
     api,
