@@ -4,10 +4,13 @@ import { solveChallenge } from './challenge/solve.ts';
 import { detect, withAccountAge } from './detect.ts';
 import { InProcessVelocityCounter } from './in-process-velocity-counter.ts';
 import { BallotScreen } from './screen-ballot.ts';
-import { DEFAULT_FRAUD_SETTINGS, limitsFor } from './settings.ts';
+import type { VoterPolicy } from '../../domain/poll/definition.ts';
+import { countsClientAddress, DEFAULT_FRAUD_SETTINGS, limitsFor } from './settings.ts';
 import type { VelocityCounter } from './velocity-counter.ts';
 
-const limits = limitsFor({ fraudVelocityLimit: null, fraudVelocityWindowSeconds: null }, DEFAULT_FRAUD_SETTINGS);
+const limitsOf = (voterPolicy: VoterPolicy) =>
+  limitsFor({ voterPolicy, fraudVelocityLimit: null, fraudVelocityWindowSeconds: null }, DEFAULT_FRAUD_SETTINGS);
+const limits = limitsOf('account');
 const counts = (prefixCount: number, fingerprintCount = 1) => ({ ipPrefix: '203.0.113.0/24', prefixCount, fingerprintCount, challenged: false });
 
 describe('detect', () => {
@@ -16,9 +19,23 @@ describe('detect', () => {
     expect(detect(counts(51), limits)).toMatchObject({ reasons: ['velocity'], details: { prefixCount: 51, velocityLimit: 50, windowSeconds: 600 } });
   });
 
-  it('flags one client casting many ballots, alone or with velocity', () => {
-    expect(detect(counts(3, 11), limits)?.reasons).toEqual(['fingerprint']);
-    expect(detect(counts(60, 11), limits)?.reasons).toEqual(['velocity', 'fingerprint']);
+  it('flags one client address casting for many voters on an open poll, alone or with velocity', () => {
+    expect(detect(counts(3, 11), limitsOf('open'))?.reasons).toEqual(['fingerprint']);
+    expect(detect(counts(60, 11), limitsOf('open'))?.reasons).toEqual(['velocity', 'fingerprint']);
+  });
+
+  it.each(['token', 'account', 'verified'] as const)('%s polls: a room on one address is not flagged up to the /24 limit, then velocity only', (policy) => {
+    expect(limitsOf(policy).fingerprintLimit).toBe(0);
+    expect(detect(counts(20, 20), limitsOf(policy))).toBeNull();
+    expect(detect(counts(50, 50), limitsOf(policy))).toBeNull();
+    const flag = detect(counts(51, 51), limitsOf(policy));
+    expect(flag).toEqual({ reasons: ['velocity'], details: { ipPrefix: '203.0.113.0/24', prefixCount: 51, velocityLimit: 50, windowSeconds: 600, challengeSolved: false } });
+  });
+
+  it('open polls: up to 10 voters per address pass, the 11th is flagged fingerprint with its counts', () => {
+    expect(countsClientAddress('open')).toBe(true);
+    expect(detect(counts(10, 10), limitsOf('open'))).toBeNull();
+    expect(detect(counts(11, 11), limitsOf('open'))).toMatchObject({ reasons: ['fingerprint'], details: { fingerprintCount: 11, fingerprintLimit: 10 } });
   });
 
   it('adds new-account only to a flag raised for another reason', () => {
@@ -29,7 +46,7 @@ describe('detect', () => {
   });
 
   it('takes a poll’s own limit and window', () => {
-    expect(limitsFor({ fraudVelocityLimit: 5, fraudVelocityWindowSeconds: 60 }, DEFAULT_FRAUD_SETTINGS)).toMatchObject({ velocityLimit: 5, windowSeconds: 60 });
+    expect(limitsFor({ voterPolicy: 'token', fraudVelocityLimit: 5, fraudVelocityWindowSeconds: 60 }, DEFAULT_FRAUD_SETTINGS)).toMatchObject({ velocityLimit: 5, windowSeconds: 60 });
   });
 });
 
@@ -66,6 +83,16 @@ describe('BallotScreen', () => {
     const settings = { ...DEFAULT_FRAUD_SETTINGS, checkTimeoutMs: 20 };
     expect(await new BallotScreen(down, issuer, settings).screen(poll(null), 'b1', facts, new Date())).toMatchObject({ status: 'skipped' });
     expect(await new BallotScreen(hung, issuer, settings).screen(poll(null), 'b1', facts, new Date())).toMatchObject({ status: 'skipped' });
+  });
+
+  it('asks the counter about the client address on open polls only', async () => {
+    const asked: Array<string | null> = [];
+    const spy: VelocityCounter = { record: async (input) => { asked.push(input.fingerprint); return { kind: 'counted', prefixCount: 1, fingerprintCount: 1, challenged: false }; } };
+    const screen = new BallotScreen(spy, issuer, DEFAULT_FRAUD_SETTINGS);
+    for (const voterPolicy of ['open', 'token', 'account', 'verified']) {
+      await screen.screen({ pollId: 'p1', settings: { voterPolicy, fraudVelocityLimit: null, fraudVelocityWindowSeconds: null } } as never, 'b1', facts, new Date());
+    }
+    expect(asked).toEqual(['f', null, null, null]);
   });
 
   it('does nothing at all for a poll with limit 0', async () => {

@@ -8,7 +8,7 @@ import type { VelocityCounter, VelocityReading } from './velocity-counter.ts';
 /** What the API knows about the client of a ballot; never stored as such (only the prefix is). */
 export interface ScreeningFacts {
   ipPrefix: string;
-  /** Hash of the full address and user agent. */
+  /** Keyed hash of the client's full address: voters per address are counted on `open` polls. */
   fingerprint: string;
   /** The `challenge` field of the ballot body, if any. */
   challenge?: string;
