@@ -6,7 +6,7 @@ import { InProcessVelocityCounter } from './in-process-velocity-counter.ts';
 import { BallotScreen } from './screen-ballot.ts';
 import type { VoterPolicy } from '../../domain/poll/definition.ts';
 import { countsClientAddress, DEFAULT_FRAUD_SETTINGS, limitsFor } from './settings.ts';
-import type { VelocityCounter } from './velocity-counter.ts';
+import type { VelocityCounter, VelocityInput } from './velocity-counter.ts';
 
 const limitsOf = (voterPolicy: VoterPolicy) =>
   limitsFor({ voterPolicy, fraudVelocityLimit: null, fraudVelocityWindowSeconds: null }, DEFAULT_FRAUD_SETTINGS);
@@ -78,8 +78,8 @@ describe('BallotScreen', () => {
   const facts = { ipPrefix: '203.0.113.0/24', fingerprint: 'f' };
 
   it('skips the check (and says so) when the counter fails or hangs', async () => {
-    const down: VelocityCounter = { record: async () => Promise.reject(new Error('ECONNREFUSED')) };
-    const hung: VelocityCounter = { record: () => new Promise(() => {}) };
+    const down: VelocityCounter = { record: async () => Promise.reject(new Error('ECONNREFUSED')), release: async () => {} };
+    const hung: VelocityCounter = { record: () => new Promise(() => {}), release: async () => {} };
     const settings = { ...DEFAULT_FRAUD_SETTINGS, checkTimeoutMs: 20 };
     expect(await new BallotScreen(down, issuer, settings).screen(poll(null), 'b1', facts, new Date())).toMatchObject({ status: 'skipped' });
     expect(await new BallotScreen(hung, issuer, settings).screen(poll(null), 'b1', facts, new Date())).toMatchObject({ status: 'skipped' });
@@ -87,7 +87,10 @@ describe('BallotScreen', () => {
 
   it('asks the counter about the client address on open polls only', async () => {
     const asked: Array<string | null> = [];
-    const spy: VelocityCounter = { record: async (input) => { asked.push(input.fingerprint); return { kind: 'counted', prefixCount: 1, fingerprintCount: 1, challenged: false }; } };
+    const spy: VelocityCounter = {
+      record: async (input) => { asked.push(input.fingerprint); return { kind: 'counted', prefixCount: 1, fingerprintCount: 1, challenged: false }; },
+      release: async () => {},
+    };
     const screen = new BallotScreen(spy, issuer, DEFAULT_FRAUD_SETTINGS);
     for (const voterPolicy of ['open', 'token', 'account', 'verified']) {
       await screen.screen({ pollId: 'p1', settings: { voterPolicy, fraudVelocityLimit: null, fraudVelocityWindowSeconds: null } } as never, 'b1', facts, new Date());
@@ -95,8 +98,26 @@ describe('BallotScreen', () => {
     expect(asked).toEqual(['f', null, null, null]);
   });
 
+  it('counts a hash of the voter key, and releases exactly what it recorded; a failing release is only logged', async () => {
+    const recorded: VelocityInput[] = [];
+    const released: VelocityInput[] = [];
+    const counter: VelocityCounter = {
+      record: async (input) => { recorded.push(input); return { kind: 'counted', prefixCount: 1, fingerprintCount: 0, challenged: false }; },
+      release: async (input) => { released.push(input); throw new Error('ECONNRESET'); },
+    };
+    const warnings: string[] = [];
+    const screen = new BallotScreen(counter, issuer, DEFAULT_FRAUD_SETTINGS, { warn: (_o, message) => warnings.push(message) });
+    const screening = await screen.screen(poll(null), 'u.user-42', facts, new Date());
+    expect(recorded[0]!.member).toMatch(/^[0-9a-f]{32}$/);
+    expect(JSON.stringify(recorded)).not.toContain('user-42');
+    if (screening.status !== 'checked') throw new Error(screening.status);
+    await expect(screening.release()).resolves.toBeUndefined();
+    expect(released).toEqual(recorded);
+    expect(warnings).toHaveLength(1);
+  });
+
   it('does nothing at all for a poll with limit 0', async () => {
-    const never: VelocityCounter = { record: () => { throw new Error('must not be called'); } };
+    const never: VelocityCounter = { record: () => { throw new Error('must not be called'); }, release: () => { throw new Error('must not be called'); } };
     expect(await new BallotScreen(never, issuer, DEFAULT_FRAUD_SETTINGS).screen(poll(0), 'b1', facts, new Date())).toEqual({ status: 'off' });
   });
 

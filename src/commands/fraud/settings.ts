@@ -7,10 +7,10 @@ import type { PollSettings, VoterPolicy } from '../../domain/poll/definition.ts'
  * that poll off (no counter round trip, no challenge), which is what load tests rely on.
  */
 export interface FraudSettings {
-  /** Ballots per poll per IP prefix in the window; more are flagged `velocity` and challenged. 0 = off. */
+  /** Distinct voters per poll per IP prefix in the window; more are flagged `velocity` and challenged. 0 = off. */
   velocityLimit: number;
   velocityWindowSeconds: number;
-  /** Ballots per poll from one client address in the same window, on `open` polls; more are flagged `fingerprint`. 0 = off. */
+  /** Distinct voters per poll from one client address in the same window, on `open` polls; more are flagged `fingerprint`. 0 = off. */
   fingerprintLimit: number;
   /** An account younger than this when it votes adds `new-account` to a flag raised for another reason. 0 = off. */
   newAccountSeconds: number;
