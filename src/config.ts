@@ -48,10 +48,10 @@ export const ConfigSchema = Type.Object({
   TRUST_PROXY: Type.Optional(Type.String()),
   /** Per client IP on the ballot routes; 0 turns it off. */
   RATE_LIMIT_BALLOTS_PER_MINUTE: Type.Integer({ minimum: 0, default: 120 }),
-  /** Ballots per poll per IP prefix (/24, /48) in the window before further ones are flagged and challenged; a poll may override; 0 = off. */
+  /** Distinct voters per poll per IP prefix (/24, /48) in the window before further ones are flagged and challenged; a poll may override; 0 = off. */
   FRAUD_VELOCITY_LIMIT: Type.Integer({ minimum: 0, default: 50 }),
   FRAUD_VELOCITY_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 600 }),
-  /** Ballots per poll per client fingerprint (full IP + user agent) in the same window before they are flagged; 0 = off. */
+  /** Distinct voters per `open` poll from one client address in the window before they are flagged `fingerprint` (other policies: not counted); 0 = off. */
   FRAUD_FINGERPRINT_LIMIT: Type.Integer({ minimum: 0, default: 10 }),
   /** An account younger than this adds `new-account` to a flag raised for another reason; 0 = off. */
   FRAUD_NEW_ACCOUNT_SECONDS: Type.Integer({ minimum: 0, default: 600 }),

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { ScreeningFacts } from '../commands/fraud/screen-ballot.ts';
 import { userStream } from '../domain/shared/streams.ts';
@@ -7,12 +7,15 @@ import { ipPrefix } from './ballot-meta.ts';
 
 /**
  * What velocity detection learns from a ballot request: the client's prefix (request.ip honours
- * TRUST_PROXY), a fingerprint of address + user agent (hashed here, never stored), the solved
- * challenge from the body, and a lazy look-up of the account's age, paid only when a flag is raised.
+ * TRUST_PROXY), the client's fingerprint (its full address, keyed-hashed here and never stored),
+ * the solved challenge from the body, and a lazy look-up of the account's age, paid only when a
+ * flag is raised. The user agent is left out of the fingerprint on purpose: on `open` polls it is
+ * part of the voter, and a host minting voters by changing it is what the fingerprint counts.
  */
 export function screeningFacts(request: FastifyRequest, services: Services, challenge: string | undefined): ScreeningFacts {
   const userId = request.anonymous ? undefined : request.user?.userId;
-  const fingerprint = createHash('sha256').update(`${request.ip}\n${request.headers['user-agent'] ?? ''}`).digest('hex').slice(0, 32);
+  // Keyed: a plain hash of an IPv4 address is undone by trying all 2^32 of them.
+  const fingerprint = createHmac('sha256', services.secrets.identityKey).update(`client-address:${request.ip}`).digest('hex').slice(0, 32);
   return {
     ipPrefix: ipPrefix(request.ip),
     fingerprint,

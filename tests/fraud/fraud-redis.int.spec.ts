@@ -38,7 +38,7 @@ async function vote(t: TestApp, poll: any, remoteAddress: string, userAgent = 'M
 }
 
 describe('fraud checks on Redis', () => {
-  it('flags velocity and one busy client (fingerprint) on a poll’s own limit, IPv6 by /48', async () => {
+  it('flags velocity and one busy client address on an open poll (fingerprint) on a poll’s own limit, IPv6 by /48', async () => {
     const t = await appWith(new Redis(serviceUrls.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }), { fingerprintLimit: 2 });
     const organizer = callerWith(t.app, 'organizer');
     const poll = await openedPoll(t.app, organizer, { fraudVelocityLimit: 3 });
@@ -47,10 +47,11 @@ describe('fraud checks on Redis', () => {
     const fourth = await vote(t, poll, '2001:db8:7:ff::1');
     expect([...statuses, fourth.status]).toEqual([201, 201, 201, 201]);
     expect((await vote(t, poll, '2001:db8:7:fe::1')).status).toBe(428);
-    // Three ballots from one address and browser on a poll with a high limit: the third is flagged.
-    const busy = await openedPoll(t.app, organizer, { fraudVelocityLimit: 100 });
+    // Three voters from one address on an open poll (a voter there is address + user agent, so a
+    // host mints them by changing its user agent), with a high limit: the third is flagged.
+    const busy = await openedPoll(t.app, organizer, { voterPolicy: 'open', fraudVelocityLimit: 100 });
     const casts = [];
-    for (let i = 0; i < 3; i++) casts.push(await vote(t, busy, '192.0.2.77', 'Bot/1.0'));
+    for (let i = 0; i < 3; i++) casts.push(await vote(t, busy, '192.0.2.77', `Bot/1.${i}`));
     await t.services.readModelsAt(BigInt(casts.at(-1)!.body.position));
     const reviewer = callerWith(t.app, 'reviewer');
     const v6 = (await call(t.app, { method: 'GET', url: `/api/review/flags?pollId=${poll.pollId}`, caller: reviewer })).body.items;

@@ -65,4 +65,70 @@ describe.each(adapters)('VelocityCounter (%s)', (_name, make) => {
     expect(await counter.record(input({ pollId, fingerprint: 'b', limit: 100 }))).toMatchObject({ prefixCount: 3, fingerprintCount: 1 });
     expect(await counter.record(input({ pollId, fingerprint: null, limit: 100 }))).toMatchObject({ prefixCount: 4, fingerprintCount: 0 });
   });
+
+  it('counts a voter once per window, however many attempts', async () => {
+    const counter = make();
+    const pollId = randomUUID();
+    const voter = randomUUID();
+    const readings = [];
+    for (let i = 0; i < 10; i++) readings.push(await counter.record(input({ pollId, member: voter, nowMs: T0 + i })));
+    expect(readings.map((r) => r.kind === 'counted' && [r.prefixCount, r.fingerprintCount])).toEqual(Array(10).fill([1, 1]));
+    for (let i = 0; i < 3; i++) await counter.record(input({ pollId, nowMs: T0 + 20 + i }));
+    // Four voters: past the limit of 3, marked by the fourth.
+    expect(await counter.record(input({ pollId, nowMs: T0 + 30 }))).toEqual({ kind: 'challenge-required' });
+    // After the window the voter counts again (an entry per voter per window).
+    expect(await counter.record(input({ pollId, member: voter, nowMs: T0 + 700_000 }))).toMatchObject({ kind: 'counted', prefixCount: 1 });
+  });
+
+  it('a voter\'s repeats do not prolong the mark', async () => {
+    const counter = make();
+    const pollId = randomUUID();
+    const voter = randomUUID();
+    const at = (nowMs: number, over: Partial<VelocityInput> = {}) => input({ pollId, nowMs, windowMs: 1_000, limit: 1, ...over });
+    await counter.record(at(T0, { member: voter }));
+    expect(await counter.record(at(T0 + 1))).toMatchObject({ prefixCount: 2 });
+    const solution = { id: randomUUID(), expiresAtMs: T0 + 300_000 };
+    expect(await counter.record(at(T0 + 500, { member: voter, solution }))).toMatchObject({ kind: 'counted', prefixCount: 2, challenged: true });
+    // The mark of the second voter ends at T0 + 1001; a re-mark by the repeat would last to T0 + 1500.
+    expect(await counter.record(at(T0 + 1_002))).toMatchObject({ kind: 'counted', prefixCount: 1, challenged: false });
+  });
+
+  it('release takes back only what the refused attempt added', async () => {
+    const counter = make();
+    const pollId = randomUUID();
+    const voter = randomUUID();
+    const home = { prefix: '198.51.100.0/24', fingerprint: 'home' };
+    // The voter's ballot was counted at home; a duplicate on the room's network adds it there, then is refused.
+    await counter.record(input({ pollId, member: voter, ...home, nowMs: T0 }));
+    const duplicate = input({ pollId, member: voter, nowMs: T0 + 5 });
+    expect(await counter.record(duplicate)).toMatchObject({ prefixCount: 1, fingerprintCount: 1 });
+    await counter.release(duplicate);
+    expect(await counter.record(input({ pollId, nowMs: T0 + 6 }))).toMatchObject({ prefixCount: 1, fingerprintCount: 1 });
+    // A duplicate of a voter counted here already added nothing, so its release removes nothing.
+    const again = input({ pollId, member: voter, ...home, nowMs: T0 + 7 });
+    expect(await counter.record(again)).toMatchObject({ prefixCount: 1 });
+    await counter.release(again);
+    expect(await counter.record(input({ pollId, ...home, nowMs: T0 + 8 }))).toMatchObject({ prefixCount: 2, fingerprintCount: 2 });
+    // Releasing twice, or after someone else was counted, changes nothing more.
+    await counter.release(duplicate);
+    expect(await counter.record(input({ pollId, nowMs: T0 + 9 }))).toMatchObject({ prefixCount: 2 });
+  });
+
+  it('a refused attempt that raced the accepted one keeps the entry the accepted one relied on', async () => {
+    const counter = make();
+    const pollId = randomUUID();
+    const voter = randomUUID();
+    // Two concurrent attempts of one voter: the later-refused one is counted first.
+    const refused = input({ pollId, member: voter, nowMs: T0 });
+    await counter.record(refused);
+    expect(await counter.record(input({ pollId, member: voter, nowMs: T0 + 1 }))).toMatchObject({ prefixCount: 1 });
+    await counter.release(refused);
+    expect(await counter.record(input({ pollId, nowMs: T0 + 2 }))).toMatchObject({ prefixCount: 2 });
+    // Same millisecond too.
+    const sameMs = input({ pollId, member: randomUUID(), nowMs: T0 + 3 });
+    await counter.record(sameMs);
+    await counter.record({ ...sameMs });
+    await counter.release(sameMs);
+    expect(await counter.record(input({ pollId, limit: 100, nowMs: T0 + 4 }))).toMatchObject({ prefixCount: 4 });
+  });
 });

@@ -2,7 +2,9 @@ import type { AnswerInput } from '../../domain/ballot/answers.ts';
 import type { BallotMetaInput } from '../../domain/ballot/commands.ts';
 import { ballotDecider } from '../../domain/ballot/decider.ts';
 import { isTokenIssued } from '../../domain/poll/accepting.ts';
+import { BALLOT_CODES } from '../../domain/ballot/errors.ts';
 import { pollNotActive } from '../../domain/poll/errors.ts';
+import { ConflictError } from '../../domain/shared/errors.ts';
 import { ballotStream } from '../../domain/shared/streams.ts';
 import type { CommandDeps } from '../command-deps.ts';
 import { WrongExpectedRevisionError } from '../event-store/errors.ts';
@@ -50,8 +52,9 @@ export async function castBallot(deps: CommandDeps, request: BallotRequest, cont
   };
   const events = ballotDecider.decide(command, ballotDecider.initialState());
   // Screened after the decision (an invalid ballot is not counted) and before the append: a
-  // challenged prefix gets 428 with nothing written; a flag rides in the cast's own append.
-  const { castContext, flags } = await screenCast(deps, { screening, poll, cast: events[0], now, context });
+  // challenged prefix gets 428 with nothing written; a flag rides in the cast's own append. So the
+  // count cannot wait for the store's verdict: a refused duplicate releases itself below.
+  const { castContext, flags, release } = await screenCast(deps, { screening, poll, cast: events[0], now, context });
   const toStore = [...toAppend(events, castContext), ...flags];
   let stored: { ballotId: string; position: bigint; hash: string | undefined };
   try {
@@ -60,7 +63,12 @@ export async function castBallot(deps: CommandDeps, request: BallotRequest, cont
   } catch (error) {
     if (!(error instanceof WrongExpectedRevisionError)) throw error;
     // Throws already-cast, unless this is a retry of the very command that wrote the ballot.
-    const repeated = await handleCommand(deps.store, ballotDecider, stream, command, context);
+    const repeated = await handleCommand(deps.store, ballotDecider, stream, command, context).catch(async (refusal: unknown) => {
+      // Only a sure duplicate is taken back out of the velocity count; on any other failure the
+      // outcome is unknown and the count stays (one voter too many for a window at worst).
+      if (refusal instanceof ConflictError && refusal.code === BALLOT_CODES.alreadyCast) await release();
+      throw refusal;
+    });
     const cast = repeated.events[0];
     if (cast?.type !== 'BallotCast' || !repeated.appended) throw error;
     stored = { ballotId: cast.data.ballotId, position: repeated.appended.position, hash: repeated.appended.hash };

@@ -3,10 +3,13 @@ import type { PollLimits } from './settings.ts';
 
 /**
  * Which reasons a counted ballot is flagged for (pure: the counts come from the counter).
- * - `velocity`: its IP prefix cast more than the limit in the window; the ballot that crosses
- *   the limit and every later one is flagged, the ones before it are not.
- * - `fingerprint`: the same client (full address + user agent) cast more than its own limit,
- *   e.g. one browser cycling through accounts behind a large NAT that velocity would forgive.
+ * Counts are of voters, not requests: a voter's repeats, and attempts refused as duplicates, do
+ * not count (velocity-counter.ts).
+ * - `velocity`: more voters than the limit cast from its IP prefix in the window (every voter
+ *   policy); the ballot that crosses the limit and every later one is flagged, the ones before it are not.
+ * - `fingerprint` (`open` polls only, see `countsClientAddress`): more distinct voters than its own
+ *   limit came from one client address, i.e. one host minting voters by changing its user agent,
+ *   well below what velocity would notice.
  * - `new-account`: added to a flag raised for another reason when the account was created
  *   minutes before it voted. Alone it is no reason: a poll shared widely brings honest sign-ups.
  */

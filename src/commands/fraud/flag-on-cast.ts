@@ -16,20 +16,25 @@ import type { ScreeningFacts } from './screen-ballot.ts';
  * append, so a flagged ballot never exists unflagged, not even between two writes, and a normal
  * ballot pays no extra write. The flag is the system's: its own actor and ids (the cast's
  * command id plus `:flag`, so a retried command mints the same flag and the store dedupes it).
+ * `release` is for the caller to run if the store refuses the cast as a duplicate: a refused
+ * attempt must not count towards its network as an accepted ballot does.
  */
 export async function screenCast(
   deps: CommandDeps,
   input: { screening: ScreeningFacts | undefined; poll: PollState; cast: BallotEvent | undefined; now: Date; context: CommandContext },
-): Promise<{ castContext: CommandContext; flags: EventToAppend[] }> {
+): Promise<{ castContext: CommandContext; flags: EventToAppend[]; release: () => Promise<void> }> {
   const { poll, cast, now, context } = input;
-  if (!deps.fraud || !input.screening || poll.status === 'none' || cast?.type !== 'BallotCast') return { castContext: context, flags: [] };
-  const screening = await deps.fraud.screen(poll.poll, cast.data.ballotId, input.screening, now);
+  const nothing = async () => {};
+  if (!deps.fraud || !input.screening || poll.status === 'none' || cast?.type !== 'BallotCast') return { castContext: context, flags: [], release: nothing };
+  const screening = await deps.fraud.screen(poll.poll, cast.data.voterKey, input.screening, now);
   if (screening.status === 'skipped') {
     // Thrown before anything is appended: a refused ballot leaves no trace in the log.
     if (fraudCheckUnavailableOf(poll.poll.settings) === 'refuse') throw fraudCheckUnavailable(screening.error);
-    return { castContext: { ...context, extra: { ...context.extra, fraudCheck: 'skipped' } }, flags: [] };
+    return { castContext: { ...context, extra: { ...context.extra, fraudCheck: 'skipped' } }, flags: [], release: nothing };
   }
-  if (screening.status === 'off' || screening.flag === null) return { castContext: context, flags: [] };
+  if (screening.status === 'off') return { castContext: context, flags: [], release: nothing };
+  const { release } = screening;
+  if (screening.flag === null) return { castContext: context, flags: [], release };
   const afterCast = ballotDecider.evolve(ballotDecider.initialState(), cast);
   const flagged = ballotDecider.decide({
     type: 'FlagSuspicious',
@@ -47,7 +52,7 @@ export async function screenCast(
     correlationId: context.correlationId,
     ...(context.commandId ? { commandId: `${context.commandId}:flag` } : {}),
   };
-  return { castContext: context, flags: toAppend(flagged, system) };
+  return { castContext: context, flags: toAppend(flagged, system), release };
 }
 
 /** 503: temporary by nature (the error handler adds Retry-After); the voter retries the same ballot. */

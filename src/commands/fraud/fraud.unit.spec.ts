@@ -4,10 +4,13 @@ import { solveChallenge } from './challenge/solve.ts';
 import { detect, withAccountAge } from './detect.ts';
 import { InProcessVelocityCounter } from './in-process-velocity-counter.ts';
 import { BallotScreen } from './screen-ballot.ts';
-import { DEFAULT_FRAUD_SETTINGS, limitsFor } from './settings.ts';
-import type { VelocityCounter } from './velocity-counter.ts';
+import type { VoterPolicy } from '../../domain/poll/definition.ts';
+import { countsClientAddress, DEFAULT_FRAUD_SETTINGS, limitsFor } from './settings.ts';
+import type { VelocityCounter, VelocityInput } from './velocity-counter.ts';
 
-const limits = limitsFor({ fraudVelocityLimit: null, fraudVelocityWindowSeconds: null }, DEFAULT_FRAUD_SETTINGS);
+const limitsOf = (voterPolicy: VoterPolicy) =>
+  limitsFor({ voterPolicy, fraudVelocityLimit: null, fraudVelocityWindowSeconds: null }, DEFAULT_FRAUD_SETTINGS);
+const limits = limitsOf('account');
 const counts = (prefixCount: number, fingerprintCount = 1) => ({ ipPrefix: '203.0.113.0/24', prefixCount, fingerprintCount, challenged: false });
 
 describe('detect', () => {
@@ -16,9 +19,23 @@ describe('detect', () => {
     expect(detect(counts(51), limits)).toMatchObject({ reasons: ['velocity'], details: { prefixCount: 51, velocityLimit: 50, windowSeconds: 600 } });
   });
 
-  it('flags one client casting many ballots, alone or with velocity', () => {
-    expect(detect(counts(3, 11), limits)?.reasons).toEqual(['fingerprint']);
-    expect(detect(counts(60, 11), limits)?.reasons).toEqual(['velocity', 'fingerprint']);
+  it('flags one client address casting for many voters on an open poll, alone or with velocity', () => {
+    expect(detect(counts(3, 11), limitsOf('open'))?.reasons).toEqual(['fingerprint']);
+    expect(detect(counts(60, 11), limitsOf('open'))?.reasons).toEqual(['velocity', 'fingerprint']);
+  });
+
+  it.each(['token', 'account', 'verified'] as const)('%s polls: a room on one address is not flagged up to the /24 limit, then velocity only', (policy) => {
+    expect(limitsOf(policy).fingerprintLimit).toBe(0);
+    expect(detect(counts(20, 20), limitsOf(policy))).toBeNull();
+    expect(detect(counts(50, 50), limitsOf(policy))).toBeNull();
+    const flag = detect(counts(51, 51), limitsOf(policy));
+    expect(flag).toEqual({ reasons: ['velocity'], details: { ipPrefix: '203.0.113.0/24', prefixCount: 51, velocityLimit: 50, windowSeconds: 600, challengeSolved: false } });
+  });
+
+  it('open polls: up to 10 voters per address pass, the 11th is flagged fingerprint with its counts', () => {
+    expect(countsClientAddress('open')).toBe(true);
+    expect(detect(counts(10, 10), limitsOf('open'))).toBeNull();
+    expect(detect(counts(11, 11), limitsOf('open'))).toMatchObject({ reasons: ['fingerprint'], details: { fingerprintCount: 11, fingerprintLimit: 10 } });
   });
 
   it('adds new-account only to a flag raised for another reason', () => {
@@ -29,7 +46,7 @@ describe('detect', () => {
   });
 
   it('takes a poll’s own limit and window', () => {
-    expect(limitsFor({ fraudVelocityLimit: 5, fraudVelocityWindowSeconds: 60 }, DEFAULT_FRAUD_SETTINGS)).toMatchObject({ velocityLimit: 5, windowSeconds: 60 });
+    expect(limitsFor({ voterPolicy: 'token', fraudVelocityLimit: 5, fraudVelocityWindowSeconds: 60 }, DEFAULT_FRAUD_SETTINGS)).toMatchObject({ velocityLimit: 5, windowSeconds: 60 });
   });
 });
 
@@ -61,15 +78,46 @@ describe('BallotScreen', () => {
   const facts = { ipPrefix: '203.0.113.0/24', fingerprint: 'f' };
 
   it('skips the check (and says so) when the counter fails or hangs', async () => {
-    const down: VelocityCounter = { record: async () => Promise.reject(new Error('ECONNREFUSED')) };
-    const hung: VelocityCounter = { record: () => new Promise(() => {}) };
+    const down: VelocityCounter = { record: async () => Promise.reject(new Error('ECONNREFUSED')), release: async () => {} };
+    const hung: VelocityCounter = { record: () => new Promise(() => {}), release: async () => {} };
     const settings = { ...DEFAULT_FRAUD_SETTINGS, checkTimeoutMs: 20 };
     expect(await new BallotScreen(down, issuer, settings).screen(poll(null), 'b1', facts, new Date())).toMatchObject({ status: 'skipped' });
     expect(await new BallotScreen(hung, issuer, settings).screen(poll(null), 'b1', facts, new Date())).toMatchObject({ status: 'skipped' });
   });
 
+  it('asks the counter about the client address on open polls only', async () => {
+    const asked: Array<string | null> = [];
+    const spy: VelocityCounter = {
+      record: async (input) => { asked.push(input.fingerprint); return { kind: 'counted', prefixCount: 1, fingerprintCount: 1, challenged: false }; },
+      release: async () => {},
+    };
+    const screen = new BallotScreen(spy, issuer, DEFAULT_FRAUD_SETTINGS);
+    for (const voterPolicy of ['open', 'token', 'account', 'verified']) {
+      await screen.screen({ pollId: 'p1', settings: { voterPolicy, fraudVelocityLimit: null, fraudVelocityWindowSeconds: null } } as never, 'b1', facts, new Date());
+    }
+    expect(asked).toEqual(['f', null, null, null]);
+  });
+
+  it('counts a hash of the voter key, and releases exactly what it recorded; a failing release is only logged', async () => {
+    const recorded: VelocityInput[] = [];
+    const released: VelocityInput[] = [];
+    const counter: VelocityCounter = {
+      record: async (input) => { recorded.push(input); return { kind: 'counted', prefixCount: 1, fingerprintCount: 0, challenged: false }; },
+      release: async (input) => { released.push(input); throw new Error('ECONNRESET'); },
+    };
+    const warnings: string[] = [];
+    const screen = new BallotScreen(counter, issuer, DEFAULT_FRAUD_SETTINGS, { warn: (_o, message) => warnings.push(message) });
+    const screening = await screen.screen(poll(null), 'u.user-42', facts, new Date());
+    expect(recorded[0]!.member).toMatch(/^[0-9a-f]{32}$/);
+    expect(JSON.stringify(recorded)).not.toContain('user-42');
+    if (screening.status !== 'checked') throw new Error(screening.status);
+    await expect(screening.release()).resolves.toBeUndefined();
+    expect(released).toEqual(recorded);
+    expect(warnings).toHaveLength(1);
+  });
+
   it('does nothing at all for a poll with limit 0', async () => {
-    const never: VelocityCounter = { record: () => { throw new Error('must not be called'); } };
+    const never: VelocityCounter = { record: () => { throw new Error('must not be called'); }, release: () => { throw new Error('must not be called'); } };
     expect(await new BallotScreen(never, issuer, DEFAULT_FRAUD_SETTINGS).screen(poll(0), 'b1', facts, new Date())).toEqual({ status: 'off' });
   });
 

@@ -1,14 +1,15 @@
+import { createHash } from 'node:crypto';
 import type { PollDefinition } from '../../domain/poll/definition.ts';
 import { PreconditionRequiredError } from '../../domain/shared/errors.ts';
 import type { ChallengeIssuer } from './challenge/puzzle.ts';
 import { detect, type Detection, withAccountAge } from './detect.ts';
 import { type FraudSettings, limitsFor } from './settings.ts';
-import type { VelocityCounter, VelocityReading } from './velocity-counter.ts';
+import type { VelocityCounter, VelocityInput, VelocityReading } from './velocity-counter.ts';
 
 /** What the API knows about the client of a ballot; never stored as such (only the prefix is). */
 export interface ScreeningFacts {
   ipPrefix: string;
-  /** Hash of the full address and user agent. */
+  /** Keyed hash of the client's full address: voters per address are counted on `open` polls. */
   fingerprint: string;
   /** The `challenge` field of the ballot body, if any. */
   challenge?: string;
@@ -23,7 +24,8 @@ export type Screening =
    * not checked, unless its poll refuses unchecked ballots (src/commands/fraud/flag-on-cast.ts).
    */
   | { status: 'skipped'; error: unknown }
-  | { status: 'checked'; flag: Detection | null };
+  /** `release`: call it when the store refuses the ballot as a duplicate, so that it does not count. */
+  | { status: 'checked'; flag: Detection | null; release: () => Promise<void> };
 
 export interface ScreenLogger {
   warn(object: object, message: string): void;
@@ -35,8 +37,10 @@ export const CHALLENGE_HOWTO =
 
 /**
  * The fraud check of one ballot, between the decision and the append: a solved challenge is
- * verified in memory, then one counter call counts the ballot and reads the prefix's challenge
+ * verified in memory, then one counter call counts the voter and reads the prefix's challenge
  * mark. A marked prefix without a fresh solution gets 428 and nothing is counted or written.
+ * The counter holds voters, not ballot ids: a hash of the voter key, so that a voter's repeats
+ * are one entry and the counter never holds an account id.
  */
 export class BallotScreen {
   readonly challenges: ChallengeIssuer;
@@ -52,22 +56,23 @@ export class BallotScreen {
     this.#logger = logger;
   }
 
-  async screen(poll: PollDefinition, ballotId: string, facts: ScreeningFacts, now: Date): Promise<Screening> {
+  async screen(poll: PollDefinition, voterKey: string, facts: ScreeningFacts, now: Date): Promise<Screening> {
     const limits = limitsFor(poll.settings, this.#settings);
     if (limits.velocityLimit === 0) return { status: 'off' };
     const verified = facts.challenge === undefined ? undefined : this.challenges.verify(facts.challenge, now);
+    const input: VelocityInput = {
+      pollId: poll.pollId,
+      prefix: facts.ipPrefix,
+      fingerprint: limits.fingerprintLimit > 0 ? facts.fingerprint : null,
+      member: createHash('sha256').update(voterKey).digest('hex').slice(0, 32),
+      nowMs: now.getTime(),
+      windowMs: limits.windowSeconds * 1000,
+      limit: limits.velocityLimit,
+      solution: verified?.ok ? { id: verified.id, expiresAtMs: verified.expiresAtMs } : null,
+    };
     let reading: VelocityReading;
     try {
-      reading = await this.#withTimeout(this.#counter.record({
-        pollId: poll.pollId,
-        prefix: facts.ipPrefix,
-        fingerprint: limits.fingerprintLimit > 0 ? facts.fingerprint : null,
-        member: ballotId,
-        nowMs: now.getTime(),
-        windowMs: limits.windowSeconds * 1000,
-        limit: limits.velocityLimit,
-        solution: verified?.ok ? { id: verified.id, expiresAtMs: verified.expiresAtMs } : null,
-      }));
+      reading = await this.#withTimeout(this.#counter.record(input));
     } catch (error) {
       this.#warn(error);
       return { status: 'skipped', error };
@@ -80,11 +85,21 @@ export class BallotScreen {
         { field: 'challenge' },
       );
     }
+    const release = () => this.#release(input);
     const found = detect({ ipPrefix: facts.ipPrefix, ...reading }, limits);
-    if (found === null || facts.accountCreatedAt === undefined) return { status: 'checked', flag: found };
+    if (found === null || facts.accountCreatedAt === undefined) return { status: 'checked', flag: found, release };
     const createdAt = await facts.accountCreatedAt().catch(() => null);
     const age = createdAt === null ? null : (now.getTime() - Date.parse(createdAt)) / 1000;
-    return { status: 'checked', flag: withAccountAge(found, age, limits) };
+    return { status: 'checked', flag: withAccountAge(found, age, limits), release };
+  }
+
+  /** Never fails the refusal it follows: an unreleased voter only over-counts for one window. */
+  async #release(input: VelocityInput): Promise<void> {
+    try {
+      await this.#withTimeout(this.#counter.release(input));
+    } catch (error) {
+      this.#warn(error, 'velocity release failed: a refused duplicate stays counted for one window');
+    }
   }
 
   async #withTimeout<T>(work: Promise<T>): Promise<T> {
@@ -100,10 +115,10 @@ export class BallotScreen {
   }
 
   /** At most one warning per minute: with Redis down every ballot would log otherwise. */
-  #warn(error: unknown): void {
+  #warn(error: unknown, message = 'velocity check skipped: the counter did not answer; ballots are accepted unchecked, or refused (503) on polls with fraudCheckUnavailable "refuse"'): void {
     const now = Date.now();
     if (now - this.#lastWarning < 60_000) return;
     this.#lastWarning = now;
-    this.#logger?.warn({ err: error }, 'velocity check skipped: the counter did not answer; ballots are accepted unchecked, or refused (503) on polls with fraudCheckUnavailable "refuse"');
+    this.#logger?.warn({ err: error }, message);
   }
 }

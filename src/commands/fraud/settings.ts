@@ -1,5 +1,5 @@
 import type { Config } from '../../config.ts';
-import type { PollSettings } from '../../domain/poll/definition.ts';
+import type { PollSettings, VoterPolicy } from '../../domain/poll/definition.ts';
 
 /**
  * Server-wide fraud knobs (README, configuration). The velocity limit and window are the defaults
@@ -7,10 +7,10 @@ import type { PollSettings } from '../../domain/poll/definition.ts';
  * that poll off (no counter round trip, no challenge), which is what load tests rely on.
  */
 export interface FraudSettings {
-  /** Ballots per poll per IP prefix in the window; more are flagged `velocity` and challenged. 0 = off. */
+  /** Distinct voters per poll per IP prefix in the window; more are flagged `velocity` and challenged. 0 = off. */
   velocityLimit: number;
   velocityWindowSeconds: number;
-  /** Ballots per poll per client fingerprint (full IP + user agent) in the same window; more are flagged `fingerprint`. 0 = off. */
+  /** Distinct voters per poll from one client address in the same window, on `open` polls; more are flagged `fingerprint`. 0 = off. */
   fingerprintLimit: number;
   /** An account younger than this when it votes adds `new-account` to a flag raised for another reason. 0 = off. */
   newAccountSeconds: number;
@@ -46,16 +46,31 @@ export function fraudSettingsFrom(config: Config): FraudSettings {
 export interface PollLimits {
   velocityLimit: number;
   windowSeconds: number;
+  /** 0 where the poll's voter policy does not use the signal. */
   fingerprintLimit: number;
   newAccountSeconds: number;
 }
 
-/** The limits one poll runs with: its own overrides, else the server's. */
-export function limitsFor(poll: Pick<PollSettings, 'fraudVelocityLimit' | 'fraudVelocityWindowSeconds'>, settings: FraudSettings): PollLimits {
+/**
+ * Whether a poll's ballots are screened per client address (`fingerprint`) on top of the network
+ * (`velocity`, every policy). Where a credential names the voter (account, verified, token) the
+ * store already allows one ballot per credential, and many credentials behind one address is
+ * what a room on a NAT looks like: the address would flag a crowd, not a person. On `open`
+ * polls the address (with the user agent) IS the voter, so many voters from one address are a
+ * host minting voters by changing its user agent.
+ */
+export function countsClientAddress(policy: VoterPolicy): boolean {
+  return policy === 'open';
+}
+
+type ScreenedSettings = Pick<PollSettings, 'voterPolicy' | 'fraudVelocityLimit' | 'fraudVelocityWindowSeconds'>;
+
+/** The limits one poll runs with: its own overrides, else the server's, weighed by its voter policy. */
+export function limitsFor(poll: ScreenedSettings, settings: FraudSettings): PollLimits {
   return {
     velocityLimit: poll.fraudVelocityLimit ?? settings.velocityLimit,
     windowSeconds: poll.fraudVelocityWindowSeconds ?? settings.velocityWindowSeconds,
-    fingerprintLimit: settings.fingerprintLimit,
+    fingerprintLimit: countsClientAddress(poll.voterPolicy) ? settings.fingerprintLimit : 0,
     newAccountSeconds: settings.newAccountSeconds,
   };
 }

@@ -9,7 +9,7 @@ export const FlagItemView = Type.Object({
   pollId: Uuid,
   ballotId: Uuid,
   reasons: Type.Array(Type.String(), {
-    description: '`velocity` (too many ballots from the IP prefix), `fingerprint` (from one client), `new-account`, or a reviewer\'s words',
+    description: '`velocity` (too many voters from the IP prefix), `fingerprint` (open polls: too many voters from one client address), `new-account`, or a reviewer\'s words',
   }),
   flaggedAt: Type.String({ format: 'date-time' }),
   status: FlagStatus,
