@@ -108,6 +108,13 @@ export const ConfigSchema = Type.Object({
   LOG_HORIZON_WARN_SECONDS: Type.Integer({ minimum: 1, default: 30 }),
   /** Closed polls older than this are archived; 0 archives them at the next run. */
   ARCHIVE_AFTER_DAYS: Type.Integer({ minimum: 0, default: 30 }),
+  /**
+   * The key ring that derives anonymous voter keys (`id:secret`, comma-separated, oldest first),
+   * for deployments that keep secrets in the environment. Unset: VOTER_KEY_FILE.
+   */
+  VOTER_KEY: Type.Optional(Type.String({ minLength: 16 })),
+  /** Unset: `<POLLSTER_DATA_DIR>/keys/voter-key`, created (0600) on first start. */
+  VOTER_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   /** Unset: `<POLLSTER_DATA_DIR>/archive`. */
   ARCHIVE_DIR: Type.Optional(Type.String({ minLength: 1 })),
   /** Time a milestone webhook receiver has to answer; after it the outcome is unknown (not retried). */

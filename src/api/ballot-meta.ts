@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { BallotMetaInput } from '../domain/ballot/commands.ts';
 import { countryOf } from './geo/country-of.ts';
@@ -6,7 +6,8 @@ import { countryOf } from './geo/country-of.ts';
 /**
  * Facts about the client stored with a ballot, for analytics (device, country) and fraud checks
  * (IP prefix). Never the full address or user agent: a /24 (IPv4) or /48 (IPv6) prefix and a
- * hash are enough for both and identify nobody.
+ * hash are enough for both and identify nobody. The user-agent hash is keyed per poll: a plain
+ * hash of a rare user agent is equal across polls and would link one person's ballots.
  */
 export function ipPrefix(ip: string): string {
   const address = ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
@@ -36,12 +37,14 @@ export function deviceClass(userAgent: string): string {
   return 'unknown';
 }
 
-export function ballotMeta(ip: string, userAgent: string): BallotMetaInput {
+/** `pollKey`: src/runtime/voter-keys.ts, the poll's own key, which the database never holds. */
+export function ballotMeta(ip: string, userAgent: string, pollKey: Buffer): BallotMetaInput {
   return {
     ipPrefix: ipPrefix(ip),
     device: deviceClass(userAgent),
     // offline lookup (no service on the ballot path); only the country is kept, never the address
     country: countryOf(ip),
-    userAgentHash: createHash('sha256').update(userAgent).digest('hex').slice(0, 16),
+    // 'ua:' keeps it apart from the voter keys derived under the same poll key
+    userAgentHash: createHmac('sha256', pollKey).update(`ua:${userAgent}`).digest('hex').slice(0, 16),
   };
 }

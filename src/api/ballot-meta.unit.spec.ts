@@ -54,11 +54,19 @@ describe('deviceClass', () => {
   it('headless Chrome is a bot', () => expect(deviceClass(UA.headlessChrome)).toBe('bot'));
 });
 
+const POLL_A = Buffer.alloc(32, 1);
+const POLL_B = Buffer.alloc(32, 2);
+
 describe('ballotMeta', () => {
   it('keeps the country, a prefix and a hash, never the address or the user agent', () => {
-    const meta = ballotMeta('131.111.8.46', UA.iPhone);
+    const meta = ballotMeta('131.111.8.46', UA.iPhone, POLL_A);
     expect(meta).toEqual({ ipPrefix: '131.111.8.0/24', device: 'mobile', country: 'GB', userAgentHash: expect.stringMatching(/^[0-9a-f]{16}$/) });
     expect(JSON.stringify(meta)).not.toContain('131.111.8.46');
-    expect(ballotMeta('::ffff:127.0.0.1', '').country).toBe('private');
+    expect(ballotMeta('::ffff:127.0.0.1', '', POLL_A).country).toBe('private');
+  });
+
+  it('hashes the user agent per poll: the same browser in two polls leaves nothing equal to join on', () => {
+    expect(ballotMeta('131.111.8.46', UA.iPhone, POLL_A).userAgentHash).toBe(ballotMeta('10.0.0.1', UA.iPhone, POLL_A).userAgentHash);
+    expect(ballotMeta('131.111.8.46', UA.iPhone, POLL_A).userAgentHash).not.toBe(ballotMeta('131.111.8.46', UA.iPhone, POLL_B).userAgentHash);
   });
 });

@@ -5,6 +5,7 @@ import type { EventStore } from '../commands/event-store/port.ts';
 import { startRegistrySandbox } from '../commands/identity/national-registry/sandbox/index.ts';
 import { fraudSettingsFrom } from '../commands/fraud/settings.ts';
 import type { Config } from '../config.ts';
+import { join } from 'node:path';
 import { openDatabase } from './database.ts';
 import { openEventStore } from './event-store.ts';
 import { createLiveInfrastructure, type LiveInfrastructure } from './live.ts';
@@ -55,6 +56,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     ...(config.AUDIT_SIGNING_KEY ? { auditSigningKey: config.AUDIT_SIGNING_KEY } : {}),
     ...(live.resultsCache ? { resultsCache: live.resultsCache } : {}),
     sqlPoolSize: options.sqlPoolSize ?? config.DATABASE_POOL_SIZE,
+    keyLog: (line) => logger.warn({ component: 'voter-keys' }, line),
+    voterKeys: config.VOTER_KEY ? { value: config.VOTER_KEY } : { file: config.VOTER_KEY_FILE ?? join(config.dataDir, 'keys', 'voter-key') },
     webhookAllowedNetworks: config.WEBHOOK_ALLOWED_NETWORKS?.split(',').map((n) => n.trim()) ?? [],
     runProjections: options.runProjections,
     projections: live.projections,

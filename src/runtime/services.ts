@@ -11,6 +11,10 @@ import { loadSigningKey } from '../audit/signing-key.ts';
 import type { SigningKey } from '../audit/signing.ts';
 import { loadOrCreateSecret } from '../db/secrets.ts';
 import { createSqlPool } from '../db/slonik.ts';
+import { loadVoterKeys, type VoterKeyring, type VoterKeySource } from './voter-keys.ts';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { webhookTargets } from '../adapters/webhook-targets.ts';
 import { startProjections, type PostgresProjection, type ProjectionLogger, type Projections } from '../projections/index.ts';
 import type { ResultsCache } from '../projections/to-redis/results-cache.ts';
@@ -37,8 +41,10 @@ export interface Services {
   /** Redis results (REDIS_URL); getResults asks it first and falls back to the read model. */
   resultsCache?: ResultsCache;
   secrets: {
-    /** HMAC key for identifiers that must not appear in the log (national ids, anonymous voters). */
+    /** HMAC key for national-id hashes: the base key of the voter key ring, never in the database. */
     identityKey: string;
+    /** Derive anonymous voter keys and per-poll ballot hashes (src/runtime/voter-keys.ts). */
+    voterKeys: VoterKeyring;
     /** Signs access tokens. */
     jwtSecret: string;
     /** Signs the audit checkpoints and exports (AUDIT_SIGNING_KEY, else generated into `secrets`). */
@@ -56,6 +62,14 @@ export interface ServiceOptions {
   /** AUDIT_SIGNING_KEY: overrides the generated Ed25519 key kept in the `secrets` table. */
   auditSigningKey?: string;
   sqlPoolSize?: number;
+  /**
+   * Where the voter key ring lives (VOTER_KEY, VOTER_KEY_FILE or `<data dir>/keys/voter-key`).
+   * Unset (tests, tools on a throwaway database): a file under the system's temporary folder named
+   * after the database, so every process on one database shares it.
+   */
+  voterKeys?: VoterKeySource;
+  /** Where a key generated or moved out of the database is announced (the operator must back it up). */
+  keyLog?: (line: string) => void;
   /** Run the projection workers in this process. */
   runProjections?: boolean;
   /** The projections to run (default POSTGRES_PROJECTIONS); src/runtime/live.ts attaches the live fan-out. */
@@ -72,6 +86,11 @@ const silentLogger = pino({ level: 'silent' });
 
 export async function createServices(options: ServiceOptions): Promise<Services> {
   const sql = await createSqlPool(options.databaseUrl, { maximumPoolSize: options.sqlPoolSize ?? 8 });
+  const voterKeys = await loadVoterKeys(
+    sql,
+    options.voterKeys ?? { file: join(tmpdir(), 'pollster-voter-keys', createHash('sha256').update(options.databaseUrl).digest('hex').slice(0, 24)) },
+    options.keyLog ?? ((line) => (options.logger ?? silentLogger).info(line)),
+  );
   const polls = new PollCache(options.store);
   await polls.start();
   const commands: CommandDeps = {
@@ -80,6 +99,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     now: () => new Date(),
     newId: randomUUID,
     webhookTargets: webhookTargets(options.webhookAllowedNetworks),
+    voterKeyId: voterKeys.current,
   };
   if (options.fraud) commands.fraud = createBallotScreen(options.fraud, await loadOrCreateSecret(sql, 'challenge-hmac'));
   const projections = options.runProjections
@@ -95,7 +115,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     readModelsAt: async (position) => projections?.waitForPosition(position, { timeoutMs: 5_000 }),
     ...(options.resultsCache ? { resultsCache: options.resultsCache } : {}),
     secrets: {
-      identityKey: await loadOrCreateSecret(sql, 'identity-hmac'),
+      identityKey: voterKeys.key(voterKeys.base).toString(),
+      voterKeys,
       jwtSecret: options.jwtSecret ?? (await loadOrCreateSecret(sql, 'jwt')),
       auditKey: await loadSigningKey(sql, options.auditSigningKey),
     },

@@ -15,6 +15,11 @@ import { pollWithHistory } from './support.ts';
  * strongest forger without the signing key) placed under the latest signed checkpoint.
  * Forgeries after the latest checkpoint are out of scope by design: only the key holder's next
  * checkpoint can vouch for those (src/audit/README.md, "What is and is not proven").
+ *
+ * The events table refuses UPDATE, DELETE and TRUNCATE (migration 015), so each tamper is made the
+ * way a superuser would have to: switch the append-only triggers off, change the rows, switch
+ * them back on, all in one transaction so nothing ever sees the table unguarded. What remains to
+ * catch such a person is the chain and the checkpoints, which is what this file tests.
  */
 const ROUNDS = 1000;
 const SEED = Number(process.env.TAMPER_SEED ?? Date.now() % 1_000_000);
@@ -68,6 +73,20 @@ afterAll(async () => {
   await t?.close();
 });
 
+/** The attacker's move: the triggers off, the change, the triggers back on as they were. */
+async function behindTriggers(statement: string, values: unknown[] = []): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('ALTER TABLE events DISABLE TRIGGER events_append_only_rows');
+    await client.query(statement, values);
+    await client.query('ALTER TABLE events ENABLE ALWAYS TRIGGER events_append_only_rows');
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
 const verify = () => verifyPoll({ store: t.services.store, sql: t.services.sql, key: t.services.secrets.auditKey }, pollId);
 
 describe(`audit verify against tampering (seed ${SEED})`, () => {
@@ -76,6 +95,14 @@ describe(`audit verify against tampering (seed ${SEED})`, () => {
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ ok: true, chainOk: true, resultsMatch: true, checkpointsChecked: 2, checkpoint: { signatureOk: true, merkleRootOk: true, reason: 'close' } });
     expect(report.eventsChecked).toBe(rows.length);
+  });
+
+  it('with the triggers on, the same tampers are refused outright', async () => {
+    const row = rows.find((r) => r.type === 'BallotCast')!;
+    for (const statement of [`UPDATE events SET data = data || '{"x": 1}' WHERE id = '${row.id}'`, `DELETE FROM events WHERE id = '${row.id}'`]) {
+      await expect(client.query(statement)).rejects.toMatchObject({ code: 'P0420' });
+    }
+    expect((await verify()).ok).toBe(true);
   });
 
   it(`reports every one of ${ROUNDS} random tampers`, async () => {
@@ -90,10 +117,13 @@ describe(`audit verify against tampering (seed ${SEED})`, () => {
         const report = await verify();
         expect(report.ok, `round ${round}: ${kind} went unnoticed (seed ${SEED}): ${undo.what}`).toBe(false);
       } finally {
-        await client.query(undo.sql, undo.values);
+        await behindTriggers(undo.sql, undo.values);
       }
     }
     expect((await verify()).ok).toBe(true);
+    // every round put the triggers back: the table is guarded again
+    const triggers = await client.query(`SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal ORDER BY tgname`);
+    expect(triggers.rows).toEqual([{ tgname: 'events_append_only_rows', tgenabled: 'A' }, { tgname: 'events_append_only_truncate', tgenabled: 'A' }]);
     expect(Object.values(kinds).every((n) => n > 0)).toBe(true);
   }, 120_000);
 });
@@ -117,13 +147,13 @@ async function tamper(
         continue;
       }
       if (canonicalJson(parsed) === canonicalJson(row[column])) continue;
-      await client.query(`UPDATE events SET ${column} = $1::jsonb WHERE id = $2`, [mutated, row.id]);
+      await behindTriggers(`UPDATE events SET ${column} = $1::jsonb WHERE id = $2`, [mutated, row.id]);
       return { sql: `UPDATE events SET ${column} = $1::jsonb WHERE id = $2`, values: [original, row.id], what: `${column} of ${row.stream}@${row.revision}: ${mutated}` };
     }
   }
   if (kind === 'delete') {
     const row = pick(rows);
-    await client.query('DELETE FROM events WHERE id = $1', [row.id]);
+    await behindTriggers('DELETE FROM events WHERE id = $1', [row.id]);
     return {
       sql: `INSERT INTO events (position, id, stream, category, revision, type, data, metadata, hash, recorded_at)
             VALUES ($1, $2, $3, split_part($3, '-', 1), $4, $5, $6, $7, $8, now())`,
@@ -137,7 +167,7 @@ async function tamper(
     const mine = rows.filter((r) => r.stream === stream);
     const a = pick(mine);
     const b = pick(mine.filter((r) => r !== a));
-    await client.query(moveRevisions(a, b.revision, b, a.revision));
+    await behindTriggers(moveRevisions(a, b.revision, b, a.revision));
     return { sql: moveRevisions(a, a.revision, b, b.revision), values: [], what: `swapped ${stream} revisions ${a.revision} and ${b.revision}` };
   }
   // forge: a BallotCast of a new voter, or a change at the head of an existing ballot stream,
@@ -156,7 +186,7 @@ async function tamper(
   const below = rows.filter((r) => BigInt(r.position) < through);
   const base = BigInt(pick(below).position) & ~0xfffffn;
   const position = base + 500_000n + BigInt(Math.floor(random() * 500_000));
-  await client.query(
+  await behindTriggers(
     `INSERT INTO events (position, id, stream, category, revision, type, data, metadata, hash) VALUES ($1, $2, $3, 'ballot', $4, $5, $6, $7, $8)`,
     [String(position), id, stream, String(revision), type, data, template.metadata, hash],
   );

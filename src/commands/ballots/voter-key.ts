@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { PollDefinition } from '../../domain/poll/definition.ts';
 import { ForbiddenError, UnauthenticatedError, ValidationError } from '../../domain/shared/errors.ts';
 import { hashVoteToken } from '../polls/issue-vote-tokens.ts';
+import { pollKey, type VoterKeyring } from '../../runtime/voter-keys.ts';
 
 /** What a request says about who is voting; the voter policy decides which part counts. */
 export interface VoterFacts {
@@ -25,12 +26,11 @@ export interface Voter {
 /**
  * The voter key of ARCHITECTURE.md: the ballot stream is `ballot-<pollId>-<voterKey>`, so one key
  * means one ballot. Anonymous polls and open polls key by an HMAC with a per-poll secret (derived
- * from the server's identity key), so the log cannot name the person and keys of one voter
- * differ from poll to poll.
+ * from the voter key the poll was created with, which is kept outside the database), so neither
+ * the log nor a dump can name the person, and keys of one voter differ from poll to poll.
  */
-export async function voterFor(poll: PollDefinition, facts: VoterFacts, identityKey: string): Promise<Voter> {
-  const keyed = (value: string) =>
-    createHmac('sha256', createHmac('sha256', identityKey).update(`poll:${poll.pollId}`).digest()).update(value).digest('hex');
+export async function voterFor(poll: PollDefinition, facts: VoterFacts, keys: VoterKeyring): Promise<Voter> {
+  const keyed = (value: string) => createHmac('sha256', pollKey(keys, poll)).update(value).digest('hex');
   const { voterPolicy, anonymous } = poll.settings;
   switch (voterPolicy) {
     case 'token': {

@@ -45,6 +45,7 @@ export async function createPoll(
         questions,
         settings: input.settings,
         now: deps.now(),
+        ...(deps.voterKeyId ? { voterKeyId: deps.voterKeyId } : {}),
       },
     },
     context,

@@ -46,6 +46,8 @@ export type CreatePoll = DomainCommand<
     questions: readonly QuestionInput[];
     settings: PollSettingsInput;
     now: Instant;
+    /** The current voter key's id, recorded on the poll. */
+    voterKeyId?: string;
   }
 >;
 

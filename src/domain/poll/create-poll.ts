@@ -32,7 +32,10 @@ export function createPoll(command: CreatePoll['data'], state: PollState): PollC
   return [
     {
       type: 'PollCreated',
-      data: { pollId, slug, organizerId, title, description, questions, settings, createdAt },
+      data: {
+        pollId, slug, organizerId, title, description, questions, settings, createdAt,
+        ...(command.voterKeyId !== undefined ? { voterKeyId: requireId(command.voterKeyId, 'voterKeyId') } : {}),
+      },
     },
   ];
 }

@@ -77,6 +77,12 @@ export type PollDefinition = {
   questions: readonly QuestionDefinition[];
   settings: PollSettings;
   createdAt: string;
+  /**
+   * The voter key (src/runtime/voter-keys.ts) that derives this poll's anonymous voter keys, for
+   * its whole life: a key rotation must not give a voter a second voter key in an open poll.
+   * Absent on polls created before it was recorded: those use the key ring's base key.
+   */
+  voterKeyId?: string;
 };
 
 /** Limits of a poll definition; exported so the API schemas can state the same numbers. */

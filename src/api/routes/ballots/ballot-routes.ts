@@ -10,6 +10,7 @@ import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { assertMayReachPoll } from '../../poll-access.ts';
 import { ballotMeta } from '../../ballot-meta.ts';
+import { pollKey } from '../../../runtime/voter-keys.ts';
 import { commandContext } from '../../command-context.ts';
 import { screeningFacts } from '../../screening-facts.ts';
 import type { RateLimitConfig } from '../../plugins/protection.ts';
@@ -47,7 +48,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
         ip: request.ip,
         userAgent: request.headers['user-agent'] ?? '',
       },
-      services.secrets.identityKey,
+      services.secrets.voterKeys,
     );
     return { poll, voter };
   }
@@ -57,7 +58,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
     const context = commandContext(request);
     // On an anonymous poll the event metadata must not name the account either.
     if (poll.poll.settings.anonymous) context.actor = 'anonymous';
-    const meta = ballotMeta(request.ip, request.headers['user-agent'] ?? '');
+    const meta = ballotMeta(request.ip, request.headers['user-agent'] ?? '', pollKey(services.secrets.voterKeys, poll.poll));
     return { ballot: { pollId, ...voter, answers: body.answers, meta }, context };
   }
 
