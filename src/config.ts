@@ -108,6 +108,8 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_ALLOWED_NETWORKS: Type.Optional(Type.String({ minLength: 1 })),
   /** First retry delay of a failed webhook; doubles per attempt, at most one hour. */
   WEBHOOK_RETRY_BASE_MS: Type.Integer({ minimum: 10, default: 10_000 }),
+  /** SMTP server for verification mail, `smtp://user:pass@host:587` (`?from=` names the sender); unset = `<POLLSTER_DATA_DIR>/outbox/`. */
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
 });
 
 export type RawConfig = Static<typeof ConfigSchema>;

@@ -12,6 +12,7 @@ import type { SigningKey } from '../audit/signing.ts';
 import { loadOrCreateSecret } from '../db/secrets.ts';
 import { createSqlPool } from '../db/slonik.ts';
 import { webhookTargets } from '../adapters/webhook-targets.ts';
+import { noMailer, type Mailer } from '../adapters/mail/port.ts';
 import { startProjections, type PostgresProjection, type ProjectionLogger, type Projections } from '../projections/index.ts';
 import type { ResultsCache } from '../projections/to-redis/results-cache.ts';
 
@@ -36,6 +37,8 @@ export interface Services {
   readModelsAt(position: bigint): Promise<void>;
   /** Redis results (REDIS_URL); getResults asks it first and falls back to the read model. */
   resultsCache?: ResultsCache;
+  /** Sends the one-time codes of email verification (SMTP_URL, else the outbox folder). */
+  mailer: Mailer;
   secrets: {
     /** HMAC key for identifiers that must not appear in the log (national ids, anonymous voters). */
     identityKey: string;
@@ -66,6 +69,8 @@ export interface ServiceOptions {
   fraud?: FraudOptions;
   /** WEBHOOK_ALLOWED_NETWORKS: private networks milestone webhooks may reach (on-premises receivers). */
   webhookAllowedNetworks?: readonly string[];
+  /** Where verification codes go (src/adapters/mail); absent = this process sends no mail (503). */
+  mailer?: Mailer;
 }
 
 const silentLogger = pino({ level: 'silent' });
@@ -94,6 +99,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     projections,
     readModelsAt: async (position) => projections?.waitForPosition(position, { timeoutMs: 5_000 }),
     ...(options.resultsCache ? { resultsCache: options.resultsCache } : {}),
+    mailer: options.mailer ?? noMailer,
     secrets: {
       identityKey: await loadOrCreateSecret(sql, 'identity-hmac'),
       jwtSecret: options.jwtSecret ?? (await loadOrCreateSecret(sql, 'jwt')),
@@ -102,6 +108,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     async close() {
       await projections?.stop();
       await polls.stop();
+      await options.mailer?.close?.();
       await sql.end();
     },
   };
