@@ -13,6 +13,7 @@ import { loadOrCreateSecret } from '../db/secrets.ts';
 import { createSqlPool } from '../db/slonik.ts';
 import { webhookTargets } from '../adapters/webhook-targets.ts';
 import { noMailer, type Mailer } from '../adapters/mail/port.ts';
+import { VerifiedEmails } from '../commands/users/verified-emails.ts';
 import { startProjections, type PostgresProjection, type ProjectionLogger, type Projections } from '../projections/index.ts';
 import type { ResultsCache } from '../projections/to-redis/results-cache.ts';
 
@@ -39,6 +40,8 @@ export interface Services {
   resultsCache?: ResultsCache;
   /** Sends the one-time codes of email verification (SMTP_URL, else the outbox folder). */
   mailer: Mailer;
+  /** Verified email addresses from the log, cached per node: what organization membership rests on. */
+  verifiedEmails: VerifiedEmails;
   secrets: {
     /** HMAC key for identifiers that must not appear in the log (national ids, anonymous voters). */
     identityKey: string;
@@ -100,6 +103,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     readModelsAt: async (position) => projections?.waitForPosition(position, { timeoutMs: 5_000 }),
     ...(options.resultsCache ? { resultsCache: options.resultsCache } : {}),
     mailer: options.mailer ?? noMailer,
+    verifiedEmails: new VerifiedEmails(options.store),
     secrets: {
       identityKey: await loadOrCreateSecret(sql, 'identity-hmac'),
       jwtSecret: options.jwtSecret ?? (await loadOrCreateSecret(sql, 'jwt')),

@@ -30,7 +30,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
   async function ballotRequest(request: FastifyRequest, pollId: string, body: BallotBodyInput) {
     const poll = await services.commands.polls.get(pollId);
     if (poll.status === 'none') throw pollNotFound(pollId);
-    await assertMayReachPoll(services.sql, poll, request.anonymous ? undefined : request.user);
+    await assertMayReachPoll(services.verifiedEmails, poll, request.anonymous ? undefined : request.user);
     const userId = request.anonymous ? undefined : request.user?.userId;
     const userAgent = request.headers['user-agent'] ?? '';
     const voter = await voterFor(
