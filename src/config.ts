@@ -60,7 +60,7 @@ export const ConfigSchema = Type.Object({
   FRAUD_CHALLENGE_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 86_400, default: 300 }),
   /** How long a ballot waits for the velocity counter (Redis) before it is accepted unchecked. */
   FRAUD_CHECK_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 10_000, default: 250 }),
-  /** Per client IP on register and login; 0 turns it off. */
+  /** Per client IP on register, login and the email verification operations; 0 turns it off. */
   RATE_LIMIT_AUTH_PER_MINUTE: Type.Integer({ minimum: 0, default: 30 }),
   /** Comma-separated origins allowed by CORS; unset = no cross-origin browser access. */
   CORS_ORIGINS: Type.Optional(Type.String()),
@@ -125,6 +125,8 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_ALLOWED_NETWORKS: Type.Optional(Type.String({ minLength: 1 })),
   /** First retry delay of a failed webhook; doubles per attempt, at most one hour. */
   WEBHOOK_RETRY_BASE_MS: Type.Integer({ minimum: 10, default: 10_000 }),
+  /** SMTP server for verification mail, `smtp://user:pass@host:587` (`?from=` names the sender); unset = `<POLLSTER_DATA_DIR>/outbox/`. */
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
 });
 
 export type RawConfig = Static<typeof ConfigSchema>;

@@ -1,8 +1,6 @@
-import type { DatabasePool } from 'slonik';
-import { sql } from 'slonik';
-import { z } from 'zod';
 import type { ExistingPollState } from '../domain/poll/state.ts';
 import { ForbiddenError, UnauthenticatedError } from '../domain/shared/errors.ts';
+import { emailDomain, type VerifiedEmails } from '../commands/users/verified-emails.ts';
 import type { AuthUser } from './plugins/auth.ts';
 
 /** Roles that work across organizations (operators, auditors, analysts, reviewers). */
@@ -10,19 +8,28 @@ const ACROSS_ORGANIZATIONS = ['admin', 'auditor', 'analyst', 'reviewer'] as cons
 
 /**
  * `visibility: organization` polls are for the accounts of the creator's organization. Pollster
- * has no organization model of its own, so an organization is an email domain: an account whose
- * email shares the organizer's domain belongs to it. Checked wherever a poll is reached (getPoll,
- * ballots, results, live); public and private polls pass untouched (private ones are reached by
- * link or token).
+ * has no organization model of its own, so an organization is an email domain, and membership is
+ * what an account has proved, not what it typed: the caller's address AND the organizer's are
+ * verified (a mailed code, EmailVerified in the log) and share the domain. The organizer's
+ * counts too: an unverified `ceo@acme.test` may be anyone, and its poll must not reach (and
+ * collect the votes of) the real acme members. Such a poll is reached only by its organizer and
+ * the cross-organization roles. Checked wherever a poll is reached (getPoll, ballots, results,
+ * live); public and private polls pass untouched (private ones are reached by link or token).
  */
-export async function assertMayReachPoll(pool: DatabasePool, state: ExistingPollState, user: AuthUser | undefined): Promise<void> {
+export async function assertMayReachPoll(
+  verifiedEmails: VerifiedEmails,
+  state: ExistingPollState,
+  user: AuthUser | undefined,
+): Promise<void> {
   if (state.poll.settings.visibility !== 'organization') return;
   if (user && (user.userId === state.poll.organizerId || ACROSS_ORGANIZATIONS.some((r) => user.roles.includes(r)))) return;
   if (!user) throw new UnauthenticatedError('auth.required', 'this poll is open to the accounts of its organization: log in');
-  const sameDomain = await pool.oneFirst(sql.type(z.object({ same: z.boolean() }))`
-    SELECT count(*) = 2 AND count(DISTINCT split_part(email, '@', 2)) = 1 AS same
-    FROM credentials WHERE user_id IN (${state.poll.organizerId}, ${user.userId})`);
-  if (!sameDomain) {
-    throw new ForbiddenError('poll.organization-only', "this poll is open to the accounts of its organizer's organization (email domain)");
+  const [mine, organizers] = await Promise.all([verifiedEmails.of(user.userId), verifiedEmails.of(state.poll.organizerId)]);
+  if (mine === null) {
+    throw new ForbiddenError('poll.organization-only',
+      "this poll is open to its organizer's organization (email domain): verify your email address first (POST /api/auth/email/verification)");
+  }
+  if (organizers === null || emailDomain(mine) !== emailDomain(organizers)) {
+    throw new ForbiddenError('poll.organization-only', "this poll is open to the verified accounts of its organizer's organization (email domain)");
   }
 }

@@ -3,6 +3,7 @@ import { sql } from 'slonik';
 import type { HealthChecks } from '../api/routes/health.ts';
 import type { EventStore } from '../commands/event-store/port.ts';
 import { startRegistrySandbox } from '../commands/identity/national-registry/sandbox/index.ts';
+import { mailerFor } from '../adapters/mail/index.ts';
 import { fraudSettingsFrom } from '../commands/fraud/settings.ts';
 import type { Config } from '../config.ts';
 import { join } from 'node:path';
@@ -48,6 +49,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const live = await createLiveInfrastructure(config, { logger: logger.child({ component: 'live' }) });
   const sandbox = options.sandboxRegistry && !config.REGISTRY_URL ? await startRegistrySandbox() : undefined;
   if (sandbox) logger.warn({ registry: sandbox.url }, 'REGISTRY_URL not set: national IDs are checked against the sandbox registry');
+  // The processes that serve the accounts API (those that verify national ids) also mail codes.
+  const mailer = options.sandboxRegistry ? mailerFor(config, logger.child({ component: 'mail' })) : undefined;
   const services = await createServices({
     store,
     databaseUrl: database.url,
@@ -59,6 +62,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     keyLog: (line) => logger.warn({ component: 'voter-keys' }, line),
     voterKeys: config.VOTER_KEY ? { value: config.VOTER_KEY } : { file: config.VOTER_KEY_FILE ?? join(config.dataDir, 'keys', 'voter-key') },
     webhookAllowedNetworks: config.WEBHOOK_ALLOWED_NETWORKS?.split(',').map((n) => n.trim()) ?? [],
+    ...(mailer ? { mailer } : {}),
     runProjections: options.runProjections,
     projections: live.projections,
     logger: logger.child({ component: 'projections' }),

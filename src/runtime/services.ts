@@ -16,6 +16,8 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webhookTargets } from '../adapters/webhook-targets.ts';
+import { noMailer, type Mailer } from '../adapters/mail/port.ts';
+import { VerifiedEmails } from '../commands/users/verified-emails.ts';
 import { startProjections, type PostgresProjection, type ProjectionLogger, type Projections } from '../projections/index.ts';
 import type { ResultsCache } from '../projections/to-redis/results-cache.ts';
 
@@ -40,6 +42,10 @@ export interface Services {
   readModelsAt(position: bigint): Promise<void>;
   /** Redis results (REDIS_URL); getResults asks it first and falls back to the read model. */
   resultsCache?: ResultsCache;
+  /** Sends the one-time codes of email verification (SMTP_URL, else the outbox folder). */
+  mailer: Mailer;
+  /** Verified email addresses from the log, cached per node: what organization membership rests on. */
+  verifiedEmails: VerifiedEmails;
   secrets: {
     /** HMAC key for national-id hashes: the base key of the voter key ring, never in the database. */
     identityKey: string;
@@ -80,6 +86,8 @@ export interface ServiceOptions {
   fraud?: FraudOptions;
   /** WEBHOOK_ALLOWED_NETWORKS: private networks milestone webhooks may reach (on-premises receivers). */
   webhookAllowedNetworks?: readonly string[];
+  /** Where verification codes go (src/adapters/mail); absent = this process sends no mail (503). */
+  mailer?: Mailer;
 }
 
 const silentLogger = pino({ level: 'silent' });
@@ -114,6 +122,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     projections,
     readModelsAt: async (position) => projections?.waitForPosition(position, { timeoutMs: 5_000 }),
     ...(options.resultsCache ? { resultsCache: options.resultsCache } : {}),
+    mailer: options.mailer ?? noMailer,
+    verifiedEmails: new VerifiedEmails(options.store),
     secrets: {
       identityKey: voterKeys.key(voterKeys.base).toString(),
       voterKeys,
@@ -123,6 +133,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     async close() {
       await projections?.stop();
       await polls.stop();
+      await options.mailer?.close?.();
       await sql.end();
     },
   };

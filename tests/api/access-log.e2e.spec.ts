@@ -9,7 +9,7 @@ const logged = () => lines.map((line) => JSON.parse(line) as Record<string, unkn
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({}, undefined, undefined, pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }));
+  t = await createTestApp({}, undefined, undefined, { logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }) });
 });
 afterAll(async () => {
   await t.close();

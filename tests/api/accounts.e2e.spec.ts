@@ -158,7 +158,7 @@ describe('me and grantRole', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       userId: user.userId, email: user.email, displayName: 'me', roles: ['voter'],
-      nationalIdVerified: false, fullName: null, mustChangePassword: false,
+      nationalIdVerified: false, fullName: null, mustChangePassword: false, emailVerified: false,
     });
     expect((await t.app.inject({ method: 'GET', url: '/api/me' })).statusCode).toBe(401);
   });

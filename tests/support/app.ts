@@ -1,6 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApp, type HttpSettings } from '../../src/api/app.ts';
+import { OutboxMailer } from '../../src/adapters/mail/outbox-mailer.ts';
+import type { Mailer } from '../../src/adapters/mail/port.ts';
 import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
 import type { FraudOptions } from '../../src/commands/fraud/create-screen.ts';
 import { startRegistrySandbox, type RegistrySandbox } from '../../src/commands/identity/national-registry/sandbox/index.ts';
@@ -18,6 +24,8 @@ export interface TestApp {
   registryUrl: string;
   /** The sandbox registry itself, to stage outages (`failNext`). */
   registry: RegistrySandbox;
+  /** Where the app's mail goes unless the test gave a mailer: an outbox folder of its own. */
+  outbox: string;
   close(): Promise<void>;
 }
 
@@ -29,22 +37,30 @@ export interface TestLive {
 
 /**
  * The whole API on a fresh database of its own, with the sandbox national registry: what the
- * e2e specs drive through `app.inject`. `fraud`: velocity detection on castBallot (off unless a test is about it);
- * `logger`: the app's (default silent).
+ * e2e specs drive through `app.inject`. `fraud`: velocity detection on castBallot (off unless a test is about it).
+ * `options.mailer`: where verification codes go (default: the outbox adapter in a temporary folder);
+ * `options.logger`: the app's (default silent).
  */
-export async function createTestApp(http: Partial<HttpSettings> = {}, live?: TestLive, fraud?: FraudOptions, logger?: Logger): Promise<TestApp> {
+export async function createTestApp(
+  http: Partial<HttpSettings> = {},
+  live?: TestLive,
+  fraud?: FraudOptions,
+  options: { mailer?: Mailer; logger?: Logger } = {},
+): Promise<TestApp> {
   const db = await createTestDatabase();
   const registry = await startRegistrySandbox();
   const store = new PostgresEventStore({ connectionString: db.url });
+  const outbox = join(tmpdir(), `pollster-outbox-${randomUUID()}`);
   const services = await createServices({
     store, databaseUrl: db.url, registryUrl: registry.url, runProjections: true,
     ...(live ? { projections: liveProjections(live) } : {}),
     ...(live?.redis ? { resultsCache: new RedisResultsCache(live.redis, pino({ level: 'silent' })) } : {}),
     ...(fraud ? { fraud } : {}),
+    mailer: options.mailer ?? new OutboxMailer({ dir: outbox }),
   });
   // Rate limits off unless a test is about them: e2e tests send many requests from one address.
   const app = await buildApp({
-    logger: logger ?? pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     services,
     healthChecks: { required: {} },
     http: { ballotsPerMinute: 0, authPerMinute: 0, ...http },
@@ -57,12 +73,14 @@ export async function createTestApp(http: Partial<HttpSettings> = {}, live?: Tes
     db,
     registryUrl: registry.url,
     registry,
+    outbox,
     async close() {
       await app.close();
       await services.close();
       await store.close();
       await registry.close();
       await db.drop();
+      await rm(outbox, { recursive: true, force: true });
     },
   };
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { pollNotFound } from '../../domain/poll/errors.ts';
 import type { PollState } from '../../domain/poll/state.ts';
-import type { DatabasePool } from 'slonik';
+import type { VerifiedEmails } from '../../commands/users/verified-emails.ts';
 import { assertMayReachPoll } from '../poll-access.ts';
 import { assertMaySeeResults } from '../routes/results/results-visibility.ts';
 import { bearer, Position, problems } from '../schemas/common.ts';
@@ -42,7 +42,7 @@ type LiveRequest = FastifyRequest<{ Params: { pollId: string }; Querystring: { a
  * getResults decides. Runs before the websocket upgrade, so a refusal is a plain problem+json
  * 401/403/404 rather than an opened-then-closed socket.
  */
-export function liveAccess(app: FastifyInstance, pollState: (pollId: string) => Promise<PollState>, sqlPool: DatabasePool) {
+export function liveAccess(app: FastifyInstance, pollState: (pollId: string) => Promise<PollState>, verifiedEmails: VerifiedEmails) {
   return async (request: LiveRequest, reply: Parameters<typeof app.auth.optional>[1]): Promise<void> => {
     const token = request.query.access_token;
     if (token !== undefined && request.headers.authorization === undefined) request.headers.authorization = `Bearer ${token}`;
@@ -51,7 +51,7 @@ export function liveAccess(app: FastifyInstance, pollState: (pollId: string) => 
     const state = await pollState(pollId);
     if (state.status === 'none') throw pollNotFound(pollId);
     assertMaySeeResults(state, request.anonymous ? undefined : request.user);
-    await assertMayReachPoll(sqlPool, state, request.anonymous ? undefined : request.user);
+    await assertMayReachPoll(verifiedEmails, state, request.anonymous ? undefined : request.user);
   };
 }
 

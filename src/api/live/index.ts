@@ -52,7 +52,7 @@ export const liveEdge = fp<LiveEdgeOptions>(
     // once per socket); no client set in ws (the hub tracks the viewers, and closes them on preClose).
     await app.register(websocket, { options: { maxPayload: 1024, perMessageDeflate: false, clientTracking: false } });
     const limits = new ViewerLimits({ perAddress: settings.maxViewersPerAddress, total: settings.maxViewers });
-    const checkAccess = liveAccess(app, (pollId) => services.commands.polls.get(pollId), services.sql);
+    const checkAccess = liveAccess(app, (pollId) => services.commands.polls.get(pollId), services.verifiedEmails);
     const access: typeof checkAccess = async (request, reply) => {
       await checkAccess(request, reply);
       limits.admit(request); // after the access checks: a refused viewer holds no slot

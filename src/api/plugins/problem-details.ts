@@ -85,8 +85,12 @@ export default fp(
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const problem = problemOf(error);
       if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
-      // Every 503 is temporary by definition: say when to come back (RFC 9110 §10.2.3).
-      if (problem.status === 503 || problem.status === 429) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      // Every 503 is temporary by definition: say when to come back (RFC 9110 §10.2.3). An error
+      // that knows when (a throttle's window) says so itself.
+      const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      if (problem.status === 503 || problem.status === 429) {
+        reply.header('retry-after', String(typeof retryAfter === 'number' ? retryAfter : RETRY_AFTER_SECONDS));
+      }
       return reply.status(problem.status).type('application/problem+json').send(problem);
     });
     // A request that reaches a closing server (a keep-alive connection's next request) gets a

@@ -1,6 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import type { EventStore } from '../event-store/port.ts';
 import type { NationalRegistry } from '../identity/national-registry/port.ts';
+import type { Mailer } from '../../adapters/mail/port.ts';
 
 /**
  * What the account commands need, passed in (no singletons): the log, the credentials table
@@ -20,6 +21,8 @@ export interface AccountDeps {
    * Default 60 s (a registration takes milliseconds).
    */
   abandonedAfterMs?: number;
+  /** Sends the one-time codes of email verification. */
+  mailer: Mailer;
 }
 
 export function accountDeps(services: {
@@ -28,13 +31,16 @@ export function accountDeps(services: {
   registry: NationalRegistry;
   secrets: { identityKey: string };
   commands: { now: () => Date; newId: () => string };
+  mailer: Mailer;
 }): AccountDeps {
   return {
     store: services.store,
     sql: services.sql,
     registry: services.registry,
     identityKey: services.secrets.identityKey,
-    now: services.commands.now,
+    // Looked up per call, so a clock set on the services (tests of expiry) reaches these commands too.
+    now: () => services.commands.now(),
     newId: services.commands.newId,
+    mailer: services.mailer,
   };
 }

@@ -16,6 +16,8 @@ export interface Me {
   /** The registry's name once verified, else null. */
   fullName: string | null;
   mustChangePassword: boolean;
+  /** The owner proved they read mail sent to `email` (organization polls need it). */
+  emailVerified: boolean;
 }
 
 /**
@@ -34,5 +36,6 @@ export async function getMe(deps: Pick<AccountDeps, 'store'>, userId: string): P
     nationalIdVerified: user.nationalIdHash !== null,
     fullName: user.fullName,
     mustChangePassword: user.status === 'awaiting-password',
+    emailVerified: user.emailVerifiedAt !== undefined,
   };
 }

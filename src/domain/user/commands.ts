@@ -30,4 +30,10 @@ export type GrantRole = DomainCommand<
   { userId: string; role: GrantableRole; grantedBy: string; now: Instant }
 >;
 
-export type UserCommand = RegisterUser | ImportUser | SetPassword | VerifyNationalId | GrantRole;
+/**
+ * `email`: the address the handler sent the one-time code to; it must still be the account's
+ * own, so a code can never vouch for an address other than the one it reached.
+ */
+export type VerifyEmail = DomainCommand<'VerifyEmail', { userId: string; email: string; now: Instant }>;
+
+export type UserCommand = RegisterUser | ImportUser | SetPassword | VerifyNationalId | GrantRole | VerifyEmail;

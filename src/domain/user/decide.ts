@@ -2,9 +2,9 @@ import { assertNever } from '../shared/decider.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { toIso } from '../shared/time.ts';
 import { requireId, requireOneOf, requireText } from '../shared/validation.ts';
-import type { GrantRole, ImportUser, RegisterUser, SetPassword, UserCommand, VerifyNationalId } from './commands.ts';
+import type { GrantRole, ImportUser, RegisterUser, SetPassword, UserCommand, VerifyEmail, VerifyNationalId } from './commands.ts';
 import {
-  USER_CODES as C, alreadyVerified, setupTokenRequired, setupTokenUsed, userExists, userNotFound,
+  USER_CODES as C, alreadyVerified, emailAlreadyVerified, setupTokenRequired, setupTokenUsed, userExists, userNotFound,
 } from './errors.ts';
 import type { UserEvent } from './events.ts';
 import { GRANTABLE_ROLES, type Role } from './roles.ts';
@@ -27,6 +27,8 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       return verifyNationalId(command.data, state);
     case 'GrantRole':
       return grantRole(command.data, state);
+    case 'VerifyEmail':
+      return verifyEmail(command.data, state);
     default:
       return assertNever(command, 'user command');
   }
@@ -95,6 +97,18 @@ function grantRole(command: GrantRole['data'], state: UserState): UserEvent[] {
   if (state.roles.includes(role)) return [];
   const grantedBy = requireId(command.grantedBy, 'grantedBy');
   return [{ type: 'RoleGranted', data: { userId: state.userId, role, grantedBy, grantedAt: toIso(command.now, 'now') } }];
+}
+
+function verifyEmail(command: VerifyEmail['data'], state: UserState): UserEvent[] {
+  if (state.status === 'none') throw userNotFound(command.userId);
+  // Unlike a repeated national id this is a 409, not a silent no-op: the caller is told at once
+  // that the code it holds is of no use, and a client never mistakes a stale screen for progress.
+  if (state.emailVerifiedAt !== undefined) throw emailAlreadyVerified(state.userId);
+  const email = typeof command.email === 'string' ? command.email.trim().toLowerCase() : '';
+  if (email !== state.email) {
+    throw new ValidationError(C.emailMismatch, 'the code was sent to another address than this account\'s', { field: 'email' });
+  }
+  return [{ type: 'EmailVerified', data: { userId: state.userId, email: state.email, verifiedAt: toIso(command.now, 'now') } }];
 }
 
 /** Emails are compared lower-cased everywhere, so they are stored that way. */

@@ -11,6 +11,8 @@ export const USER_CODES = {
   invalidDisplayName: 'user.invalid-display-name',
   invalidFullName: 'user.invalid-full-name',
   invalidRole: 'user.invalid-role',
+  emailAlreadyVerified: 'user.email-already-verified',
+  emailMismatch: 'user.email-mismatch',
 } as const;
 
 export const userExists = (userId: string): ConflictError =>
@@ -27,3 +29,6 @@ export const setupTokenRequired = (): ForbiddenError =>
 
 export const setupTokenUsed = (): ForbiddenError =>
   new ForbiddenError(USER_CODES.setupTokenUsed, 'this account already has a password; the setup token is spent');
+
+export const emailAlreadyVerified = (userId: string): ConflictError =>
+  new ConflictError(USER_CODES.emailAlreadyVerified, `user ${userId} has verified their email address already`);

@@ -36,4 +36,10 @@ export type RoleGranted = DomainEvent<
   { userId: string; role: GrantableRole; grantedBy: string; grantedAt: string }
 >;
 
-export type UserEvent = UserRegistered | UserImported | PasswordSet | NationalIdVerified | RoleGranted;
+/**
+ * The owner proved they read mail sent to `email` (a one-time code; the code itself stays in the
+ * credentials tables). Permanent: an account's email never changes, so neither does this fact.
+ */
+export type EmailVerified = DomainEvent<'EmailVerified', { userId: string; email: string; verifiedAt: string }>;
+
+export type UserEvent = UserRegistered | UserImported | PasswordSet | NationalIdVerified | RoleGranted | EmailVerified;

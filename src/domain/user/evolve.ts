@@ -25,6 +25,10 @@ export function evolve(state: UserState, event: UserEvent): UserState {
       return state.status === 'none' || state.roles.includes(event.data.role)
         ? state
         : { ...state, roles: [...state.roles, event.data.role] };
+    case 'EmailVerified':
+      return state.status === 'none' || state.emailVerifiedAt !== undefined
+        ? state
+        : { ...state, emailVerifiedAt: event.data.verifiedAt };
     default:
       return assertNever(event, 'user event');
   }

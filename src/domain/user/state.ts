@@ -8,6 +8,8 @@ type Profile = {
   /** Null until verified; then the keyed hash of the verified national id. */
   nationalIdHash: string | null;
   fullName: string | null;
+  /** Absent until the owner proves the address is theirs (EmailVerified). */
+  emailVerifiedAt?: string;
 };
 
 /**

@@ -5,6 +5,7 @@ import { dummyHash } from '../../../commands/users/password-hash.ts';
 import type { Services } from '../../../runtime/services.ts';
 import type { RateLimitConfig } from '../../plugins/protection.ts';
 import { authRoutes } from './auth-routes.ts';
+import { emailRoutes } from './email-routes.ts';
 import { importRoutes } from './import-routes.ts';
 import { meRoutes } from './me-routes.ts';
 
@@ -27,4 +28,5 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
   await app.register(authRoutes, { deps, rateLimit });
   await app.register(meRoutes, { deps });
   await app.register(importRoutes, { deps, jobs });
+  await app.register(emailRoutes, { deps, rateLimit });
 };

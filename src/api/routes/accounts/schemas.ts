@@ -67,6 +67,7 @@ export const MeView = Type.Object({
   nationalIdVerified: Type.Boolean(),
   fullName: Type.Union([Type.String(), Type.Null()], { description: 'the name in the national registry, once verified' }),
   mustChangePassword: Type.Boolean(),
+  emailVerified: Type.Boolean({ description: 'the owner entered a code mailed to this address (POST /api/auth/email/verification)' }),
 });
 
 export const VerifyBody = Type.Object(

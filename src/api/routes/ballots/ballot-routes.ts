@@ -36,7 +36,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
   async function voterOf(request: FastifyRequest, pollId: string, voteToken: { value: string | undefined; field: string }) {
     const poll = await services.commands.polls.get(pollId);
     if (poll.status === 'none') throw pollNotFound(pollId);
-    await assertMayReachPoll(services.sql, poll, request.anonymous ? undefined : request.user);
+    await assertMayReachPoll(services.verifiedEmails, poll, request.anonymous ? undefined : request.user);
     const userId = request.anonymous ? undefined : request.user?.userId;
     const voter = await voterFor(
       poll.poll,

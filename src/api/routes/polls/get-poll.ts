@@ -43,7 +43,7 @@ export const getPollRoute: FastifyPluginAsyncTypebox<{ services: Services }> = a
       const owner = !request.anonymous && request.user && (request.user.userId === state.poll.organizerId || request.user.roles.includes('admin'));
       // Drafts are the organizer's work in progress.
       if (state.status === 'draft' && !owner) throw pollNotFound(key);
-      await assertMayReachPoll(services.sql, state, request.anonymous ? undefined : request.user);
+      await assertMayReachPoll(services.verifiedEmails, state, request.anonymous ? undefined : request.user);
       return pollView(state);
     },
   );

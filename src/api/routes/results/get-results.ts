@@ -40,7 +40,7 @@ export const getResultsRoute: FastifyPluginAsyncTypebox<{ services: Services }> 
       const state = await services.commands.polls.get(pollId);
       if (state.status === 'none') throw pollNotFound(pollId);
       assertMaySeeResults(state, request.anonymous ? undefined : request.user);
-      await assertMayReachPoll(services.sql, state, request.anonymous ? undefined : request.user);
+      await assertMayReachPoll(services.verifiedEmails, state, request.anonymous ? undefined : request.user);
       const { at, asOf: time } = request.query;
       if (time !== undefined) return asJson(await asOfTime(services.store, pollId, time, at));
       const results = at === undefined ? await current(services, pollId) : await asOf(services.store, pollId, BigInt(at));
