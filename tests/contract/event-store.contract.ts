@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { EventStore } from '../../src/commands/event-store/port.ts';
+import { readingItsOwnWrites } from './helpers.ts';
 import { appendContract } from './append.contract.ts';
 import { readContract } from './read.contract.ts';
 import { subscribeContract } from './subscribe.contract.ts';
@@ -22,7 +23,8 @@ export function describeEventStoreContract(
     };
 
     beforeAll(async () => {
-      current = await setup();
+      const opened = await setup();
+      current = { ...opened, store: readingItsOwnWrites(opened.store) };
     }, 120_000);
     afterAll(async () => {
       await current?.teardown();

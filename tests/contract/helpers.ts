@@ -73,3 +73,41 @@ export function assertOrderedOnce(received: readonly RecordedEvent[]): void {
     last = e.position;
   }
 }
+
+/**
+ * The store as the contract drives it: `readAll` first waits (10 s at most) until the log is
+ * readable through the last position this suite's appends were handed. On postgres a reader of
+ * `$all` stops at the oldest transaction open anywhere on the server, and the test files running
+ * beside this one open such transactions all the time: without the wait a read right after an
+ * append may legitimately see less, and the assertion would measure the neighbours, not the store.
+ */
+export function readingItsOwnWrites(inner: EventStore): EventStore {
+  let written = -1n;
+  const readable = () => untilReadable(inner, written);
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'append') {
+        return async (...args: Parameters<EventStore['append']>) => {
+          const result = await target.append(...args);
+          if (result.position > written) written = result.position;
+          return result;
+        };
+      }
+      if (property === 'readAll') {
+        return async (...args: Parameters<EventStore['readAll']>) => {
+          await readable();
+          return target.readAll(...args);
+        };
+      }
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** Waits (10 s at most) until the log is readable through `position` (see readingItsOwnWrites). */
+export async function untilReadable(store: EventStore, position: bigint): Promise<void> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(20)) {
+    if ((await store.headPosition()) >= position) return;
+  }
+}
