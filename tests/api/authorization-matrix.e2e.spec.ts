@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/user/roles.ts';
+import { SEEDED_PASSWORD } from '../support/accounts.ts';
 import { answersFor, call, callerWith, lunchPoll, openedPoll, type Caller } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 
@@ -21,7 +22,7 @@ interface Operation {
 const OPERATIONS: Operation[] = [
   { id: 'register', allowed: EVERYONE, request: () => ({ method: 'POST', url: '/api/auth/register', payload: { email: `m${Math.random()}@example.org`, password: 'long enough password', displayName: 'M' } }) },
   { id: 'login', allowed: EVERYONE, request: () => ({ method: 'POST', url: '/api/auth/login', payload: REGISTERED }) },
-  { id: 'changePassword', allowed: ACCOUNTS, request: () => ({ method: 'POST', url: '/api/auth/password', payload: { currentPassword: 'old password here', newPassword: 'new password here' } }) },
+  { id: 'changePassword', allowed: ACCOUNTS, request: () => ({ method: 'POST', url: '/api/auth/password', payload: { currentPassword: SEEDED_PASSWORD, newPassword: 'new password here' } }) },
   { id: 'me', allowed: ACCOUNTS, request: () => ({ method: 'GET', url: '/api/me' }) },
   { id: 'verifyNationalId', allowed: ACCOUNTS, request: () => ({ method: 'POST', url: '/api/identity/verify', payload: { nationalId: '20000101103' } }) },
   { id: 'importUsers', allowed: ['admin'], request: () => ({ method: 'POST', url: '/api/admin/users/import', payload: { email: 'x@example.org', displayName: 'X' } }) },
@@ -53,12 +54,12 @@ const callers = new Map<Who, Caller | undefined>();
 
 beforeAll(async () => {
   t = await createTestApp();
-  owner = callerWith(t.app, 'organizer');
+  owner = await callerWith(t, 'organizer');
   await call(t.app, { method: 'POST', url: '/api/auth/register', payload: { ...REGISTERED, displayName: 'Matrix' } });
   callers.set('anonymous', undefined);
   callers.set('owner', owner);
   for (const role of ['voter', 'organizer', 'admin', 'auditor', 'analyst', 'reviewer'] as const) {
-    callers.set(role, role === 'voter' ? callerWith(t.app) : callerWith(t.app, role));
+    callers.set(role, role === 'voter' ? await callerWith(t) : await callerWith(t, role));
   }
 });
 afterAll(async () => t?.close());

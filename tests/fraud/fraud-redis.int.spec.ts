@@ -28,7 +28,7 @@ async function appWith(redis: Redis, settings = {}) {
 
 async function vote(t: TestApp, poll: any, remoteAddress: string, userAgent = 'Mozilla/5.0') {
   return call(t.app, {
-    method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: callerWith(t.app), remoteAddress,
+    method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: await callerWith(t), remoteAddress,
     headers: { 'user-agent': userAgent }, payload: { answers: answersFor(poll) },
   });
 }
@@ -36,7 +36,7 @@ async function vote(t: TestApp, poll: any, remoteAddress: string, userAgent = 'M
 describe('fraud checks on Redis', () => {
   it('flags velocity and one busy client (fingerprint) on a poll’s own limit, IPv6 by /48', async () => {
     const t = await appWith(new Redis(serviceUrls.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }), { fingerprintLimit: 2 });
-    const organizer = callerWith(t.app, 'organizer');
+    const organizer = await callerWith(t, 'organizer');
     const poll = await openedPoll(t.app, organizer, { fraudVelocityLimit: 3 });
     const statuses = [];
     for (let i = 1; i <= 3; i++) statuses.push((await vote(t, poll, `2001:db8:7:${i}::1`)).status);
@@ -48,7 +48,7 @@ describe('fraud checks on Redis', () => {
     const casts = [];
     for (let i = 0; i < 3; i++) casts.push(await vote(t, busy, '192.0.2.77', 'Bot/1.0'));
     await t.services.readModelsAt(BigInt(casts.at(-1)!.body.position));
-    const reviewer = callerWith(t.app, 'reviewer');
+    const reviewer = await callerWith(t, 'reviewer');
     const v6 = (await call(t.app, { method: 'GET', url: `/api/review/flags?pollId=${poll.pollId}`, caller: reviewer })).body.items;
     expect(v6).toHaveLength(1);
     expect(v6[0]).toMatchObject({ ballotId: fourth.body.ballotId, reasons: ['velocity'], details: { ipPrefix: '2001:db8:7::/48', prefixCount: 4, velocityLimit: 3 } });
@@ -60,8 +60,8 @@ describe('fraud checks on Redis', () => {
     const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
     down.on('error', () => {});
     const t = await appWith(down);
-    const poll = await openedPoll(t.app, callerWith(t.app, 'organizer'));
-    const voter = callerWith(t.app);
+    const poll = await openedPoll(t.app, await callerWith(t, 'organizer'));
+    const voter = await callerWith(t);
     const cast = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: voter, payload: { answers: answersFor(poll) } });
     expect(cast.status).toBe(201);
     const [event] = await t.services.store.readStream(ballotStream(poll.pollId, `u.${voter.userId}`));
