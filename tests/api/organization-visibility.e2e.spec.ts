@@ -9,7 +9,7 @@ async function account(email: string, roles: Array<'organizer'> = []): Promise<C
   const password = 'long enough password';
   const { body } = await call(t.app, { method: 'POST', url: '/api/auth/register', payload: { email, password, displayName: email } });
   const userId = body.userId as string;
-  const { accessToken } = t.app.issueAccessToken({ userId, roles: ['voter', ...roles] });
+  const { accessToken } = t.app.issueAccessToken({ userId, roles: ['voter', ...roles], tokenVersion: 0 });
   return { userId, headers: { authorization: `Bearer ${accessToken}` } };
 }
 

@@ -18,7 +18,7 @@ export interface AppUnderTest {
 /** A caller that is a real account holding these roles (besides voter), with a token as login signs it. */
 export async function callerWith(t: AppUnderTest, ...roles: Role[]): Promise<Caller> {
   const { userId } = await seedAccount(t.services, roles);
-  const { accessToken } = t.app.issueAccessToken({ userId, roles: ['voter', ...roles] });
+  const { accessToken } = t.app.issueAccessToken({ userId, roles: ['voter', ...roles], tokenVersion: 0 });
   return { userId, headers: { authorization: `Bearer ${accessToken}` } };
 }
 
