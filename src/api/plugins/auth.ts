@@ -55,6 +55,13 @@ export interface AuthOptions {
   accountCache?: AccountCacheOptions;
 }
 
+/**
+ * What a session opened with a setup token may do: set the password, and see whose account it is
+ * (me says mustChangePassword). Listed here, not on the routes, so a new route is closed to such
+ * sessions without anyone having to remember it.
+ */
+const SETUP_SESSION_OPERATIONS: ReadonlySet<string> = new Set(['changePassword', 'me']);
+
 const invalidToken = (detail: string, cause?: unknown) => new UnauthenticatedError('auth.invalid-token', detail, { cause });
 
 export default fp<AuthOptions>(
@@ -67,8 +74,8 @@ export default fp<AuthOptions>(
 
     /**
      * The one check every guard runs: a signature of ours, claims of exactly our shape, an
-     * account that exists, and the account's current token version. Roles are taken from the
-     * token as login signed them.
+     * account that exists, the account's current token version, and a setup-token session only
+     * where it may go. Roles are taken from the token as login signed them.
      */
     async function verify(request: FastifyRequest): Promise<void> {
       let claims: unknown;
@@ -84,6 +91,10 @@ export default fp<AuthOptions>(
         throw new UnauthenticatedError('auth.token-revoked', 'this token was revoked (a new password or logout-everywhere): log in again');
       }
       request.user = { userId: claims.sub, roles: claims.roles };
+      const operation = request.routeOptions.schema?.operationId;
+      if (claims.mustChangePassword && !(operation && SETUP_SESSION_OPERATIONS.has(operation))) {
+        throw new ForbiddenError('auth.password-change-required', 'set a password first (POST /api/auth/password with the setup token), then log in with it');
+      }
     }
 
     const required: Guard = async (request) => verify(request);
