@@ -89,6 +89,18 @@ describe('a retry returns the first answer; a reused key with another request is
     expect(theirs.body.pollId).not.toBe(first.body.pollId);
   });
 
+  it('at the same moment: a retry racing its first request gets the same answer; another request under the key gets 422', async () => {
+    const poll = await openedPoll(t.app, organizer);
+    const voter = await callerWith(t);
+    const [a, b] = await Promise.all([ballot(poll, voter, key('race')), ballot(poll, voter, key('race'))]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(b.body).toEqual(a.body);
+    const other = await callerWith(t);
+    const raced = await Promise.all([ballot(poll, other, key('race-2')), ballot(poll, other, key('race-2'), pizzaInstead(poll))]);
+    expect(raced.map((r) => r.status).sort()).toEqual([201, 422]);
+    expect(raced.find((r) => r.status === 422)!.body.code).toBe('idempotency.key-reused');
+  });
+
   it('closePoll: the retry answers 200 again', async () => {
     const poll = await openedPoll(t.app, organizer);
     const close = () => call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/close`, caller: organizer, headers: key('close-1') });

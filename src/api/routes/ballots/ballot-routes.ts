@@ -48,7 +48,9 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
       },
       services.secrets.identityKey,
     );
-    const context = commandContext(request);
+    // The voter, as the poll's policy sees it, owns the Idempotency-Key: an anonymous voter has
+    // no account, and a vote token (or the client fingerprint) is who votes on such polls.
+    const context = commandContext(request, voter.voterKey);
     // On an anonymous poll the event metadata must not name the account either.
     if (poll.poll.settings.anonymous) context.actor = 'anonymous';
     return { ballot: { pollId, ...voter, answers: body.answers, meta: ballotMeta(request.ip, userAgent) }, context };
