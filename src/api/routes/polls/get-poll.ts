@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { PollState } from '../../../domain/poll/state.ts';
 import type { Services } from '../../../runtime/services.ts';
-import { assertMayReachPoll } from '../../poll-access.ts';
+import { assertMayReachPoll, assertPollVisible } from '../../poll-access.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollView } from '../../schemas/poll.ts';
 
@@ -45,10 +45,9 @@ export const getPollRoute: FastifyPluginAsyncTypebox<{ services: Services; pollI
       const pollId = UUID.test(key) ? key.toLowerCase() : await pollIdForSlug(key);
       const state = pollId ? await services.commands.polls.get(pollId) : undefined;
       if (!state || state.status === 'none') throw pollNotFound(key);
-      const owner = !request.anonymous && request.user && (request.user.userId === state.poll.organizerId || request.user.roles.includes('admin'));
-      // Drafts are the organizer's work in progress.
-      if (state.status === 'draft' && !owner) throw pollNotFound(key);
-      await assertMayReachPoll(services.sql, state, request.anonymous ? undefined : request.user);
+      const user = request.anonymous ? undefined : request.user;
+      assertPollVisible(state, user);
+      await assertMayReachPoll(services.sql, state, user);
       return pollView(state);
     },
   );

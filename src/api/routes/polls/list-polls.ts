@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { UnauthenticatedError } from '../../../domain/shared/errors.ts';
 import { listPolls } from '../../../projections/queries/index.ts';
 import type { Services } from '../../../runtime/services.ts';
+import { listableDrafts } from '../../poll-access.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollStatus, PollView } from '../../schemas/poll.ts';
 
@@ -10,7 +11,8 @@ const PollSummary = Type.Intersect([Type.Omit(PollView, ['questions']), Type.Obj
 
 /**
  * listPolls from the read model: public polls for everyone, plus the caller's own of any status;
- * admins see all. Private and organization polls are reached by link, never listed to others.
+ * admins see all. Private and organization polls are reached by link, never listed to others;
+ * drafts follow the one draft rule (poll-access.ts).
  */
 export const listPollsRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get(
@@ -45,6 +47,7 @@ export const listPollsRoute: FastifyPluginAsyncTypebox<{ services: Services }> =
         ...(status ? { status } : {}),
         ...(mine && user ? { organizerId: user.userId } : {}),
         ...(user?.roles.includes('admin') ? {} : { visibleTo: { userId: user?.userId ?? null } }),
+        drafts: listableDrafts(user),
         ...(cursor ? { cursor } : {}),
         ...(limit ? { limit } : {}),
       });
