@@ -22,8 +22,9 @@ export function maySeeDraftOf(user: AuthUser | undefined, organizerId: string): 
   return seesEveryDraft(user) || (user !== undefined && user.userId === organizerId);
 }
 
-export function assertPollVisible(state: ExistingPollState, user: AuthUser | undefined): void {
-  if (state.status === 'draft' && !maySeeDraftOf(user, state.poll.organizerId)) throw pollNotFound(state.poll.pollId);
+/** `asked`: the id or slug the caller used, which is all the 404 may name (a slug must not reveal the id). */
+export function assertPollVisible(state: ExistingPollState, user: AuthUser | undefined, asked: string = state.poll.pollId): void {
+  if (state.status === 'draft' && !maySeeDraftOf(user, state.poll.organizerId)) throw pollNotFound(asked);
 }
 
 /** The draft rule as a listing filter: every draft, or only those of this organizer (none for anonymous). */

@@ -38,8 +38,9 @@ const ANALYTICS_ROLES = ['admin', 'analyst'] as const;
 /**
  * getAnalytics: engagement figures from the analytics read model. Who may see them depends on the
  * poll (its organizer), so the check runs after the poll is found: 401 without a token, 404 for
- * no poll or a draft the caller may not see (the one draft rule, poll-access.ts), then 403. The poll comes from the poll cache (always current), the figures from the
- * read model (eventually consistent; a poll it has not seen yet shows nothing counted).
+ * no poll or a draft the caller may not see (the one draft rule, poll-access.ts), then 403. The
+ * poll comes from the poll cache (always current), the figures from the read model (eventually
+ * consistent; a poll it has not seen yet shows nothing counted).
  */
 export const getAnalyticsRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get(

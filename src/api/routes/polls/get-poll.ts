@@ -46,7 +46,7 @@ export const getPollRoute: FastifyPluginAsyncTypebox<{ services: Services; pollI
       const state = pollId ? await services.commands.polls.get(pollId) : undefined;
       if (!state || state.status === 'none') throw pollNotFound(key);
       const user = request.anonymous ? undefined : request.user;
-      assertPollVisible(state, user);
+      assertPollVisible(state, user, key);
       await assertMayReachPoll(services.sql, state, user);
       return pollView(state);
     },
