@@ -37,7 +37,7 @@ export const getPollRoute: FastifyPluginAsyncTypebox<{ services: Services; pollI
         summary: 'A poll with its questions, options (with ids), settings and status',
         security: [...bearer, {}],
         params: Type.Object({ pollIdOrSlug: Type.String({ minLength: 1, maxLength: 200 }) }),
-        response: { 200: PollView, ...problems(404) },
+        response: { 200: PollView, ...problems(401, 403, 404) },
       },
     },
     async (request) => {
