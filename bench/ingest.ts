@@ -5,7 +5,7 @@ import { readdir, readFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { jsonClient, signAccessToken } from './support/http.ts';
+import { firstAdmin, jsonClient } from './support/http.ts';
 import { formatFigures, numberFlag, stringFlag, processUsage, runConcurrent, throwawayDatabase } from './support/measure.ts';
 import { startServer } from './support/server.ts';
 
@@ -52,7 +52,7 @@ export async function main(args: string[]): Promise<void> {
   );
   try {
     const request = jsonClient(server.url, concurrency);
-    const organizer = { authorization: `Bearer ${signAccessToken(secret, { sub: randomUUID(), roles: ['voter', 'organizer'] })}` };
+    const organizer = await firstAdmin(request);
     const perRound = Math.ceil(ballots / ROUNDS);
     const rounds = Array.from({ length: ROUNDS }).flatMap((_, r) => (r % 2 === 0 ? modes : [...modes].reverse()));
     const polls = await Promise.all(rounds.map((mode) => preparePolls(request, organizer, perRound, mode)));

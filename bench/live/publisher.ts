@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { buildApp } from '../../src/api/app.ts';
+import { firstAdmin } from '../support/http.ts';
 import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
 import type { LiveBus } from '../../src/projections/to-nats/live-bus.ts';
 import { NatsLiveBus } from '../../src/projections/to-nats/nats-live-bus.ts';
@@ -37,15 +37,21 @@ export async function startPublisher(databaseUrl: string, natsUrl: string, jwtSe
   });
   const app = await buildApp({ logger: silent, services, healthChecks: { required: {} }, http: { ballotsPerMinute: 0, authPerMinute: 0 } });
   await app.ready();
-  const token = (roles: string[]) => `Bearer ${app.issueAccessToken({ userId: randomUUID(), roles: roles as never }).accessToken}`;
-  const organizer = token(['voter', 'organizer']);
+  const { authorization: organizer } = await firstAdmin(async (method, url, payload) => {
+    const response = await app.inject({ method: method as 'POST', url, ...(payload === undefined ? {} : { payload: payload as object }) });
+    return { status: response.statusCode, body: response.json() };
+  });
 
-  /** An open poll: one question with four options, results public while it runs. */
+  /**
+   * An open poll (voterPolicy open: one ballot per client, so each ballot below is a new voter by
+   * its user agent, with no account to create): one question with four options, results public
+   * while it runs.
+   */
   async function openPoll(): Promise<{ pollId: string; questionId: string; optionIds: string[] }> {
     const payload = {
       title: 'Bench',
       questions: [{ text: 'Which?', kind: 'single', options: ['A', 'B', 'C', 'D'].map((text) => ({ text })) }],
-      settings: { showResultsBeforeClose: true, fraudVelocityLimit: 0 },
+      settings: { voterPolicy: 'open', showResultsBeforeClose: true, fraudVelocityLimit: 0 },
     };
     const created = await app.inject({ method: 'POST', url: '/api/polls', headers: { authorization: organizer }, payload });
     const { pollId } = created.json();
@@ -68,7 +74,7 @@ export async function startPublisher(databaseUrl: string, natsUrl: string, jwtSe
         .inject({
           method: 'POST',
           url: `/api/polls/${poll.pollId}/ballots`,
-          headers: { authorization: token(['voter']) },
+          headers: { 'user-agent': `bench-voter-${i}` },
           payload: { answers: [{ questionId: poll.questionId, optionIds: [poll.optionIds[i % 4]] }] },
         })
         .then((r) => void (r.statusCode === 201 || errors++), () => void errors++);

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import http from 'node:http';
 
 /** A keep-alive JSON client for load generation (node:http: the least overhead per request). */
@@ -32,10 +31,18 @@ export function jsonClient(baseUrl: string, maxSockets: number) {
   };
 }
 
-/** An HS256 access token as the server's @fastify/jwt signs them (the bench shares JWT_SECRET). */
-export function signAccessToken(secret: string, claims: { sub: string; roles: string[] }): string {
-  const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ ...claims, iat: now, exp: now + 3600 })}`;
-  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+type JsonRequest = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+
+/**
+ * The Authorization header of the first account of the bench's empty database, which is an admin
+ * (and admins create polls): registered and logged in through the API, since the server accepts
+ * tokens only for accounts that exist.
+ */
+export async function firstAdmin(request: JsonRequest): Promise<Record<string, string>> {
+  const account = { email: 'bench@example.org', password: 'bench password, long enough' };
+  const registered = await request('POST', '/api/auth/register', { ...account, displayName: 'Bench' });
+  if (registered.status !== 201) throw new Error(`register ${registered.status} ${JSON.stringify(registered.body)}`);
+  const login = await request('POST', '/api/auth/login', account);
+  if (login.status !== 200) throw new Error(`login ${login.status} ${JSON.stringify(login.body)}`);
+  return { authorization: `Bearer ${login.body.accessToken}` };
 }

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { tokenAccount } from '../commands/users/token-account.ts';
 import type { Services } from '../runtime/services.ts';
 import { liveEdge, type LiveEdgeOptions } from './live/index.ts';
 import { frontDoorRoutes } from './pages/pages.ts';
@@ -86,7 +87,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(metricsRoute, { services: deps.services });
   await app.register(protection, { corsOrigins: http.corsOrigins, ...(deps.redis ? { redis: deps.redis } : {}) });
   await app.register(openapi);
-  await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: http.accessTokenSeconds });
+  await app.register(auth, {
+    secret: deps.services.secrets.jwtSecret,
+    accessTokenSeconds: http.accessTokenSeconds,
+    accounts: (userId) => tokenAccount(deps.services, userId),
+  });
   await app.register(healthRoutes, { checks: deps.healthChecks });
   await app.register(frontDoorRoutes);
   // Route plugins of the API (each takes the services it needs):

@@ -1,7 +1,34 @@
+import { pollNotFound } from '../domain/poll/errors.ts';
 import type { ExistingPollState } from '../domain/poll/state.ts';
 import { ForbiddenError, UnauthenticatedError } from '../domain/shared/errors.ts';
+import type { Role } from '../domain/user/roles.ts';
 import { emailDomain, type VerifiedEmails } from '../commands/users/verified-emails.ts';
 import type { AuthUser } from './plugins/auth.ts';
+
+/** Roles that see every draft (README, "Voting rules"); the organizer sees their own. */
+const DRAFT_READERS: readonly Role[] = ['admin'];
+
+const seesEveryDraft = (user: AuthUser | undefined): boolean => user !== undefined && DRAFT_READERS.some((r) => user.roles.includes(r));
+
+/**
+ * The one draft rule: a draft is its organizer's work in progress, visible to them and to admins
+ * only. Every read of a poll asks here (getPoll, results, the live feed, analytics, the audit
+ * reads, and, through `listableDrafts`, listPolls), so no read can decide it differently. To
+ * anyone else a draft does not exist: 404, as for an unknown id, not 403.
+ */
+export function maySeeDraftOf(user: AuthUser | undefined, organizerId: string): boolean {
+  return seesEveryDraft(user) || (user !== undefined && user.userId === organizerId);
+}
+
+/** `asked`: the id or slug the caller used, which is all the 404 may name (a slug must not reveal the id). */
+export function assertPollVisible(state: ExistingPollState, user: AuthUser | undefined, asked: string = state.poll.pollId): void {
+  if (state.status === 'draft' && !maySeeDraftOf(user, state.poll.organizerId)) throw pollNotFound(asked);
+}
+
+/** The draft rule as a listing filter: every draft, or only those of this organizer (none for anonymous). */
+export function listableDrafts(user: AuthUser | undefined): 'all' | { organizerId: string | null } {
+  return seesEveryDraft(user) ? 'all' : { organizerId: user?.userId ?? null };
+}
 
 /** Roles that work across organizations (operators, auditors, analysts, reviewers). */
 const ACROSS_ORGANIZATIONS = ['admin', 'auditor', 'analyst', 'reviewer'] as const;

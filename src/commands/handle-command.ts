@@ -1,6 +1,7 @@
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
 import type { Decider } from '../domain/shared/decider.ts';
-import { WrongExpectedRevisionError } from './event-store/errors.ts';
+import { ValidationError } from '../domain/shared/errors.ts';
+import { DuplicateEventIdError, WrongExpectedRevisionError } from './event-store/errors.ts';
 import type { AppendResult, EventMetadata, EventStore, ExpectedRevision, RecordedEvent } from './event-store/port.ts';
 
 /** Who asked, and which request: recorded in the metadata of every event the command writes. */
@@ -14,6 +15,12 @@ export interface CommandContext {
    * ids derive from it, and a repeat finds its events already in the stream and returns them.
    */
   commandId?: string;
+  /**
+   * A digest of the request that carried the command id, kept in the event metadata: a repeat
+   * with another digest is the caller reusing a key for a different request, refused as
+   * `idempotency.key-reused` rather than answered with the first request's result.
+   */
+  requestDigest?: string;
   /** Extra metadata (client IP prefix, device class ...); never secrets. */
   extra?: Record<string, unknown>;
 }
@@ -33,6 +40,21 @@ type AnyEvent = { type: string; data: object };
 const EVENT_ID_NAMESPACE = '0f1d7e2c-6a4b-5d8e-9c3f-1b2a3c4d5e6f';
 const MAX_ATTEMPTS = 3;
 
+/** 422: the caller sent an Idempotency-Key again with a request other than the one it first named. */
+export const idempotencyKeyReused = (): ValidationError =>
+  new ValidationError('idempotency.key-reused', 'this Idempotency-Key was already used for a different request: send a new key for a new request', {
+    field: 'headers.idempotency-key',
+  });
+
+/**
+ * Event ids derive from the command id, so a store refusing them as taken elsewhere means the
+ * caller's key named another request (a race of two different requests under one key): the
+ * caller's mistake, said in its terms, never the store's.
+ */
+export function asKeyReuse(error: unknown, context: CommandContext): unknown {
+  return error instanceof DuplicateEventIdError && context.commandId ? idempotencyKeyReused() : error;
+}
+
 /**
  * The one command handler (STYLE.md 3): read the stream, fold it, decide, append with the
  * revision that was read. On a concurrent write it re-reads and decides again, which is always
@@ -48,7 +70,7 @@ export async function handleCommand<C, Ev extends AnyEvent, S>(
 ): Promise<HandledCommand<Ev>> {
   for (let attempt = 1; ; attempt++) {
     const history = await store.readStream(stream);
-    const repeated = context.commandId ? findRepeat<Ev>(history, context.commandId) : undefined;
+    const repeated = context.commandId ? findRepeat<Ev>(history, context) : undefined;
     if (repeated) return repeated;
     const state = history.reduce((s, e) => decider.evolve(s, toDomainEvent<Ev>(e)), decider.initialState());
     const events = decider.decide(command, state);
@@ -59,7 +81,7 @@ export async function handleCommand<C, Ev extends AnyEvent, S>(
       const appended = await store.append(stream, toStore, expected);
       return { events, eventIds: toStore.map((e) => e.id), appended };
     } catch (error) {
-      if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
+      if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw asKeyReuse(error, context);
     }
   }
 }
@@ -71,9 +93,13 @@ export function toAppend(events: readonly AnyEvent[], context: CommandContext) {
     actor: context.actor,
     correlationId: context.correlationId,
     ...(context.commandId ? { causationId: context.commandId } : {}),
+    ...(context.requestDigest ? { requestDigest: context.requestDigest } : {}),
   };
+  // The digest is part of the id, so two different requests under one key never look like one
+  // idempotent re-append: the second loses on the stream's revision and meets the digest check.
+  const seed = context.requestDigest ? `${context.commandId}:${context.requestDigest}` : context.commandId;
   return events.map((event, index) => ({
-    id: context.commandId ? uuidv5(`${context.commandId}:${index}`, EVENT_ID_NAMESPACE) : uuidv4(),
+    id: context.commandId ? uuidv5(`${seed}:${index}`, EVENT_ID_NAMESPACE) : uuidv4(),
     type: event.type,
     data: event.data,
     metadata,
@@ -92,10 +118,13 @@ export function toDomainEvent<Ev extends AnyEvent>(recorded: RecordedEvent): Ev 
   return { type: recorded.type, data: recorded.data } as Ev;
 }
 
-function findRepeat<Ev extends AnyEvent>(history: readonly RecordedEvent[], commandId: string): HandledCommand<Ev> | undefined {
-  const mine = history.filter((e) => e.metadata.causationId === commandId);
+function findRepeat<Ev extends AnyEvent>(history: readonly RecordedEvent[], context: CommandContext): HandledCommand<Ev> | undefined {
+  const mine = history.filter((e) => e.metadata.causationId === context.commandId);
   const last = mine.at(-1);
   if (!last) return undefined;
+  // Events written before digests were recorded carry none: their repeats are taken on trust.
+  const digest = last.metadata.requestDigest;
+  if (context.requestDigest && typeof digest === 'string' && digest !== context.requestDigest) throw idempotencyKeyReused();
   return {
     events: mine.map((e) => toDomainEvent<Ev>(e)),
     eventIds: mine.map((e) => e.id),

@@ -20,7 +20,7 @@ beforeEach(() => {
 
 describe('access log', () => {
   it('writes exactly one line per request: method, url, route pattern, status, duration and request id', async () => {
-    const organizer = callerWith(t.app, 'organizer');
+    const organizer = await callerWith(t, 'organizer');
     const poll = await openedPoll(t.app, organizer);
     lines = [];
     const response = await t.app.inject({ method: 'GET', url: `/api/polls/${poll.pollId}?view=full`, headers: { 'x-request-id': 'req-access-log-1' } });
@@ -51,7 +51,7 @@ describe('access log', () => {
   });
 
   it('never logs an access token, an Authorization header or a request body', async () => {
-    const organizer = callerWith(t.app, 'organizer');
+    const organizer = await callerWith(t, 'organizer');
     const poll = await openedPoll(t.app, organizer);
     lines = [];
     const token = organizer.headers.authorization!.slice('Bearer '.length);

@@ -16,7 +16,7 @@ const UA = {
 
 beforeAll(async () => {
   t = await createTestApp();
-  organizer = callerWith(t.app, 'organizer');
+  organizer = await callerWith(t, 'organizer');
   // The commands take their time from here: a fixed clock makes castAt, and so the buckets, exact.
   t.services.commands.now = () => clock;
 });
@@ -31,7 +31,7 @@ async function vote(poll: any, userAgent: string, ip: string, answers = answersF
   const cast = await call(t.app, {
     method: 'POST',
     url: `/api/polls/${poll.pollId}/ballots`,
-    caller: callerWith(t.app),
+    caller: await callerWith(t),
     headers: { 'user-agent': userAgent },
     remoteAddress: ip,
     payload: { answers },
@@ -97,17 +97,17 @@ describe('getAnalytics', () => {
 
   it('lets the organizer, admins and analysts in: 401 anonymous, 403 anyone else', async () => {
     for (const role of ['admin', 'analyst'] as const) {
-      expect((await analytics(poll.pollId, callerWith(t.app, role))).body).toMatchObject({ totalBallots: 4 });
+      expect((await analytics(poll.pollId, await callerWith(t, role))).body).toMatchObject({ totalBallots: 4 });
     }
     expect((await analytics(poll.pollId)).status).toBe(401);
-    const otherOrganizer = await analytics(poll.pollId, callerWith(t.app, 'organizer'));
+    const otherOrganizer = await analytics(poll.pollId, await callerWith(t, 'organizer'));
     expect(otherOrganizer).toMatchObject({ status: 403, body: { code: 'analytics.forbidden' } });
-    expect((await analytics(poll.pollId, callerWith(t.app))).status).toBe(403);
-    expect((await analytics(poll.pollId, callerWith(t.app, 'reviewer', 'auditor'))).status).toBe(403);
+    expect((await analytics(poll.pollId, await callerWith(t))).status).toBe(403);
+    expect((await analytics(poll.pollId, await callerWith(t, 'reviewer', 'auditor'))).status).toBe(403);
   });
 
   it('404 for a poll that does not exist; a poll without ballots shows nothing counted', async () => {
-    const missing = await analytics('00000000-0000-4000-8000-000000000000', callerWith(t.app, 'admin'));
+    const missing = await analytics('00000000-0000-4000-8000-000000000000', await callerWith(t, 'admin'));
     expect(missing).toMatchObject({ status: 404 });
     expect((await analytics('not-a-uuid', organizer)).status).toBe(400);
 

@@ -16,8 +16,8 @@ afterAll(async () => t?.close());
 
 describe('a ballot while another session locks the events table', () => {
   it('gets 503 event-store.timeout with Retry-After within the bound, and lands after the lock ends', async () => {
-    const organizer = callerWith(t.app, 'organizer');
-    const voter = callerWith(t.app);
+    const organizer = await callerWith(t, 'organizer');
+    const voter = await callerWith(t);
     const poll = await openedPoll(t.app, organizer);
     const ballot = { method: 'POST' as const, url: `/api/polls/${poll.pollId}/ballots`, caller: voter, payload: { answers: answersFor(poll) } };
 

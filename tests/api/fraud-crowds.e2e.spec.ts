@@ -36,8 +36,8 @@ describe.each([
 
   beforeAll(async () => {
     t = await createTestApp({}, undefined, { settings: { ...DEFAULT_FRAUD_SETTINGS, challengeMaxNumber: 20_000 }, ...counter() });
-    organizer = callerWith(t.app, 'organizer');
-    reviewer = callerWith(t.app, 'reviewer');
+    organizer = await callerWith(t, 'organizer');
+    reviewer = await callerWith(t, 'reviewer');
   });
   afterAll(async () => t?.close());
 

@@ -17,8 +17,8 @@ let reviewer: Caller;
 
 beforeAll(async () => {
   t = await createTestApp({}, undefined, { settings: { ...DEFAULT_FRAUD_SETTINGS, challengeMaxNumber: 20_000 } });
-  organizer = callerWith(t.app, 'organizer');
-  reviewer = callerWith(t.app, 'reviewer');
+  organizer = await callerWith(t, 'organizer');
+  reviewer = await callerWith(t, 'reviewer');
 });
 afterAll(async () => t?.close());
 
@@ -26,7 +26,7 @@ type Cast = { status: number; body: any };
 
 async function vote(poll: any, remoteAddress: string, extra: object = {}, userAgent = 'Mozilla/5.0 (X11; Linux x86_64)'): Promise<Cast> {
   const response = await call(t.app, {
-    method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: callerWith(t.app), remoteAddress,
+    method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: await callerWith(t), remoteAddress,
     headers: { 'user-agent': userAgent }, payload: { answers: answersFor(poll), ...extra },
   });
   if (response.status === 201) await t.services.readModelsAt(BigInt(response.body.position));
@@ -124,9 +124,9 @@ describe('velocity attack from one /24', () => {
     expect(pizza(after.body.raw)).toBe(counted);
     // Voters and the public see the adjudicated figures only.
     expect((await results(poll.pollId)).body.raw).toBeUndefined();
-    expect((await results(poll.pollId, callerWith(t.app))).body.raw).toBeUndefined();
+    expect((await results(poll.pollId, await callerWith(t))).body.raw).toBeUndefined();
     for (const role of ['auditor', 'reviewer', 'admin'] as const) {
-      expect((await results(poll.pollId, callerWith(t.app, role))).body.raw.totalBallots).toBe(counted);
+      expect((await results(poll.pollId, await callerWith(t, role))).body.raw.totalBallots).toBe(counted);
     }
     const decided = (await flags(`pollId=${poll.pollId}&status=rejected`)).body.items;
     expect(decided.map((f: any) => f.flagId)).toEqual([a.flagId, b.flagId]);
@@ -158,14 +158,14 @@ describe('manual flags and authorization', () => {
     const poll = await openedPoll(t.app, organizer);
     const cast = await vote(poll, '192.0.2.11');
     const flagged = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots/${cast.body.ballotId}/flags`, caller: reviewer, payload: { reason: 'check' } });
-    for (const caller of [callerWith(t.app), organizer, callerWith(t.app, 'organizer'), callerWith(t.app, 'admin')]) {
+    for (const caller of [await callerWith(t), organizer, await callerWith(t, 'organizer'), await callerWith(t, 'admin')]) {
       expect((await decide(flagged.body.flagId, 'reject', caller)).status).toBe(403);
       expect((await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots/${cast.body.ballotId}/flags`, caller, payload: { reason: 'x' } })).status).toBe(403);
     }
     expect((await call(t.app, { method: 'POST', url: `/api/review/flags/${flagged.body.flagId}/decision`, payload: { decision: 'reject', note: 'x' } })).status).toBe(401);
-    expect((await flags('', callerWith(t.app))).status).toBe(403);
+    expect((await flags('', await callerWith(t))).status).toBe(403);
     expect((await flags('', organizer)).status).toBe(403);
-    for (const role of ['admin', 'auditor'] as const) expect((await flags('', callerWith(t.app, role))).status).toBe(200);
+    for (const role of ['admin', 'auditor'] as const) expect((await flags('', await callerWith(t, role))).status).toBe(200);
     expect((await results(poll.pollId, organizer)).body.totalBallots).toBe(1);
   });
 });

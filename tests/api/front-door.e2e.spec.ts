@@ -13,7 +13,7 @@ let poll: { pollId: string; slug: string };
 beforeAll(async () => {
   t = await createTestApp();
   edge = await buildEdgeApp({ logger: pino({ level: 'silent' }), services: t.services, healthChecks: { required: {} } });
-  poll = await openedPoll(t.app, callerWith(t.app, 'organizer'));
+  poll = await openedPoll(t.app, await callerWith(t, 'organizer'));
 });
 afterAll(async () => {
   await edge?.close();

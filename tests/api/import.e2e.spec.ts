@@ -131,11 +131,15 @@ describe('importUsers (CSV)', () => {
     const after = await login(email, 'my own passphrase');
     expect(after.json().mustChangePassword).toBe(false);
     expect((await login(email, token)).statusCode).toBe(401);
+    // The password ended the session the setup token opened.
+    const revoked = await t.app.inject({ method: 'GET', url: '/api/me', headers: bearer(session) });
+    expect(revoked.json()).toMatchObject({ status: 401, code: 'auth.token-revoked' });
+    const fullSession = after.json().accessToken;
     const reuse = await t.app.inject({
-      method: 'POST', url: '/api/auth/password', headers: bearer(session), payload: { setupToken: token, newPassword: 'someone else’s passphrase' },
+      method: 'POST', url: '/api/auth/password', headers: bearer(fullSession), payload: { setupToken: token, newPassword: 'someone else’s passphrase' },
     });
     expect(reuse.json()).toMatchObject({ status: 403, code: 'auth.invalid-setup-token' });
-    const me = await t.app.inject({ method: 'GET', url: '/api/me', headers: bearer(session) });
+    const me = await t.app.inject({ method: 'GET', url: '/api/me', headers: bearer(fullSession) });
     const events = await t.services.store.readStream(userStream(me.json().userId));
     expect(events.map((e) => [e.type, e.data])).toEqual([
       ['UserImported', expect.objectContaining({ mustChangePassword: true })],

@@ -16,7 +16,7 @@ let organizer: Caller;
 
 beforeAll(async () => {
   t = await createTestApp({}, undefined, { settings: DEFAULT_FRAUD_SETTINGS });
-  organizer = callerWith(t.app, 'organizer');
+  organizer = await callerWith(t, 'organizer');
 });
 afterAll(async () => t?.close());
 
@@ -42,7 +42,7 @@ async function expectSameBallot(poll: any, who: Who, castWho: Who = who, extra: 
 describe('getMyBallot for every voter policy', () => {
   it('account: the ballotId, receipt and position castBallot answered, the answers, status counted', async () => {
     const poll = await openedPoll(t.app, organizer);
-    const voter = callerWith(t.app);
+    const voter = await callerWith(t);
     const { found } = await expectSameBallot(poll, { caller: voter });
     expect(found.answers).toEqual(answersFor(poll));
     expect(Date.parse(found.castAt)).not.toBeNaN();
@@ -54,17 +54,17 @@ describe('getMyBallot for every voter policy', () => {
 
   it('anonymous: found through the same keyed voter hash', async () => {
     const poll = await openedPoll(t.app, organizer, { anonymous: true });
-    const voter = callerWith(t.app);
+    const voter = await callerWith(t);
     const { found } = await expectSameBallot(poll, { caller: voter });
     expect(found.answers).toEqual(answersFor(poll));
-    expect((await mine(poll, { caller: callerWith(t.app) })).status).toBe(404);
+    expect((await mine(poll, { caller: await callerWith(t) })).status).toBe(404);
   });
 
   it('verified: found by a verified account; 403 for an unverified one and 401 without login, as castBallot', async () => {
     const poll = await openedPoll(t.app, organizer, { voterPolicy: 'verified' });
     const verified = await verifiedAccount();
     await expectSameBallot(poll, { headers: verified });
-    expect((await mine(poll, { caller: callerWith(t.app) })).body).toMatchObject({ status: 403, code: 'ballot.verification-required' });
+    expect((await mine(poll, { caller: await callerWith(t) })).body).toMatchObject({ status: 403, code: 'ballot.verification-required' });
     expect((await mine(poll, {})).status).toBe(401);
   });
 
@@ -76,7 +76,7 @@ describe('getMyBallot for every voter policy', () => {
     expect((await mine(poll, { headers: { 'vote-token': 'forged' } })).body).toMatchObject({ status: 403, code: 'ballot.invalid-vote-token' });
     expect((await mine(poll, {})).body).toMatchObject({ status: 422, code: 'ballot.vote-token-required', field: 'headers.vote-token' });
     // An account does not stand in for the token on a token poll.
-    expect((await mine(poll, { caller: callerWith(t.app) })).status).toBe(422);
+    expect((await mine(poll, { caller: await callerWith(t) })).status).toBe(422);
   });
 
   it('open: the same address and browser find the ballot, without its answers; another browser has none', async () => {
@@ -92,8 +92,8 @@ describe('getMyBallot for every voter policy', () => {
 describe('only ever the caller\'s own ballot', () => {
   it('another account gets 404 for its own ballot, then its own ballot once it votes, never the first voter\'s', async () => {
     const poll = await openedPoll(t.app, organizer);
-    const alice = callerWith(t.app);
-    const bob = callerWith(t.app);
+    const alice = await callerWith(t);
+    const bob = await callerWith(t);
     const aliceCast = (await cast(poll, { caller: alice })).body;
     expect((await mine(poll, { caller: bob })).body).toMatchObject({ status: 404, code: 'ballot.not-found' });
     const bobAnswers = answersFor(poll).slice(0, 1).map((a: any) => ({ ...a, optionIds: [poll.questions[0].options[1].optionId] }));
@@ -107,14 +107,14 @@ describe('only ever the caller\'s own ballot', () => {
   });
 
   it('404 poll.not-found for a poll that does not exist', async () => {
-    expect((await mine({ pollId: randomUUID() }, { caller: callerWith(t.app) })).body).toMatchObject({ status: 404, code: 'poll.not-found' });
+    expect((await mine({ pollId: randomUUID() }, { caller: await callerWith(t) })).body).toMatchObject({ status: 404, code: 'poll.not-found' });
   });
 });
 
 describe('what became of the ballot', () => {
   it('after changeBallot: status changed, the new answers, the change\'s receipt and position; the cast time stays', async () => {
     const poll = await openedPoll(t.app, organizer, { allowChangeVote: true });
-    const voter = callerWith(t.app);
+    const voter = await callerWith(t);
     const first = (await cast(poll, { caller: voter })).body;
     const castAt = (await mine(poll, { caller: voter })).body.castAt;
     const newAnswers = [{ questionId: poll.questions[0].questionId, optionIds: [poll.questions[0].options[1].optionId] }];
@@ -130,21 +130,21 @@ describe('what became of the ballot', () => {
 
   it('a retry with the same Idempotency-Key and getMyBallot give the same answer', async () => {
     const poll = await openedPoll(t.app, organizer);
-    const voter = callerWith(t.app);
+    const voter = await callerWith(t);
     const headers = { 'idempotency-key': randomUUID() };
     const first = await cast(poll, { caller: voter, headers });
     const retried = await cast(poll, { caller: voter, headers });
     expect(retried).toMatchObject({ status: 201, body: first.body });
     expect((await mine(poll, { caller: voter })).body).toMatchObject(first.body);
     // The key is now in the OpenAPI document; what it accepts is what it was.
-    const tooLong = await cast(poll, { caller: callerWith(t.app), headers: { 'idempotency-key': 'k'.repeat(201) } });
+    const tooLong = await cast(poll, { caller: await callerWith(t), headers: { 'idempotency-key': 'k'.repeat(201) } });
     expect(tooLong.body).toMatchObject({ status: 422, code: 'request.invalid-idempotency-key' });
   });
 
   it('flagged as it was cast: the receipt castBallot answered (the flag\'s), flagged-pending, then rejected by a reviewer', async () => {
     const poll = await openedPoll(t.app, organizer, { fraudVelocityLimit: 1 });
-    await cast(poll, { caller: callerWith(t.app), remoteAddress: '198.51.100.1' });
-    const voter = callerWith(t.app);
+    await cast(poll, { caller: await callerWith(t), remoteAddress: '198.51.100.1' });
+    const voter = await callerWith(t);
     const flagged = await cast(poll, { caller: voter, remoteAddress: '198.51.100.2' });
     expect(flagged.status).toBe(201);
     const stream = await t.services.store.readStream(ballotStream(poll.pollId, `u.${voter.userId}`));
@@ -153,7 +153,7 @@ describe('what became of the ballot', () => {
     expect((await mine(poll, { caller: voter })).body).toMatchObject({ ...flagged.body, status: 'flagged-pending' });
 
     await t.services.readModelsAt(BigInt(flagged.body.position));
-    const reviewer = callerWith(t.app, 'reviewer');
+    const reviewer = await callerWith(t, 'reviewer');
     const [flag] = (await call(t.app, { method: 'GET', url: `/api/review/flags?pollId=${poll.pollId}`, caller: reviewer })).body.items;
     expect(flag.ballotId).toBe(flagged.body.ballotId);
     const decided = await call(t.app, { method: 'POST', url: `/api/review/flags/${flag.flagId}/decision`, caller: reviewer, payload: { decision: 'reject', note: 'farm' } });
@@ -164,7 +164,7 @@ describe('what became of the ballot', () => {
 
   it('a ballot that reached the log after the close (its castBallot lost the race): after-close, never counted', async () => {
     const poll = await openedPoll(t.app, organizer);
-    const voter = callerWith(t.app);
+    const voter = await callerWith(t);
     await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/close`, caller: organizer });
     // What a castBallot racing the close leaves behind: appended, then answered poll-not-active.
     const ballotId = randomUUID();

@@ -14,7 +14,7 @@ async function account(email: string, options: { roles?: Array<'organizer'>; ver
   const password = 'long enough password';
   const { body } = await call(t.app, { method: 'POST', url: '/api/auth/register', payload: { email, password, displayName: email } });
   const userId = body.userId as string;
-  const { accessToken } = t.app.issueAccessToken({ userId, roles: ['voter', ...(options.roles ?? [])] });
+  const { accessToken } = t.app.issueAccessToken({ userId, roles: ['voter', ...(options.roles ?? [])], tokenVersion: 0 });
   const caller = { userId, headers: { authorization: `Bearer ${accessToken}` } };
   if (options.verified ?? true) await verifyThroughOutbox(t.app, t.outbox, caller, email);
   return caller;

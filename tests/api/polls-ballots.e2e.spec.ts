@@ -9,8 +9,8 @@ let voter: Caller;
 
 beforeAll(async () => {
   t = await createTestApp();
-  organizer = callerWith(t.app, 'organizer');
-  voter = callerWith(t.app);
+  organizer = await callerWith(t, 'organizer');
+  voter = await callerWith(t);
 });
 afterAll(async () => t?.close());
 
@@ -80,8 +80,8 @@ describe('createPoll / getPoll / openPoll / closePoll', () => {
   });
 
   it('only the organizer (or an admin) opens, closes and issues tokens: 403 otherwise, 404 for no poll', async () => {
-    const other = callerWith(t.app, 'organizer');
-    const admin = callerWith(t.app, 'admin');
+    const other = await callerWith(t, 'organizer');
+    const admin = await callerWith(t, 'admin');
     const { pollId } = (await call(t.app, { method: 'POST', url: '/api/polls', caller: organizer, payload: lunchPoll() })).body;
     expect((await call(t.app, { method: 'POST', url: `/api/polls/${pollId}/open`, caller: other })).status).toBe(403);
     expect((await call(t.app, { method: 'POST', url: `/api/polls/${pollId}/open`, caller: admin })).status).toBe(200);
@@ -132,13 +132,13 @@ describe('castBallot / changeBallot', () => {
     await call(t.app, { method: 'POST', url: `/api/polls/${fixed.pollId}/ballots`, caller: voter, payload: { answers: answersFor(fixed) } });
     const refused = await call(t.app, { method: 'PUT', url: `/api/polls/${fixed.pollId}/ballots/mine`, caller: voter, payload: { answers: answersFor(fixed) } });
     expect(refused).toMatchObject({ status: 409, body: { code: 'ballot.change-not-allowed' } });
-    const nobody = callerWith(t.app);
+    const nobody = await callerWith(t);
     expect((await call(t.app, { method: 'PUT', url: `/api/polls/${poll.pollId}/ballots/mine`, caller: nobody, payload: { answers: answersFor(poll) } })).status).toBe(404);
   });
 
   it('200 concurrent castBallot calls by one voter: exactly one 201 and 199 × 409', async () => {
     const poll = await openedPoll(t.app, organizer);
-    const one = callerWith(t.app);
+    const one = await callerWith(t);
     const statuses = await Promise.all(
       Array.from({ length: 200 }, () =>
         call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: one, payload: { answers: answersFor(poll) } }).then((r) => r.status),
@@ -215,7 +215,7 @@ describe('castBallot / changeBallot', () => {
 
 describe('listPolls', () => {
   it('lists public active polls to anyone, drafts only to their organizer, and pages with a cursor', async () => {
-    const own = callerWith(t.app, 'organizer');
+    const own = await callerWith(t, 'organizer');
     const created: string[] = [];
     for (let i = 0; i < 3; i++) created.push((await openedPoll(t.app, own)).pollId);
     const draft = (await call(t.app, { method: 'POST', url: '/api/polls', caller: own, payload: lunchPoll() })).body.pollId;

@@ -11,11 +11,11 @@ afterAll(async () => t?.close());
 
 describe('protection', () => {
   it('rate-limits ballots per client IP with a 429 problem', async () => {
-    const organizer = callerWith(t.app, 'organizer');
+    const organizer = await callerWith(t, 'organizer');
     const poll = await openedPoll(t.app, organizer);
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
-      const r = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: callerWith(t.app), payload: { answers: answersFor(poll) } });
+      const r = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: await callerWith(t), payload: { answers: answersFor(poll) } });
       statuses.push(r.status);
       if (r.status === 429) {
         expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -26,7 +26,7 @@ describe('protection', () => {
   });
 
   it('refuses bodies over the limit with 413, and malformed JSON with 400, as problem+json', async () => {
-    const organizer = callerWith(t.app, 'organizer');
+    const organizer = await callerWith(t, 'organizer');
     const big = await call(t.app, { method: 'POST', url: '/api/polls', caller: organizer, payload: { title: 'x'.repeat(10_000), questions: [] } });
     expect(big).toMatchObject({ status: 413, body: { status: 413 } });
     const broken = await call(t.app, {

@@ -9,7 +9,7 @@ let organizer: Caller;
 
 beforeAll(async () => {
   t = await createTestApp();
-  organizer = callerWith(t.app, 'organizer');
+  organizer = await callerWith(t, 'organizer');
 });
 afterAll(async () => t?.close());
 
@@ -28,7 +28,7 @@ function ballot(poll: any, where: string, days: string[], teams: string[], rate:
 }
 
 async function cast(poll: any, payload: object): Promise<number> {
-  const cast = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: callerWith(t.app), payload });
+  const cast = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: await callerWith(t), payload });
   expect(cast.status).toBe(201);
   await t.services.readModelsAt(BigInt(cast.body.position));
   return cast.body.position;
@@ -82,11 +82,11 @@ describe('getResults', () => {
   it('hides results of a poll that shows them only after the close from voters, not from those who oversee it', async () => {
     const poll = await openedPoll(t.app, organizer, { showResultsBeforeClose: false });
     await cast(poll, ballot(poll, 'Pizza', ['Mon'], ['A'], 3));
-    const voter = callerWith(t.app);
+    const voter = await callerWith(t);
     expect(await results(poll.pollId, voter)).toMatchObject({ status: 403, body: { code: 'results.hidden' } });
     expect(await results(poll.pollId)).toMatchObject({ status: 403, body: { code: 'results.hidden' } });
-    expect((await results(poll.pollId, callerWith(t.app, 'organizer'))).status).toBe(403); // another poll's organizer
-    for (const caller of [organizer, callerWith(t.app, 'admin'), callerWith(t.app, 'auditor'), callerWith(t.app, 'analyst')]) {
+    expect((await results(poll.pollId, await callerWith(t, 'organizer'))).status).toBe(403); // another poll's organizer
+    for (const caller of [organizer, await callerWith(t, 'admin'), await callerWith(t, 'auditor'), await callerWith(t, 'analyst')]) {
       expect(await results(poll.pollId, caller)).toMatchObject({ status: 200, body: { totalBallots: 1 } });
     }
     await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/close`, caller: organizer });
@@ -96,9 +96,9 @@ describe('getResults', () => {
   it('404 for a poll that does not exist, and for a draft unless organizer or admin', async () => {
     expect((await results('3f9a1c52-8d4e-4b1a-9c7e-2a5b6c7d8e9f')).status).toBe(404);
     const draft = await call(t.app, { method: 'POST', url: '/api/polls', caller: organizer, payload: lunchPoll() });
-    expect((await results(draft.body.pollId, callerWith(t.app))).status).toBe(404);
+    expect((await results(draft.body.pollId, await callerWith(t))).status).toBe(404);
     expect(await results(draft.body.pollId, organizer)).toMatchObject({ status: 200, body: { status: 'draft', totalBallots: 0 } });
-    expect((await results(draft.body.pollId, callerWith(t.app, 'admin'))).status).toBe(200);
+    expect((await results(draft.body.pollId, await callerWith(t, 'admin'))).status).toBe(200);
   });
 
   it('?at=<position> equals the results when the log ended there', async () => {

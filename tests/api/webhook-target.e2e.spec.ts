@@ -11,7 +11,7 @@ afterAll(async () => t?.close());
 
 describe('createPoll with a milestone webhook', () => {
   it('refuses loopback, private and metadata literal addresses with 422 at the field, writing nothing', async () => {
-    const organizer = callerWith(t.app, 'organizer');
+    const organizer = await callerWith(t, 'organizer');
     for (const url of ['http://127.0.0.1:3000/internal/admin?secret=1', 'http://[::1]/x', 'http://10.1.2.3/hook', 'http://169.254.169.254/latest']) {
       const before = await t.services.store.headPosition();
       const answer = await call(t.app, { method: 'POST', url: '/api/polls', caller: organizer, payload: lunchPoll({ milestoneWebhookUrl: url }) });
@@ -22,7 +22,7 @@ describe('createPoll with a milestone webhook', () => {
   });
 
   it('accepts a public name (its addresses are checked at each delivery)', async () => {
-    const organizer = callerWith(t.app, 'organizer');
+    const organizer = await callerWith(t, 'organizer');
     const answer = await call(t.app, {
       method: 'POST',
       url: '/api/polls',

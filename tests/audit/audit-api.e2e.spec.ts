@@ -11,8 +11,8 @@ let admin: Caller;
 beforeAll(async () => {
   t = await createTestApp();
   history = await pollWithHistory(t, { voters: 8 });
-  auditor = callerWith(t.app, 'auditor');
-  admin = callerWith(t.app, 'admin');
+  auditor = await callerWith(t, 'auditor');
+  admin = await callerWith(t, 'admin');
 }, 120_000);
 afterAll(async () => t?.close());
 

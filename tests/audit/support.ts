@@ -42,8 +42,8 @@ export function checkpointRound(t: TestApp, everyEvents = 1_000_000) {
  * read model said (the results "when the log ended" there).
  */
 export async function pollWithHistory(t: TestApp, options: { voters: number; anonymous?: boolean; close?: boolean }): Promise<PollHistory> {
-  const organizer = callerWith(t.app, 'organizer');
-  const reviewer = callerWith(t.app, 'reviewer');
+  const organizer = await callerWith(t, 'organizer');
+  const reviewer = await callerWith(t, 'reviewer');
   const poll = await openedPoll(t.app, organizer, { allowChangeVote: true, anonymous: options.anonymous ?? false });
   const url = `/api/polls/${poll.pollId}`;
   const receipts: string[][] = [];
@@ -56,7 +56,7 @@ export async function pollWithHistory(t: TestApp, options: { voters: number; ano
     await new Promise((r) => setTimeout(r, 2)); // distinct recordedAt for the next step
   };
   for (let i = 0; i < options.voters; i++) {
-    const voter = callerWith(t.app);
+    const voter = await callerWith(t);
     const cast = await call(t.app, { method: 'POST', url: `${url}/ballots`, caller: voter, payload: { answers: variedAnswers(poll, i) } });
     if (cast.status !== 201) throw new Error(`castBallot: ${cast.status} ${JSON.stringify(cast.body)}`);
     receipts.push([cast.body.receipt]);

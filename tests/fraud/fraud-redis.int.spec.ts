@@ -32,7 +32,7 @@ async function appWith(redis: Redis, settings = {}) {
 
 async function vote(t: TestApp, poll: any, remoteAddress: string, userAgent = 'Mozilla/5.0') {
   return call(t.app, {
-    method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: callerWith(t.app), remoteAddress,
+    method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: await callerWith(t), remoteAddress,
     headers: { 'user-agent': userAgent }, payload: { answers: answersFor(poll) },
   });
 }
@@ -40,7 +40,7 @@ async function vote(t: TestApp, poll: any, remoteAddress: string, userAgent = 'M
 describe('fraud checks on Redis', () => {
   it('flags velocity and one busy client address on an open poll (fingerprint) on a poll’s own limit, IPv6 by /48', async () => {
     const t = await appWith(new Redis(serviceUrls.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }), { fingerprintLimit: 2 });
-    const organizer = callerWith(t.app, 'organizer');
+    const organizer = await callerWith(t, 'organizer');
     const poll = await openedPoll(t.app, organizer, { fraudVelocityLimit: 3 });
     const statuses = [];
     for (let i = 1; i <= 3; i++) statuses.push((await vote(t, poll, `2001:db8:7:${i}::1`)).status);
@@ -53,7 +53,7 @@ describe('fraud checks on Redis', () => {
     const casts = [];
     for (let i = 0; i < 3; i++) casts.push(await vote(t, busy, '192.0.2.77', `Bot/1.${i}`));
     await t.services.readModelsAt(BigInt(casts.at(-1)!.body.position));
-    const reviewer = callerWith(t.app, 'reviewer');
+    const reviewer = await callerWith(t, 'reviewer');
     const v6 = (await call(t.app, { method: 'GET', url: `/api/review/flags?pollId=${poll.pollId}`, caller: reviewer })).body.items;
     expect(v6).toHaveLength(1);
     expect(v6[0]).toMatchObject({ ballotId: fourth.body.ballotId, reasons: ['velocity'], details: { ipPrefix: '2001:db8:7::/48', prefixCount: 4, velocityLimit: 3 } });
@@ -65,10 +65,10 @@ describe('fraud checks on Redis', () => {
     const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
     down.on('error', () => {});
     const t = await appWith(down);
-    const organizer = callerWith(t.app, 'organizer');
+    const organizer = await callerWith(t, 'organizer');
     const poll = await openedPoll(t.app, organizer);
     expect(poll.settings.fraudCheckUnavailable).toBe('accept');
-    const voter = callerWith(t.app);
+    const voter = await callerWith(t);
     const cast = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: voter, payload: { answers: answersFor(poll) } });
     expect(cast.status).toBe(201);
     const [event] = await t.services.store.readStream(ballotStream(poll.pollId, `u.${voter.userId}`));
@@ -92,13 +92,13 @@ describe('fraud checks on Redis', () => {
       const mute = new Redis({ host: '127.0.0.1', port, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
       mute.on('error', () => {});
       const t = await appWith(mute, { checkTimeoutMs: 100 });
-      const organizer = callerWith(t.app, 'organizer');
+      const organizer = await callerWith(t, 'organizer');
       const strict = await openedPoll(t.app, organizer, { fraudCheckUnavailable: 'refuse' });
       const started = Date.now();
       await expectRefused(t, strict);
       expect(Date.now() - started).toBeGreaterThanOrEqual(100);
       const lenient = await openedPoll(t.app, organizer);
-      const voter = callerWith(t.app);
+      const voter = await callerWith(t);
       expect((await call(t.app, { method: 'POST', url: `/api/polls/${lenient.pollId}/ballots`, caller: voter, payload: { answers: answersFor(lenient) } })).status).toBe(201);
       const [event] = await t.services.store.readStream(ballotStream(lenient.pollId, `u.${voter.userId}`));
       expect(event?.metadata).toMatchObject({ fraudCheck: 'skipped' });
@@ -112,7 +112,7 @@ describe('fraud checks on Redis', () => {
 /** castBallot on a `refuse` poll whose check cannot run: 503 problem with Retry-After, the log head unmoved, no ballot to find. */
 async function expectRefused(t: TestApp, poll: any) {
   const head = await t.services.store.headPosition();
-  const voter = callerWith(t.app);
+  const voter = await callerWith(t);
   const refused = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: voter, payload: { answers: answersFor(poll) } });
   expect(refused).toMatchObject({ status: 503, body: { status: 503, code: 'fraud.check-unavailable' } });
   expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);

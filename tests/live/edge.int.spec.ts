@@ -25,9 +25,9 @@ const wsUrl = (pollId: string, query = '') => `${t.wsUrl}/api/polls/${pollId}/li
 const sseUrl = (pollId: string, query = '') => `${t.baseUrl}/api/polls/${pollId}/live/sse${query}`;
 const token = (caller: { headers: Record<string, string> }) => caller.headers.authorization!.slice('Bearer '.length);
 
-async function currentResults(pollId: string, caller = callerWith(t.app, 'admin')) {
+async function currentResults(pollId: string) {
   await t.settled();
-  const results = await call(t.app, { method: 'GET', url: `/api/polls/${pollId}/results`, caller });
+  const results = await call(t.app, { method: 'GET', url: `/api/polls/${pollId}/results`, caller: await callerWith(t, 'admin') });
   expect(results.status).toBe(200);
   // Live frames carry the adjudicated results; the raw tally (issue 6) is getResults' alone.
   const { raw: _raw, ...adjudicated } = results.body;
@@ -41,7 +41,7 @@ async function converged(clients: LiveClient[], expected: any) {
 
 describe('live edge (websocket + SSE over NATS)', () => {
   it('1,000 ballots: every viewer ends with getResults and gets at most one frame per throttle window', async () => {
-    const organizer = callerWith(t.app, 'organizer');
+    const organizer = await callerWith(t, 'organizer');
     const poll = await openedPoll(t.app, organizer);
     const ws = await Promise.all([
       ...Array.from({ length: 10 }, () => WsClient.connect(wsUrl(poll.pollId))),
@@ -60,7 +60,7 @@ describe('live edge (websocket + SSE over NATS)', () => {
 
     // Ten waves over a few seconds, so that the throttle has many windows to keep.
     for (let wave = 0; wave < 10; wave++) {
-      await castBallots(t.app, poll, 100, { from: wave * 100, concurrency: 25 });
+      await castBallots(t, poll, 100, { from: wave * 100, concurrency: 25 });
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     const expected = await currentResults(poll.pollId);
@@ -84,8 +84,8 @@ describe('live edge (websocket + SSE over NATS)', () => {
   });
 
   it('a reconnect with ?after= (or Last-Event-ID) gets a snapshot only when the results moved', async () => {
-    const poll = await openedPoll(t.app, callerWith(t.app, 'organizer'));
-    await castBallots(t.app, poll, 5);
+    const poll = await openedPoll(t.app, await callerWith(t, 'organizer'));
+    await castBallots(t, poll, 5);
     const first = await WsClient.connect(wsUrl(poll.pollId));
     const firstSse = await SseClient.connect(sseUrl(poll.pollId));
     const before = await currentResults(poll.pollId);
@@ -100,35 +100,35 @@ describe('live edge (websocket + SSE over NATS)', () => {
     await new Promise((resolve) => setTimeout(resolve, THROTTLE_MS * 2));
     expect(idle.frames).toEqual([]);
     expect(idleSse.frames).toEqual([]);
-    await castBallots(t.app, poll, 1, { from: 5 });
+    await castBallots(t, poll, 1, { from: 5 });
     const next = await currentResults(poll.pollId);
     await converged([idle, idleSse], next);
     expect(idle.frames.map((f) => f.type)).toEqual(['results']);
     await Promise.all([idle.close(), idleSse.close()]);
 
     // Missed ballots: one snapshot, consistent with getResults at its position.
-    await castBallots(t.app, poll, 7, { from: 6 });
+    await castBallots(t, poll, 7, { from: 6 });
     const after = await currentResults(poll.pollId);
     const back = await WsClient.connect(wsUrl(poll.pollId, `?after=${seen}`));
     const backSse = await SseClient.connect(sseUrl(poll.pollId, `?after=${seen}`));
     await converged([back, backSse], after);
     expect(back.frames.map((f) => f.type)).toEqual(['snapshot']);
     expect(backSse.frames.map((f) => f.type)).toEqual(['snapshot']);
-    const atPosition = await call(t.app, { method: 'GET', url: `/api/polls/${poll.pollId}/results?at=${after.position}`, caller: callerWith(t.app, 'admin') });
+    const atPosition = await call(t.app, { method: 'GET', url: `/api/polls/${poll.pollId}/results?at=${after.position}`, caller: await callerWith(t, 'admin') });
     expect(back.latest!.results).toEqual({ ...atPosition.body, raw: undefined });
     await Promise.all([back.close(), backSse.close()]);
   });
 
   it('lets in exactly whom getResults lets in, refusing before the upgrade', async () => {
-    const organizer = callerWith(t.app, 'organizer');
+    const organizer = await callerWith(t, 'organizer');
     const hidden = await openedPoll(t.app, organizer, { showResultsBeforeClose: false });
     const refused = (promise: Promise<unknown>) => promise.then(() => 'open', (error: { status?: number }) => error.status);
     expect(await refused(WsClient.connect(wsUrl(hidden.pollId)))).toBe(403);
-    expect(await refused(WsClient.connect(wsUrl(hidden.pollId, `?access_token=${token(callerWith(t.app))}`)))).toBe(403);
+    expect(await refused(WsClient.connect(wsUrl(hidden.pollId, `?access_token=${token(await callerWith(t))}`)))).toBe(403);
     expect(await refused(SseClient.connect(sseUrl(hidden.pollId)))).toBe(403);
     expect(await refused(WsClient.connect(wsUrl(hidden.pollId, '?access_token=not-a-token')))).toBe(401);
     expect(await refused(WsClient.connect(wsUrl('00000000-0000-4000-8000-000000000000')))).toBe(404);
-    for (const caller of [organizer, callerWith(t.app, 'auditor'), callerWith(t.app, 'analyst')]) {
+    for (const caller of [organizer, await callerWith(t, 'auditor'), await callerWith(t, 'analyst')]) {
       const viewer = await WsClient.connect(wsUrl(hidden.pollId, `?access_token=${token(caller)}`));
       await viewer.waitFor(() => viewer.frames[0]?.type === 'snapshot', 5_000, 'the snapshot');
       await viewer.close();
@@ -142,7 +142,7 @@ describe('live edge (websocket + SSE over NATS)', () => {
   });
 
   it('serves the live results page of a poll that exists, and its assets', async () => {
-    const poll = await openedPoll(t.app, callerWith(t.app, 'organizer'));
+    const poll = await openedPoll(t.app, await callerWith(t, 'organizer'));
     expect((await fetch(`${t.baseUrl}/polls/some-slug`)).status).toBe(404);
     const page = await fetch(`${t.baseUrl}/polls/${poll.slug}`);
     expect(page.status).toBe(200);
@@ -168,7 +168,7 @@ describe('live edge across a NATS restart', () => {
   });
 
   it('resubscribes after NATS is killed and restarted mid-stream; viewers converge', async () => {
-    const poll = await openedPoll(edge.app, callerWith(edge.app, 'organizer'));
+    const poll = await openedPoll(edge.app, await callerWith(edge, 'organizer'));
     const clients: LiveClient[] = await Promise.all([
       ...Array.from({ length: 5 }, () => WsClient.connect(`${edge.wsUrl}/api/polls/${poll.pollId}/live`)),
       SseClient.connect(`${edge.baseUrl}/api/polls/${poll.pollId}/live/sse`),
@@ -177,7 +177,7 @@ describe('live edge across a NATS restart', () => {
     let streaming = true;
     const stream = (async () => {
       while (streaming) {
-        await castBallots(edge.app, poll, 5, { from: cast, concurrency: 5 });
+        await castBallots(edge, poll, 5, { from: cast, concurrency: 5 });
         cast += 5;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

@@ -37,7 +37,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Casts one ballot and returns when the read model has it, with the results' new position. */
 async function change(poll: any, voter: number): Promise<{ at: number; position: number }> {
-  await castBallots(edge.app, poll, 1, { from: voter, concurrency: 1 });
+  await castBallots(edge, poll, 1, { from: voter, concurrency: 1 });
   await edge.settled();
   const at = performance.now();
   const results = await call(edge.app, { method: 'GET', url: `/api/polls/${poll.pollId}/results` });
@@ -52,7 +52,7 @@ async function reached(clients: LiveClient[], position: number, withinMs: number
 
 describe('live edge during a NATS outage', () => {
   it('keeps viewers within LIVE_RESYNC_MS while NATS is down and resumes bus frames within a second of its return', async () => {
-    const poll = await openedPoll(edge.app, callerWith(edge.app, 'organizer'));
+    const poll = await openedPoll(edge.app, await callerWith(edge, 'organizer'));
     const clients: LiveClient[] = [
       await WsClient.connect(`${edge.wsUrl}/api/polls/${poll.pollId}/live`),
       await SseClient.connect(`${edge.baseUrl}/api/polls/${poll.pollId}/live/sse`),
@@ -79,7 +79,7 @@ describe('live edge during a NATS outage', () => {
     let streaming = true;
     const stream = (async () => {
       while (streaming) {
-        await castBallots(edge.app, poll, 1, { from: voter++, concurrency: 1 });
+        await castBallots(edge, poll, 1, { from: voter++, concurrency: 1 });
         await sleep(50);
       }
     })();

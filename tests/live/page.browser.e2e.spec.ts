@@ -29,9 +29,9 @@ afterAll(async () => {
 
 describe('live results page', () => {
   it('shows the results and follows them live as ballots arrive', async () => {
-    const organizer = callerWith(t.app, 'organizer');
+    const organizer = await callerWith(t, 'organizer');
     const poll = await openedPoll(t.app, organizer);
-    await castBallots(t.app, poll, 3);
+    await castBallots(t, poll, 3);
     const token = organizer.headers.authorization!.slice('Bearer '.length);
     const page = await browser.newPage({ viewport: { width: 360, height: 900 } });
     const errors: string[] = [];
@@ -42,7 +42,7 @@ describe('live results page', () => {
     await page.waitForSelector('#connection[data-state="live"]');
     await page.waitForSelector('#total-ballots[data-total="3"]');
 
-    await castBallots(t.app, poll, 57, { from: 3 });
+    await castBallots(t, poll, 57, { from: 3 });
     await t.settled();
     const results = (await call(t.app, { method: 'GET', url: `/api/polls/${poll.pollId}/results`, caller: organizer })).body;
     expect(results.totalBallots).toBe(60);
@@ -70,7 +70,7 @@ describe('live results page', () => {
   });
 
   it('says so when the poll hides its results until it closes, and hides the rate chart from viewers who may not see it', async () => {
-    const poll = await openedPoll(t.app, callerWith(t.app, 'organizer'), { showResultsBeforeClose: false });
+    const poll = await openedPoll(t.app, await callerWith(t, 'organizer'), { showResultsBeforeClose: false });
     const page = await browser.newPage();
     await page.goto(`${t.baseUrl}/polls/${poll.pollId}`);
     await expect.poll(() => page.textContent('#notice')).toContain('once it closes');

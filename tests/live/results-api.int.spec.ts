@@ -30,14 +30,14 @@ beforeAll(async () => {
   r = await openTestRedis();
   bus = await NatsLiveBus.connect(serviceUrls.nats, logger);
   t = await createTestApp({}, { bus, redis: r.store });
-  const organizer = callerWith(t.app, 'organizer');
+  const organizer = await callerWith(t, 'organizer');
   poll = await openedPoll(t.app, organizer);
   watcher = await recordSubject(resultsSubject(poll.pollId), async ({ message }) => {
     const seen = await getResults(t.services.sql, poll.pollId);
     atReceipt.push({ message: message.position, readModel: Number(seen?.position ?? -1) });
   });
   for (let i = 0; i < 5; i++) {
-    const cast = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: callerWith(t.app), payload: { answers: answersFor(poll) } });
+    const cast = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: await callerWith(t), payload: { answers: answersFor(poll) } });
     expect(cast.status).toBe(201);
     lastPosition = cast.body.position;
   }

@@ -14,7 +14,7 @@ let url: string;
 let sseUrl: string;
 beforeAll(async () => {
   t = await startEdgeApp(serviceUrls.nats, { maxViewersPerAddress: 3, maxViewers: 4 });
-  const poll = await openedPoll(t.app, callerWith(t.app, 'organizer'));
+  const poll = await openedPoll(t.app, await callerWith(t, 'organizer'));
   url = `${t.wsUrl}/api/polls/${poll.pollId}/live`;
   sseUrl = `${t.baseUrl}/api/polls/${poll.pollId}/live/sse`;
 });

@@ -24,9 +24,9 @@ const userAgent = (i: number) => `Mozilla/5.0 (X11; Rare Linux ${i}) Firefox/${1
 
 beforeAll(async () => {
   t = await createTestApp();
-  const organizer = callerWith(t.app, 'organizer');
+  const organizer = await callerWith(t, 'organizer');
   polls = [await openedPoll(t.app, organizer, { anonymous: true }), await openedPoll(t.app, organizer, { anonymous: true })];
-  voters = Array.from({ length: VOTERS }, () => callerWith(t.app));
+  voters = await Promise.all(Array.from({ length: VOTERS }, () => callerWith(t)));
   for (const poll of polls) {
     for (const [i, voter] of voters.entries()) {
       const cast = await call(t.app, {

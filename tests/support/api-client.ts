@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Role } from '../../src/domain/user/roles.ts';
+import type { Services } from '../../src/runtime/services.ts';
+import { seedAccount } from './accounts.ts';
 
 /** A caller of the API in tests: an access token for an account with these roles. */
 export interface Caller {
@@ -8,9 +9,16 @@ export interface Caller {
   headers: Record<string, string>;
 }
 
-export function callerWith(app: FastifyInstance, ...roles: Role[]): Caller {
-  const userId = randomUUID();
-  const { accessToken } = app.issueAccessToken({ userId, roles: ['voter', ...roles] });
+/** What callers are made on: an app and the services behind it (a TestApp, an edge test app). */
+export interface AppUnderTest {
+  app: FastifyInstance;
+  services: Services;
+}
+
+/** A caller that is a real account holding these roles (besides voter), with a token as login signs it. */
+export async function callerWith(t: AppUnderTest, ...roles: Role[]): Promise<Caller> {
+  const { userId } = await seedAccount(t.services, roles);
+  const { accessToken } = t.app.issueAccessToken({ userId, roles: ['voter', ...roles], tokenVersion: 0 });
   return { userId, headers: { authorization: `Bearer ${accessToken}` } };
 }
 

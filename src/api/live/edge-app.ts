@@ -2,6 +2,7 @@ import { httpServerOptions } from '../http-server.ts';
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { tokenAccount } from '../../commands/users/token-account.ts';
 import { type AppDependencies, DEFAULT_HTTP, type HttpSettings } from '../app.ts';
 import accessLog from '../plugins/access-log.ts';
 import auth from '../plugins/auth.ts';
@@ -50,7 +51,11 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
   await app.register(accessLog);
   await app.register(protection, { corsOrigins: http.corsOrigins });
   await app.register(openapi);
-  await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: http.accessTokenSeconds });
+  await app.register(auth, {
+    secret: deps.services.secrets.jwtSecret,
+    accessTokenSeconds: http.accessTokenSeconds,
+    accounts: (userId) => tokenAccount(deps.services, userId),
+  });
   await app.register(healthRoutes, { checks: deps.healthChecks });
   await app.register(frontDoorRoutes);
   await app.register(liveEdge, { services: deps.services, ...deps.live });

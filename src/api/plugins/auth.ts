@@ -1,8 +1,11 @@
 import jwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { TokenAccount } from '../../commands/users/token-account.ts';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/shared/errors.ts';
 import type { Role } from '../../domain/user/roles.ts';
+import { isAccessTokenClaims } from './access-token.ts';
+import { AccountCache, DEFAULT_ACCOUNT_CACHE, type AccountCacheOptions } from './account-cache.ts';
 
 /** The caller of a request once its bearer token is verified. */
 export interface AuthUser {
@@ -10,9 +13,17 @@ export interface AuthUser {
   roles: readonly Role[];
 }
 
+/** What login puts into an access token. */
+export interface Session extends AuthUser {
+  /** The account's token version at login (credentials.token_version). */
+  tokenVersion: number;
+  /** Opened with a setup token: until the password is set, the session may do nothing else. */
+  mustChangePassword?: boolean;
+}
+
 declare module '@fastify/jwt' {
   interface FastifyJWT {
-    payload: { sub: string; roles: Role[] };
+    payload: { sub: string; roles: Role[]; tokenVersion: number; mustChangePassword?: true };
     user: AuthUser;
   }
 }
@@ -21,10 +32,13 @@ type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandlers: `auth.required`, `auth.optional`, `auth.role('organizer', 'admin')` (any of them). */
-    auth: { required: Guard; optional: Guard; role: (...roles: Role[]) => Guard };
-    /** Signs an access token for an account with these roles. */
-    issueAccessToken: (user: AuthUser) => { accessToken: string; expiresIn: number };
+    /**
+     * preHandlers: `auth.required`, `auth.optional`, `auth.role('organizer', 'admin')` (any of
+     * them); `auth.forget(userId)` after this node changed an account's token version.
+     */
+    auth: { required: Guard; optional: Guard; role: (...roles: Role[]) => Guard; forget: (userId: string) => void };
+    /** Signs an access token for a session of an account. */
+    issueAccessToken: (session: Session) => { accessToken: string; expiresIn: number };
   }
   interface FastifyRequest {
     /** Set by `auth.optional` when no token was sent. */
@@ -36,23 +50,53 @@ export interface AuthOptions {
   secret: string;
   /** Lifetime of an access token; roles granted later take effect at the next login. */
   accessTokenSeconds: number;
+  /** The account a token names (null: no such account); asked through a short per-node cache. */
+  accounts: (userId: string) => Promise<TokenAccount | null>;
+  accountCache?: AccountCacheOptions;
 }
 
-async function verify(request: FastifyRequest): Promise<void> {
-  try {
-    await request.jwtVerify();
-  } catch (cause) {
-    throw new UnauthenticatedError('auth.invalid-token', 'a valid bearer token is required', { cause });
-  }
-}
+/**
+ * What a session opened with a setup token may do: set the password, and see whose account it is
+ * (me says mustChangePassword). Listed here, not on the routes, so a new route is closed to such
+ * sessions without anyone having to remember it.
+ */
+const SETUP_SESSION_OPERATIONS: ReadonlySet<string> = new Set(['changePassword', 'me']);
+
+const invalidToken = (detail: string, cause?: unknown) => new UnauthenticatedError('auth.invalid-token', detail, { cause });
 
 export default fp<AuthOptions>(
   async (app: FastifyInstance, options) => {
     await app.register(jwt, {
       secret: options.secret,
       sign: { expiresIn: options.accessTokenSeconds },
-      formatUser: (payload) => ({ userId: payload.sub, roles: payload.roles }),
     });
+    const accounts = new AccountCache(options.accounts, options.accountCache ?? DEFAULT_ACCOUNT_CACHE);
+
+    /**
+     * The one check every guard runs: a signature of ours, claims of exactly our shape, an
+     * account that exists, the account's current token version, and a setup-token session only
+     * where it may go. Roles are taken from the token as login signed them.
+     */
+    async function verify(request: FastifyRequest): Promise<void> {
+      let claims: unknown;
+      try {
+        claims = await request.jwtVerify();
+      } catch (cause) {
+        throw invalidToken('a valid bearer token is required', cause);
+      }
+      if (!isAccessTokenClaims(claims)) throw invalidToken('the bearer token does not have the claims of a Pollster access token');
+      const account = await accounts.account(claims.sub);
+      if (!account) throw new UnauthenticatedError('auth.unknown-account', 'the account of this token does not exist');
+      if (claims.tokenVersion !== account.tokenVersion) {
+        throw new UnauthenticatedError('auth.token-revoked', 'this token was revoked (a new password or logout-everywhere): log in again');
+      }
+      request.user = { userId: claims.sub, roles: claims.roles };
+      const operation = request.routeOptions.schema?.operationId;
+      if (claims.mustChangePassword && !(operation && SETUP_SESSION_OPERATIONS.has(operation))) {
+        throw new ForbiddenError('auth.password-change-required', 'set a password first (POST /api/auth/password with the setup token), then log in with it');
+      }
+    }
+
     const required: Guard = async (request) => verify(request);
     const optional: Guard = async (request) => {
       if (request.headers.authorization) await verify(request);
@@ -66,9 +110,14 @@ export default fp<AuthOptions>(
           throw new ForbiddenError('auth.role-required', `this needs one of the roles: ${roles.join(', ')}`);
         }
       };
-    app.decorate('auth', { required, optional, role });
-    app.decorate('issueAccessToken', (user: AuthUser) => ({
-      accessToken: app.jwt.sign({ sub: user.userId, roles: [...user.roles] }),
+    app.decorate('auth', { required, optional, role, forget: (userId: string) => accounts.forget(userId) });
+    app.decorate('issueAccessToken', (session: Session) => ({
+      accessToken: app.jwt.sign({
+        sub: session.userId,
+        roles: [...session.roles],
+        tokenVersion: session.tokenVersion,
+        ...(session.mustChangePassword ? { mustChangePassword: true as const } : {}),
+      }),
       expiresIn: options.accessTokenSeconds,
     }));
   },

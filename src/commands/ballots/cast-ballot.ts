@@ -10,7 +10,7 @@ import type { CommandDeps } from '../command-deps.ts';
 import { WrongExpectedRevisionError } from '../event-store/errors.ts';
 import { screenCast } from '../fraud/flag-on-cast.ts';
 import type { ScreeningFacts } from '../fraud/screen-ballot.ts';
-import { handleCommand, mintId, toAppend, type CommandContext } from '../handle-command.ts';
+import { asKeyReuse, handleCommand, mintId, toAppend, type CommandContext } from '../handle-command.ts';
 import { ballotReceipt } from './receipt.ts';
 
 export interface BallotRequest {
@@ -61,7 +61,7 @@ export async function castBallot(deps: CommandDeps, request: BallotRequest, cont
     const appended = await deps.store.append(stream, toStore, 'no_stream');
     stored = { ballotId: command.data.ballotId, position: appended.position, hash: appended.hash };
   } catch (error) {
-    if (!(error instanceof WrongExpectedRevisionError)) throw error;
+    if (!(error instanceof WrongExpectedRevisionError)) throw asKeyReuse(error, context);
     // Throws already-cast, unless this is a retry of the very command that wrote the ballot.
     const repeated = await handleCommand(deps.store, ballotDecider, stream, command, context).catch(async (refusal: unknown) => {
       // Only a sure duplicate is taken back out of the velocity count; on any other failure the

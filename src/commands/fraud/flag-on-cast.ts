@@ -51,6 +51,7 @@ export async function screenCast(
     actor: 'system',
     correlationId: context.correlationId,
     ...(context.commandId ? { commandId: `${context.commandId}:flag` } : {}),
+    ...(context.requestDigest ? { requestDigest: context.requestDigest } : {}),
   };
   return { castContext: context, flags: toAppend(flagged, system), release };
 }

@@ -5,7 +5,7 @@ import { pollStream } from '../../domain/shared/streams.ts';
 import { literalHostRefusal, webhookTargets } from '../../adapters/webhook-targets.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import type { CommandDeps } from '../command-deps.ts';
-import { handleCommand, type CommandContext } from '../handle-command.ts';
+import { handleCommand, mintId, type CommandContext } from '../handle-command.ts';
 
 export interface CreatePollInput {
   title: string;
@@ -14,7 +14,12 @@ export interface CreatePollInput {
   settings: PollSettingsInput;
 }
 
-/** The handler mints every id (poll, questions, options) and a readable, unique slug. */
+/**
+ * The handler mints every id (poll, questions, options) and a readable, unique slug. With a
+ * command id they derive from it, so a retried request lands on the same stream and finds its
+ * first PollCreated there (the first answer, as for every other command) instead of minting a
+ * second poll whose event ids the store refuses as taken.
+ */
 export async function createPoll(
   deps: CommandDeps,
   organizerId: string,
@@ -24,11 +29,11 @@ export async function createPoll(
   const webhook = input.settings.milestoneWebhookUrl;
   const refusal = typeof webhook === 'string' && URL.canParse(webhook) ? literalHostRefusal(deps.webhookTargets ?? webhookTargets(), webhook) : undefined;
   if (refusal) throw new ValidationError('poll.webhook-target-refused', `milestoneWebhookUrl: ${refusal}`, { field: 'settings.milestoneWebhookUrl' });
-  const pollId = deps.newId();
-  const questions: QuestionInput[] = input.questions.map(({ options, ...question }) => ({
+  const pollId = mintId(context, 'pollId', deps.newId);
+  const questions: QuestionInput[] = input.questions.map(({ options, ...question }, q) => ({
     ...question,
-    questionId: deps.newId(),
-    ...(options ? { options: options.map((o) => ({ ...o, optionId: deps.newId() })) } : {}),
+    questionId: mintId(context, `question:${q}`, deps.newId),
+    ...(options ? { options: options.map((o, i) => ({ ...o, optionId: mintId(context, `option:${q}:${i}`, deps.newId) })) } : {}),
   }));
   const { events, appended } = await handleCommand(
     deps.store,

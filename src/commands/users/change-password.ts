@@ -44,7 +44,7 @@ export async function changePassword(
 
   await deps.sql.transaction(async (tx) => {
     const row = await tx.maybeOne(sql.type(CredentialsRow)`
-      SELECT user_id::text AS user_id, email, password_hash, setup_token_hash
+      SELECT user_id::text AS user_id, email, password_hash, setup_token_hash, token_version
       FROM credentials WHERE user_id = ${userId} FOR UPDATE`);
     if (!row) throw userNotFound(userId);
     const viaSetupToken = input.setupToken !== undefined;
@@ -54,8 +54,10 @@ export async function changePassword(
       if (row.password_hash === null) throw setupTokenRequired();
       if (!(await verifyPassword(input.currentPassword!, row.password_hash))) throw wrongPassword();
     }
+    // A new password ends every session opened with the old one (or with the setup token): the
+    // token version moves on with the hash (migrations/015).
     await tx.query(sql.unsafe`
-      UPDATE credentials SET password_hash = ${newHash}, setup_token_hash = NULL, updated_at = now()
+      UPDATE credentials SET password_hash = ${newHash}, setup_token_hash = NULL, token_version = token_version + 1, updated_at = now()
       WHERE user_id = ${userId}`);
     const stream = userStream(userId);
     await handleCommand(

@@ -72,17 +72,18 @@ export const CredentialsRow = z.object({
   email: z.string(),
   password_hash: z.string().nullable(),
   setup_token_hash: z.string().nullable(),
+  token_version: z.number(),
 });
 export type CredentialsRow = z.infer<typeof CredentialsRow>;
 
 export async function credentialsByEmail(deps: Pick<AccountDeps, 'sql'>, email: string): Promise<CredentialsRow | null> {
   return deps.sql.maybeOne(sql.type(CredentialsRow)`
-    SELECT user_id::text AS user_id, email, password_hash, setup_token_hash FROM credentials WHERE email = ${email}`);
+    SELECT user_id::text AS user_id, email, password_hash, setup_token_hash, token_version FROM credentials WHERE email = ${email}`);
 }
 
 export async function credentialsOf(deps: Pick<AccountDeps, 'sql'>, userId: string): Promise<CredentialsRow | null> {
   return deps.sql.maybeOne(sql.type(CredentialsRow)`
-    SELECT user_id::text AS user_id, email, password_hash, setup_token_hash FROM credentials WHERE user_id = ${userId}`);
+    SELECT user_id::text AS user_id, email, password_hash, setup_token_hash, token_version FROM credentials WHERE user_id = ${userId}`);
 }
 
 /** Emails are compared trimmed and lower-cased everywhere (the decider stores them so too). */

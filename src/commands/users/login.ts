@@ -15,6 +15,8 @@ export interface LoggedIn {
   roles: readonly Role[];
   /** An imported account without a password: it logged in with its setup token and must set one. */
   mustChangePassword: boolean;
+  /** Goes into the access token: a later password or logout-everywhere revokes it. */
+  tokenVersion: number;
 }
 
 /** One answer for an unknown email and a wrong password, so login does not reveal who has an account. */
@@ -48,5 +50,10 @@ export async function login(deps: AccountDeps, email: string, password: string):
       UPDATE credentials SET password_hash = ${rehashed}, updated_at = now()
       WHERE user_id = ${row.user_id} AND password_hash = ${passwordHash}`);
   }
-  return { userId: row.user_id, roles: user.roles, mustChangePassword: user.status === 'awaiting-password' };
+  return {
+    userId: row.user_id,
+    roles: user.roles,
+    mustChangePassword: user.status === 'awaiting-password',
+    tokenVersion: row.token_version,
+  };
 }

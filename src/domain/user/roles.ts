@@ -5,3 +5,4 @@
 export const GRANTABLE_ROLES = ['organizer', 'admin', 'auditor', 'analyst', 'reviewer'] as const;
 export type GrantableRole = (typeof GRANTABLE_ROLES)[number];
 export type Role = 'voter' | GrantableRole;
+export const ROLES: readonly Role[] = ['voter', ...GRANTABLE_ROLES];

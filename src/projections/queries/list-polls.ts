@@ -8,12 +8,17 @@ export interface ListPollsOptions {
   /** `?mine=true`: the caller's own polls. */
   organizerId?: string;
   /**
-   * Only what this viewer may find in a listing: public polls that are not drafts, plus the
-   * viewer's own polls of any status. `userId: null` is an anonymous viewer. Omit it only for
-   * callers who may see everything (admins). Private and organization polls are reached by link,
-   * never listed to others (there is no organization model yet).
+   * Only what this viewer may find in a listing: public polls, plus the viewer's own. `userId:
+   * null` is an anonymous viewer. Omit it only for callers who may list everything (admins).
+   * Private and organization polls are reached by link, never listed to others (there is no
+   * organization model yet).
    */
   visibleTo?: { userId: string | null };
+  /**
+   * Which drafts may be listed: the API passes the draft rule's answer (src/api/poll-access.ts,
+   * `listableDrafts`): every draft, or only those of this organizer (null: none). Omitted: all.
+   */
+  drafts?: 'all' | { organizerId: string | null };
   cursor?: string;
   /** Clamped to 1..100 (default 20). */
   limit?: number;
@@ -41,11 +46,11 @@ export async function listPolls(db: CommonQueryMethods, options: ListPollsOption
   if (options.organizerId !== undefined) conditions.push(sql.fragment`organizer_id = ${options.organizerId}`);
   if (options.visibleTo !== undefined) {
     const { userId } = options.visibleTo;
-    conditions.push(
-      userId === null
-        ? sql.fragment`(visibility = 'public' AND status <> 'draft')`
-        : sql.fragment`((visibility = 'public' AND status <> 'draft') OR organizer_id = ${userId})`,
-    );
+    conditions.push(userId === null ? sql.fragment`visibility = 'public'` : sql.fragment`(visibility = 'public' OR organizer_id = ${userId})`);
+  }
+  if (options.drafts !== undefined && options.drafts !== 'all') {
+    const { organizerId } = options.drafts;
+    conditions.push(organizerId === null ? sql.fragment`status <> 'draft'` : sql.fragment`(status <> 'draft' OR organizer_id = ${organizerId})`);
   }
   if (options.cursor !== undefined) conditions.push(sql.fragment`created_position < ${decodePositionCursor(options.cursor)}`);
   const rows = await db.any(sql.type(pageRow)`

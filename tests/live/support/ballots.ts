@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import { call, callerWith } from '../../support/api-client.ts';
+import { call, callerWith, type AppUnderTest } from '../../support/api-client.ts';
 
 /** The i-th voter's ballot for `lunchPoll`: answers vary with i so every counter moves. */
 export function variedAnswers(poll: any, i: number) {
@@ -16,12 +15,12 @@ export function variedAnswers(poll: any, i: number) {
 }
 
 /** Casts `count` ballots, each by a new voter, `concurrency` at a time, through the API (app.inject). */
-export async function castBallots(app: FastifyInstance, poll: any, count: number, options: { from?: number; concurrency?: number } = {}) {
+export async function castBallots(t: AppUnderTest, poll: any, count: number, options: { from?: number; concurrency?: number } = {}) {
   const from = options.from ?? 0;
   let next = from;
   const worker = async () => {
     for (let i = next++; i < from + count; i = next++) {
-      const cast = await call(app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: callerWith(app), payload: { answers: variedAnswers(poll, i) } });
+      const cast = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: await callerWith(t), payload: { answers: variedAnswers(poll, i) } });
       if (cast.status !== 201) throw new Error(`castBallot ${i}: ${cast.status} ${JSON.stringify(cast.body)}`);
     }
   };

@@ -4,6 +4,7 @@ import { pollNotFound } from '../../../domain/poll/errors.ts';
 import { ForbiddenError } from '../../../domain/shared/errors.ts';
 import { emptyAnalytics, getAnalytics } from '../../../projections/queries/index.ts';
 import type { Services } from '../../../runtime/services.ts';
+import { assertPollVisible } from '../../poll-access.ts';
 import { bearer, problems, Uuid } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 
@@ -37,8 +38,9 @@ const ANALYTICS_ROLES = ['admin', 'analyst'] as const;
 /**
  * getAnalytics: engagement figures from the analytics read model. Who may see them depends on the
  * poll (its organizer), so the check runs after the poll is found: 401 without a token, 404 for
- * no poll, then 403. The poll comes from the poll cache (always current), the figures from the
- * read model (eventually consistent; a poll it has not seen yet shows nothing counted).
+ * no poll or a draft the caller may not see (the one draft rule, poll-access.ts), then 403. The
+ * poll comes from the poll cache (always current), the figures from the read model (eventually
+ * consistent; a poll it has not seen yet shows nothing counted).
  */
 export const getAnalyticsRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get(
@@ -64,6 +66,7 @@ export const getAnalyticsRoute: FastifyPluginAsyncTypebox<{ services: Services }
       const bucket = request.query.bucket ?? 'minute';
       const poll = await services.commands.polls.get(pollId);
       if (poll.status === 'none') throw pollNotFound(pollId);
+      assertPollVisible(poll, request.user);
       const { userId, roles } = request.user;
       if (poll.poll.organizerId !== userId && !ANALYTICS_ROLES.some((role) => roles.includes(role))) {
         throw new ForbiddenError('analytics.forbidden', `only the organizer of poll ${pollId}, admins and analysts may see its analytics`);

@@ -5,6 +5,8 @@ import { publicKeyPem } from '../../../audit/signing.ts';
 import { verifyPoll } from '../../../audit/verify-poll.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { Services } from '../../../runtime/services.ts';
+import { assertPollVisible } from '../../poll-access.ts';
+import type { AuthUser } from '../../plugins/auth.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 import { AuditEventsPageView, AuditEventsQuery, PublicKeyView, ReceiptParams, ReceiptView, VerifyReportView } from './schemas.ts';
@@ -21,9 +23,11 @@ const plain = <T>(value: T): Plain<T> => JSON.parse(JSON.stringify(value, (_k, v
 export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const auditors = app.auth.role('auditor', 'admin');
 
-  async function existing(pollId: string) {
+  /** The poll as this caller may audit it: drafts follow the one draft rule (poll-access.ts). */
+  async function existing(pollId: string, user: AuthUser) {
     const state = await services.commands.polls.get(pollId);
     if (state.status === 'none') throw pollNotFound(pollId);
+    assertPollVisible(state, user);
     return state;
   }
 
@@ -44,7 +48,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
     async (request) => {
       const pollId = request.params.pollId.toLowerCase();
-      const state = await existing(pollId);
+      const state = await existing(pollId, request.user);
       const showIdentities = !state.poll.settings.anonymous && request.user.roles.includes('auditor');
       const page = await listAuditEvents(services.store, pollId, {
         after: BigInt(request.query.after ?? 0),
@@ -70,7 +74,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
     async (request) => {
       const pollId = request.params.pollId.toLowerCase();
-      await existing(pollId);
+      await existing(pollId, request.user);
       const { results: _replayed, ...report } = await verifyPoll({ store: services.store, sql: services.sql, key: services.secrets.auditKey }, pollId);
       return report;
     },

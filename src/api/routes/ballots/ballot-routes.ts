@@ -55,7 +55,9 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
 
   async function ballotRequest(request: FastifyRequest, pollId: string, body: BallotBodyInput) {
     const { poll, voter } = await voterOf(request, pollId, { value: body.voteToken, field: 'voteToken' });
-    const context = commandContext(request);
+    // The voter, as the poll's policy sees it, owns the Idempotency-Key: an anonymous voter has
+    // no account, and a vote token (or the client fingerprint) is who votes on such polls.
+    const context = commandContext(request, voter.voterKey);
     // On an anonymous poll the event metadata must not name the account either.
     if (poll.poll.settings.anonymous) context.actor = 'anonymous';
     const meta = ballotMeta(request.ip, request.headers['user-agent'] ?? '', pollKey(services.secrets.voterKeys, poll.poll));

@@ -5,7 +5,7 @@ import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { PollState } from '../../../domain/poll/state.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { findPoll } from '../../find-poll.ts';
-import { assertMayReachPoll } from '../../poll-access.ts';
+import { assertMayReachPoll, assertPollVisible } from '../../poll-access.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollView } from '../../schemas/poll.ts';
 
@@ -33,17 +33,16 @@ export const getPollRoute: FastifyPluginAsyncTypebox<{ services: Services }> = a
         summary: 'A poll with its questions, options (with ids), settings and status',
         security: [...bearer, {}],
         params: Type.Object({ pollIdOrSlug: Type.String({ minLength: 1, maxLength: 200 }) }),
-        response: { 200: PollView, ...problems(404) },
+        response: { 200: PollView, ...problems(401, 403, 404) },
       },
     },
     async (request) => {
       const key = request.params.pollIdOrSlug;
       const state = await findPoll(services, key);
       if (!state) throw pollNotFound(key);
-      const owner = !request.anonymous && request.user && (request.user.userId === state.poll.organizerId || request.user.roles.includes('admin'));
-      // Drafts are the organizer's work in progress.
-      if (state.status === 'draft' && !owner) throw pollNotFound(key);
-      await assertMayReachPoll(services.verifiedEmails, state, request.anonymous ? undefined : request.user);
+      const user = request.anonymous ? undefined : request.user;
+      assertPollVisible(state, user, key);
+      await assertMayReachPoll(services.verifiedEmails, state, user);
       return pollView(state);
     },
   );

@@ -4,6 +4,7 @@ import { fraudCheckUnavailableOf } from '../../../domain/poll/definition.ts';
 import { UnauthenticatedError } from '../../../domain/shared/errors.ts';
 import { listPolls } from '../../../projections/queries/index.ts';
 import type { Services } from '../../../runtime/services.ts';
+import { listableDrafts } from '../../poll-access.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollStatus, PollView } from '../../schemas/poll.ts';
 
@@ -11,7 +12,8 @@ const PollSummary = Type.Intersect([Type.Omit(PollView, ['questions']), Type.Obj
 
 /**
  * listPolls from the read model: public polls for everyone, plus the caller's own of any status;
- * admins see all. Private and organization polls are reached by link, never listed to others.
+ * admins see all. Private and organization polls are reached by link, never listed to others;
+ * drafts follow the one draft rule (poll-access.ts).
  */
 export const listPollsRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get(
@@ -46,6 +48,7 @@ export const listPollsRoute: FastifyPluginAsyncTypebox<{ services: Services }> =
         ...(status ? { status } : {}),
         ...(mine && user ? { organizerId: user.userId } : {}),
         ...(user?.roles.includes('admin') ? {} : { visibleTo: { userId: user?.userId ?? null } }),
+        drafts: listableDrafts(user),
         ...(cursor ? { cursor } : {}),
         ...(limit ? { limit } : {}),
       });

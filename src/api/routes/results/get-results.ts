@@ -15,8 +15,8 @@ import { asJson, asOfTime } from './results-as-of-time.ts';
 
 /**
  * getResults. Who may see what is decided on the poll as it is now (the poll cache, current with
- * this process's own commands): a draft is the organizer's (404 to others, as getPoll), and a
- * poll with `showResultsBeforeClose: false` shows results only once closed, except to its
+ * this process's own commands): a draft follows the one draft rule (poll-access.ts: 404 to all
+ * but its organizer and admins), and a poll with `showResultsBeforeClose: false` shows results only once closed, except to its
  * organizer, admins, auditors and analysts (403 `results.hidden`), also for `?at=`.
  */
 export const getResultsRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
