@@ -25,7 +25,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    reporters: ['default'],
+    // Lists the slowest files and tests; names (and past 75%, fails) any near its timeout.
+    reporters: ['default', './tests/support/timing-reporter.ts'],
     // Events shared between subscriptions are frozen, so a consumer that changes one fails here.
     env: { POLLSTER_FREEZE_SHARED_EVENTS: '1' },
     projects: [
