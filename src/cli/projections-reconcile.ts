@@ -3,7 +3,6 @@ import pino from 'pino';
 import { loadConfig } from '../config.ts';
 import { createSqlPool } from '../db/slonik.ts';
 import { reconcileRedis, type ReconcileSummary } from '../projections/to-redis/reconcile.ts';
-import { connectRedis } from '../projections/to-redis/redis-client.ts';
 import { openDatabase } from '../runtime/database.ts';
 
 /**
@@ -25,6 +24,8 @@ export function registerReconcileCommand(program: Command): void {
       const logger = pino({ level: 'warn' }, pino.destination(2));
       const database = await openDatabase(config, logger);
       const sql = await createSqlPool(database.url, { maximumPoolSize: 4 });
+      // The Redis client loads only for this command (see start.ts).
+      const { connectRedis } = await import('../projections/to-redis/redis-client.ts');
       const redis = await connectRedis(config.REDIS_URL, logger);
       try {
         const summary = await reconcileRedis({ sql, redis, logger, dryRun: options.dryRun ?? false });

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
-import { startServe } from '../runtime/serve.ts';
 
 /** `pollster serve [--edge-only]`: a stateless HTTP node; projections run in `pollster worker`. */
 export function registerServeCommand(program: Command): void {
@@ -12,6 +11,8 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--edge-only', 'serve only the live edge (websocket/SSE viewers), not the command API', false)
     .action(async (options: { edgeOnly: boolean }) => {
+      // Loaded here for the reason given in start.ts.
+      const { startServe } = await import('../runtime/serve.ts');
       await startServe(loadConfig(), { edgeOnly: options.edgeOnly });
     });
 }

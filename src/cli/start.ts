@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
-import { startProcess } from '../runtime/process.ts';
 
 export function registerStartCommands(program: Command): void {
   program
@@ -10,6 +9,9 @@ export function registerStartCommands(program: Command): void {
         'it starts an embedded PostgreSQL under POLLSTER_DATA_DIR (the embedded default)',
     )
     .action(async () => {
+      // Loaded here, not at the top: every other command (a worker restarting after a crash, a
+      // CLI tool) would otherwise pay for importing the whole HTTP API first.
+      const { startProcess } = await import('../runtime/process.ts');
       await startProcess(loadConfig());
     });
 

@@ -67,7 +67,7 @@ async function importFile(file: string, options: { format?: string; setupTokens?
     const logger = pino({ level: 'warn' }, pino.destination(2)); // stdout is for the summary
     const database = await openDatabase(config, logger);
     opened.unshift(() => database.close());
-    const store = openEventStore(config, database.url);
+    const store = await openEventStore(config, database.url);
     opened.unshift(() => store.close());
     const sql = await createSqlPool(database.url, { maximumPoolSize: concurrency + 2 });
     opened.unshift(() => sql.end());
