@@ -63,6 +63,8 @@ export interface ServiceOptions {
   logger?: ProjectionLogger;
   /** Velocity detection and challenges on castBallot (src/commands/fraud); absent = off. */
   fraud?: FraudOptions;
+  /** How long readModelsAt waits before failing with projection.timeout (a 503; default 5 s). */
+  readModelsTimeoutMs?: number;
 }
 
 const silentLogger = pino({ level: 'silent' });
@@ -83,7 +85,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     commands,
     registry: new HttpNationalRegistry({ baseUrl: options.registryUrl }),
     projections,
-    readModelsAt: async (position) => projections?.waitForPosition(position, { timeoutMs: 5_000 }),
+    readModelsAt: async (position) => projections?.waitForPosition(position, { timeoutMs: options.readModelsTimeoutMs ?? 5_000 }),
     ...(options.resultsCache ? { resultsCache: options.resultsCache } : {}),
     secrets: {
       identityKey: await loadOrCreateSecret(sql, 'identity-hmac'),
