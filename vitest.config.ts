@@ -12,11 +12,13 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * Services are found once per project that needs them (tests/global-setup.ts); each test file
  * isolates itself with random ids or its own database.
  *
- * Order: vitest runs every project of one `sequence.groupOrder` in one pool, and projects sharing
- * a group must share `maxWorkers`. Unit, int and e2e share group 0. The browser and the drills
- * each get a group of their own, one file at a time, after it: Chromium and a worker process
- * under SIGKILL are the two things on a small machine that starve (and are starved by) whatever
- * runs beside them, and a drill that competes for the cores proves less and takes longer.
+ * Order, by `sequence.groupOrder`: unit first (seconds: a broken decider fails fast), then int
+ * and e2e together, then the browser alone, then the drills alone. vitest runs the projects of one
+ * group in one pool (they must share `maxWorkers`) and groups one after another. Chromium and a
+ * worker process under SIGKILL are the two things on a small machine that starve (and are starved
+ * by) whatever runs beside them; a drill that competes for the cores proves less and takes longer.
+ * No project is left in group 0: with one worker (vitest's default on 2 cores) and isolation,
+ * vitest moves group-0 files into a group that runs after all numbered ones, drills included.
  */
 const services = { globalSetup: ['tests/global-setup.ts'] };
 
@@ -36,6 +38,7 @@ export default defineConfig({
           include: ['src/**/*.unit.spec.ts', 'tests/**/*.unit.spec.ts'],
           // Pure code: one worker for every file instead of a fresh process each (5 s instead of 15 s on 2 cores).
           isolate: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -43,6 +46,7 @@ export default defineConfig({
           name: 'int',
           include: ['src/**/*.int.spec.ts', 'tests/**/*.int.spec.ts'],
           ...services,
+          sequence: { groupOrder: 2 },
         },
       },
       {
@@ -51,6 +55,7 @@ export default defineConfig({
           include: ['tests/**/*.e2e.spec.ts'],
           exclude: [...configDefaults.exclude, 'tests/**/*.browser.e2e.spec.ts'],
           ...services,
+          sequence: { groupOrder: 2 },
         },
       },
       {
@@ -59,7 +64,7 @@ export default defineConfig({
           include: ['tests/**/*.browser.e2e.spec.ts'],
           ...services,
           maxWorkers: 1,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 3 },
         },
       },
       {
@@ -68,7 +73,7 @@ export default defineConfig({
           include: ['tests/**/*.drill.spec.ts'],
           ...services,
           maxWorkers: 1,
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 4 },
         },
       },
     ],
