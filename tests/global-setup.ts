@@ -1,9 +1,10 @@
 import { connect } from 'node:net';
 import type { TestProject } from 'vitest/node';
-import { serviceUrls } from './support/services.ts';
+import { currentServiceUrls } from './support/services.ts';
 
 /**
- * Finds PostgreSQL, Redis and NATS once for the whole run: the env URLs or the local defaults;
+ * Finds PostgreSQL, Redis and NATS for the projects that need them (int, e2e, browser, drills;
+ * not unit): the env URLs or the local defaults;
  * where one does not answer and a container runtime exists, a testcontainer takes its place;
  * otherwise the run stops at once with a message naming what is missing and how to start it.
  */
@@ -26,8 +27,9 @@ const SERVICES = [
 export default async function setup(_project: TestProject): Promise<() => Promise<void>> {
   const stops: Array<() => Promise<unknown>> = [];
   const missing: string[] = [];
+  const urls = currentServiceUrls();
   for (const service of SERVICES) {
-    const url = serviceUrls[service.name];
+    const url = urls[service.name];
     if (await reachable(url, service.port)) continue;
     const started = await startContainer(service).catch((error: Error) => {
       missing.push(`${service.name} at ${url} (no answer; no container runtime either: ${error.message.split('\n')[0]})`);

@@ -44,7 +44,20 @@ export async function migrate(databaseUrl: string, log: (line: string) => void =
     throw explainConnectionError(error, { name: 'migrations connection', size: 1 });
   });
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    const migrations = await loadMigrations();
+    // Every process start gets here (each worker, each API node, a worker restarted after a
+    // crash), and nearly always nothing is pending: one read says so, without queueing for the
+    // lock behind another starter or re-running CREATE TABLE.
+    if (await allApplied(client, migrations)) return { applied: [], alreadyApplied: migrations.length };
+    return await migrateLocked(client, migrations, log);
+  } finally {
+    await client.end();
+  }
+}
+
+async function migrateLocked(client: pg.Client, migrations: readonly Migration[], log: (line: string) => void): Promise<MigrateReport> {
+  await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+  try {
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now())`);
@@ -54,7 +67,7 @@ export async function migrate(databaseUrl: string, log: (line: string) => void =
       ),
     );
     const report: MigrateReport = { applied: [], alreadyApplied: 0 };
-    for (const m of await loadMigrations()) {
+    for (const m of migrations) {
       const seen = done.get(m.version);
       if (seen !== undefined) {
         if (seen !== m.checksum) throw new Error(`migration ${m.version}_${m.name} changed after it was applied`);
@@ -80,6 +93,18 @@ export async function migrate(databaseUrl: string, log: (line: string) => void =
     return report;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
-    await client.end();
   }
+}
+
+/** True when every migration is recorded with its checksum; anything else takes the locked path (which reports a changed one). */
+async function allApplied(client: pg.Client, migrations: readonly Migration[]): Promise<boolean> {
+  let rows: Array<{ version: number; checksum: string }>;
+  try {
+    ({ rows } = await client.query<{ version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations'));
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') return false; // undefined_table: a new database
+    throw error;
+  }
+  const done = new Map(rows.map((r) => [r.version, r.checksum]));
+  return migrations.every((m) => done.get(m.version) === m.checksum);
 }

@@ -1,14 +1,17 @@
 import type { Config } from '../config.ts';
-import { connectEventStoreDb } from '../commands/event-store/eventstoredb/eventstoredb-event-store.ts';
 import type { EventStore } from '../commands/event-store/port.ts';
 import { PostgresEventStore } from '../commands/event-store/postgres/postgres-event-store.ts';
 
 /**
  * EVENT_STORE picks the adapter; both pass the same contract suite (tests/contract). The read
- * models stay in PostgreSQL either way.
+ * models stay in PostgreSQL either way. The EventStoreDB client (gRPC, OpenTelemetry: a quarter
+ * of a second of CPU to import) loads only when it is the one chosen.
  */
-export function openEventStore(config: Config, databaseUrl: string): EventStore {
-  if (config.EVENT_STORE === 'eventstoredb') return connectEventStoreDb(config.EVENTSTORE_URL!);
+export async function openEventStore(config: Config, databaseUrl: string): Promise<EventStore> {
+  if (config.EVENT_STORE === 'eventstoredb') {
+    const { connectEventStoreDb } = await import('../commands/event-store/eventstoredb/eventstoredb-event-store.ts');
+    return connectEventStoreDb(config.EVENTSTORE_URL!);
+  }
   return new PostgresEventStore({
     connectionString: databaseUrl,
     flushers: config.APPEND_FLUSHERS,

@@ -5,10 +5,8 @@ import type { Config } from '../config.ts';
 import { POSTGRES_PROJECTIONS, RESULTS, type PostgresProjection, type ProjectionLogger } from '../projections/index.ts';
 import { InProcessLiveBus } from '../projections/to-nats/in-process-live-bus.ts';
 import type { LiveBus } from '../projections/to-nats/live-bus.ts';
-import { NatsLiveBus } from '../projections/to-nats/nats-live-bus.ts';
 import { type ResultsFanOutOptions, withResultsFanOut } from '../projections/to-nats/results-fan-out.ts';
 import { keepRedisReconciled, type RedisKeeper } from '../projections/to-redis/reconcile.ts';
-import { connectRedis } from '../projections/to-redis/redis-client.ts';
 import { RedisResultsCache, type ResultsCache } from '../projections/to-redis/results-cache.ts';
 import { RedisResultsStore } from '../projections/to-redis/results-store.ts';
 
@@ -47,10 +45,12 @@ export async function createLiveInfrastructure(
   options: LiveOptions = {},
 ): Promise<LiveInfrastructure> {
   const logger = options.logger ?? pino({ level: 'silent' });
+  // The NATS and Redis clients load only where configured: a few hundred milliseconds of every
+  // start (a worker restarting after a crash) that the embedded mode and tests never use.
   const bus: LiveBus = config.NATS_URL
-    ? await NatsLiveBus.connect(config.NATS_URL, logger)
+    ? await (await import('../projections/to-nats/nats-live-bus.ts')).NatsLiveBus.connect(config.NATS_URL, logger)
     : new InProcessLiveBus({ onError: (error) => logger.warn({ err: error }, 'live subscriber failed') });
-  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
+  const redis = config.REDIS_URL ? await (await import('../projections/to-redis/redis-client.ts')).connectRedis(config.REDIS_URL, logger) : undefined;
   const keyPrefix = options.redisKeyPrefix === undefined ? {} : { keyPrefix: options.redisKeyPrefix };
   const resultsStore = redis ? new RedisResultsStore(redis, keyPrefix) : undefined;
   const stops: Array<() => void> = [];

@@ -45,7 +45,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   );
   const database = await openDatabase(config, logger, { exclusive: true });
   logger.info({ database: database.location }, `data in ${database.location}`);
-  const store = openEventStore(config, database.url);
+  const store = await openEventStore(config, database.url);
   const live = await createLiveInfrastructure(config, { logger: logger.child({ component: 'live' }) });
   const sandbox = options.sandboxRegistry && !config.REGISTRY_URL ? await startRegistrySandbox() : undefined;
   if (sandbox) logger.warn({ registry: sandbox.url }, 'REGISTRY_URL not set: national IDs are checked against the sandbox registry');

@@ -88,6 +88,8 @@ export interface ServiceOptions {
   webhookAllowedNetworks?: readonly string[];
   /** Where verification codes go (src/adapters/mail); absent = this process sends no mail (503). */
   mailer?: Mailer;
+  /** How long readModelsAt waits before failing with projection.timeout (a 503; default 5 s). */
+  readModelsTimeoutMs?: number;
 }
 
 const silentLogger = pino({ level: 'silent' });
@@ -120,7 +122,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     commands,
     registry: new HttpNationalRegistry({ baseUrl: options.registryUrl }),
     projections,
-    readModelsAt: async (position) => projections?.waitForPosition(position, { timeoutMs: 5_000 }),
+    readModelsAt: async (position) => projections?.waitForPosition(position, { timeoutMs: options.readModelsTimeoutMs ?? 5_000 }),
     ...(options.resultsCache ? { resultsCache: options.resultsCache } : {}),
     mailer: options.mailer ?? noMailer,
     verifiedEmails: new VerifiedEmails(options.store),

@@ -56,7 +56,7 @@ describe('Redis results after a worker dies between the read model commit and th
     await first.kill();
 
     for (let i = 0; i < 50; i++) await castBallot(h.store, pollId);
-    const dying = worker({ POLLSTER_FAULT_POINT: 'results-committed-before-redis' });
+    const dying = worker({ POLLSTER_FAULT_POINT: 'results.committed-before-redis' });
     const [, signal] = (await once(dying.child, 'exit')) as [number | null, string | null];
     expect(signal).toBe('SIGKILL');
     // The crash left exactly the state to repair: the read model has every ballot, Redis does not.

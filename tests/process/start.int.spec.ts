@@ -36,6 +36,9 @@ afterAll(async () => {
 });
 
 describe('pollster start (embedded default)', () => {
+  // A limit of its own because the work is inherently long: a fresh PostgreSQL cluster (initdb,
+  // a first start) and two Node processes. 8 s alone on the 2-core machine, 17-32 s in runs of the
+  // int project and of the whole suite beside other checkouts' runs: past half of the 60 s it had.
   it('says where it runs, serves, refuses a second instance on the folder, and exits 0 on SIGTERM', async () => {
     const root = await mkdtemp(join(tmpdir(), 'pollster-start-'));
     folders.push(root);
@@ -43,7 +46,7 @@ describe('pollster start (embedded default)', () => {
     const env = { POLLSTER_DATA_DIR: join(root, 'data'), EMBEDDED_PG_PORT: String(await freePort()), PORT: String(await freePort()) };
     const first = start(env);
     let ready = false;
-    for (let i = 0; i < 300 && !ready; i++) {
+    for (const deadline = Date.now() + 90_000; !ready && Date.now() < deadline; ) {
       ready = await fetch(`http://127.0.0.1:${env.PORT}/health/ready`).then((r) => r.ok, () => false);
       if (!ready) await sleep(100);
     }
@@ -64,5 +67,5 @@ describe('pollster start (embedded default)', () => {
       socket.once('error', () => resolve(false));
     });
     expect(pgListening).toBe(false);
-  }, 60_000);
+  }, 120_000);
 });

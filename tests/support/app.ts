@@ -36,6 +36,15 @@ export interface TestLive {
 }
 
 /**
+ * How long a command waits for the read models in tests, instead of the 5 s a client gets. Any
+ * open transaction on the PostgreSQL server holds every reader of `$all` back, whichever database
+ * it is in, and the test server is shared: with other files, other checkouts' runs, and tests that
+ * hold such a transaction on purpose. Under that a projection can fall more than 5 s behind on a
+ * busy 2-core machine, which these tests do not check; the test's own timeout still bounds it.
+ */
+export const TEST_READ_MODELS_TIMEOUT_MS = 30_000;
+
+/**
  * The whole API on a fresh database of its own, with the sandbox national registry: what the
  * e2e specs drive through `app.inject`. `fraud`: velocity detection on castBallot (off unless a test is about it).
  * `options.mailer`: where verification codes go (default: the outbox adapter in a temporary folder);
@@ -57,6 +66,7 @@ export async function createTestApp(
     ...(live?.redis ? { resultsCache: new RedisResultsCache(live.redis, pino({ level: 'silent' })) } : {}),
     ...(fraud ? { fraud } : {}),
     mailer: options.mailer ?? new OutboxMailer({ dir: outbox }),
+    readModelsTimeoutMs: TEST_READ_MODELS_TIMEOUT_MS,
   });
   // Rate limits off unless a test is about them: e2e tests send many requests from one address.
   const app = await buildApp({

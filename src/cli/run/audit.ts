@@ -80,11 +80,11 @@ async function verifyFile(options: VerifyOptions): Promise<number> {
   return report.ok && (receipt?.included ?? true) ? 0 : 1;
 }
 
-async function withDatabase<T>(work: (deps: { store: ReturnType<typeof openEventStore>; sql: Awaited<ReturnType<typeof createSqlPool>>; key: Awaited<ReturnType<typeof loadSigningKey>> }) => Promise<T>): Promise<T> {
+async function withDatabase<T>(work: (deps: { store: Awaited<ReturnType<typeof openEventStore>>; sql: Awaited<ReturnType<typeof createSqlPool>>; key: Awaited<ReturnType<typeof loadSigningKey>> }) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const logger = pino({ level: 'warn' }, pino.destination(2)); // stdout is for the report
   const database = await openDatabase(config, logger);
-  const store = openEventStore(config, database.url);
+  const store = await openEventStore(config, database.url);
   const sql = await createSqlPool(database.url, { maximumPoolSize: 4, label: CLI_POOL });
   try {
     return await work({ store, sql, key: await loadSigningKey(sql, config.AUDIT_SIGNING_KEY) });

@@ -21,7 +21,7 @@ export async function openProjectionTools(options: { poolSize?: number } = {}): 
   const config = loadConfig();
   const logger = pino({ level: 'warn' }, pino.destination(2));
   const database = await openDatabase(config, logger);
-  const store = openEventStore(config, database.url);
+  const store = await openEventStore(config, database.url);
   const sql = await createSqlPool(database.url, { maximumPoolSize: options.poolSize ?? 4, label: CLI_POOL });
   return {
     sql,

@@ -41,7 +41,7 @@ export async function importFile({ file, format, concurrency, setupTokens }: Imp
     const logger = pino({ level: 'warn' }, pino.destination(2)); // stdout is for the summary
     const database = await openDatabase(config, logger);
     opened.unshift(() => database.close());
-    const store = openEventStore(config, database.url);
+    const store = await openEventStore(config, database.url);
     opened.unshift(() => store.close());
     // No more than a serving process's pool (the API's import runs on that one): rows past it
     // queue here instead of taking connection slots from the processes sharing the server.

@@ -2,6 +2,7 @@ import type { DatabasePool } from 'slonik';
 import type { RecordedEvent } from '../../commands/event-store/port.ts';
 import { insertParked, lockCheckpoint, saveCheckpoint, useSchemaAndAdvanceCheckpoint } from './checkpoints.ts';
 import { isPoisonCandidate, sleep } from './failures.ts';
+import { faultPoint } from './fault-points.ts';
 import type { PostgresProjection } from './projection.ts';
 
 /**
@@ -42,14 +43,19 @@ export async function applyInTransaction(
   events: readonly RecordedEvent[],
   through: bigint,
 ): Promise<{ checkpoint: bigint; applied: number }> {
-  return target.sql.transaction(async (tx) => {
+  const done = await target.sql.transaction(async (tx) => {
     // Handlers name tables unqualified: the search path points them at the live ones, in schema `read`.
     // The checkpoint moves to `through` at once; the rest of the transaction applies what was past it.
     const checkpoint = await useSchemaAndAdvanceCheckpoint(tx, target.name, through);
     const fresh = events.filter((e) => e.position > checkpoint && target.includes(e));
-    if (fresh.length > 0) await target.projection.handle(fresh, tx);
+    if (fresh.length > 0) {
+      await target.projection.handle(fresh, tx);
+      faultPoint('projection.before-commit');
+    }
     return { checkpoint: through > checkpoint ? through : checkpoint, applied: fresh.length };
   });
+  if (done.applied > 0) faultPoint('projection.after-commit');
+  return done;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../../commands/event-store/port.ts';
-import { faultPoint } from '../../fault-point.ts';
+import { faultPoint } from '../runtime/fault-points.ts';
 import type { PollResults } from '../../domain/results/results.ts';
 import { getResultsOf } from '../queries/get-results.ts';
 import type { AfterCommitContext, PostgresProjection } from '../runtime/projection.ts';
@@ -35,7 +35,7 @@ export function withResultsFanOut(projection: PostgresProjection, options: Resul
 
 export async function fanOutResults(events: readonly RecordedEvent[], context: AfterCommitContext, options: ResultsFanOutOptions): Promise<void> {
   const polls = [...lastEventPerPoll(events)];
-  if (polls.length > 0) faultPoint('results-committed-before-redis');
+  if (polls.length > 0) faultPoint('results.committed-before-redis');
   const chunk = Math.max(1, options.chunk ?? 50);
   for (let i = 0; i < polls.length; i += chunk) await fanOutChunk(polls.slice(i, i + chunk), context, options);
 }

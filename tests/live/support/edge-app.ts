@@ -8,6 +8,7 @@ import { NatsLiveBus } from '../../../src/projections/to-nats/nats-live-bus.ts';
 import { liveProjections } from '../../../src/runtime/live.ts';
 import { createServices, type Services } from '../../../src/runtime/services.ts';
 import { createTestDatabase } from '../../support/database.ts';
+import { TEST_READ_MODELS_TIMEOUT_MS } from '../../support/app.ts';
 
 export interface EdgeTestApp {
   app: FastifyInstance;
@@ -41,6 +42,7 @@ export async function startEdgeApp(natsUrl: string, settings: Partial<LiveSettin
     registryUrl: registry.url,
     runProjections: true,
     projections: liveProjections({ bus: publisherBus }),
+    readModelsTimeoutMs: TEST_READ_MODELS_TIMEOUT_MS,
   });
   const app = await buildApp({
     logger: silent,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { tally } from '../../src/domain/results/tally.ts';
 import { getResults, POSTGRES_PROJECTIONS, readPollEvents } from '../../src/projections/index.ts';
 import { rebuildProjection } from '../../src/projections/rebuild/rebuild.ts';
+import type { FaultPoint } from '../../src/projections/runtime/fault-points.ts';
 import { seeded } from '../support/results-fixtures.ts';
 import { dumpTables } from './dump-tables.ts';
 import { castBallot, changeBallot, closePoll, createPoll, flagBallot, type Harness, openHarness, openPoll, reviewFlag } from './harness.ts';
@@ -13,11 +14,35 @@ import { spawnWorker, type WorkerProcess } from './worker-process.ts';
 /**
  * Issue: "kill a worker (SIGKILL) in the middle of a batch 10 times during a load of ballots,
  * restart, and assert the results equal a fresh replay". A real `pollster worker` process (two
- * partitions, so six runners and checkpoints) is killed while it is applying (its checkpoints
- * just moved), restarted at once, ten times, while ballots, changes, flags and reviews arrive.
- * Rows and checkpoints commit together, so nothing may be counted twice or lost.
+ * partitions, so six runners and checkpoints) dies while ballots, changes, flags and reviews
+ * arrive, and is restarted at once. Five deaths rather than ten, four of them aimed
+ * (POLLSTER_FAULT_POINT, see src/projections/runtime/fault-points.ts) at the two moments where a
+ * crash could do harm, which random kills hit only by luck:
+ *
+ * - before COMMIT, its rows and moved checkpoint written: the restart must find neither, and
+ *   apply those events from the old checkpoint (nothing lost)
+ * - right after COMMIT, before the runner noted it: the restart must not apply it again
+ *
+ * The first of each lands in a restarted worker's first batch, the backlog of its downtime
+ * (hundreds of events); the second in the live tail. The fifth is a plain SIGKILL from outside at
+ * a random moment once the worker applies: wherever it then is (reading, between batches, in a
+ * lease round). Rows and checkpoints commit together, so afterwards the results must equal a
+ * tally of the log, each ballot must be there once, and a rebuild must yield the same tables.
+ *
+ * The load is paced rather than flat out: what the restarted worker and the rebuild must work
+ * through then depends on the drill's length, not on how fast the machine appends.
  */
 const PARTITIONS = 2;
+const LOAD_PER_SECOND = 150;
+type Death = { fault: `${FaultPoint}@${number}` } | { fault: 'external' };
+const DEATHS: Death[] = [
+  { fault: 'projection.before-commit@1' },
+  { fault: 'projection.after-commit@1' },
+  { fault: 'projection.before-commit@4' },
+  { fault: 'projection.after-commit@4' },
+  { fault: 'external' },
+];
+
 let h: Harness;
 let worker: WorkerProcess | undefined;
 const polls: string[] = [];
@@ -50,14 +75,19 @@ async function until<T>(check: () => Promise<T | undefined | false>, timeoutMs: 
   }
 }
 
-/** Ballots, changes, flags and reviews on the open polls until stopped; the last position written. */
-function load(stop: AbortSignal, random: () => number): Promise<bigint> {
+/** Ballots, changes, flags and reviews on the open polls, `perSecond` in all, until stopped; the last position written. */
+function load(stop: AbortSignal, random: () => number, perSecond: number): Promise<bigint> {
   const cast: Array<{ pollId: string; ballotId: string; voterKey: string }> = [];
   const flagged: Array<{ pollId: string; ballotId: string; voterKey: string; flagId: string }> = [];
   let last = 0n;
   const seen = (p: { position: bigint }) => void (p.position > last && (last = p.position));
+  const started = performance.now();
+  let issued = 0;
   const writer = async () => {
     while (!stop.aborted) {
+      const wait = started + (issued++ * 1000) / perSecond - performance.now();
+      if (wait > 0) await sleep(wait);
+      if (stop.aborted) break;
       const dice = random();
       const pollId = polls[Math.floor(random() * polls.length)]!;
       const some = cast[Math.floor(random() * cast.length)];
@@ -79,20 +109,39 @@ function load(stop: AbortSignal, random: () => number): Promise<bigint> {
   return Promise.all([writer(), writer(), writer()]).then(() => last);
 }
 
-describe('a worker killed with SIGKILL mid-batch, ten times', () => {
-  it('ends with results equal to a replay, and a rebuild yields identical tables', { timeout: 240_000 }, async () => {
+/** Rows on one side only, named: when the tables differ, a whole-table diff would be truncated. */
+function oneSided(live: Record<string, string[]>, rebuilt: Record<string, string[]>): string[] {
+  return Object.keys({ ...live, ...rebuilt }).flatMap((table) => {
+    const a = new Set(live[table]);
+    const b = new Set(rebuilt[table]);
+    return [
+      ...[...a].filter((row) => !b.has(row)).map((row) => `live only: ${table} ${row}`),
+      ...[...b].filter((row) => !a.has(row)).map((row) => `rebuilt only: ${table} ${row}`),
+    ];
+  });
+}
+
+describe('a worker killed with SIGKILL mid-projection, before and right after its commits and at random', () => {
+  it('ends with results equal to a replay, and a rebuild yields identical tables', { timeout: 120_000 }, async () => {
     const random = seeded(20240611);
-    // A small pool: the server's connections are shared with every test file running in parallel.
+    // A small pool: the server's connections are shared with whatever else runs.
     const env = { PROJECTION_PARTITIONS: String(PARTITIONS), DATABASE_POOL_SIZE: '4' };
     const stop = new AbortController();
-    const loading = load(stop.signal, random);
-    for (let kill = 0; kill < 10; kill++) {
-      worker = spawnWorker(h.db.url, env);
-      // Kill only once it is applying: its checkpoints moved since it started.
-      const before = await progressSum();
-      await until(async () => (await progressSum()) > before, 60_000, `worker ${kill + 1} to apply something`);
-      await sleep(random() * 150);
-      await worker.kill();
+    const loading = load(stop.signal, random, LOAD_PER_SECOND);
+    for (const [i, death] of DEATHS.entries()) {
+      if (death.fault === 'external') {
+        worker = spawnWorker(h.db.url, env);
+        // Killed only once it is applying: its checkpoints moved since it started.
+        const before = await progressSum();
+        await until(async () => (await progressSum()) > before, 30_000, `worker ${i + 1} to apply something`);
+        await sleep(random() * 150);
+        await worker.kill();
+        continue;
+      }
+      worker = spawnWorker(h.db.url, { ...env, POLLSTER_FAULT_POINT: death.fault });
+      const ended = await Promise.race([worker.exited, sleep(30_000).then(() => undefined)]);
+      expect(ended, `worker ${i + 1} to reach ${death.fault}\n${worker.output()}`).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(worker.output()).toContain(`fault point ${death.fault} reached`);
     }
     worker = spawnWorker(h.db.url, env);
     await sleep(500);
@@ -106,7 +155,7 @@ describe('a worker killed with SIGKILL mid-batch, ten times', () => {
     await until(async () => {
       const rows = (await checkpoints()).filter((c) => c.name.includes(`/${PARTITIONS}`));
       return rows.length === expected && rows.every((c) => c.position >= last);
-    }, 120_000, 'the restarted worker to catch up');
+    }, 60_000, 'the restarted worker to catch up');
 
     expect(await h.sql.anyFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM parked_events`)).toEqual([0]);
     for (const pollId of polls) {
@@ -123,12 +172,7 @@ describe('a worker killed with SIGKILL mid-batch, ten times', () => {
       const summary = await rebuildProjection({ sql: h.sql, store: h.store, projection });
       expect(summary.checkpoints).toHaveLength(PARTITIONS);
       const rebuilt = await dumpTables(h.sql, projection);
-      // Rows on one side only, named, when the tables differ (a whole-table diff is truncated).
-      const differing = Object.keys(live).flatMap((table) => [
-        ...live[table]!.filter((row) => !rebuilt[table]?.includes(row)).map((row) => `live only: ${table} ${row}`),
-        ...(rebuilt[table] ?? []).filter((row) => !live[table]!.includes(row)).map((row) => `rebuilt only: ${table} ${row}`),
-      ]);
-      expect(differing, projection.name).toEqual([]);
+      expect(oneSided(live, rebuilt), projection.name).toEqual([]);
       expect(rebuilt, projection.name).toEqual(live);
     }
   });
