@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ export interface WorkerProcess {
   kill(): Promise<void>;
 }
 
+const TEST_VOTER_KEY = `k1:${randomBytes(32).toString('base64url')}`;
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 // Drills start the worker again and again: Node's compile cache keeps the type-stripped and
 // compiled modules from one start to the next (about a third of a start's CPU).
@@ -33,6 +34,8 @@ export function spawnWorker(databaseUrl: string, env: Record<string, string> = {
       LOG_LEVEL: 'warn',
       NODE_COMPILE_CACHE: COMPILE_CACHE,
       LEASE_RETRY_MS: '100',
+      // Every worker of a test must hold the same voter key: the database remembers its check value.
+      VOTER_KEY: TEST_VOTER_KEY,
       // Background jobs run once at start, then not again while a test runs: a milestone job
       // appending MilestoneReached in the middle of a comparison (a minute in, under load) moved
       // a poll's results position between two reads that must agree.
