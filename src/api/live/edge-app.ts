@@ -5,6 +5,7 @@ import { type AppDependencies, DEFAULT_HTTP, type HttpSettings } from '../app.ts
 import auth from '../plugins/auth.ts';
 import openapi from '../plugins/openapi.ts';
 import problemDetails from '../plugins/problem-details.ts';
+import textInput from '../plugins/text-input.ts';
 import protection from '../plugins/protection.ts';
 import { healthRoutes } from '../routes/health.ts';
 import { liveEdge } from './index.ts';
@@ -42,6 +43,7 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
     genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(problemDetails);
+  await app.register(textInput);
   await app.register(protection, { corsOrigins: http.corsOrigins });
   await app.register(openapi);
   await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: http.accessTokenSeconds });

@@ -32,6 +32,11 @@ export interface Problem {
   field?: string;
 }
 
+/** An error the handler sends as it is: for problems raised outside the domain (limits, hooks). */
+export function problemError(problem: Problem): Error {
+  return Object.assign(new Error(problem.detail), { statusCode: problem.status, problem });
+}
+
 export function problemOf(error: FastifyError | Error): Problem {
   if (error instanceof PollsterError) {
     const status = STATUS[error.kind];
