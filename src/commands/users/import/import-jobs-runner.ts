@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
+import { excerpt } from '../../../domain/shared/text.ts';
 import type { ImportDeps } from './import-row.ts';
 import { createJob, failJob, finishJob, jobSink, markRunning } from './import-jobs.ts';
 import type { ImportFormat } from './parse-rows.ts';
@@ -78,7 +79,7 @@ export class ImportJobs {
       const fatal = summary.fatal && summary.fatal.line === null ? [{ line: 0, message: summary.fatal.message }] : [];
       await finishJob(pool, jobId, summary.fatal ? 'failed' : 'done', summary, fatal);
     } catch (error) {
-      await failJob(pool, jobId, `the import stopped: ${(error as Error).message}`).catch(() => {});
+      await failJob(pool, jobId, `the import stopped: ${excerpt((error as Error).message, 300)}`).catch(() => {});
       throw error;
     }
   }
