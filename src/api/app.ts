@@ -8,6 +8,7 @@ import { liveEdge, type LiveEdgeOptions } from './live/index.ts';
 import auth from './plugins/auth.ts';
 import openapi from './plugins/openapi.ts';
 import protection, { perMinute } from './plugins/protection.ts';
+import mediaTypes from './plugins/media-types.ts';
 import problemDetails from './plugins/problem-details.ts';
 import textInput from './plugins/text-input.ts';
 import { accountRoutes } from './routes/accounts/index.ts';
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(problemDetails);
+  await app.register(mediaTypes);
   await app.register(textInput);
   // First, so that its request-duration hook sees every route registered after it.
   await app.register(metricsRoute, { services: deps.services });

@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { type AppDependencies, DEFAULT_HTTP, type HttpSettings } from '../app.ts';
 import auth from '../plugins/auth.ts';
 import openapi from '../plugins/openapi.ts';
+import mediaTypes from '../plugins/media-types.ts';
 import problemDetails from '../plugins/problem-details.ts';
 import textInput from '../plugins/text-input.ts';
 import protection from '../plugins/protection.ts';
@@ -43,6 +44,7 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
     genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(problemDetails);
+  await app.register(mediaTypes);
   await app.register(textInput);
   await app.register(protection, { corsOrigins: http.corsOrigins });
   await app.register(openapi);

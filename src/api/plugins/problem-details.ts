@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { PollsterError, UnavailableError, type ErrorKind } from '../../domain/shared/errors.ts';
 
@@ -37,7 +37,23 @@ export function problemError(problem: Problem): Error {
   return Object.assign(new Error(problem.detail), { statusCode: problem.status, problem });
 }
 
-export function problemOf(error: FastifyError | Error): Problem {
+/** The media types a route's body may come in: those its schema lists, else JSON. */
+export function acceptedMediaTypes(request: FastifyRequest | undefined): string[] {
+  const body = request?.routeOptions.schema?.body as { content?: Record<string, unknown> } | undefined;
+  return body?.content ? Object.keys(body.content) : ['application/json'];
+}
+
+export function unsupportedMediaType(accepted: readonly string[]): Problem {
+  return {
+    type: 'https://pollster.dev/problems/request.unsupported-media-type',
+    title: 'unsupported media type',
+    status: 415,
+    detail: `this operation takes a body of type ${accepted.join(', ')}: say which in the content-type header`,
+    code: 'request.unsupported-media-type',
+  };
+}
+
+export function problemOf(error: FastifyError | Error, request?: FastifyRequest): Problem {
   if (error instanceof PollsterError) {
     const status = STATUS[error.kind];
     const code = PUBLIC_CODES[error.code] ?? error.code;
@@ -67,6 +83,7 @@ export function problemOf(error: FastifyError | Error): Problem {
       field,
     };
   }
+  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return unsupportedMediaType(acceptedMediaTypes(request));
   const status = fastifyError.statusCode && fastifyError.statusCode >= 400 ? fastifyError.statusCode : 500;
   if (status < 500) {
     const code = `request.${(fastifyError.code ?? 'invalid').toLowerCase().replace(/^fst_(err_)?/, '').replaceAll('_', '-')}`;
@@ -87,7 +104,7 @@ const RETRY_AFTER_SECONDS = 5;
 export default fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
-      const problem = problemOf(error);
+      const problem = problemOf(error, request);
       if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
       // Every 503 is temporary by definition: say when to come back (RFC 9110 §10.2.3).
       if (problem.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
