@@ -8,6 +8,7 @@ import { liveEdge, type LiveEdgeOptions } from './live/index.ts';
 import auth from './plugins/auth.ts';
 import openapi from './plugins/openapi.ts';
 import protection, { perMinute } from './plugins/protection.ts';
+import { frameworkErrorOptions } from './plugins/framework-errors.ts';
 import mediaTypes from './plugins/media-types.ts';
 import problemDetails from './plugins/problem-details.ts';
 import textInput from './plugins/text-input.ts';
@@ -64,6 +65,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     trustProxy: http.trustProxy,
     // problem-details answers requests that arrive while closing (problem+json, Retry-After).
     return503OnClosing: false,
+    // The router's and the HTTP parser's refusals are problem+json too (framework-errors.ts).
+    ...frameworkErrorOptions,
     // Bad input must be rejected, not silently trimmed: keep unknown properties so that
     // `additionalProperties: false` in the schemas turns them into a 400.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },

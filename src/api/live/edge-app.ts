@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { type AppDependencies, DEFAULT_HTTP, type HttpSettings } from '../app.ts';
 import auth from '../plugins/auth.ts';
 import openapi from '../plugins/openapi.ts';
+import { frameworkErrorOptions } from '../plugins/framework-errors.ts';
 import mediaTypes from '../plugins/media-types.ts';
 import problemDetails from '../plugins/problem-details.ts';
 import textInput from '../plugins/text-input.ts';
@@ -39,6 +40,8 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
     trustProxy: http.trustProxy,
     // problem-details answers requests that arrive while closing (problem+json, Retry-After).
     return503OnClosing: false,
+    // The router's and the HTTP parser's refusals are problem+json too (framework-errors.ts).
+    ...frameworkErrorOptions,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
