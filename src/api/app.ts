@@ -8,6 +8,7 @@ import { liveEdge, type LiveEdgeOptions } from './live/index.ts';
 import auth from './plugins/auth.ts';
 import openapi from './plugins/openapi.ts';
 import protection, { perMinute } from './plugins/protection.ts';
+import finiteNumbers from './plugins/finite-numbers.ts';
 import { frameworkErrorOptions } from './plugins/framework-errors.ts';
 import mediaTypes from './plugins/media-types.ts';
 import problemDetails from './plugins/problem-details.ts';
@@ -82,6 +83,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(problemDetails);
   await app.register(mediaTypes);
   await app.register(textInput);
+  await app.register(finiteNumbers);
   // First, so that its request-duration hook sees every route registered after it.
   await app.register(metricsRoute, { services: deps.services });
   await app.register(protection, { corsOrigins: http.corsOrigins, ...(deps.redis ? { redis: deps.redis } : {}) });

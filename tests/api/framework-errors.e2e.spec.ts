@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -76,6 +77,28 @@ describe('bytes that are not HTTP', () => {
 });
 
 describe('schema failures', () => {
+  it('include query numbers that coerce to Infinity (ajv lets them through)', async () => {
+    const organizer = callerWith(t.app, 'organizer');
+    const created = await call(t.app, { method: 'POST', url: '/api/polls', caller: organizer, payload: lunchPoll() });
+    const auditor = callerWith(t.app, 'auditor');
+    for (const [url, field] of [
+      [`/api/polls/${created.body.pollId}/results?at=1e400`, 'querystring.at'],
+      [`/api/polls/${created.body.pollId}/results?at=Infinity`, 'querystring.at'],
+      [`/api/polls/${created.body.pollId}/audit/events?after=1e999`, 'querystring.after'],
+      [`/api/polls/${created.body.pollId}/audit/events?limit=Infinity`, 'querystring.limit'],
+      ['/api/review/flags?limit=1e400', 'querystring.limit'],
+    ] as const) {
+      const response = await call(t.app, { method: 'GET', url, caller: auditor });
+      expectProblem(response, 400, 'request.invalid');
+      expect(response.body.field, url).toBe(field);
+    }
+  });
+
+  it('include positions beyond 2^53', async () => {
+    const response = await call(t.app, { method: 'GET', url: `/api/polls/${randomUUID()}/results?at=99999999999999999999` });
+    expectProblem(response, 400, 'request.invalid');
+  });
+
   it('never echo a long unknown property name', async () => {
     const key = 'k'.repeat(5_000);
     const response = await call(t.app, {

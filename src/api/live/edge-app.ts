@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { type AppDependencies, DEFAULT_HTTP, type HttpSettings } from '../app.ts';
 import auth from '../plugins/auth.ts';
 import openapi from '../plugins/openapi.ts';
+import finiteNumbers from '../plugins/finite-numbers.ts';
 import { frameworkErrorOptions } from '../plugins/framework-errors.ts';
 import mediaTypes from '../plugins/media-types.ts';
 import problemDetails from '../plugins/problem-details.ts';
@@ -49,6 +50,7 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
   await app.register(problemDetails);
   await app.register(mediaTypes);
   await app.register(textInput);
+  await app.register(finiteNumbers);
   await app.register(protection, { corsOrigins: http.corsOrigins });
   await app.register(openapi);
   await app.register(auth, { secret: deps.services.secrets.jwtSecret, accessTokenSeconds: http.accessTokenSeconds });
