@@ -25,6 +25,11 @@ const BENCHMARKS: Record<string, { describe: string; flags: string; load: () => 
     flags: '[--rate 5000] [--seconds 20] [--polls 20] [--events 1000000] [--batch-size 10000] [--concurrency 2] [--rebuild results,polls-catalog,analytics] [--skip-lag] [--skip-rebuild] [--worker-cpu [--partitions 4] [--worker-rate 2500]]',
     load: () => import('./projections.ts'),
   },
+  fuzz: {
+    describe: 'schema-derived fuzzing of every operation as every role (app.inject): 5xx, non-problem 4xx, writes on rejected input',
+    flags: '[--requests 20000] [--seed N]',
+    load: () => import('./fuzz.ts'),
+  },
   ingest: {
     describe: 'ballots through the HTTP API (server in its own process) vs the raw INSERT ceiling',
     flags: '[--ballots 20000] [--concurrency 64] [--rate 0] [--fraud on|off|both] [--redis URL] [--server start|serve] [--profile]',

@@ -12,7 +12,11 @@ import accessLog from './plugins/access-log.ts';
 import auth from './plugins/auth.ts';
 import openapi from './plugins/openapi.ts';
 import protection, { perMinute } from './plugins/protection.ts';
+import finiteNumbers from './plugins/finite-numbers.ts';
+import { frameworkErrorOptions } from './plugins/framework-errors.ts';
+import mediaTypes from './plugins/media-types.ts';
 import problemDetails from './plugins/problem-details.ts';
+import textInput from './plugins/text-input.ts';
 import { accountRoutes } from './routes/accounts/index.ts';
 import { getAnalyticsRoute } from './routes/analytics/get-analytics.ts';
 import { auditRoutes } from './routes/audit/audit-routes.ts';
@@ -68,6 +72,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // problem-details answers requests that arrive while closing (problem+json, Retry-After).
     return503OnClosing: false,
     ...httpServerOptions(http),
+    // The router's and the HTTP parser's refusals are problem+json too (framework-errors.ts).
+    ...frameworkErrorOptions,
     // Bad input must be rejected, not silently trimmed: keep unknown properties so that
     // `additionalProperties: false` in the schemas turns them into a 400.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
@@ -83,6 +89,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   await app.register(problemDetails);
   await app.register(accessLog);
+  await app.register(mediaTypes);
+  await app.register(textInput);
+  await app.register(finiteNumbers);
   // First, so that its request-duration hook sees every route registered after it.
   await app.register(metricsRoute, { services: deps.services });
   await app.register(protection, { corsOrigins: http.corsOrigins, ...(deps.redis ? { redis: deps.redis } : {}) });

@@ -19,7 +19,7 @@ const ACCOUNTS = EVERYONE.filter((w) => w !== 'anonymous');
 interface Operation {
   id: string;
   allowed: Who[];
-  request: (poll: any) => { method: 'GET' | 'POST' | 'PUT'; url: string; payload?: object };
+  request: (poll: any) => { method: 'GET' | 'POST' | 'PUT'; url: string; payload?: object | string; headers?: Record<string, string> };
   /** Ends the caller's sessions: run by a caller of its own, so the shared callers' tokens stay valid. */
   fresh?: boolean;
   /** Looks at no token at all (open to anyone, whatever the header says). */
@@ -33,7 +33,7 @@ const OPERATIONS: Operation[] = [
   { id: 'logoutEverywhere', allowed: ACCOUNTS, fresh: true, request: () => ({ method: 'POST', url: '/api/auth/logout-everywhere' }) },
   { id: 'me', allowed: ACCOUNTS, request: () => ({ method: 'GET', url: '/api/me' }) },
   { id: 'verifyNationalId', allowed: ACCOUNTS, request: () => ({ method: 'POST', url: '/api/identity/verify', payload: { nationalId: '20000101103' } }) },
-  { id: 'importUsers', allowed: ['admin'], request: () => ({ method: 'POST', url: '/api/admin/users/import', payload: { email: 'x@example.org', displayName: 'X' } }) },
+  { id: 'importUsers', allowed: ['admin'], request: () => ({ method: 'POST', url: '/api/admin/users/import', headers: { 'content-type': 'text/csv' }, payload: 'email,displayName\nx@example.org,X\n' }) },
   { id: 'getJob', allowed: ['admin'], request: () => ({ method: 'GET', url: '/api/admin/jobs/00000000-0000-4000-8000-000000000000' }) },
   { id: 'grantRole', allowed: ['admin'], request: () => ({ method: 'POST', url: '/api/admin/users/00000000-0000-4000-8000-000000000000/roles', payload: { role: 'analyst' } }) },
   { id: 'createPoll', allowed: ['owner', 'organizer', 'admin'], request: () => ({ method: 'POST', url: '/api/polls', payload: lunchPoll() }) },

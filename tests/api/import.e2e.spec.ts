@@ -163,6 +163,36 @@ describe('importUsers (JSON lines) and refusals', () => {
     expect(job.errors).toEqual([{ line: 2, message: 'not valid JSON' }, { line: 4, message: 'unknown field "role"' }]);
   });
 
+  it('reports rows with text PostgreSQL cannot hold by line and field, and imports the rest', async () => {
+    const csvJob = await importFile([
+      'email,displayName',
+      `nul1-${tag}@example.org,Fine`,
+      `nul2-${tag}@example.org,Bad\u0000Name`,
+      `nul3\u0000-${tag}@example.org,Bad Email`,
+      `nul4-${tag}@example.org,Also fine`,
+    ].join('\n'));
+    expect(csvJob).toMatchObject({ status: 'done', processed: 4, imported: 2, failed: 2 });
+    expect(csvJob.errors).toEqual([
+      { line: 3, message: 'displayName contains a NUL character' },
+      { line: 4, message: 'email contains a NUL character' },
+    ]);
+    const jsonJob = await importFile([
+      `{"email":"nul5-${tag}@example.org","displayName":"Five\\u0000"}`,
+      `{"email":"nul6-${tag}@example.org","displayName":"Six \\ud800"}`,
+      `{"email":"nul7-${tag}@example.org","x${'\\u0000'.repeat(3)}${'y'.repeat(500)}":"Seven"}`,
+      `{"email":"nul8-${tag}@example.org","displayName":"Eight"}`,
+    ].join('\n'), 'application/x-ndjson');
+    expect(jsonJob).toMatchObject({ status: 'done', processed: 4, imported: 1, failed: 3 });
+    expect(jsonJob.errors.slice(0, 2)).toEqual([
+      { line: 1, message: 'displayName contains a NUL character' },
+      { line: 2, message: 'displayName contains an unpaired surrogate' },
+    ]);
+    // An unknown field is named, but never with a NUL and never at any length.
+    expect(jsonJob.errors[2]).toMatchObject({ line: 3, message: expect.stringMatching(/^unknown field "x/) });
+    expect(jsonJob.errors[2].message).not.toContain('\u0000');
+    expect(jsonJob.errors[2].message.length).toBeLessThan(250);
+  });
+
   it('fails a CSV job whose header cannot be read, at line 1', async () => {
     const job = await importFile('mail,name\na@example.org,A\n');
     expect(job.status).toBe('failed');

@@ -7,7 +7,11 @@ import { type AppDependencies, DEFAULT_HTTP, type HttpSettings } from '../app.ts
 import accessLog from '../plugins/access-log.ts';
 import auth from '../plugins/auth.ts';
 import openapi from '../plugins/openapi.ts';
+import finiteNumbers from '../plugins/finite-numbers.ts';
+import { frameworkErrorOptions } from '../plugins/framework-errors.ts';
+import mediaTypes from '../plugins/media-types.ts';
 import problemDetails from '../plugins/problem-details.ts';
+import textInput from '../plugins/text-input.ts';
 import protection from '../plugins/protection.ts';
 import { frontDoorRoutes } from '../pages/pages.ts';
 import { healthRoutes } from '../routes/health.ts';
@@ -43,12 +47,17 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
     // problem-details answers requests that arrive while closing (problem+json, Retry-After).
     return503OnClosing: false,
     ...httpServerOptions(http),
+    // The router's and the HTTP parser's refusals are problem+json too (framework-errors.ts).
+    ...frameworkErrorOptions,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(problemDetails);
   await app.register(accessLog);
+  await app.register(mediaTypes);
+  await app.register(textInput);
+  await app.register(finiteNumbers);
   await app.register(protection, { corsOrigins: http.corsOrigins });
   await app.register(openapi);
   await app.register(auth, {

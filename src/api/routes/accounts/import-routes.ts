@@ -6,6 +6,7 @@ import type { ImportJobs } from '../../../commands/users/import/import-jobs-runn
 import type { ImportFormat } from '../../../commands/users/import/parse-rows.ts';
 import { takeSetupTokens } from '../../../commands/users/import/setup-tokens.ts';
 import type { AccountDeps } from '../../../commands/users/account-deps.ts';
+import { acceptedMediaTypes, problemError, unsupportedMediaType } from '../../plugins/problem-details.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { JobAccepted, JobParams, JobView } from './schemas.ts';
 
@@ -24,7 +25,9 @@ const JSONL_EXAMPLE = '{"email":"ada@example.org","displayName":"Ada Lovelace"}\
  * parsing comes first but reads nothing), and the job spools it to disk and imports it row by row.
  */
 export const importRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; jobs: ImportJobs }> = async (app, { deps, jobs }) => {
-  // Encapsulated in this plugin: other routes keep refusing these content types.
+  // Encapsulated in this plugin: other routes keep refusing these content types, and this one
+  // refuses JSON (and anything else) with a 415 naming its own (problem-details.ts).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(Object.keys(FORMATS), (_request, payload, done) => done(null, payload));
 
   app.post(
@@ -45,6 +48,7 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; jobs: 
           content: {
             'text/csv': { schema: Type.Unknown({ description: 'CSV with a header row', examples: [CSV_EXAMPLE] }) },
             'application/x-ndjson': { schema: Type.Unknown({ description: 'one JSON object per line', examples: [JSONL_EXAMPLE] }) },
+            'application/jsonl': { schema: Type.Unknown({ description: 'the same as application/x-ndjson', examples: [JSONL_EXAMPLE] }) },
           },
         },
         response: { 202: JobAccepted, ...problems(401, 403, 413, 415) },
@@ -52,7 +56,9 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; jobs: 
     },
     async (request, reply) => {
       const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      const format = FORMATS[mediaType]!;
+      const format = FORMATS[mediaType];
+      // A request without a body is not parsed, so no parser refused a missing content type.
+      if (format === undefined) throw problemError(unsupportedMediaType(acceptedMediaTypes(request)));
       // An empty body is never parsed: it imports nothing, as an empty stream.
       const upload = request.body instanceof Readable ? request.body : Readable.from([]);
       const jobId = await jobs.start(upload, format, request.user.userId);

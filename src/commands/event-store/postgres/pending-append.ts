@@ -35,6 +35,9 @@ export const MAX_EVENTS_PER_APPEND = 2 ** 20 - 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // jsonb cannot store U+0000; JSON.stringify writes it as \u0000 (an odd run of backslashes before u0000).
 const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
+// Nor an unpaired surrogate, which JSON.stringify writes as an escape (\ud800); paired ones it
+// writes as they are, so any surrogate escape in its output is an unpaired one.
+const SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/;
 
 /**
  * Everything that could make the database reject a row is checked here, before queueing: one bad
@@ -58,6 +61,9 @@ export function prepareEvents(stream: string, events: readonly EventToAppend[]):
     const metadata = canonicalJsonOf(event.metadata ?? {});
     if (NUL_ESCAPE.test(data) || NUL_ESCAPE.test(metadata)) {
       throw new ValidationError('event-store.nul-character', `event ${id}: U+0000 cannot be stored in jsonb`, { field: `events[${i}]` });
+    }
+    if (SURROGATE_ESCAPE.test(data) || SURROGATE_ESCAPE.test(metadata)) {
+      throw new ValidationError('event-store.unpaired-surrogate', `event ${id}: an unpaired surrogate cannot be stored in jsonb`, { field: `events[${i}]` });
     }
     const digest = digestOfCanonical({ id, stream, type: event.type, data, metadata });
     return { id, type: event.type, data, metadata, digest };

@@ -1,3 +1,4 @@
+import { excerpt } from '../../../domain/shared/text.ts';
 import { MAX_LINE_CHARS, readLines } from './read-lines.ts';
 import { fieldOf, ImportFileError, toRow, type Field, type ParsedRow } from './rows.ts';
 
@@ -25,7 +26,7 @@ export function parseCsvRecord(text: string): string[] | { error: string } {
         }
       }
       fields.push(value);
-      if (i < text.length && text[i] !== ',') return { error: `unexpected "${text[i]}" after a closing quote` };
+      if (i < text.length && text[i] !== ',') return { error: `unexpected ${JSON.stringify(text[i])} after a closing quote` };
     } else {
       const comma = text.indexOf(',', i);
       const value = text.slice(i, comma === -1 ? text.length : comma);
@@ -104,7 +105,7 @@ function header(line: number, names: string[]): Field[] {
   const columns = names.map((name) => {
     const field = fieldOf(name);
     // An unknown column is most likely a misspelt known one: refusing beats importing without it.
-    if (!field) throw new ImportFileError(line, `header: unknown column "${name.trim()}" (known: email, displayName, nationalId, password)`);
+    if (!field) throw new ImportFileError(line, `header: unknown column "${excerpt(name.trim(), 50)}" (known: email, displayName, nationalId, password)`);
     return field;
   });
   if (new Set(columns).size !== columns.length) throw new ImportFileError(line, 'header: a column appears twice');

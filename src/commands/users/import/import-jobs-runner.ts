@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
+import { excerpt } from '../../../domain/shared/text.ts';
 import type { ImportDeps } from './import-row.ts';
 import { createJob, failJob, finishJob, jobSink, markRunning } from './import-jobs.ts';
 import type { ImportFormat } from './parse-rows.ts';

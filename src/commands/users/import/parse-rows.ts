@@ -1,3 +1,4 @@
+import { excerpt } from '../../../domain/shared/text.ts';
 import { parseCsv } from './csv-rows.ts';
 import { MAX_LINE_CHARS, readLines } from './read-lines.ts';
 import { FIELDS, toRow, type Field, type ImportFormat, type ParsedRow } from './rows.ts';
@@ -33,8 +34,8 @@ function jsonRow(line: number, object: Record<string, unknown>): ParsedRow {
   const values: Partial<Record<Field, string | null>> = {};
   for (const [key, value] of Object.entries(object)) {
     const field = Object.values(FIELDS).find((f) => f === key);
-    if (!field) return { line, error: `unknown field "${key}"` };
-    if (value !== null && typeof value !== 'string') return { line, error: `${key} must be a string` };
+    if (!field) return { line, error: `unknown field "${excerpt(key, 50)}"` };
+    if (value !== null && typeof value !== 'string') return { line, error: `${field} must be a string` };
     values[field] = value;
   }
   return toRow(line, values);

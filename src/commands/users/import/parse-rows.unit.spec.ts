@@ -72,6 +72,27 @@ describe('JSON lines rows', () => {
   });
 });
 
+describe('text PostgreSQL cannot hold', () => {
+  it('makes the row bad, by field, in CSV and JSON lines alike', async () => {
+    expect(await parse('email,displayName,password\na@example.org,A\u0000,\nb\u0000@example.org,B,\nc@example.org,C,pass\u0000word\n', 'csv')).toEqual([
+      { line: 2, error: 'displayName contains a NUL character' },
+      { line: 3, error: 'email contains a NUL character' },
+      { line: 4, error: 'password contains a NUL character' },
+    ]);
+    expect(await parse('{"email":"a@example.org","displayName":"A\\u0000"}\n{"email":"b@example.org","displayName":"B\\udc00"}\n', 'jsonl')).toEqual([
+      { line: 1, error: 'displayName contains a NUL character' },
+      { line: 2, error: 'displayName contains an unpaired surrogate' },
+    ]);
+  });
+
+  it('never quotes more than a bounded, clean excerpt of the file in a message', async () => {
+    const key = `x\\u0000${'y'.repeat(1_000)}`;
+    const [row] = await parse(`{"email":"a@example.org","${key}":"A"}\n`, 'jsonl');
+    expect(row).toEqual({ line: 1, error: `unknown field "x\ufffd${'y'.repeat(48)}…"` });
+    await expect(parse(`${'k'.repeat(1_000)}\n`, 'csv')).rejects.toThrow(/^header: unknown column "k{50}…"/);
+  });
+});
+
 describe('line reading', () => {
   it('skips an over-long line without buffering it and keeps counting lines', async () => {
     const long = 'x'.repeat(MAX_LINE_CHARS + 10);

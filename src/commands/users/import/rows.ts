@@ -1,3 +1,5 @@
+import { TEXT_FAULTS, textFault } from '../../../domain/shared/text.ts';
+
 /**
  * Rows of a user import file, parsed as a stream: one line (or CSV record) at a time, so a file of
  * any size is never held in memory. Pulling from the input's async iterator is what gives
@@ -34,8 +36,16 @@ export function fieldOf(name: string): Field | undefined {
   return (FIELDS as Record<string, Field>)[name.trim().toLowerCase().replace(/[\s_-]/g, '')];
 }
 
-/** Builds a row from named values; optional columns left empty count as absent. */
+/**
+ * Builds a row from named values; optional columns left empty count as absent. A value PostgreSQL
+ * cannot hold (src/domain/shared/text.ts) is the row's fault, reported by field like any other,
+ * rather than a database error that would stop the import.
+ */
 export function toRow(line: number, values: Partial<Record<Field, string | null | undefined>>): ParsedRow {
+  for (const field of Object.values(FIELDS)) {
+    const fault = values[field] ? textFault(values[field]) : undefined;
+    if (fault) return { line, error: `${field} contains ${TEXT_FAULTS[fault]}` };
+  }
   const row: ImportRow = { line, email: values.email ?? '', displayName: values.displayName ?? '' };
   if (!values.email) return { line, error: 'email is missing' };
   if (!values.displayName) return { line, error: 'displayName is missing' };

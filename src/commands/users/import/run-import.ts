@@ -1,3 +1,4 @@
+import { excerpt } from '../../../domain/shared/text.ts';
 import type { CommandContext } from '../../handle-command.ts';
 import { importRow, type ImportDeps } from './import-row.ts';
 import { ImportFileError, parseRows, type ImportFormat } from './parse-rows.ts';
@@ -52,6 +53,7 @@ export interface ImportSummary extends ImportCounters {
 
 export const DEFAULT_IMPORT_CONCURRENCY = 32;
 export const MAX_REPORTED_ERRORS = 1000;
+const MAX_ERROR_CHARS = 300;
 
 /**
  * Streams rows through `importRow` with at most `concurrency` in flight: the parser is pulled only
@@ -74,7 +76,9 @@ export async function runImport(
   const fail = (line: number, message: string) => {
     counters.failed++;
     if (errors.length < maxErrors) {
-      errors.push({ line, message });
+      // The report is stored (jsonb) and shown: bounded, and free of what jsonb refuses, whatever
+      // a message quotes from the file or a driver.
+      errors.push({ line, message: excerpt(message, MAX_ERROR_CHARS) });
       unsent++;
     }
   };
