@@ -92,11 +92,15 @@ function relinked(keys: Iterable<string | Buffer>, stored: Set<string>) {
 }
 
 /** Every stored ballot row of a poll, flattened: table.column(.field) → value, one entry per ballot. */
+const TIMING = /(response_ms|responseMs|_at|At|recorded_at|position|Position)$/;
+
 function ballotRows(pollId: string): Map<string, string>[] {
   const rows: Map<string, string>[] = [];
   const flatten = (prefix: string, value: unknown, into: Map<string, string>) => {
     if (value && typeof value === 'object' && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) flatten(`${prefix}.${k}`, v, into);
-    else if (value !== null && value !== undefined) into.set(prefix, JSON.stringify(value));
+    // Timing (when, how long after the poll opened) is a link this guarantee does not cover, as the
+    // README says; two ballots that merely took the same milliseconds are not one voter.
+    else if (value !== null && value !== undefined && !TIMING.test(prefix)) into.set(prefix, JSON.stringify(value));
   };
   for (const [table, list] of dump) {
     for (const row of list) {
