@@ -24,10 +24,6 @@ export class ViewerLimits {
     this.#total = options.total;
   }
 
-  get count(): number {
-    return this.#count;
-  }
-
   /** Admits the request's connection or throws TooManyViewersError. */
   admit(request: FastifyRequest): void {
     const address = request.ip;

@@ -1,8 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
-import type { WebhookTargets } from '../../../adapters/webhook-targets.ts';
+import type { LookupFunction } from 'node:net';
+import { literalHostRefusal, type WebhookTargets } from '../../../adapters/webhook-targets.ts';
 
 /**
  * What one POST achieved, as far as the sender can know:
@@ -45,9 +45,8 @@ export function postJson(
   }
   const secure = target.protocol === 'https:';
   if (!secure && target.protocol !== 'http:') return Promise.resolve({ kind: 'failed', error: `unsupported scheme ${target.protocol}` });
-  const host = target.hostname.replace(/^\[|\]$/g, '');
   // Node connects to a literal address without a lookup: check it here; names are checked as resolved.
-  const literalRefusal = isIP(host) ? options.targets.refusal(host) : undefined;
+  const literalRefusal = literalHostRefusal(options.targets, url);
   if (literalRefusal) return Promise.resolve({ kind: 'failed', error: `refused: ${literalRefusal}` });
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve) => {
