@@ -16,6 +16,7 @@ import {
 import type { BallotCast, BallotChanged, BallotMeta } from './events.ts';
 import type { BallotState } from './state.ts';
 import { validateAnswers } from './validate-answers.ts';
+import { checkCredentialVoter } from './credential-voter.ts';
 
 /**
  * CastBallot and ChangeBallot. The checks run from the cheapest and most telling to the most
@@ -26,9 +27,10 @@ export function castBallot(command: CastBallot['data'], state: BallotState): Bal
   const poll = existingPoll(command);
   if (state.status !== 'none') throw ballotAlreadyCast();
   const castAt = checkVoter(command, poll);
+  const credential = checkCredentialVoter(poll.poll, command.voterKey, command.credential);
   const answers = validateAnswers(command.answers, poll.poll.questions);
   const ballotId = requireId(command.ballotId, 'ballotId');
-  return [{ type: 'BallotCast', data: { ...content(command, poll, ballotId), answers, castAt } }];
+  return [{ type: 'BallotCast', data: { ...content(command, poll, ballotId), answers, castAt, ...credential } }];
 }
 
 export function changeBallot(command: ChangeBallot['data'], state: BallotState): BallotChanged[] {
@@ -39,6 +41,7 @@ export function changeBallot(command: ChangeBallot['data'], state: BallotState):
   }
   if (!poll.poll.settings.allowChangeVote) throw changeNotAllowed(poll.poll.pollId);
   const changedAt = checkVoter(command, poll);
+  checkCredentialVoter(poll.poll, command.voterKey, command.credential);
   const answers = validateAnswers(command.answers, poll.poll.questions);
   return [{
     type: 'BallotChanged',

@@ -1,6 +1,7 @@
 import type { DomainEvent } from '../shared/decider.ts';
 import type { JsonObject } from '../shared/json.ts';
 import type { Answer } from './answers.ts';
+import type { BallotCredential } from './credential-voter.ts';
 
 /**
  * Stream `ballot-<pollId>-<voterKey>`. For anonymous polls `voterKey` is a keyed hash made by the
@@ -25,7 +26,8 @@ type BallotContent = {
   meta: BallotMeta;
 };
 
-export type BallotCast = DomainEvent<'BallotCast', BallotContent & { castAt: string }>;
+/** `credential`: on blind polls, the unblinded message and signature the ballot was cast with. */
+export type BallotCast = DomainEvent<'BallotCast', BallotContent & { castAt: string; credential?: BallotCredential }>;
 
 /** Carries the answers it replaces so a results projection can move the counts in one step. */
 export type BallotChanged = DomainEvent<
