@@ -1,4 +1,5 @@
 import type { WebhookTargets } from '../adapters/webhook-targets.ts';
+import type { CredentialKeys } from './credentials/credential-keys.ts';
 import type { EventStore } from './event-store/port.ts';
 import type { BallotScreen } from './fraud/screen-ballot.ts';
 import type { PollCache } from './polls/poll-cache.ts';
@@ -18,4 +19,6 @@ export interface CommandDeps {
   webhookTargets?: WebhookTargets;
   /** The current voter key's id (src/runtime/voter-keys.ts), recorded on each new poll. */
   voterKeyId?: string;
+  /** The key pairs of blind polls (src/commands/credentials); absent = this process creates no blind poll. */
+  credentialKeys?: CredentialKeys;
 }

@@ -7,6 +7,7 @@ import { createBallotScreen, type FraudOptions } from '../commands/fraud/create-
 import { HttpNationalRegistry } from '../commands/identity/national-registry/http-registry.ts';
 import type { NationalRegistry } from '../commands/identity/national-registry/port.ts';
 import { PollCache } from '../commands/polls/poll-cache.ts';
+import { CredentialKeys } from '../commands/credentials/credential-keys.ts';
 import { loadSigningKey } from '../audit/signing-key.ts';
 import type { SigningKey } from '../audit/signing.ts';
 import { loadOrCreateSecret } from '../db/secrets.ts';
@@ -110,6 +111,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     newId: randomUUID,
     webhookTargets: webhookTargets(options.webhookAllowedNetworks),
     voterKeyId: voterKeys.current,
+    credentialKeys: new CredentialKeys(sql, voterKeys),
   };
   if (options.fraud) commands.fraud = createBallotScreen(options.fraud, await loadOrCreateSecret(sql, 'challenge-hmac'));
   const projections = options.runProjections
