@@ -22,9 +22,3 @@ export type IssueBallotCredential = DomainCommand<
 >;
 
 export type CredentialCommand = IssueBallotCredential;
-
-export type CredentialState =
-  | { status: 'none' }
-  | { status: 'issued'; pollId: string; blindedMessageHash: string; issuedAt: string };
-
-export const initialCredentialState = (): CredentialState => ({ status: 'none' });
