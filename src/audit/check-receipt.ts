@@ -1,7 +1,7 @@
 import { parseReceipt, receiptMatches } from '../commands/ballots/receipt.ts';
-import type { EventStore, RecordedEvent } from '../commands/event-store/port.ts';
+import type { EventStore, RecordedEvent } from '../event-store/port.ts';
 import { auditStream, pollStream } from '../domain/shared/streams.ts';
-import { checkStream } from './chain.ts';
+import { checkStream } from '../event-store/integrity/chain.ts';
 import { asCheckpoint } from './checkpoint.ts';
 import { receiptBallot, type ReceiptBallot } from './receipt-status.ts';
 

@@ -1,4 +1,4 @@
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../event-store/integrity/canonical-json.ts';
 import { merkleRoot, type StreamHead } from './merkle.ts';
 import { signMessage, verifyMessage, type SigningKey } from './signing.ts';
 

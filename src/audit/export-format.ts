@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RecordedEvent } from '../commands/event-store/port.ts';
+import type { RecordedEvent } from '../event-store/port.ts';
 import { signMessage, verifyMessage, type SigningKey } from './signing.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { int64be } from './chain.ts';
+import { int64be } from '../event-store/integrity/chain.ts';
 
 /**
  * The Merkle tree a checkpoint signs (README.md, "Checkpoints"): RFC 6962's Merkle Tree Hash over

@@ -1,6 +1,6 @@
 import { parseReceipt, receiptMatches } from '../commands/ballots/receipt.ts';
 import { auditStream, ballotStream, pollStream } from '../domain/shared/streams.ts';
-import type { StoredChainEvent } from './chain.ts';
+import type { StoredChainEvent } from '../event-store/integrity/chain.ts';
 import { checkTrailer, EXPORT_FORMAT, type ExportHeader } from './export-format.ts';
 import { receiptBallot, type ReceiptBallot } from './receipt-status.ts';
 import { keyIdOf } from './signing.ts';

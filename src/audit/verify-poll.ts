@@ -1,6 +1,6 @@
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import type { EventStore } from '../commands/event-store/port.ts';
+import type { EventStore } from '../event-store/port.ts';
 import { getResults } from '../projections/queries/get-results.ts';
 import { readPollLog } from './poll-log.ts';
 import type { SigningKey } from './signing.ts';

@@ -1,8 +1,8 @@
 import type { PollResults } from '../domain/results/results.ts';
 import { tally } from '../domain/results/tally.ts';
 import { ballotStream, pollStream } from '../domain/shared/streams.ts';
-import { canonicalJson } from './canonical-json.ts';
-import { checkStream, type StoredChainEvent } from './chain.ts';
+import { canonicalJson } from '../event-store/integrity/canonical-json.ts';
+import { checkStream, type StoredChainEvent } from '../event-store/integrity/chain.ts';
 import { checkCheckpoints, type CheckpointSummary } from './verify-checkpoints.ts';
 import { merkleRoot } from './merkle.ts';
 import { headsThrough } from './checkpoint.ts';

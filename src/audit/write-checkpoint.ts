@@ -1,5 +1,5 @@
 import { v5 as uuidv5 } from 'uuid';
-import type { AppendResult, EventStore } from '../commands/event-store/port.ts';
+import type { AppendResult, EventStore } from '../event-store/port.ts';
 import { auditStream, ballotStream, pollStream } from '../domain/shared/streams.ts';
 import { buildCheckpoint, CHECKPOINT_EVENT, type Checkpoint, type CheckpointReason } from './checkpoint.ts';
 import type { StreamHead } from './merkle.ts';

@@ -1,5 +1,5 @@
 import type { WebhookTargets } from '../adapters/webhook-targets.ts';
-import type { EventStore } from './event-store/port.ts';
+import type { EventStore } from '../event-store/port.ts';
 import type { BallotScreen } from './fraud/screen-ballot.ts';
 import type { PollCache } from './polls/poll-cache.ts';
 

@@ -1,8 +1,9 @@
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
 import type { Decider } from '../domain/shared/decider.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
-import { DuplicateEventIdError, WrongExpectedRevisionError } from './event-store/errors.ts';
-import type { AppendResult, EventMetadata, EventStore, ExpectedRevision, RecordedEvent } from './event-store/port.ts';
+import { aggregateStream, toDomainEvent } from '../event-store/aggregate-stream.ts';
+import { DuplicateEventIdError, WrongExpectedRevisionError } from '../event-store/errors.ts';
+import type { AppendResult, EventMetadata, EventStore, ExpectedRevision, RecordedEvent } from '../event-store/port.ts';
 
 /** Who asked, and which request: recorded in the metadata of every event the command writes. */
 export interface CommandContext {
@@ -69,13 +70,12 @@ export async function handleCommand<C, Ev extends AnyEvent, S>(
   context: CommandContext,
 ): Promise<HandledCommand<Ev>> {
   for (let attempt = 1; ; attempt++) {
-    const history = await store.readStream(stream);
+    const { state, events: history, revision } = await aggregateStream(store, decider, stream);
     const repeated = context.commandId ? findRepeat<Ev>(history, context) : undefined;
     if (repeated) return repeated;
-    const state = history.reduce((s, e) => decider.evolve(s, toDomainEvent<Ev>(e)), decider.initialState());
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, eventIds: [], appended: undefined };
-    const expected: ExpectedRevision = history.length === 0 ? 'no_stream' : history.at(-1)!.revision;
+    const expected: ExpectedRevision = revision ?? 'no_stream';
     try {
       const toStore = toAppend(events, context);
       const appended = await store.append(stream, toStore, expected);
@@ -112,10 +112,6 @@ export function toAppend(events: readonly AnyEvent[], context: CommandContext) {
  */
 export function mintId(context: CommandContext, purpose: string, random: () => string): string {
   return context.commandId ? uuidv5(`${context.commandId}:${purpose}`, EVENT_ID_NAMESPACE) : random();
-}
-
-export function toDomainEvent<Ev extends AnyEvent>(recorded: RecordedEvent): Ev {
-  return { type: recorded.type, data: recorded.data } as Ev;
 }
 
 function findRepeat<Ev extends AnyEvent>(history: readonly RecordedEvent[], context: CommandContext): HandledCommand<Ev> | undefined {

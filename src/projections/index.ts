@@ -1,5 +1,5 @@
 import type { DatabasePool } from 'slonik';
-import type { EventStore } from '../commands/event-store/port.ts';
+import type { EventStore } from '../event-store/port.ts';
 import { UnavailableError } from '../domain/shared/errors.ts';
 import type { PostgresProjection } from './runtime/projection.ts';
 import type { WaitOptions } from './runtime/position-watch.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { DatabasePool } from 'slonik';
 import type { CommandDeps } from '../commands/command-deps.ts';
-import type { EventStore } from '../commands/event-store/port.ts';
+import type { EventStore } from '../event-store/port.ts';
 import { createBallotScreen, type FraudOptions } from '../commands/fraud/create-screen.ts';
 import { HttpNationalRegistry } from '../commands/identity/national-registry/http-registry.ts';
 import type { NationalRegistry } from '../commands/identity/national-registry/port.ts';

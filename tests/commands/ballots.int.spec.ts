@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { castBallot } from '../../src/commands/ballots/cast-ballot.ts';
 import { changeBallot } from '../../src/commands/ballots/change-ballot.ts';
 import type { CommandDeps } from '../../src/commands/command-deps.ts';
-import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
+import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
 import type { Actor } from '../../src/commands/polls/authorize.ts';
 import { closePoll } from '../../src/commands/polls/close-poll.ts';
 import { createPoll } from '../../src/commands/polls/create-poll.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe } from 'vitest';
-import type { EventStore } from '../../src/commands/event-store/port.ts';
+import type { EventStore } from '../../src/event-store/port.ts';
 import { readingItsOwnWrites } from './helpers.ts';
 import { appendContract } from './append.contract.ts';
 import { readContract } from './read.contract.ts';

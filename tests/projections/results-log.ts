@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore, RecordedEvent } from '../../src/commands/event-store/port.ts';
+import type { EventStore, RecordedEvent } from '../../src/event-store/port.ts';
 import { ballotStream, pollStream } from '../../src/domain/shared/streams.ts';
 import { type ResultsEvent, voterOf } from '../support/results-fixtures.ts';
 

@@ -7,7 +7,7 @@ import pino, { type Logger } from 'pino';
 import { buildApp, type HttpSettings } from '../../src/api/app.ts';
 import { OutboxMailer } from '../../src/adapters/mail/outbox-mailer.ts';
 import type { Mailer } from '../../src/adapters/mail/port.ts';
-import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
+import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
 import type { FraudOptions } from '../../src/commands/fraud/create-screen.ts';
 import { startRegistrySandbox, type RegistrySandbox } from '../../src/commands/identity/national-registry/sandbox/index.ts';
 import { liveProjections } from '../../src/runtime/live.ts';

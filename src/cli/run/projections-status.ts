@@ -1,4 +1,4 @@
-import { PostgresEventStore } from '../../commands/event-store/postgres/postgres-event-store.ts';
+import { PostgresEventStore } from '../../event-store/postgres/postgres-event-store.ts';
 import { type OpenWrite, oldestOpenWrite } from '../../db/open-writes.ts';
 import { POSTGRES_PROJECTIONS } from '../../projections/index.ts';
 import { type CheckpointStatus, checkpointStatus } from '../../projections/runtime/checkpoint-status.ts';

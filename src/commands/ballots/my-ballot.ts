@@ -1,8 +1,8 @@
 import type { Answer } from '../../domain/ballot/answers.ts';
 import type { BallotEvent } from '../../domain/ballot/events.ts';
 import { evolveBallot, isBallotEvent, type BallotStanding, type PollStanding } from '../../domain/results/standing.ts';
-import type { RecordedEvent } from '../event-store/port.ts';
-import { toDomainEvent } from '../handle-command.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
+import { toDomainEvent } from '../../event-store/aggregate-stream.ts';
 import { ballotReceipt } from './receipt.ts';
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { answers, ballotCast, ballotFlagged, BALLOT_ID, LATER, VOTER_KEY } from '../../../tests/support/ballot-fixtures.ts';
 import { POLL_ID } from '../../../tests/support/poll-fixtures.ts';
 import type { BallotEvent } from '../../domain/ballot/events.ts';
-import type { RecordedEvent } from '../event-store/port.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
 import { myBallotFrom } from './my-ballot.ts';
 import { receiptFor } from './receipt.ts';
 

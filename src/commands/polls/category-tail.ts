@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent } from '../event-store/port.ts';
+import type { EventStore, RecordedEvent } from '../../event-store/port.ts';
 
 /**
  * Follows some categories of `$all` and tells waiters when the log has been read through a

@@ -2,7 +2,7 @@ import { evolve } from '../../domain/poll/evolve.ts';
 import type { PollEvent } from '../../domain/poll/events.ts';
 import { initialPollState, type ExistingPollState, type PollState } from '../../domain/poll/state.ts';
 import { pollStream } from '../../domain/shared/streams.ts';
-import type { EventStore, RecordedEvent } from '../event-store/port.ts';
+import type { EventStore, RecordedEvent } from '../../event-store/port.ts';
 import { CategoryTail } from './category-tail.ts';
 
 interface Entry {

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../commands/event-store/port.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
 import type { ProjectionPartition } from '../runtime/projection.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { EventStore } from '../../commands/event-store/port.ts';
+import type { EventStore } from '../../event-store/port.ts';
 import type { PollResults } from '../../domain/results/results.ts';
 import { tally } from '../../domain/results/tally.ts';
 import type { ResultsCache } from '../to-redis/results-cache.ts';

@@ -1,4 +1,4 @@
-import type { EventStore } from '../../commands/event-store/port.ts';
+import type { EventStore } from '../../event-store/port.ts';
 import type { PollResults } from '../../domain/results/results.ts';
 import { tally } from '../../domain/results/tally.ts';
 import { readPollEvents } from './read-poll-events.ts';

@@ -1,5 +1,5 @@
 import { sql, type DatabasePool } from 'slonik';
-import type { EventStore, ReadAllResult, RecordedEvent } from '../../commands/event-store/port.ts';
+import type { EventStore, ReadAllResult, RecordedEvent } from '../../event-store/port.ts';
 import { partitionOfStream } from '../leases/partitions.ts';
 import type { PostgresProjection } from '../runtime/projection.ts';
 import { useSchema } from '../runtime/search-path.ts';

@@ -1,5 +1,5 @@
 import type { DatabaseTransactionConnection } from 'slonik';
-import type { RecordedEvent } from '../../commands/event-store/port.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
 import { isPoisonCandidate } from '../runtime/failures.ts';
 import type { PostgresProjection } from '../runtime/projection.ts';
 

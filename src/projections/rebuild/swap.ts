@@ -1,6 +1,6 @@
 import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
-import type { EventStore, RecordedEvent } from '../../commands/event-store/port.ts';
+import type { EventStore, RecordedEvent } from '../../event-store/port.ts';
 import { insertParked } from '../runtime/checkpoints.ts';
 import type { PostgresProjection } from '../runtime/projection.ts';
 import { useSchema } from '../runtime/search-path.ts';

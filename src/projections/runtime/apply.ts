@@ -1,5 +1,5 @@
 import type { DatabasePool } from 'slonik';
-import type { RecordedEvent } from '../../commands/event-store/port.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
 import { insertParked, lockCheckpoint, saveCheckpoint, useSchemaAndAdvanceCheckpoint } from './checkpoints.ts';
 import { isPoisonCandidate, sleep } from './failures.ts';
 import { faultPoint } from './fault-points.ts';

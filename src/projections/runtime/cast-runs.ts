@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../commands/event-store/port.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
 import type { BallotCast } from '../../domain/ballot/events.ts';
 
 /** A BallotCast with its log position, as the set-based handlers take them. */

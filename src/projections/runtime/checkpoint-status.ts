@@ -1,6 +1,6 @@
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import type { EventStore } from '../../commands/event-store/port.ts';
+import type { EventStore } from '../../event-store/port.ts';
 import { pollPartition } from '../leases/partitions.ts';
 import { projectionOfCheckpoint } from './parked.ts';
 import type { PostgresProjection } from './projection.ts';

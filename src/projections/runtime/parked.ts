@@ -1,6 +1,6 @@
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import type { EventStore, RecordedEvent } from '../../commands/event-store/port.ts';
+import type { EventStore, RecordedEvent } from '../../event-store/port.ts';
 import { describeError, lockCheckpoint } from './checkpoints.ts';
 import type { PostgresProjection } from './projection.ts';
 import { useSchema } from './search-path.ts';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DatabasePool, DatabaseTransactionConnection } from 'slonik';
-import type { RecordedEvent } from '../../commands/event-store/port.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
 
 /**
  * A projection into PostgreSQL: a name (its checkpoint key), the stream categories it reads, and

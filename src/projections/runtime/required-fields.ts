@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../commands/event-store/port.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
 
 /**
  * A check of the fields each event type must carry for a projection to write it. Run up front

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
-import type { EventStore, RecordedEvent } from '../../commands/event-store/port.ts';
+import type { EventStore, RecordedEvent } from '../../event-store/port.ts';
 import { UnavailableError } from '../../domain/shared/errors.ts';
 import { type ApplyOutcome, type ApplyTarget, applyBatch, type RetryPolicy } from './apply.ts';
 import { ensureCheckpoint, readCheckpoint } from './checkpoints.ts';

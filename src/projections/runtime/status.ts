@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent } from '../../commands/event-store/port.ts';
+import type { EventStore, RecordedEvent } from '../../event-store/port.ts';
 
 /** What `/metrics`, `/health/ready` and an operator want to know about one projection. */
 export interface ProjectionStatus {

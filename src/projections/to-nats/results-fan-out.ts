@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../commands/event-store/port.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
 import { faultPoint } from '../runtime/fault-points.ts';
 import type { PollResults } from '../../domain/results/results.ts';
 import { getResultsOf } from '../queries/get-results.ts';

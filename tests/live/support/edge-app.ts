@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../../src/api/app.ts';
 import type { LiveSettings } from '../../../src/api/live/index.ts';
-import { PostgresEventStore } from '../../../src/commands/event-store/postgres/postgres-event-store.ts';
+import { PostgresEventStore } from '../../../src/event-store/postgres/postgres-event-store.ts';
 import { startRegistrySandbox } from '../../../src/commands/identity/national-registry/sandbox/index.ts';
 import { NatsLiveBus } from '../../../src/projections/to-nats/nats-live-bus.ts';
 import { liveProjections } from '../../../src/runtime/live.ts';

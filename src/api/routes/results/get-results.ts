@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { EventStore } from '../../../commands/event-store/port.ts';
+import type { EventStore } from '../../../event-store/port.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { PollResults } from '../../../domain/results/results.ts';
 import { NotFoundError, ValidationError } from '../../../domain/shared/errors.ts';

@@ -1,5 +1,5 @@
 import { sql, type DatabaseTransactionConnection } from 'slonik';
-import type { RecordedEvent } from '../../../commands/event-store/port.ts';
+import type { RecordedEvent } from '../../../event-store/port.ts';
 import type { BallotEvent } from '../../../domain/ballot/events.ts';
 import type { PollEvent } from '../../../domain/poll/events.ts';
 import { inLogOrderWithCastRuns } from '../../runtime/cast-runs.ts';

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../../commands/event-store/port.ts';
+import type { RecordedEvent } from '../../../event-store/port.ts';
 import type { Answer } from '../../../domain/ballot/answers.ts';
 import { type VoteVisitor, visitVotes } from '../../../domain/results/counts.ts';
 import {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RecordedEvent } from '../../../commands/event-store/port.ts';
+import type { RecordedEvent } from '../../../event-store/port.ts';
 // The audit export's line format: an archive's events carry their hashes and verify with the same tools.
 import { eventLine } from '../../../audit/export-format.ts';
 

@@ -1,5 +1,5 @@
 import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, ReadAllResult, RecordedEvent, SubscribeOptions } from '../port.ts';
-import { UnavailableError } from '../../../domain/shared/errors.ts';
+import { UnavailableError } from '../../domain/shared/errors.ts';
 import { writeBatch } from './append-batch.ts';
 import { type ClosablePool, createPool } from './pool.ts';
 import { CommitSignal } from './commit-signal.ts';

@@ -1,4 +1,4 @@
-import { contentDigest, GENESIS, link } from '../../../audit/chain.ts';
+import { contentDigest, GENESIS, link } from '../integrity/chain.ts';
 import type { EventMetadata, EventToAppend, ExpectedRevision } from '../port.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { ConflictError } from '../../domain/shared/errors.ts';
+import { ConflictError } from '../domain/shared/errors.ts';
 import type { ExpectedRevision } from './port.ts';
 
 /** The stream was not where the writer expected it; the API maps this to 409. */

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { explainConnectionError, type PoolLabel } from '../../../db/pool-errors.ts';
+import { explainConnectionError, type PoolLabel } from '../../db/pool-errors.ts';
 
 /**
  * A node-postgres pool whose `end()` resolves only once every connection is really closed.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../domain/shared/errors.ts';
+import { ValidationError } from '../../domain/shared/errors.ts';
 import { prepareEvents } from './pending-append.ts';
 
 /** What jsonb refuses is refused before the batch, so one bad append cannot fail its neighbours' commit. */

@@ -1,4 +1,4 @@
-import { ConflictError, UnavailableError } from '../../../domain/shared/errors.ts';
+import { ConflictError, UnavailableError } from '../../domain/shared/errors.ts';
 import type { Outcome, PendingAppend } from './pending-append.ts';
 
 /**

@@ -1,6 +1,6 @@
-import { digestOfCanonical } from '../../../audit/chain.ts';
-import { canonicalJsonOf } from '../../../audit/canonical-json.ts';
-import { ValidationError } from '../../../domain/shared/errors.ts';
+import { digestOfCanonical } from '../integrity/chain.ts';
+import { canonicalJsonOf } from '../integrity/canonical-json.ts';
+import { ValidationError } from '../../domain/shared/errors.ts';
 import type { AppendResult, EventToAppend, ExpectedRevision } from '../port.ts';
 import { categoryOf } from '../port.ts';
 

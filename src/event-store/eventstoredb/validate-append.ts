@@ -1,4 +1,4 @@
-import { ValidationError } from '../../../domain/shared/errors.ts';
+import { ValidationError } from '../../domain/shared/errors.ts';
 import type { EventToAppend } from '../port.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,5 +1,5 @@
 import { DeadlineExceededError, UnavailableError as ClientUnavailableError, WrongExpectedVersionError } from '@kurrent/kurrentdb-client';
-import { UnavailableError } from '../../../domain/shared/errors.ts';
+import { UnavailableError } from '../../domain/shared/errors.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError } from '../errors.ts';
 import type { EventToAppend, ExpectedRevision } from '../port.ts';
 
