@@ -5,7 +5,7 @@ import { PostgresEventStore } from '../../src/event-store/postgres/postgres-even
 import { createSqlPool } from '../../src/db/slonik.ts';
 import type { RecordedEvent } from '../../src/event-store/port.ts';
 import { RESULTS, startProjections } from '../../src/projections/index.ts';
-import type { AfterCommitContext } from '../../src/projections/runtime/projection.ts';
+import type { AfterCommitContext } from '../../src/projections/runner/projection.ts';
 import { NatsLiveBus } from '../../src/projections/to-nats/nats-live-bus.ts';
 import { liveProjections } from '../../src/runtime/live.ts';
 import { benchBallot, benchPoll } from './bulk-log.ts';

@@ -1,7 +1,7 @@
 import type { WebhookTargets } from '../adapters/webhook-targets.ts';
 import type { EventStore } from '../event-store/port.ts';
 import type { BallotScreen } from './fraud/screen-ballot.ts';
-import type { PollCache } from './polls/poll-cache.ts';
+import type { PollCache } from '../adapters/poll-cache/poll-cache.ts';
 
 /**
  * What every command needs, passed in (no module singletons): the log, the poll cache of the

@@ -1,10 +1,10 @@
 import type { DatabasePool } from 'slonik';
 import type { EventStore } from '../event-store/port.ts';
 import { UnavailableError } from '../domain/shared/errors.ts';
-import type { PostgresProjection } from './runtime/projection.ts';
-import type { WaitOptions } from './runtime/position-watch.ts';
-import { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runtime/runner.ts';
-import type { ProjectionStatus } from './runtime/status.ts';
+import type { PostgresProjection } from './runner/projection.ts';
+import type { WaitOptions } from './runner/position-watch.ts';
+import { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runner/runner.ts';
+import type { ProjectionStatus } from './runner/status.ts';
 import { pollsCatalog } from './to-postgres/polls-catalog/projection.ts';
 import { analytics } from './to-postgres/analytics/projection.ts';
 import { results } from './to-postgres/results/projection.ts';
@@ -59,12 +59,12 @@ export function startProjections(options: StartProjectionsOptions): Projections 
   };
 }
 
-export { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runtime/runner.ts';
-export { resetProjection } from './runtime/reset.ts';
-export { READ_SCHEMA, useSchema } from './runtime/search-path.ts';
-export { checkpointName, type PostgresProjection, type ProjectionPartition } from './runtime/projection.ts';
-export type { WaitOptions } from './runtime/position-watch.ts';
-export type { ProjectionLag, ProjectionStatus } from './runtime/status.ts';
+export { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runner/runner.ts';
+export { resetProjection } from './runner/reset.ts';
+export { READ_SCHEMA, useSchema } from './runner/search-path.ts';
+export { checkpointName, type PostgresProjection, type ProjectionPartition } from './runner/projection.ts';
+export type { WaitOptions } from './runner/position-watch.ts';
+export type { ProjectionLag, ProjectionStatus } from './runner/status.ts';
 export { POLLS_CATALOG, pollsCatalog } from './to-postgres/polls-catalog/projection.ts';
 export { ANALYTICS, analytics } from './to-postgres/analytics/projection.ts';
 export { RESULTS, results } from './to-postgres/results/projection.ts';

@@ -10,7 +10,7 @@ import { closePoll } from '../../src/commands/polls/close-poll.ts';
 import { createPoll } from '../../src/commands/polls/create-poll.ts';
 import { issueVoteTokens } from '../../src/commands/polls/issue-vote-tokens.ts';
 import { openPoll } from '../../src/commands/polls/open-poll.ts';
-import { PollCache } from '../../src/commands/polls/poll-cache.ts';
+import { PollCache } from '../../src/adapters/poll-cache/poll-cache.ts';
 import { DEFAULT_POLL_SETTINGS } from '../../src/domain/poll/commands.ts';
 import type { PollDefinition, PollSettings } from '../../src/domain/poll/definition.ts';
 import { PollsterError } from '../../src/domain/shared/errors.ts';

@@ -6,7 +6,7 @@ import { pollStream } from '../../src/domain/shared/streams.ts';
 import {
   getPoll, type PostgresProjection, ProjectionRunner, pollsCatalog, resetProjection,
 } from '../../src/projections/index.ts';
-import { applyInTransaction } from '../../src/projections/runtime/apply.ts';
+import { applyInTransaction } from '../../src/projections/runner/apply.ts';
 import {
   lastAppended,
   castBallot, changeBallot, checkpointOf, closePoll, createPoll, dumpCatalog, fastRunner, flagBallot, type Harness,

@@ -9,7 +9,7 @@ import { OutboxMailer } from '../../src/adapters/mail/outbox-mailer.ts';
 import type { Mailer } from '../../src/adapters/mail/port.ts';
 import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
 import type { FraudOptions } from '../../src/commands/fraud/create-screen.ts';
-import { startRegistrySandbox, type RegistrySandbox } from '../../src/commands/identity/national-registry/sandbox/index.ts';
+import { startRegistrySandbox, type RegistrySandbox } from '../../src/adapters/national-registry/sandbox/index.ts';
 import { liveProjections } from '../../src/runtime/live.ts';
 import { createServices, type Services } from '../../src/runtime/services.ts';
 import type { LiveBus } from '../../src/projections/to-nats/live-bus.ts';

@@ -7,7 +7,7 @@ import { userInfo } from 'node:os';
 import pino from 'pino';
 import type { DatabasePool } from 'slonik';
 import type { EventStore } from '../../event-store/port.ts';
-import type { ImportFormat } from '../../commands/users/import/parse-rows.ts';
+import type { ImportFormat } from '../../adapters/user-import/parse-rows.ts';
 import { runImport, type ImportSink } from '../../commands/users/import/run-import.ts';
 import { loadConfig } from '../../config.ts';
 import { createSqlPool } from '../../db/slonik.ts';

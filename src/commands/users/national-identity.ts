@@ -6,7 +6,7 @@ import { userDecider } from '../../domain/user/decider.ts';
 import { alreadyVerified, userNotFound } from '../../domain/user/errors.ts';
 import { aggregateStream } from '../../event-store/aggregate-stream.ts';
 import { handleCommand, type CommandContext } from '../handle-command.ts';
-import { normaliseNationalId } from '../identity/national-registry/port.ts';
+import { normaliseNationalId } from '../../adapters/national-registry/port.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /** A national id the registry vouched for: its keyed hash (all the log ever sees) and the name. */

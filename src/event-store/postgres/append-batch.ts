@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AppendResult, ExpectedRevision } from '../port.ts';
-import { decideLost, type Lookup, type StoredEvent } from './decide.ts';
+import { decideLost, type Lookup, type StoredEvent } from './append-outcome.ts';
 import { MAX_EVENTS_PER_APPEND, type Outcome, type PendingAppend } from './pending-append.ts';
 
 /**

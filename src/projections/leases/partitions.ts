@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../../event-store/port.ts';
-import type { ProjectionPartition } from '../runtime/projection.ts';
+import type { ProjectionPartition } from '../runner/projection.ts';
 
 /**
  * How projection work is split: by poll id, so that every event of one poll (its poll stream and

@@ -1,9 +1,9 @@
 import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import type { EventStore, RecordedEvent } from '../../event-store/port.ts';
-import { insertParked } from '../runtime/checkpoints.ts';
-import type { PostgresProjection } from '../runtime/projection.ts';
-import { useSchema } from '../runtime/search-path.ts';
+import { insertParked } from '../runner/checkpoints.ts';
+import type { PostgresProjection } from '../runner/projection.ts';
+import { useSchema } from '../runner/search-path.ts';
 import { type ParkedInRebuild, applyWithin } from './shadow-apply.ts';
 import type { TableName } from './shadow.ts';
 

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { buildApp } from '../../../src/api/app.ts';
 import type { LiveSettings } from '../../../src/api/live/index.ts';
 import { PostgresEventStore } from '../../../src/event-store/postgres/postgres-event-store.ts';
-import { startRegistrySandbox } from '../../../src/commands/identity/national-registry/sandbox/index.ts';
+import { startRegistrySandbox } from '../../../src/adapters/national-registry/sandbox/index.ts';
 import { NatsLiveBus } from '../../../src/projections/to-nats/nats-live-bus.ts';
 import { liveProjections } from '../../../src/runtime/live.ts';
 import { createServices, type Services } from '../../../src/runtime/services.ts';

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { excerpt } from '../../../domain/shared/text.ts';
 import type { ImportDeps } from './import-row.ts';
 import { createJob, failJob, finishJob, jobSink, markRunning } from './import-jobs.ts';
-import type { ImportFormat } from './parse-rows.ts';
+import type { ImportFormat } from '../../../adapters/user-import/parse-rows.ts';
 import { runImport } from './run-import.ts';
 
 export interface ImportJobsOptions {

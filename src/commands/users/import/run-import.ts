@@ -1,7 +1,7 @@
 import { excerpt } from '../../../domain/shared/text.ts';
 import type { CommandContext } from '../../handle-command.ts';
 import { importRow, type ImportDeps } from './import-row.ts';
-import { ImportFileError, parseRows, type ImportFormat } from './parse-rows.ts';
+import { ImportFileError, parseRows, type ImportFormat } from '../../../adapters/user-import/parse-rows.ts';
 
 export interface ImportCounters {
   processed: number;

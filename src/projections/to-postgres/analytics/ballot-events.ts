@@ -7,8 +7,8 @@ import { APPLY_DELTAS } from './apply-deltas.ts';
  * statement: its own change to the ballot rows (as the `deltas` CTE), then APPLY_DELTAS.
  */
 
-export type { CastAt } from '../../runtime/cast-runs.ts';
-import type { CastAt } from '../../runtime/cast-runs.ts';
+export type { CastAt } from '../../runner/cast-runs.ts';
+import type { CastAt } from '../../runner/cast-runs.ts';
 import { jsonRows } from '../json-rows.ts';
 
 /** Questions a ballot answers: the domain allows skipping questions but not answering one twice. */

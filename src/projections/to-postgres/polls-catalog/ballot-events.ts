@@ -7,8 +7,8 @@ import { ballotStream } from '../../../domain/shared/streams.ts';
  * on the event's own id and updates are guarded by the row's `position`, so replays are harmless.
  */
 
-export type { CastAt } from '../../runtime/cast-runs.ts';
-import type { CastAt } from '../../runtime/cast-runs.ts';
+export type { CastAt } from '../../runner/cast-runs.ts';
+import type { CastAt } from '../../runner/cast-runs.ts';
 import { jsonRows } from '../json-rows.ts';
 
 /**

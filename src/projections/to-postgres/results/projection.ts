@@ -1,5 +1,5 @@
 import { sql } from 'slonik';
-import type { PostgresProjection } from '../../runtime/projection.ts';
+import type { PostgresProjection } from '../../runner/projection.ts';
 import { foldBatch, keysOf } from './fold-batch.ts';
 import { loadStandings } from './load.ts';
 import { writeChanges } from './write.ts';

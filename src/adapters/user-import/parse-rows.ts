@@ -1,4 +1,4 @@
-import { excerpt } from '../../../domain/shared/text.ts';
+import { excerpt } from '../../domain/shared/text.ts';
 import { parseCsv } from './csv-rows.ts';
 import { MAX_LINE_CHARS, readLines } from './read-lines.ts';
 import { FIELDS, toRow, type Field, type ImportFormat, type ParsedRow } from './rows.ts';

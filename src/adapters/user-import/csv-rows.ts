@@ -1,4 +1,4 @@
-import { excerpt } from '../../../domain/shared/text.ts';
+import { excerpt } from '../../domain/shared/text.ts';
 import { MAX_LINE_CHARS, readLines } from './read-lines.ts';
 import { fieldOf, ImportFileError, toRow, type Field, type ParsedRow } from './rows.ts';
 

@@ -1,4 +1,4 @@
-import { TEXT_FAULTS, textFault } from '../../../domain/shared/text.ts';
+import { TEXT_FAULTS, textFault } from '../../domain/shared/text.ts';
 
 /**
  * Rows of a user import file, parsed as a stream: one line (or CSV record) at a time, so a file of

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../domain/shared/errors.ts';
+import { ValidationError } from '../../domain/shared/errors.ts';
 import { isValidNationalId, nationalIdCheckDigit, normaliseNationalId, requireEligible } from './port.ts';
 import { SANDBOX_IDS, SANDBOX_PEOPLE } from './sandbox/fixtures.ts';
 

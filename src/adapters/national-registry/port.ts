@@ -1,4 +1,4 @@
-import { NotFoundError, UnavailableError, ValidationError } from '../../../domain/shared/errors.ts';
+import { NotFoundError, UnavailableError, ValidationError } from '../../domain/shared/errors.ts';
 
 /**
  * The government population registry as the identity commands see it. Adapters (HTTP, sandbox)
