@@ -5,9 +5,9 @@ import type { PostgresProjection } from './runner/projection.ts';
 import type { WaitOptions } from './runner/position-watch.ts';
 import { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runner/runner.ts';
 import type { ProjectionStatus } from './runner/status.ts';
-import { pollsCatalog } from './to-postgres/polls-catalog/projection.ts';
-import { analytics } from './to-postgres/analytics/projection.ts';
-import { results } from './to-postgres/results/projection.ts';
+import { pollsCatalog } from './polls-catalog/projection.ts';
+import { analytics } from './analytics/projection.ts';
+import { results } from './results/projection.ts';
 
 /**
  * The projections a worker runs, started together. The process (`pollster worker`, the
@@ -65,7 +65,7 @@ export { READ_SCHEMA, useSchema } from './runner/search-path.ts';
 export { checkpointName, type PostgresProjection, type ProjectionPartition } from './runner/projection.ts';
 export type { WaitOptions } from './runner/position-watch.ts';
 export type { ProjectionLag, ProjectionStatus } from './runner/status.ts';
-export { POLLS_CATALOG, pollsCatalog } from './to-postgres/polls-catalog/projection.ts';
-export { ANALYTICS, analytics } from './to-postgres/analytics/projection.ts';
-export { RESULTS, results } from './to-postgres/results/projection.ts';
-export * from './queries/index.ts';
+export { POLLS_CATALOG, pollsCatalog } from './polls-catalog/projection.ts';
+export { ANALYTICS, analytics } from './analytics/projection.ts';
+export { RESULTS, results } from './results/projection.ts';
+export * from './queries.ts';

@@ -1,5 +1,5 @@
 import type { PollResults } from '../../domain/results/results.ts';
-import { currentResults } from '../../projections/queries/index.ts';
+import { currentResults } from '../../projections/queries.ts';
 import type { Services } from '../../runtime/services.ts';
 import type { ResultsState } from './frames.ts';
 

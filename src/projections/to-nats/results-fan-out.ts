@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../../event-store/port.ts';
 import { faultPoint } from '../runner/fault-points.ts';
 import type { PollResults } from '../../domain/results/results.ts';
-import { getResultsOf } from '../queries/get-results.ts';
+import { getResultsOf } from '../results/get-results.ts';
 import type { AfterCommitContext, PostgresProjection } from '../runner/projection.ts';
 import { toBody } from '../to-redis/encode.ts';
 import type { RedisResultsStore } from '../to-redis/results-store.ts';

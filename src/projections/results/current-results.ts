@@ -5,7 +5,7 @@ import type { PollResults } from '../../domain/results/results.ts';
 import { tally } from '../../domain/results/tally.ts';
 import type { ResultsCache } from '../to-redis/results-cache.ts';
 import { getResults } from './get-results.ts';
-import { readPollEvents } from './read-poll-events.ts';
+import { readPollEvents } from '../shared/read-poll-events.ts';
 
 const positionRow = z.object({ position: z.bigint() });
 

@@ -1,9 +1,9 @@
 import { sql, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
-import type { Answer } from '../../../domain/ballot/answers.ts';
-import type { QuestionDefinition } from '../../../domain/poll/definition.ts';
-import type { BallotStanding, PollStanding } from '../../../domain/results/standing.ts';
-import { jsonOf } from '../../queries/columns.ts';
+import type { Answer } from '../../domain/ballot/answers.ts';
+import type { QuestionDefinition } from '../../domain/poll/definition.ts';
+import type { BallotStanding, PollStanding } from '../../domain/results/standing.ts';
+import { jsonOf } from '../shared/columns.ts';
 import type { BatchKeys, Loaded } from './fold-batch.ts';
 
 /**

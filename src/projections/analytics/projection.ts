@@ -1,13 +1,13 @@
 import { sql, type DatabaseTransactionConnection } from 'slonik';
-import type { RecordedEvent } from '../../../event-store/port.ts';
-import type { BallotEvent } from '../../../domain/ballot/events.ts';
-import type { PollEvent } from '../../../domain/poll/events.ts';
-import { inLogOrderWithCastRuns } from '../../runner/cast-runs.ts';
-import { requiredFields } from '../../runner/required-fields.ts';
-import type { PostgresProjection } from '../../runner/projection.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
+import type { BallotEvent } from '../../domain/ballot/events.ts';
+import type { PollEvent } from '../../domain/poll/events.ts';
+import { inLogOrderWithCastRuns } from '../runner/cast-runs.ts';
+import { requiredFields } from '../runner/required-fields.ts';
+import type { PostgresProjection } from '../runner/projection.ts';
 import { ballotChanged, ballotsCast, flagReviewed } from './ballot-events.ts';
 import { pollClosed, pollCreated, pollOpened } from './poll-events.ts';
-import { ANALYTICS } from '../../names.ts';
+import { ANALYTICS } from '../names.ts';
 
 /**
  * `analytics`: per-poll engagement figures for getAnalytics (read.analytics_polls,

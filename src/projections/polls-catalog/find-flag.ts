@@ -1,7 +1,7 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import type { JsonObject } from '../../domain/shared/json.ts';
-import { isoTime, jsonOf, nullableIsoTime } from './columns.ts';
+import { isoTime, jsonOf, nullableIsoTime } from '../shared/columns.ts';
 
 export type FlagStatus = 'pending' | 'upheld' | 'rejected';
 

@@ -1,15 +1,15 @@
 import { sql, type DatabaseTransactionConnection } from 'slonik';
-import type { BallotCast, BallotChanged, BallotFlagged, FlagReviewed } from '../../../domain/ballot/events.ts';
-import { ballotStream } from '../../../domain/shared/streams.ts';
+import type { BallotCast, BallotChanged, BallotFlagged, FlagReviewed } from '../../domain/ballot/events.ts';
+import { ballotStream } from '../../domain/shared/streams.ts';
 
 /**
  * `read.ballots` and `read.flags` from the ballot streams. Inserts are `ON CONFLICT DO NOTHING`
  * on the event's own id and updates are guarded by the row's `position`, so replays are harmless.
  */
 
-export type { CastAt } from '../../runner/cast-runs.ts';
-import type { CastAt } from '../../runner/cast-runs.ts';
-import { jsonRows } from '../json-rows.ts';
+export type { CastAt } from '../runner/cast-runs.ts';
+import type { CastAt } from '../runner/cast-runs.ts';
+import { jsonRows } from '../shared/json-rows.ts';
 
 /**
  * A run of consecutive BallotCast events in one statement: ballots are most of the log, and one

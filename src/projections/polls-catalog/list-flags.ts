@@ -1,6 +1,6 @@
 import { sql, type CommonQueryMethods, type FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
-import { decodePositionCursor, encodeCursor } from './cursor.ts';
+import { decodePositionCursor, encodeCursor } from '../shared/cursor.ts';
 import { flagColumns, toFlagView, type FlagStatus, type FlagView } from './find-flag.ts';
 
 /** The review queue (listFlags): flags as a reviewer sees them; the voter key stays out. */

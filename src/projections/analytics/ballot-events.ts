@@ -1,5 +1,5 @@
 import { sql, type DatabaseTransactionConnection } from 'slonik';
-import type { BallotCast, BallotChanged, FlagReviewed } from '../../../domain/ballot/events.ts';
+import type { BallotCast, BallotChanged, FlagReviewed } from '../../domain/ballot/events.ts';
 import { APPLY_DELTAS } from './apply-deltas.ts';
 
 /**
@@ -7,9 +7,9 @@ import { APPLY_DELTAS } from './apply-deltas.ts';
  * statement: its own change to the ballot rows (as the `deltas` CTE), then APPLY_DELTAS.
  */
 
-export type { CastAt } from '../../runner/cast-runs.ts';
-import type { CastAt } from '../../runner/cast-runs.ts';
-import { jsonRows } from '../json-rows.ts';
+export type { CastAt } from '../runner/cast-runs.ts';
+import type { CastAt } from '../runner/cast-runs.ts';
+import { jsonRows } from '../shared/json-rows.ts';
 
 /** Questions a ballot answers: the domain allows skipping questions but not answering one twice. */
 export const answeredCount = (answers: BallotCast['data']['answers']): number => new Set(answers.map((a) => a.questionId)).size;

@@ -1,9 +1,9 @@
 import { sql } from 'slonik';
-import type { PostgresProjection } from '../../runner/projection.ts';
+import type { PostgresProjection } from '../runner/projection.ts';
 import { foldBatch, keysOf } from './fold-batch.ts';
 import { loadStandings } from './load.ts';
 import { writeChanges } from './write.ts';
-import { RESULTS } from '../../names.ts';
+import { RESULTS } from '../names.ts';
 
 /**
  * `results`: vote counts per option, rating distributions, the rankings instant-runoff needs and

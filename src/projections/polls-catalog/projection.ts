@@ -1,13 +1,13 @@
 import { sql, type DatabaseTransactionConnection } from 'slonik';
-import type { RecordedEvent } from '../../../event-store/port.ts';
-import type { BallotEvent } from '../../../domain/ballot/events.ts';
-import type { PollEvent } from '../../../domain/poll/events.ts';
-import { inLogOrderWithCastRuns } from '../../runner/cast-runs.ts';
-import type { PostgresProjection } from '../../runner/projection.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
+import type { BallotEvent } from '../../domain/ballot/events.ts';
+import type { PollEvent } from '../../domain/poll/events.ts';
+import { inLogOrderWithCastRuns } from '../runner/cast-runs.ts';
+import type { PostgresProjection } from '../runner/projection.ts';
 import { ballotChanged, ballotFlagged, ballotsCast, flagReviewed } from './ballot-events.ts';
 import { pollClosed, pollCreated, pollOpened } from './poll-events.ts';
 import { assertRequiredFields } from './required-fields.ts';
-import { POLLS_CATALOG } from '../../names.ts';
+import { POLLS_CATALOG } from '../names.ts';
 
 /**
  * `polls-catalog`: the polls, ballots and flags the API looks things up in (read.polls,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Answer } from '../../domain/ballot/answers.ts';
 import { type RawTally, rawTallyFromCounters } from '../../domain/results/raw.ts';
 import type { BallotStanding } from '../../domain/results/standing.ts';
-import { jsonOf } from './columns.ts';
+import { jsonOf } from '../shared/columns.ts';
 import { readResultCounts } from './get-results.ts';
 
 const rejectedRow = z.object({

@@ -1,10 +1,10 @@
-import type { RecordedEvent } from '../../../event-store/port.ts';
-import type { Answer } from '../../../domain/ballot/answers.ts';
-import { type VoteVisitor, visitVotes } from '../../../domain/results/counts.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
+import type { Answer } from '../../domain/ballot/answers.ts';
+import { type VoteVisitor, visitVotes } from '../../domain/results/counts.ts';
 import {
   type BallotStanding, evolveBallot, evolvePoll, isBallotEvent, isCounted, isFlaggedPending, isPollEvent, type PollStanding,
   touchPoll,
-} from '../../../domain/results/standing.ts';
+} from '../../domain/results/standing.ts';
 
 /**
  * The batch in memory: the standings the batch touches (as loaded) are folded with the same

@@ -1,7 +1,7 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { PollSettings, QuestionDefinition } from '../../domain/poll/definition.ts';
-import { isoTime, jsonOf, nullableIsoTime } from './columns.ts';
+import { isoTime, jsonOf, nullableIsoTime } from '../shared/columns.ts';
 
 /** A poll as the API shows it: its definition (questions with option ids), status and dates. */
 export interface PollView {

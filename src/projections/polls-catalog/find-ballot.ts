@@ -2,7 +2,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import type { Answer } from '../../domain/ballot/answers.ts';
 import type { BallotMeta } from '../../domain/ballot/events.ts';
-import { isoTime, jsonOf, nullableIsoTime } from './columns.ts';
+import { isoTime, jsonOf, nullableIsoTime } from '../shared/columns.ts';
 
 /** A ballot as the catalog knows it; `voterKey` names its stream `ballot-<pollId>-<voterKey>`. */
 export interface BallotView {

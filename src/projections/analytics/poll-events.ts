@@ -1,5 +1,5 @@
 import { sql, type DatabaseTransactionConnection } from 'slonik';
-import type { PollClosed, PollCreated, PollOpened } from '../../../domain/poll/events.ts';
+import type { PollClosed, PollCreated, PollOpened } from '../../domain/poll/events.ts';
 
 /**
  * `read.analytics_polls` from the poll stream: what the ballot statements need to judge a ballot

@@ -1,5 +1,5 @@
 import { sql, type DatabaseTransactionConnection } from 'slonik';
-import type { PollClosed, PollCreated, PollOpened } from '../../../domain/poll/events.ts';
+import type { PollClosed, PollCreated, PollOpened } from '../../domain/poll/events.ts';
 
 /**
  * `read.polls` from the poll stream. Each update is guarded by `last_position` (the position of

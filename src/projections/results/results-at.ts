@@ -1,7 +1,7 @@
 import type { EventStore } from '../../event-store/port.ts';
 import type { PollResults } from '../../domain/results/results.ts';
 import { tally } from '../../domain/results/tally.ts';
-import { readPollEvents } from './read-poll-events.ts';
+import { readPollEvents } from '../shared/read-poll-events.ts';
 
 /**
  * Results as of log position `at`, by replaying the poll's events up to it (not from the read

@@ -1,7 +1,7 @@
 import type { EventStore } from '../../event-store/port.ts';
 import type { PollResults } from '../../domain/results/results.ts';
 import { tally } from '../../domain/results/tally.ts';
-import { readPollEvents } from './read-poll-events.ts';
+import { readPollEvents } from '../shared/read-poll-events.ts';
 
 /**
  * Results as of a time (`getResults?asOf=`): a replay of the poll's log up to, not including, its

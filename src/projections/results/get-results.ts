@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { QuestionDefinition } from '../../domain/poll/definition.ts';
 import { type Counts, emptyQuestionCounts, type QuestionCounts } from '../../domain/results/counts.ts';
 import { buildResults, type PollResults } from '../../domain/results/results.ts';
-import { jsonOf } from './columns.ts';
+import { jsonOf } from '../shared/columns.ts';
 
 /**
  * getResults from the `results` read model (migrations/007_results.sql): the counters of one poll

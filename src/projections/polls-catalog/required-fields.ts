@@ -1,4 +1,4 @@
-import { requiredFields } from '../../runner/required-fields.ts';
+import { requiredFields } from '../runner/required-fields.ts';
 
 /** The fields each event must carry for the polls catalog to write it. */
 export const assertRequiredFields = requiredFields({

@@ -1,7 +1,7 @@
 import { type FragmentSqlToken, sql, type DatabaseTransactionConnection } from 'slonik';
-import type { BallotStanding } from '../../../domain/results/standing.ts';
+import type { BallotStanding } from '../../domain/results/standing.ts';
 import type { BatchChanges, CounterDelta, RankingDelta } from './fold-batch.ts';
-import { jsonRows } from '../json-rows.ts';
+import { jsonRows } from '../shared/json-rows.ts';
 
 /**
  * A batch's changes in one statement (a data-modifying CTE per table, rows bound as one json

@@ -1,6 +1,6 @@
 import { sql, type CommonQueryMethods, type FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
-import { decodePositionCursor, encodeCursor } from './cursor.ts';
+import { decodePositionCursor, encodeCursor } from '../shared/cursor.ts';
 import { POLL_COLUMNS, pollColumns, type PollSummary, toSummary } from './poll-view.ts';
 
 export interface ListPollsOptions {
