@@ -1,4 +1,4 @@
-import { parseReceipt, receiptMatches } from '../commands/ballots/receipt.ts';
+import { parseReceipt, receiptMatches } from '../domain/ballot/receipt.ts';
 import type { EventStore, RecordedEvent } from '../event-store/port.ts';
 import { auditStream, pollStream } from '../domain/shared/streams.ts';
 import { checkStream } from '../event-store/integrity/chain.ts';

@@ -1,4 +1,4 @@
-import { parseReceipt, receiptMatches } from '../commands/ballots/receipt.ts';
+import { parseReceipt, receiptMatches } from '../domain/ballot/receipt.ts';
 import { auditStream, ballotStream, pollStream } from '../domain/shared/streams.ts';
 import type { StoredChainEvent } from '../event-store/integrity/chain.ts';
 import { checkTrailer, EXPORT_FORMAT, type ExportHeader } from './export-format.ts';

@@ -16,6 +16,6 @@ export interface CommandDeps {
   fraud?: BallotScreen;
   /** Where milestone webhooks may point (a poll with a forbidden literal address is refused); default public addresses only. */
   webhookTargets?: WebhookTargets;
-  /** The current voter key's id (src/runtime/voter-keys.ts), recorded on each new poll. */
+  /** The current voter key's id (src/adapters/voter-keys.ts), recorded on each new poll. */
   voterKeyId?: string;
 }

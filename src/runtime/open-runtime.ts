@@ -3,7 +3,7 @@ import { sql } from 'slonik';
 import type { HealthChecks } from '../api/routes/health.ts';
 import type { EventStore } from '../event-store/port.ts';
 import { startRegistrySandbox } from '../adapters/national-registry/sandbox/index.ts';
-import { mailerFor } from '../adapters/mail/index.ts';
+import { mailerFor } from './mailer.ts';
 import { fraudSettingsFrom } from '../commands/fraud/settings.ts';
 import type { Config } from '../config.ts';
 import { join } from 'node:path';

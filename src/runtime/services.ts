@@ -11,7 +11,7 @@ import { loadSigningKey } from '../audit/signing-key.ts';
 import type { SigningKey } from '../audit/signing.ts';
 import { loadOrCreateSecret } from '../db/secrets.ts';
 import { createSqlPool } from '../db/slonik.ts';
-import { loadVoterKeys, type VoterKeyring, type VoterKeySource } from './voter-keys.ts';
+import { loadVoterKeys, type VoterKeyring, type VoterKeySource } from '../adapters/voter-keys.ts';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,7 +49,7 @@ export interface Services {
   secrets: {
     /** HMAC key for national-id hashes: the base key of the voter key ring, never in the database. */
     identityKey: string;
-    /** Derive anonymous voter keys and per-poll ballot hashes (src/runtime/voter-keys.ts). */
+    /** Derive anonymous voter keys and per-poll ballot hashes (src/adapters/voter-keys.ts). */
     voterKeys: VoterKeyring;
     /** Signs access tokens. */
     jwtSecret: string;

@@ -11,7 +11,7 @@ import { WrongExpectedRevisionError } from '../../event-store/errors.ts';
 import { screenCast } from '../fraud/flag-on-cast.ts';
 import type { ScreeningFacts } from '../fraud/screen-ballot.ts';
 import { asKeyReuse, handleCommand, mintId, toAppend, type CommandContext } from '../handle-command.ts';
-import { ballotReceipt } from './receipt.ts';
+import { ballotReceipt } from '../../domain/ballot/receipt.ts';
 
 export interface BallotRequest {
   pollId: string;

@@ -3,7 +3,7 @@ import type { BallotEvent } from '../../domain/ballot/events.ts';
 import { evolveBallot, isBallotEvent, type BallotStanding, type PollStanding } from '../../domain/results/standing.ts';
 import type { RecordedEvent } from '../../event-store/port.ts';
 import { toDomainEvent } from '../../event-store/aggregate-stream.ts';
-import { ballotReceipt } from './receipt.ts';
+import { ballotReceipt } from '../../domain/ballot/receipt.ts';
 
 /**
  * Where a voter's ballot stands, as the results count it:

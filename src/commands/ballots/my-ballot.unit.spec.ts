@@ -4,7 +4,7 @@ import { POLL_ID } from '../../../tests/support/poll-fixtures.ts';
 import type { BallotEvent } from '../../domain/ballot/events.ts';
 import type { RecordedEvent } from '../../event-store/port.ts';
 import { myBallotFrom } from './my-ballot.ts';
-import { receiptFor } from './receipt.ts';
+import { receiptFor } from '../../domain/ballot/receipt.ts';
 
 /** The voter's ballot stream as the store returns it: positions, hashes, who wrote each event. */
 const CAST_REQUEST = 'request-of-the-cast';

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../../config.ts';
-import { OutboxMailer } from './outbox-mailer.ts';
-import type { Mailer } from './port.ts';
-import { SmtpMailer } from './smtp-mailer.ts';
+import type { Config } from '../config.ts';
+import { OutboxMailer } from '../adapters/mail/outbox-mailer.ts';
+import type { Mailer } from '../adapters/mail/port.ts';
+import { SmtpMailer } from '../adapters/mail/smtp-mailer.ts';
 
-export type { MailMessage, Mailer } from './port.ts';
+export type { MailMessage, Mailer } from '../adapters/mail/port.ts';
 
 /**
  * SMTP_URL selects the SMTP adapter; without it mail goes to the outbox folder. In full-stack

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../domain/shared/errors.ts';
+import { ValidationError } from '../shared/errors.ts';
 
 /**
  * A voter's receipt for a ballot, derived from the stored event's integrity hash (src/audit):

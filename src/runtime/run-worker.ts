@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
-import { openRuntime } from '../runtime/open-runtime.ts';
-import { exitGracefully } from '../runtime/graceful-exit.ts';
-import { startWorker } from './start-worker.ts';
+import { openRuntime } from './open-runtime.ts';
+import { exitGracefully } from './graceful-exit.ts';
+import { startWorker } from '../worker/start-worker.ts';
 
 /**
  * Composition root of `pollster worker`: opens the stores, starts the worker, and on
