@@ -5,7 +5,7 @@ import { tally } from '../../src/domain/results/tally.ts';
 import { getResults, POSTGRES_PROJECTIONS, readPollEvents } from '../../src/projections/index.ts';
 import { rebuildProjection } from '../../src/projections/rebuild/rebuild.ts';
 import type { FaultPoint } from '../../src/projections/runner/fault-points.ts';
-import { seeded } from '../support/results-fixtures.ts';
+import { seeded } from '../../src/testing/results-fixtures.ts';
 import { dumpTables } from './dump-tables.ts';
 import { castBallot, changeBallot, closePoll, createPoll, flagBallot, type Harness, openHarness, openPoll, reviewFlag } from './harness.ts';
 import { asLogged } from './results-log.ts';

@@ -12,7 +12,7 @@ import {
   castBallot, changeBallot, checkpointOf, closePoll, createPoll, dumpCatalog, fastRunner, flagBallot, type Harness,
   openHarness, openPoll, reviewFlag, silentLogger,
 } from './harness.ts';
-import { pollDefinition } from '../support/poll-fixtures.ts';
+import { pollDefinition } from '../../src/testing/poll-fixtures.ts';
 
 /**
  * The runtime's guarantees with the real store and database: rows and checkpoint commit together,

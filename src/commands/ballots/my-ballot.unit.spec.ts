@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { answers, ballotCast, ballotFlagged, BALLOT_ID, LATER, VOTER_KEY } from '../../../tests/support/ballot-fixtures.ts';
-import { POLL_ID } from '../../../tests/support/poll-fixtures.ts';
+import { answers, ballotCast, ballotFlagged, BALLOT_ID, LATER, VOTER_KEY } from '../../testing/ballot-fixtures.ts';
+import { POLL_ID } from '../../testing/poll-fixtures.ts';
 import type { BallotEvent } from '../../domain/ballot/events.ts';
 import type { RecordedEvent } from '../../event-store/port.ts';
 import { myBallotFrom } from './my-ballot.ts';

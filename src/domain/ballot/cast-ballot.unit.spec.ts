@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   BALLOT_ID, CAST_AT, LATER, VOTER_KEY, answers, ballotCast, castBallot as cast, changeBallot as change, emptyMeta,
-} from '../../../tests/support/ballot-fixtures.ts';
-import { deciderSpec } from '../../../tests/support/decider-spec.ts';
+} from '../../testing/ballot-fixtures.ts';
+import { deciderSpec } from '../../testing/decider-spec.ts';
 import {
   POLL_ID, activePoll, pollClosed, pollCreated, pollOpened, pollState,
-} from '../../../tests/support/poll-fixtures.ts';
+} from '../../testing/poll-fixtures.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { ballotDecider } from './decider.ts';
 

@@ -1,8 +1,8 @@
-import { DEFAULT_POLL_SETTINGS, type CreatePoll, type PollSettingsInput, type QuestionInput } from '../../src/domain/poll/commands.ts';
-import type { PollDefinition, PollSettings } from '../../src/domain/poll/definition.ts';
-import type { PollClosed, PollCreated, PollEvent, PollOpened } from '../../src/domain/poll/events.ts';
-import { evolve } from '../../src/domain/poll/evolve.ts';
-import { initialPollState, type PollState } from '../../src/domain/poll/state.ts';
+import { DEFAULT_POLL_SETTINGS, type CreatePoll, type PollSettingsInput, type QuestionInput } from '../domain/poll/commands.ts';
+import type { PollDefinition, PollSettings } from '../domain/poll/definition.ts';
+import type { PollClosed, PollCreated, PollEvent, PollOpened } from '../domain/poll/events.ts';
+import { evolve } from '../domain/poll/evolve.ts';
+import { initialPollState, type PollState } from '../domain/poll/state.ts';
 
 /**
  * A small poll with one question of every kind, as a command and as the event it produces, for

@@ -1,6 +1,6 @@
-import type { Answer } from '../../src/domain/ballot/answers.ts';
-import type { CastBallot, ChangeBallot, FlagSuspicious, ReviewFlag } from '../../src/domain/ballot/commands.ts';
-import type { BallotCast, BallotFlagged, BallotMeta } from '../../src/domain/ballot/events.ts';
+import type { Answer } from '../domain/ballot/answers.ts';
+import type { CastBallot, ChangeBallot, FlagSuspicious, ReviewFlag } from '../domain/ballot/commands.ts';
+import type { BallotCast, BallotFlagged, BallotMeta } from '../domain/ballot/events.ts';
 import { POLL_ID, activePoll } from './poll-fixtures.ts';
 
 /** Commands and events of one voter's ballot in the fixture poll, for the ballot unit specs. */

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import type { Decider } from '../../src/domain/shared/decider.ts';
-import { PollsterError } from '../../src/domain/shared/errors.ts';
+import type { Decider } from '../domain/shared/decider.ts';
+import { PollsterError } from '../domain/shared/errors.ts';
 
 /**
  * Given/when/then for pure deciders, shared by every `*.unit.spec.ts` in src/domain:

@@ -1,11 +1,11 @@
-import type { Answer } from '../../src/domain/ballot/answers.ts';
-import type { BallotEvent } from '../../src/domain/ballot/events.ts';
-import type { PollEvent } from '../../src/domain/poll/events.ts';
+import type { Answer } from '../domain/ballot/answers.ts';
+import type { BallotEvent } from '../domain/ballot/events.ts';
+import type { PollEvent } from '../domain/poll/events.ts';
 import { emptyMeta } from './ballot-fixtures.ts';
 import { CLOSED_AT, OPENED_AT, POLL_ID, pollCreated } from './poll-fixtures.ts';
 
 /**
- * Events of the fixture poll (tests/support/poll-fixtures.ts: q-single, q-multi, q-ranked,
+ * Events of the fixture poll (src/testing/poll-fixtures.ts: q-single, q-multi, q-ranked,
  * q-rating) for results specs: one builder per event, and a seeded random history of casts,
  * changes, flags, reviews and a close for the property-style comparisons with `tally`.
  */
