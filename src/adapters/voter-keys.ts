@@ -39,7 +39,7 @@ interface Entry {
   secret: string;
 }
 
-export function parseKeyring(text: string, where: string, separator: RegExp = /\n/): Entry[] {
+function parseKeyring(text: string, where: string, separator: RegExp = /\n/): Entry[] {
   const entries = text
     .split(separator)
     .map((line) => line.trim())
@@ -134,15 +134,6 @@ export async function loadVoterKeys(pool: DatabasePool, source: VoterKeySource, 
     if (checkValue(mine.secret) !== row.check_value) throw new VoterKeyError(`voter key ${row.id} in ${where} is not the key this database's polls were keyed with`);
   }
   return keyring(entries, where);
-}
-
-/** A rotation: a new current key appended to the file; older keys stay for the polls that use them. */
-export async function rotateVoterKey(file: string): Promise<string> {
-  const entries = parseKeyring(await readFile(file, 'utf8'), file);
-  const last = Math.max(0, ...entries.map((e) => Number(/^k(\d+)$/.exec(e.id)?.[1] ?? 0)));
-  const id = `k${last + 1}`;
-  await writeFile(file, `${id} ${randomBytes(32).toString('base64url')}\n`, { flag: 'a', mode: 0o600 });
-  return id;
 }
 
 /**

@@ -29,7 +29,7 @@ export function leafHash(head: StreamHead): Buffer {
   return sha256(Buffer.from([0]), length, name, int64be(head.revision), Buffer.from(head.hash, 'hex'));
 }
 
-export const byStreamBytes = (a: StreamHead, b: StreamHead): number => Buffer.compare(Buffer.from(a.stream, 'utf8'), Buffer.from(b.stream, 'utf8'));
+const byStreamBytes = (a: StreamHead, b: StreamHead): number => Buffer.compare(Buffer.from(a.stream, 'utf8'), Buffer.from(b.stream, 'utf8'));
 
 /** Hex root over the heads (sorted here; the caller's order does not matter). */
 export function merkleRoot(heads: readonly StreamHead[]): string {

@@ -109,7 +109,7 @@ const located = (p: { code: string; message: string; stream: string; revision: b
 });
 
 /** Both sides in one comparable form: canonical JSON with the position as a string. */
-export function normalizeResults(results: PublishedResults | PollResults | null): string {
+function normalizeResults(results: PublishedResults | PollResults | null): string {
   if (results === null) return 'null';
   // The fields API.md fixes; anything a route or query adds beside them is not the count.
   const { pollId, status, totalBallots, flaggedPending, position, questions } = results;

@@ -42,7 +42,7 @@ const EVENT_ID_NAMESPACE = '0f1d7e2c-6a4b-5d8e-9c3f-1b2a3c4d5e6f';
 const MAX_ATTEMPTS = 3;
 
 /** 422: the caller sent an Idempotency-Key again with a request other than the one it first named. */
-export const idempotencyKeyReused = (): ValidationError =>
+const idempotencyKeyReused = (): ValidationError =>
   new ValidationError('idempotency.key-reused', 'this Idempotency-Key was already used for a different request: send a new key for a new request', {
     field: 'headers.idempotency-key',
   });

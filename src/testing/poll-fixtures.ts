@@ -9,8 +9,8 @@ import { initialPollState, type PollState } from '../domain/poll/state.ts';
  * the poll and ballot unit specs. Times are fixed (no clock in unit tests).
  */
 export const POLL_ID = 'poll-1';
-export const ORGANIZER_ID = 'user-organizer';
-export const CREATED_AT = '2030-01-01T09:00:00.000Z';
+const ORGANIZER_ID = 'user-organizer';
+const CREATED_AT = '2030-01-01T09:00:00.000Z';
 export const OPENED_AT = '2030-01-01T10:00:00.000Z';
 export const CLOSED_AT = '2030-01-02T10:00:00.000Z';
 

@@ -62,7 +62,7 @@ const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.flo
 const subset = <T>(random: () => number, items: readonly T[]): T[] => items.filter(() => random() < 0.5);
 
 /** A valid answer set for the fixture poll; every question is answered or skipped at random. */
-export function randomAnswers(random: () => number): Answer[] {
+function randomAnswers(random: () => number): Answer[] {
   const answers: Answer[] = [];
   if (random() < 0.9) answers.push(single(pick(random, ['o-pizza', 'o-sushi'])));
   const days = subset(random, ['o-mon', 'o-tue', 'o-wed']).slice(0, 2);

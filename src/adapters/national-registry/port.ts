@@ -45,7 +45,7 @@ export const invalidNationalId = (reason: string): ValidationError =>
 export const nationalIdNotFound = (): NotFoundError =>
   new NotFoundError(NATIONAL_ID_CODES.notFound, 'no person with this national id in the registry');
 
-export const nationalIdNotEligible = (status: RegistryStatus): ValidationError =>
+const nationalIdNotEligible = (status: RegistryStatus): ValidationError =>
   new ValidationError(NATIONAL_ID_CODES.notEligible, `the registry marks this national id as ${status}`, {
     field: 'nationalId',
   });
@@ -69,7 +69,7 @@ export function requireEligible(person: RegistryPerson): RegistryPerson {
  * neighbours among the first ten (their weights differ). Checking this locally keeps typos from
  * costing a registry call (and from counting against the registry's rate limit).
  */
-export const NATIONAL_ID_LENGTH = 11;
+const NATIONAL_ID_LENGTH = 11;
 const SEPARATORS = /[\s.-]/g;
 const MAX_RAW_LENGTH = 32; // generous for separators; refuses absurd input before regexes run
 

@@ -8,7 +8,7 @@ export { MAX_LINE_CHARS, readLines } from './read-lines.ts';
 export { ImportFileError, type ImportFormat, type ImportRow, type ParsedRow } from './rows.ts';
 
 /** JSON lines: one object per line, with exactly the fields of a row (anything else is the row's error). */
-export async function* parseJsonLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<ParsedRow> {
+async function* parseJsonLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<ParsedRow> {
   for await (const { line, text, tooLong } of readLines(input)) {
     if (tooLong) {
       yield { line, error: `line longer than ${MAX_LINE_CHARS} characters` };

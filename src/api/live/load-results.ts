@@ -7,7 +7,7 @@ import type { ResultsState } from './frames.ts';
 export type ResultsLoader = (pollId: string) => Promise<ResultsState | null>;
 
 /** The getResults body as the API sends it: positions are JSON numbers. */
-export const toResultsState = (results: PollResults): ResultsState => {
+const toResultsState = (results: PollResults): ResultsState => {
   const position = Number(results.position);
   return { position, results: { ...results, position } };
 };

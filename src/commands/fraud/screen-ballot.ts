@@ -31,7 +31,7 @@ export interface ScreenLogger {
   warn(object: object, message: string): void;
 }
 
-export const CHALLENGE_HOWTO =
+const CHALLENGE_HOWTO =
   'GET /api/challenge, find the number n with sha256(salt + n) = challenge, and send ' +
   'base64(JSON {algorithm, challenge, number, salt, signature}) as "challenge" in the ballot body';
 

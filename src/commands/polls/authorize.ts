@@ -6,7 +6,6 @@ import type { PollCache } from '../../adapters/poll-cache/poll-cache.ts';
 /** The caller as the command side sees it: an account with its roles, or the scheduler. */
 export type Actor = { kind: 'user'; userId: string; roles: readonly string[] } | { kind: 'system' };
 
-export const actorName = (actor: Actor): string => (actor.kind === 'system' ? 'system' : `user:${actor.userId}`);
 export const actorId = (actor: Actor): string => (actor.kind === 'system' ? 'system' : actor.userId);
 
 /**

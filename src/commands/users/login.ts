@@ -18,7 +18,7 @@ export interface LoggedIn {
 }
 
 /** One answer for an unknown email and a wrong password, so login does not reveal who has an account. */
-export const invalidCredentials = (): UnauthenticatedError =>
+const invalidCredentials = (): UnauthenticatedError =>
   new UnauthenticatedError('auth.invalid-credentials', 'wrong email or password');
 
 /**

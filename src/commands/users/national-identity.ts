@@ -16,7 +16,7 @@ export interface VerifiedIdentity {
 }
 
 /** HMAC, not a plain hash: national ids are few enough to enumerate, so only the key holder can link them. */
-export const hashNationalId = (identityKey: string, normalisedId: string): string =>
+const hashNationalId = (identityKey: string, normalisedId: string): string =>
   createHmac('sha256', identityKey).update(normalisedId).digest('hex');
 
 /** 422 bad id or not eligible, 404 unknown to the registry, 503 registry unavailable. */

@@ -8,7 +8,7 @@ import { ValidationError } from '../shared/errors.ts';
  * has not seen, and an altered event no longer matches its receipts. It reveals nothing about
  * the choice: the hash is SHA-256 over content that includes random ids.
  */
-export const RECEIPT_HASH_BYTES = 24;
+const RECEIPT_HASH_BYTES = 24;
 
 export function receiptFor(position: bigint, hash: string): string {
   const bytes = Buffer.alloc(8 + RECEIPT_HASH_BYTES);

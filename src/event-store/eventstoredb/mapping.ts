@@ -57,7 +57,7 @@ export function toClientPosition(position: bigint): Position {
 }
 
 /** System streams (`$...`, `$$meta`) and system events (`$>` links, `$metadata`, ...) are not ours. */
-export function isSystem(stream: string, type: string): boolean {
+function isSystem(stream: string, type: string): boolean {
   return stream.startsWith('$') || type.startsWith('$');
 }
 

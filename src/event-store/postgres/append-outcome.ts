@@ -27,7 +27,7 @@ export interface Lookup {
  * this stream at consecutive revisions is an idempotent re-append: the earlier result, nothing
  * written. Anything else (some ids, or ids in another stream) is a DuplicateEventIdError.
  */
-export function priorOutcome(append: PendingAppend, byId: Map<string, StoredEvent>): Outcome | undefined {
+function priorOutcome(append: PendingAppend, byId: Map<string, StoredEvent>): Outcome | undefined {
   const found = append.events.map((e) => byId.get(e.id));
   if (found.every((f) => f === undefined)) return undefined;
   const first = found[0];
@@ -43,7 +43,7 @@ export function priorOutcome(append: PendingAppend, byId: Map<string, StoredEven
 }
 
 /** `current` is the stream's last revision, undefined when the stream does not exist. */
-export function expectedHolds(expected: ExpectedRevision, current: bigint | undefined): boolean {
+function expectedHolds(expected: ExpectedRevision, current: bigint | undefined): boolean {
   switch (expected) {
     case 'any':
       return true;

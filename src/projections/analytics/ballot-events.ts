@@ -12,7 +12,7 @@ import type { CastAt } from '../runner/cast-runs.ts';
 import { jsonRows } from '../shared/json-rows.ts';
 
 /** Questions a ballot answers: the domain allows skipping questions but not answering one twice. */
-export const answeredCount = (answers: BallotCast['data']['answers']): number => new Set(answers.map((a) => a.questionId)).size;
+const answeredCount = (answers: BallotCast['data']['answers']): number => new Set(answers.map((a) => a.questionId)).size;
 
 /**
  * A run of consecutive BallotCast events in one statement (ballots are the bulk of the log).

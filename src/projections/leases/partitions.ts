@@ -37,7 +37,7 @@ export function stableHash(text: string): number {
 }
 
 /** The partition (0..count-1) of a poll id; ids are compared lower-cased, as UUIDs are case-blind. */
-export function partitionOfPoll(pollId: string | undefined, count: number): number {
+function partitionOfPoll(pollId: string | undefined, count: number): number {
   if (pollId === undefined || count <= 1) return 0;
   return stableHash(pollId.toLowerCase()) % count;
 }

@@ -81,7 +81,7 @@ export async function flagReviewed(tx: DatabaseTransactionConnection, data: Flag
  * BallotFlagged does not repeat the voter key; the stream name `ballot-<pollId>-<voterKey>` has it.
  * Cut by the known prefix, not by splitting on `-`: poll ids and voter keys contain dashes.
  */
-export function voterKeyOf(stream: string, pollId: string): string {
+function voterKeyOf(stream: string, pollId: string): string {
   const prefix = ballotStream(pollId, '');
   if (!stream.startsWith(prefix) || stream.length === prefix.length) {
     throw new Error(`stream ${stream} is not a ballot stream of poll ${pollId}`);

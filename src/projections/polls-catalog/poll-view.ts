@@ -57,8 +57,6 @@ export const toSummary = (r: z.output<typeof pollColumns>): PollSummary => ({
   ballots: r.ballots,
 });
 
-export const pollSummaryRow = pollColumns.transform(toSummary);
-
 /** With `questions` selected as well (see POLL_COLUMNS). */
 export const pollViewRow = pollColumns
   .extend({ questions: jsonOf<readonly QuestionDefinition[]>() })

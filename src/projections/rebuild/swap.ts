@@ -93,7 +93,7 @@ async function moveCheckpoints(tx: DatabaseTransactionConnection, names: readonl
 }
 
 /** The projection's events in (from, to], page by page (the log is complete through `to`: a runner already read it). */
-export async function readRange(store: EventStore, categories: readonly string[], from: bigint, to: bigint): Promise<RecordedEvent[]> {
+async function readRange(store: EventStore, categories: readonly string[], from: bigint, to: bigint): Promise<RecordedEvent[]> {
   const out: RecordedEvent[] = [];
   for (let at = from; at < to; ) {
     const page = await store.readAll({ from: at, limit: 5_000, categories });

@@ -17,7 +17,7 @@ import { writeSync } from 'node:fs';
  *
  * The projection points count only transactions that applied events of their own.
  */
-export const FAULT_POINTS = ['projection.before-commit', 'projection.after-commit', 'results.committed-before-redis'] as const;
+const FAULT_POINTS = ['projection.before-commit', 'projection.after-commit', 'results.committed-before-redis'] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 
 const armed = parse(process.env.POLLSTER_FAULT_POINT);

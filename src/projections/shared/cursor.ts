@@ -12,7 +12,7 @@ export function encodeCursor(key: string): string {
 }
 
 /** The key, or a ValidationError on the `cursor` field (422) for anything this did not issue. */
-export function decodeCursor(cursor: string): string {
+function decodeCursor(cursor: string): string {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

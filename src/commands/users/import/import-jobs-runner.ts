@@ -21,7 +21,7 @@ export interface ImportJobsOptions {
   logger?: Pick<Logger, 'error'>;
 }
 
-export const DEFAULT_IMPORT_MAX_BYTES = 256 * 1024 * 1024;
+const DEFAULT_IMPORT_MAX_BYTES = 256 * 1024 * 1024;
 
 /** The upload was larger than allowed: a 413 (Fastify's own code for it, so clients see one form). */
 export class UploadTooLargeError extends Error {

@@ -51,8 +51,8 @@ export interface ImportSummary extends ImportCounters {
   fatal?: { line: number | null; message: string };
 }
 
-export const DEFAULT_IMPORT_CONCURRENCY = 32;
-export const MAX_REPORTED_ERRORS = 1000;
+const DEFAULT_IMPORT_CONCURRENCY = 32;
+const MAX_REPORTED_ERRORS = 1000;
 const MAX_ERROR_CHARS = 300;
 
 /**

@@ -13,7 +13,7 @@ import { eventLine } from '../../../audit/export-format.ts';
  *   results.json   final results, where a results query is wired in
  *   SHA256SUMS     `sha256sum -c SHA256SUMS` format, so the bundle verifies with standard tools
  */
-export const SUMS_FILE = 'SHA256SUMS';
+const SUMS_FILE = 'SHA256SUMS';
 export const FORMAT = 'pollster-archive/1';
 
 export interface BundleInput {
