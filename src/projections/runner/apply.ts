@@ -6,7 +6,7 @@ import { faultPoint } from './fault-points.ts';
 import type { PostgresProjection } from './projection.ts';
 
 /**
- * Applying delivered events: the exactly-once core of the runtime. Rows and checkpoint commit in
+ * Applying delivered events: the exactly-once core of the runner. Rows and checkpoint commit in
  * one transaction; a batch that fails is retried event by event, and an event that keeps failing
  * is parked (with the checkpoint moved past it, in the same transaction) so the projection goes on.
  */
