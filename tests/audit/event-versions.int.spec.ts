@@ -12,6 +12,7 @@ import { normalizeResults, verifyPollLog } from '../../src/audit/verify.ts';
 import { verifyPoll } from '../../src/audit/verify-poll.ts';
 import { myBallotFrom } from '../../src/commands/ballots/my-ballot.ts';
 import { receiptFor } from '../../src/commands/ballots/receipt.ts';
+import { EVENT_VERSIONS, type EventType } from '../../src/domain/event-versions.ts';
 import { tally } from '../../src/domain/results/tally.ts';
 import { POSTGRES_PROJECTIONS } from '../../src/projections/index.ts';
 import { getResults } from '../../src/projections/queries/get-results.ts';
@@ -70,6 +71,11 @@ describe('a log of version-1 and version-2 ballots', () => {
       const casts = rows.filter((r) => !fixture.has(r.id) && r.type === 'BallotCast');
       expect(casts.length).toBe(log.voters.length);
       for (const row of casts) expect(row.metadata.schemaVersion).toBe(2);
+      // Everything written today, of every type (accounts, roles, checkpoints too), says its version.
+      const today = (await client.query<{ id: string; type: string; metadata: Record<string, unknown> }>('SELECT id::text, type, metadata FROM events')).rows
+        .filter((r) => !fixture.has(r.id));
+      expect(new Set(today.map((r) => r.type)).size).toBeGreaterThan(3);
+      for (const row of today) expect(row.metadata.schemaVersion, row.type).toBe(EVENT_VERSIONS[row.type as EventType].current);
     } finally {
       await client.end();
     }
