@@ -4,6 +4,7 @@ import { ValidationError } from '../domain/shared/errors.ts';
 import { aggregateStream, toDomainEvent } from '../event-store/aggregate-stream.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError } from '../event-store/errors.ts';
 import type { AppendResult, EventMetadata, EventStore, ExpectedRevision, RecordedEvent } from '../event-store/port.ts';
+import { withSchemaVersion } from '../event-store/schema-versions.ts';
 
 /** Who asked, and which request: recorded in the metadata of every event the command writes. */
 export interface CommandContext {
@@ -102,7 +103,8 @@ export function toAppend(events: readonly AnyEvent[], context: CommandContext) {
     id: context.commandId ? uuidv5(`${seed}:${index}`, EVENT_ID_NAMESPACE) : uuidv4(),
     type: event.type,
     data: event.data,
-    metadata,
+    // Decide writes every type in its current version: say which, so a later release can upcast it.
+    metadata: withSchemaVersion(event.type, metadata),
   }));
 }
 

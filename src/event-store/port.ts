@@ -47,6 +47,19 @@ export interface RecordedEvent {
   hash?: string;
   /** 0 for events backfilled by migration 010 (digest over jsonb text); absent or 1 otherwise. */
   digestFormat?: 0 | 1;
+  /**
+   * The event as the log stores it, present only when the read upcast it to its type's current
+   * version (schema-versions.ts): `type`, `data` and `metadata` above are then the current form.
+   * The integrity chain covers this form; audit tools hash and export it, never the upcast one.
+   */
+  stored?: StoredContent;
+}
+
+/** What an event's integrity digest covers besides its id and stream: its content as stored. */
+export interface StoredContent {
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
 }
 
 export interface AppendResult {

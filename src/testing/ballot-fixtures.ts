@@ -33,7 +33,7 @@ export const changeBallot = (overrides: Partial<ChangeBallot['data']> = {}): Cha
 
 export const ballotCast = (data: Partial<BallotCast['data']> = {}): BallotCast => ({
   type: 'BallotCast',
-  data: { ballotId: BALLOT_ID, pollId: POLL_ID, voterKey: VOTER_KEY, answers: answers(), meta: emptyMeta, castAt: CAST_AT, ...data },
+  data: { ballotId: BALLOT_ID, pollId: POLL_ID, voterKey: VOTER_KEY, answers: answers(), meta: emptyMeta, castAt: CAST_AT, voterKind: 'account', ...data },
 });
 
 export const flagSuspicious = (overrides: Partial<FlagSuspicious['data']> = {}): FlagSuspicious => ({

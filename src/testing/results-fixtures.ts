@@ -15,7 +15,7 @@ export const voterOf = (ballotId: string) => `u.${ballotId}`;
 
 export const cast = (ballotId: string, answers: readonly Answer[], pollId = POLL_ID): BallotEvent => ({
   type: 'BallotCast',
-  data: { ballotId, pollId, voterKey: voterOf(ballotId), answers, meta: emptyMeta, castAt: '2030-01-01T12:00:00.000Z' },
+  data: { ballotId, pollId, voterKey: voterOf(ballotId), answers, meta: emptyMeta, castAt: '2030-01-01T12:00:00.000Z', voterKind: 'account' },
 });
 
 export const change = (ballotId: string, answers: readonly Answer[], pollId = POLL_ID): BallotEvent => ({

@@ -41,7 +41,7 @@ describe('myBallotFrom', () => {
     const events = stream(cast());
     expect(myBallotFrom(events, undefined)).toEqual({
       ballotId: BALLOT_ID, pollId: POLL_ID, status: 'counted', answers: answers(), castAt: ballotCast().data.castAt,
-      changedAt: null, receipt: receiptOf(events[0]!), position: 10n,
+      voterKind: 'account', changedAt: null, receipt: receiptOf(events[0]!), position: 10n,
     });
   });
 

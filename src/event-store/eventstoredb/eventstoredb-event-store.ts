@@ -23,6 +23,7 @@ import type {
   SubscribeOptions,
 } from '../port.ts';
 import { matchesPrefixes } from '../port.ts';
+import { type EventSchemas, POLLSTER_SCHEMAS } from '../schema-versions.ts';
 import { BatchReader } from './batches.ts';
 import { translate } from './translate-error.ts';
 import { validateAppend } from './validate-append.ts';
@@ -42,15 +43,18 @@ const DEFAULT_BATCH_SIZE = 100;
 const MAX_POSITION = 2n ** 63n;
 
 /** `url` is a KurrentDB connection string, e.g. `kurrentdb://localhost:2113?tls=false`. */
-export function connectEventStoreDb(url: string): EventStoreDbEventStore {
-  return new EventStoreDbEventStore(KurrentDBClient.connectionString(url));
+export function connectEventStoreDb(url: string, schemas?: EventSchemas): EventStoreDbEventStore {
+  return new EventStoreDbEventStore(KurrentDBClient.connectionString(url), schemas);
 }
 
 export class EventStoreDbEventStore implements EventStore {
   readonly #client: KurrentDBClient;
+  /** Event versions every read upcasts to (schema-versions.ts); the stored form stays in `stored`. */
+  readonly #schemas: EventSchemas;
 
-  constructor(client: KurrentDBClient) {
+  constructor(client: KurrentDBClient, schemas: EventSchemas = POLLSTER_SCHEMAS) {
     this.#client = client;
+    this.#schemas = schemas;
   }
 
   async append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -125,7 +129,7 @@ export class EventStoreDbEventStore implements EventStore {
       });
       for await (const resolved of read) {
         const event = toRecordedEvent(resolved);
-        if (event) events.push(event);
+        if (event) events.push(this.#schemas.upcast(event));
       }
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
@@ -155,7 +159,7 @@ export class EventStoreDbEventStore implements EventStore {
         // Advance past events we drop too, so a caller is never stuck re-reading them.
         next = position;
         const event = accept(resolved, categories, streamPrefixes);
-        if (event) events.push(event);
+        if (event) events.push(this.#schemas.upcast(event));
       }
     } catch (error) {
       throw translate(error, '$all');
@@ -207,7 +211,7 @@ export class EventStoreDbEventStore implements EventStore {
           if (position !== undefined && position > last) last = position;
           // Belt and braces: never hand out the checkpoint's own event again, nor system events.
           const event = accept(resolved, categories, streamPrefixes);
-          if (event && event.position > from) batch.push(event);
+          if (event && event.position > from) batch.push(this.#schemas.upcast(event));
         }
         if (batch.length > 0) yield batch;
         // Only now, with the batch handled, is everything through `last` really seen.

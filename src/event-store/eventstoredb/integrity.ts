@@ -11,7 +11,7 @@ import type { EventMetadata, EventToAppend, ExpectedRevision } from '../port.ts'
  * then appends with that exact revision: an 'any' append that loses a race is retried by the
  * adapter, which turns a store-side "any" into read-then-write-exact, as the chain requires.
  */
-const INTEGRITY_KEY = '$pollsterIntegrity';
+export const INTEGRITY_KEY = '$pollsterIntegrity';
 
 export interface Head {
   revision: bigint;

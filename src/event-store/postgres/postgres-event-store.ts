@@ -7,6 +7,7 @@ import { GroupCommitter } from './group-commit.ts';
 import { pendingAppend, prepareEvents } from './pending-append.ts';
 import { headPosition, readAll, readStream, subscribeToAll } from './read.ts';
 import { SharedPages } from './shared-pages.ts';
+import { type EventSchemas, POLLSTER_SCHEMAS } from '../schema-versions.ts';
 
 /**
  * The default event store: the `events` table of migrations/001_events.sql.
@@ -33,6 +34,8 @@ export interface PostgresEventStoreOptions {
   appendLockTimeoutMs?: number;
   /** Longest run of one append statement (default 5 s); then 503 `event-store.timeout`. */
   appendStatementTimeoutMs?: number;
+  /** Event versions every read upcasts to (default: Pollster's, src/domain/event-versions.ts). */
+  schemas?: EventSchemas;
 }
 
 // A read or a batch that waited this long for a free connection fails, naming the pool and its
@@ -47,6 +50,7 @@ export class PostgresEventStore implements EventStore {
   readonly #sharedPages = new SharedPages();
   readonly #closed = new AbortController();
   readonly #pollIntervalMs: number;
+  readonly #schemas: EventSchemas;
 
   constructor(options: PostgresEventStoreOptions) {
     const flushers = options.flushers ?? 2;
@@ -73,6 +77,7 @@ export class PostgresEventStore implements EventStore {
       { label: { name: 'event store read pool', setting: 'EVENT_STORE_READ_POOL_SIZE', size: readPoolSize, waitMs: POOL_WAIT_MS } },
     );
     this.#pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.#schemas = options.schemas ?? POLLSTER_SCHEMAS;
     const maxAttempts = options.maxAttempts ?? 10;
     this.#committer = new GroupCommitter(
       (batch) => writeBatch(this.#writes.pool, batch, maxAttempts),
@@ -92,12 +97,14 @@ export class PostgresEventStore implements EventStore {
     return new Promise((resolve, reject) => this.#committer.submit(pendingAppend(stream, prepared, expected, resolve, reject)));
   }
 
-  readStream(stream: string, options?: { fromRevision?: bigint; maxCount?: number }): Promise<RecordedEvent[]> {
-    return readStream(this.#reads.pool, stream, options);
+  // Upcast here, once, for every reader: subscriptions read through readAll.
+  async readStream(stream: string, options?: { fromRevision?: bigint; maxCount?: number }): Promise<RecordedEvent[]> {
+    return upcastAll(await readStream(this.#reads.pool, stream, options), this.#schemas);
   }
 
-  readAll(options: { from: bigint; limit: number; categories?: readonly string[] }): Promise<ReadAllResult> {
-    return readAll(this.#reads.pool, options);
+  async readAll(options: { from: bigint; limit: number; categories?: readonly string[] }): Promise<ReadAllResult> {
+    const page = await readAll(this.#reads.pool, options);
+    return { events: upcastAll(page.events, this.#schemas), next: page.next };
   }
 
   headPosition(): Promise<bigint> {
@@ -118,4 +125,10 @@ export class PostgresEventStore implements EventStore {
     await this.#committer.drain();
     await Promise.all([this.#writes.end(), this.#reads.end()]);
   }
+}
+
+/** In place: a page is ours alone until returned, and most events come back as they were. */
+function upcastAll(events: RecordedEvent[], schemas: EventSchemas): RecordedEvent[] {
+  for (let i = 0; i < events.length; i++) events[i] = schemas.upcast(events[i]!);
+  return events;
 }
