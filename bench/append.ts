@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { createPool } from '../src/commands/event-store/postgres/pool.ts';
-import { PostgresEventStore } from '../src/commands/event-store/postgres/postgres-event-store.ts';
+import { createPool } from '../src/event-store/postgres/pool.ts';
+import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.ts';
 import { formatFigures, numberFlag, runConcurrent, runInterleaved, throwawayDatabase } from './support/measure.ts';
 
 /**

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { PostgresEventStore } from '../src/commands/event-store/postgres/postgres-event-store.ts';
+import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.ts';
 import { runImport } from '../src/commands/users/import/run-import.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createSqlPool } from '../src/db/slonik.ts';

@@ -5,7 +5,7 @@
 -- node reads the row and unseals it with the same key ring. Not in the events table: a secret.
 CREATE TABLE credential_signing_keys (
   poll_id      uuid        PRIMARY KEY,
-  -- the voter key (src/runtime/voter-keys.ts) the private key is sealed under
+  -- the voter key (src/adapters/voter-keys.ts) the private key is sealed under
   voter_key_id text        NOT NULL,
   -- base64url DER SubjectPublicKeyInfo, equal to PollCreated.credentialKey.publicKey
   public_key   text        NOT NULL,

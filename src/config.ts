@@ -12,7 +12,7 @@ import { OperatorError } from './operator-error.ts';
  */
 const Url = Type.String({ pattern: '^[a-z][a-z0-9+.-]*://' });
 
-export const ConfigSchema = Type.Object({
+const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   // Spelled out: literals built with .map lose their types, and the level typed as never.

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { buildApp } from '../../src/api/app.ts';
 import { firstAdmin } from '../support/http.ts';
-import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
+import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
 import type { LiveBus } from '../../src/projections/to-nats/live-bus.ts';
 import { NatsLiveBus } from '../../src/projections/to-nats/nats-live-bus.ts';
 import { liveProjections } from '../../src/runtime/live.ts';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
-import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
+import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
 import { createSqlPool } from '../../src/db/slonik.ts';
-import type { RecordedEvent } from '../../src/commands/event-store/port.ts';
+import type { RecordedEvent } from '../../src/event-store/port.ts';
 import { RESULTS, startProjections } from '../../src/projections/index.ts';
-import type { AfterCommitContext } from '../../src/projections/runtime/projection.ts';
+import type { AfterCommitContext } from '../../src/projections/runner/projection.ts';
 import { NatsLiveBus } from '../../src/projections/to-nats/nats-live-bus.ts';
 import { liveProjections } from '../../src/runtime/live.ts';
 import { benchBallot, benchPoll } from './bulk-log.ts';

@@ -1,4 +1,4 @@
-import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
+import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
 import { createSqlPool } from '../../src/db/slonik.ts';
 import type { PostgresProjection } from '../../src/projections/index.ts';
 import { rebuildProjection, type RebuildSummary } from '../../src/projections/rebuild/rebuild.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
-import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
+import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
 import { createSqlPool } from '../../src/db/slonik.ts';
 import { PartitionedProjections } from '../../src/worker/partitioned-projections.ts';
 import { benchBallot, benchPoll } from './bulk-log.ts';

@@ -37,7 +37,7 @@ export function deviceClass(userAgent: string): string {
   return 'unknown';
 }
 
-/** `pollKey`: src/runtime/voter-keys.ts, the poll's own key, which the database never holds. */
+/** `pollKey`: src/adapters/voter-keys.ts, the poll's own key, which the database never holds. */
 export function ballotMeta(ip: string, userAgent: string, pollKey: Buffer): BallotMetaInput {
   return {
     ipPrefix: ipPrefix(ip),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { canonicalJson } from '../audit/canonical-json.ts';
+import { canonicalJson } from '../event-store/integrity/canonical-json.ts';
 import type { CommandContext } from '../commands/handle-command.ts';
 import type { Actor } from '../commands/polls/authorize.ts';
 import { ValidationError } from '../domain/shared/errors.ts';

@@ -1,5 +1,5 @@
 import type { ExistingPollState } from '../domain/poll/state.ts';
-import { getPoll } from '../projections/queries/index.ts';
+import { getPoll } from '../projections/queries.ts';
 import type { Services } from '../runtime/services.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

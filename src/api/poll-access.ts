@@ -16,7 +16,7 @@ const seesEveryDraft = (user: AuthUser | undefined): boolean => user !== undefin
  * reads, and, through `listableDrafts`, listPolls), so no read can decide it differently. To
  * anyone else a draft does not exist: 404, as for an unknown id, not 403.
  */
-export function maySeeDraftOf(user: AuthUser | undefined, organizerId: string): boolean {
+function maySeeDraftOf(user: AuthUser | undefined, organizerId: string): boolean {
   return seesEveryDraft(user) || (user !== undefined && user.userId === organizerId);
 }
 

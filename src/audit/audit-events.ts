@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent } from '../commands/event-store/port.ts';
+import type { EventStore, RecordedEvent } from '../event-store/port.ts';
 import { auditStream, ballotStream, pollStream } from '../domain/shared/streams.ts';
 
 /**

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, canonicalJsonOf } from './canonical-json.ts';
-import { checkStream, contentDigest, GENESIS, link, type StoredChainEvent } from './chain.ts';
+import { canonicalJson, canonicalJsonOf } from '../event-store/integrity/canonical-json.ts';
+import { checkStream, contentDigest, GENESIS, link, type StoredChainEvent } from '../event-store/integrity/chain.ts';
 import { buildCheckpoint, checkpointSignatureValid } from './checkpoint.ts';
 import { leafHash, merkleRoot } from './merkle.ts';
-import { pgJsonbText, plainDecimal } from './pg-jsonb-text.ts';
+import { pgJsonbText, plainDecimal } from '../event-store/integrity/pg-jsonb-text.ts';
 import { signingKeyFrom } from './signing.ts';
 
 const SEED = Buffer.alloc(32, 7).toString('base64url');

@@ -1,7 +1,8 @@
-import { parseReceipt, receiptMatches } from '../commands/ballots/receipt.ts';
-import type { EventStore, RecordedEvent } from '../commands/event-store/port.ts';
+import { parseReceipt, receiptMatches } from '../domain/ballot/receipt.ts';
+import type { EventStore, RecordedEvent } from '../event-store/port.ts';
 import { auditStream, pollStream } from '../domain/shared/streams.ts';
-import { checkStream } from './chain.ts';
+import { checkStream } from '../event-store/integrity/chain.ts';
+import { asStored } from '../event-store/schema-versions.ts';
 import { asCheckpoint } from './checkpoint.ts';
 import { receiptBallot, type ReceiptBallot } from './receipt-status.ts';
 
@@ -49,7 +50,7 @@ export async function checkReceipt(store: EventStore, receipt: string): Promise<
     receipt,
     position: event.position,
     pollId,
-    intact: checkStream(upTo).length === 0,
+    intact: checkStream(upTo.map(asStored)).length === 0, // over the stored form, never the upcast one
     checkpoint: covering
       ? {
           revision: covering.e.revision,

@@ -1,4 +1,4 @@
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../event-store/integrity/canonical-json.ts';
 import { merkleRoot, type StreamHead } from './merkle.ts';
 import { signMessage, verifyMessage, type SigningKey } from './signing.ts';
 
@@ -9,7 +9,7 @@ import { signMessage, verifyMessage, type SigningKey } from './signing.ts';
  * Positions travel as strings (JSON numbers lose precision past 2^53).
  */
 export const CHECKPOINT_EVENT = 'AuditCheckpointSigned';
-export const CHECKPOINT_FORMAT = 'pollster-checkpoint/1';
+const CHECKPOINT_FORMAT = 'pollster-checkpoint/1';
 
 export type CheckpointReason = 'events' | 'interval' | 'close' | 'manual';
 

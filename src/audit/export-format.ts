@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RecordedEvent } from '../commands/event-store/port.ts';
+import type { RecordedEvent } from '../event-store/port.ts';
 import { signMessage, verifyMessage, type SigningKey } from './signing.ts';
 
 /**
@@ -33,20 +33,26 @@ export interface ExportTrailer {
   signature: string;
 }
 
-export const eventLine = (e: RecordedEvent): string =>
-  JSON.stringify({
+/**
+ * One event as the log stores it: an event a read upcast to its current version (`stored`) is
+ * written in its stored version, the one its hash covers; verifiers upcast it themselves.
+ */
+export const eventLine = (e: RecordedEvent): string => {
+  const content = e.stored ?? e;
+  return JSON.stringify({
     kind: 'event',
     position: String(e.position),
     stream: e.stream,
     revision: String(e.revision),
     id: e.id,
-    type: e.type,
+    type: content.type,
     recordedAt: e.recordedAt.toISOString(),
     hash: e.hash ?? null,
     ...(e.digestFormat === 0 ? { digestFormat: 0 } : {}),
-    data: e.data,
-    metadata: e.metadata,
+    data: content.data,
+    metadata: content.metadata,
   });
+};
 
 /** Builds the trailer over the lines written so far (each already ending in "\n"). */
 export class ExportSigner {

@@ -1,4 +1,4 @@
-import type { EventStore } from '../commands/event-store/port.ts';
+import type { EventStore } from '../event-store/port.ts';
 import type { PollResults } from '../domain/results/results.ts';
 import { EXPORT_FORMAT, eventLine, ExportSigner, type ExportHeader } from './export-format.ts';
 import { inLogOrder, readPollLog } from './poll-log.ts';

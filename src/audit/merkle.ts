@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { int64be } from './chain.ts';
+import { int64be } from '../event-store/integrity/chain.ts';
 
 /**
  * The Merkle tree a checkpoint signs (README.md, "Checkpoints"): RFC 6962's Merkle Tree Hash over
@@ -29,7 +29,7 @@ export function leafHash(head: StreamHead): Buffer {
   return sha256(Buffer.from([0]), length, name, int64be(head.revision), Buffer.from(head.hash, 'hex'));
 }
 
-export const byStreamBytes = (a: StreamHead, b: StreamHead): number => Buffer.compare(Buffer.from(a.stream, 'utf8'), Buffer.from(b.stream, 'utf8'));
+const byStreamBytes = (a: StreamHead, b: StreamHead): number => Buffer.compare(Buffer.from(a.stream, 'utf8'), Buffer.from(b.stream, 'utf8'));
 
 /** Hex root over the heads (sorted here; the caller's order does not matter). */
 export function merkleRoot(heads: readonly StreamHead[]): string {

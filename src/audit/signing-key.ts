@@ -8,7 +8,7 @@ import { signingKeyFrom, type SigningKey } from './signing.ts';
  * gives every API node and worker the same key. The secret is 32 random bytes, base64url: exactly
  * an Ed25519 seed.
  */
-export const AUDIT_KEY_SECRET = 'audit-signing-key';
+const AUDIT_KEY_SECRET = 'audit-signing-key';
 
 export async function loadSigningKey(sql: DatabasePool, configured?: string): Promise<SigningKey> {
   return signingKeyFrom(configured ?? (await loadOrCreateSecret(sql, AUDIT_KEY_SECRET)));

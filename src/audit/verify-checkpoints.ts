@@ -1,4 +1,4 @@
-import { checkStream, type StoredChainEvent } from './chain.ts';
+import { checkStream, type StoredChainEvent } from '../event-store/integrity/chain.ts';
 import { asCheckpoint, checkpointSignatureValid, headsThrough, type Checkpoint } from './checkpoint.ts';
 import { merkleRoot } from './merkle.ts';
 import { keyIdOf } from './signing.ts';

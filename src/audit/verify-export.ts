@@ -1,9 +1,10 @@
-import { parseReceipt, receiptMatches } from '../commands/ballots/receipt.ts';
+import { parseReceipt, receiptMatches } from '../domain/ballot/receipt.ts';
 import { auditStream, ballotStream, pollStream } from '../domain/shared/streams.ts';
-import type { StoredChainEvent } from './chain.ts';
+import type { StoredChainEvent } from '../event-store/integrity/chain.ts';
 import { checkTrailer, EXPORT_FORMAT, type ExportHeader } from './export-format.ts';
 import { receiptBallot, type ReceiptBallot } from './receipt-status.ts';
 import { keyIdOf } from './signing.ts';
+import { type EventSchemas, POLLSTER_SCHEMAS } from '../event-store/schema-versions.ts';
 import { verifyPollLog, type PublishedResults, type VerifyReport } from './verify.ts';
 
 /**
@@ -20,7 +21,11 @@ export interface ExportVerification {
   receipt?: ReceiptBallot & { included: boolean; position?: bigint };
 }
 
-export function verifyExport(text: string, options: { publicKey?: string; receipt?: string } = {}): ExportVerification {
+/**
+ * The file holds events as stored, in whatever version each was written: `schemas` (default:
+ * Pollster's) upcasts them for the re-tally and the receipt, never for a hash.
+ */
+export function verifyExport(text: string, options: { publicKey?: string; receipt?: string; schemas?: EventSchemas } = {}): ExportVerification {
   const firstLine = text.slice(0, text.indexOf('\n') === -1 ? text.length : text.indexOf('\n'));
   let header: ExportHeader | undefined;
   try {
@@ -57,12 +62,13 @@ export function verifyExport(text: string, options: { publicKey?: string; receip
       else (e.stream === auditStream(pollId) ? checkpoints : events).push(e);
     } else problems.push({ code: 'export.line', message: `line ${i + 2} has unknown kind ${String(record.kind)}` });
   });
-  const report = verifyPollLog({ pollId, events, checkpoints, trustedKey: key, published });
+  const report = verifyPollLog({ pollId, events, checkpoints, trustedKey: key, published, ...(options.schemas ? { schemas: options.schemas } : {}) });
   report.problems.unshift(...problems);
   report.warnings.unshift(...warnings);
   report.ok = report.problems.length === 0;
   const result: ExportVerification = { report, header };
-  if (options.receipt !== undefined) result.receipt = receiptInFile(options.receipt, pollId, events);
+  const schemas = options.schemas ?? POLLSTER_SCHEMAS;
+  if (options.receipt !== undefined) result.receipt = receiptInFile(options.receipt, pollId, events.map((e) => schemas.upcast(e)));
   return result;
 }
 

@@ -1,7 +1,7 @@
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import type { EventStore } from '../commands/event-store/port.ts';
-import { getResults } from '../projections/queries/get-results.ts';
+import type { EventStore } from '../event-store/port.ts';
+import { getResults } from '../projections/results/get-results.ts';
 import { readPollLog } from './poll-log.ts';
 import type { SigningKey } from './signing.ts';
 import { verifyPollLog, type VerifyReport } from './verify.ts';

@@ -1,11 +1,12 @@
 import type { PollResults } from '../domain/results/results.ts';
 import { tally } from '../domain/results/tally.ts';
 import { ballotStream, pollStream } from '../domain/shared/streams.ts';
-import { canonicalJson } from './canonical-json.ts';
-import { checkStream, type StoredChainEvent } from './chain.ts';
+import { canonicalJson } from '../event-store/integrity/canonical-json.ts';
+import { checkStream, type StoredChainEvent } from '../event-store/integrity/chain.ts';
 import { checkCheckpoints, type CheckpointSummary } from './verify-checkpoints.ts';
 import { merkleRoot } from './merkle.ts';
 import { headsThrough } from './checkpoint.ts';
+import { asStored, type EventSchemas, POLLSTER_SCHEMAS } from '../event-store/schema-versions.ts';
 
 /**
  * The auditor's check of one poll, pure so that `pollster audit verify --file` runs it on an
@@ -24,6 +25,11 @@ export interface VerifyInput {
   published?: PublishedResults | null;
   /** How far the checkpoint job says it has signed: the log must still hold a checkpoint that far. */
   expectedThrough?: bigint;
+  /**
+   * Event versions the re-tally upcasts stored events to (default: Pollster's). Only the counting
+   * reads them: every hash, chain and checkpoint is checked over the events as stored.
+   */
+  schemas?: EventSchemas;
 }
 
 /** Results as JSON carries them: the position may be a number, string or bigint. */
@@ -60,7 +66,9 @@ export function verifyPollLog(input: VerifyInput): VerifyReport {
   const warnings: string[] = [];
   const own = pollStream(input.pollId);
   const ballots = ballotStream(input.pollId, '');
-  const events = input.events.filter((e) => e.stream === own || e.stream.startsWith(ballots));
+  // Integrity over the events as stored: an event read from the store may come upcast.
+  const events = input.events.filter((e) => e.stream === own || e.stream.startsWith(ballots)).map(asStored);
+  const checkpoints = input.checkpoints.map(asStored);
 
   const byStream = new Map<string, StoredChainEvent[]>();
   for (const e of events) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e]);
@@ -68,15 +76,18 @@ export function verifyPollLog(input: VerifyInput): VerifyReport {
   const chainProblems = problems.length;
   if (!byStream.has(own)) problems.push({ code: 'poll.missing', message: `the log holds no stream ${own}` });
 
-  const checked = checkCheckpoints({ ...input, events });
+  const checked = checkCheckpoints({ ...input, events, checkpoints });
+  // The counting over current shapes, made here from the stored form by the upcasters.
+  const schemas = input.schemas ?? POLLSTER_SCHEMAS;
+  const current = events.map((e) => schemas.upcast(e));
   problems.push(...checked.problems);
   warnings.push(...checked.warnings);
 
   let replay: PollResults | null = null;
   let compared: { match: boolean | null; problem?: Problem };
   try {
-    replay = tally(input.pollId, events);
-    compared = compareResults(input.pollId, events, input.published, warnings);
+    replay = tally(input.pollId, current);
+    compared = compareResults(input.pollId, current, input.published, warnings);
   } catch (error) {
     // Events the counting rules cannot read (malformed data) are a finding, not a crash.
     compared = { match: input.published === undefined ? null : false, problem: { code: 'results.replay-failed', message: `the log cannot be re-tallied: ${(error as Error).message}` } };

@@ -1,5 +1,6 @@
 import { v5 as uuidv5 } from 'uuid';
-import type { AppendResult, EventStore } from '../commands/event-store/port.ts';
+import type { AppendResult, EventStore } from '../event-store/port.ts';
+import { withSchemaVersion } from '../event-store/schema-versions.ts';
 import { auditStream, ballotStream, pollStream } from '../domain/shared/streams.ts';
 import { buildCheckpoint, CHECKPOINT_EVENT, type Checkpoint, type CheckpointReason } from './checkpoint.ts';
 import type { StreamHead } from './merkle.ts';
@@ -45,7 +46,7 @@ export class CheckpointWriter {
     );
     const appended = await this.#options.store.append(
       auditStream(pollId),
-      [{ id: uuidv5(`${pollId}:${known.through}`, CHECKPOINT_NAMESPACE), type: CHECKPOINT_EVENT, data: checkpoint, metadata: { actor: 'system' } }],
+      [{ id: uuidv5(`${pollId}:${known.through}`, CHECKPOINT_NAMESPACE), type: CHECKPOINT_EVENT, data: checkpoint, metadata: withSchemaVersion(CHECKPOINT_EVENT, { actor: 'system' }) }],
       'any',
     );
     // Most recently signed last: the eviction below drops the polls signed longest ago.

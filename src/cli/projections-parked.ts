@@ -3,7 +3,7 @@ import { checkProjectionName, PROJECTION_LIST, projectionsGroup } from './projec
 
 /**
  * `pollster projections parked` and `pollster projections replay-parked`: the events projections
- * could not apply (src/projections/runtime/apply.ts parks them after retries), and applying them
+ * could not apply (src/projections/runner/apply.ts parks them after retries), and applying them
  * again once the cause is fixed. One concern, two verbs: look, then act.
  */
 export function registerParkedCommands(program: Command): void {

@@ -8,7 +8,7 @@ export function registerRegistrySandboxCommand(program: Command): void {
     .option('--port <port>', 'port to listen on (0 = any free port)', '4100')
     .option('--latency <ms>', 'added delay per answer, to try timeouts', '0')
     .action(async (options: { host: string; port: string; latency: string }) => {
-      const { startRegistrySandbox } = await import('../commands/identity/national-registry/sandbox/index.ts');
+      const { startRegistrySandbox } = await import('../adapters/national-registry/sandbox/index.ts');
       const sandbox = await startRegistrySandbox({ host: options.host, port: Number(options.port), latencyMs: Number(options.latency) });
       console.log(`sandbox registry at ${sandbox.url}  (set REGISTRY_URL=${sandbox.url})`);
       console.log('people (national id, name, status):');

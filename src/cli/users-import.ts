@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { ImportFormat } from '../commands/users/import/parse-rows.ts';
+import type { ImportFormat } from '../adapters/user-import/parse-rows.ts';
 
 /** Exit codes of `pollster users import`, for scripts: a partial import is not a failed one. */
 export const IMPORT_EXIT = {

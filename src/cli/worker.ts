@@ -24,7 +24,7 @@ export function registerWorkerCommand(program: Command): void {
       if (options.partition !== undefined && options.partition >= count) {
         command.error(`error: --partition must be 0..${count - 1}`);
       }
-      const { runWorkerProcess } = await import('../worker/run-worker.ts');
+      const { runWorkerProcess } = await import('../runtime/run-worker.ts');
       await runWorkerProcess(config, { count, ...(options.partition !== undefined ? { pinned: options.partition } : {}) });
     });
 }

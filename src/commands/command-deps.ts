@@ -1,8 +1,8 @@
 import type { WebhookTargets } from '../adapters/webhook-targets.ts';
-import type { CredentialKeys } from './credentials/credential-keys.ts';
-import type { EventStore } from './event-store/port.ts';
+import type { CredentialKeys } from '../adapters/credential-keys.ts';
+import type { EventStore } from '../event-store/port.ts';
 import type { BallotScreen } from './fraud/screen-ballot.ts';
-import type { PollCache } from './polls/poll-cache.ts';
+import type { PollCache } from '../adapters/poll-cache/poll-cache.ts';
 
 /**
  * What every command needs, passed in (no module singletons): the log, the poll cache of the
@@ -17,7 +17,7 @@ export interface CommandDeps {
   fraud?: BallotScreen;
   /** Where milestone webhooks may point (a poll with a forbidden literal address is refused); default public addresses only. */
   webhookTargets?: WebhookTargets;
-  /** The current voter key's id (src/runtime/voter-keys.ts), recorded on each new poll. */
+  /** The current voter key's id (src/adapters/voter-keys.ts), recorded on each new poll. */
   voterKeyId?: string;
   /** The key pairs of blind polls (src/commands/credentials); absent = this process creates no blind poll. */
   credentialKeys?: CredentialKeys;

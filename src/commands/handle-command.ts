@@ -1,8 +1,10 @@
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
 import type { Decider } from '../domain/shared/decider.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
-import { DuplicateEventIdError, WrongExpectedRevisionError } from './event-store/errors.ts';
-import type { AppendResult, EventMetadata, EventStore, ExpectedRevision, RecordedEvent } from './event-store/port.ts';
+import { aggregateStream, toDomainEvent } from '../event-store/aggregate-stream.ts';
+import { DuplicateEventIdError, WrongExpectedRevisionError } from '../event-store/errors.ts';
+import type { AppendResult, EventMetadata, EventStore, ExpectedRevision, RecordedEvent } from '../event-store/port.ts';
+import { withSchemaVersion } from '../event-store/schema-versions.ts';
 
 /** Who asked, and which request: recorded in the metadata of every event the command writes. */
 export interface CommandContext {
@@ -41,7 +43,7 @@ const EVENT_ID_NAMESPACE = '0f1d7e2c-6a4b-5d8e-9c3f-1b2a3c4d5e6f';
 const MAX_ATTEMPTS = 3;
 
 /** 422: the caller sent an Idempotency-Key again with a request other than the one it first named. */
-export const idempotencyKeyReused = (): ValidationError =>
+const idempotencyKeyReused = (): ValidationError =>
   new ValidationError('idempotency.key-reused', 'this Idempotency-Key was already used for a different request: send a new key for a new request', {
     field: 'headers.idempotency-key',
   });
@@ -69,13 +71,12 @@ export async function handleCommand<C, Ev extends AnyEvent, S>(
   context: CommandContext,
 ): Promise<HandledCommand<Ev>> {
   for (let attempt = 1; ; attempt++) {
-    const history = await store.readStream(stream);
+    const { state, events: history, revision } = await aggregateStream(store, decider, stream);
     const repeated = context.commandId ? findRepeat<Ev>(history, context) : undefined;
     if (repeated) return repeated;
-    const state = history.reduce((s, e) => decider.evolve(s, toDomainEvent<Ev>(e)), decider.initialState());
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, eventIds: [], appended: undefined };
-    const expected: ExpectedRevision = history.length === 0 ? 'no_stream' : history.at(-1)!.revision;
+    const expected: ExpectedRevision = revision ?? 'no_stream';
     try {
       const toStore = toAppend(events, context);
       const appended = await store.append(stream, toStore, expected);
@@ -102,7 +103,8 @@ export function toAppend(events: readonly AnyEvent[], context: CommandContext) {
     id: context.commandId ? uuidv5(`${seed}:${index}`, EVENT_ID_NAMESPACE) : uuidv4(),
     type: event.type,
     data: event.data,
-    metadata,
+    // Decide writes every type in its current version: say which, so a later release can upcast it.
+    metadata: withSchemaVersion(event.type, metadata),
   }));
 }
 
@@ -112,10 +114,6 @@ export function toAppend(events: readonly AnyEvent[], context: CommandContext) {
  */
 export function mintId(context: CommandContext, purpose: string, random: () => string): string {
   return context.commandId ? uuidv5(`${context.commandId}:${purpose}`, EVENT_ID_NAMESPACE) : random();
-}
-
-export function toDomainEvent<Ev extends AnyEvent>(recorded: RecordedEvent): Ev {
-  return { type: recorded.type, data: recorded.data } as Ev;
 }
 
 function findRepeat<Ev extends AnyEvent>(history: readonly RecordedEvent[], context: CommandContext): HandledCommand<Ev> | undefined {

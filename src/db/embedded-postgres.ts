@@ -9,7 +9,7 @@ import { postgresSystemUser, reachableBy, type SystemUser } from './embedded/sys
 
 export { EmbeddedDatabaseError } from './embedded/errors.ts';
 
-export const IDLE_IN_TRANSACTION_TIMEOUT = '20s';
+const IDLE_IN_TRANSACTION_TIMEOUT = '20s';
 
 /**
  * The embedded default: a real PostgreSQL from the npm-shipped binaries, its data kept between

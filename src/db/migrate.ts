@@ -10,7 +10,7 @@ import { explainConnectionError } from './pool-errors.ts';
  * already ran is reported instead of silently skipped. An advisory lock makes concurrent starts
  * (two processes, parallel tests) apply each migration once.
  */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
 const LOCK_KEY = 7_261_530_001; // arbitrary, constant: "pollster migrations"
 

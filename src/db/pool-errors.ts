@@ -19,7 +19,7 @@ export interface PoolLabel {
 }
 
 /** too_many_connections: the server's max_connections, a role's or a database's CONNECTION LIMIT. */
-export const TOO_MANY_CONNECTIONS = '53300';
+const TOO_MANY_CONNECTIONS = '53300';
 // pg-pool's words when a caller waited connectionTimeoutMillis for a free client.
 const POOL_WAIT_TIMEOUT = 'timeout exceeded when trying to connect';
 

@@ -1,13 +1,13 @@
 import type { DatabasePool } from 'slonik';
-import type { EventStore } from '../commands/event-store/port.ts';
+import type { EventStore } from '../event-store/port.ts';
 import { UnavailableError } from '../domain/shared/errors.ts';
-import type { PostgresProjection } from './runtime/projection.ts';
-import type { WaitOptions } from './runtime/position-watch.ts';
-import { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runtime/runner.ts';
-import type { ProjectionStatus } from './runtime/status.ts';
-import { pollsCatalog } from './to-postgres/polls-catalog/projection.ts';
-import { analytics } from './to-postgres/analytics/projection.ts';
-import { results } from './to-postgres/results/projection.ts';
+import type { PostgresProjection } from './runner/projection.ts';
+import type { WaitOptions } from './runner/position-watch.ts';
+import { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runner/runner.ts';
+import type { ProjectionStatus } from './runner/status.ts';
+import { pollsCatalog } from './polls-catalog/projection.ts';
+import { analytics } from './analytics/projection.ts';
+import { results } from './results/projection.ts';
 
 /**
  * The projections a worker runs, started together. The process (`pollster worker`, the
@@ -59,13 +59,13 @@ export function startProjections(options: StartProjectionsOptions): Projections 
   };
 }
 
-export { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runtime/runner.ts';
-export { resetProjection } from './runtime/reset.ts';
-export { READ_SCHEMA, useSchema } from './runtime/search-path.ts';
-export { checkpointName, type PostgresProjection, type ProjectionPartition } from './runtime/projection.ts';
-export type { WaitOptions } from './runtime/position-watch.ts';
-export type { ProjectionLag, ProjectionStatus } from './runtime/status.ts';
-export { POLLS_CATALOG, pollsCatalog } from './to-postgres/polls-catalog/projection.ts';
-export { ANALYTICS, analytics } from './to-postgres/analytics/projection.ts';
-export { RESULTS, results } from './to-postgres/results/projection.ts';
-export * from './queries/index.ts';
+export { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runner/runner.ts';
+export { resetProjection } from './runner/reset.ts';
+export { READ_SCHEMA, useSchema } from './runner/search-path.ts';
+export { checkpointName, type PostgresProjection, type ProjectionPartition } from './runner/projection.ts';
+export type { WaitOptions } from './runner/position-watch.ts';
+export type { ProjectionLag, ProjectionStatus } from './runner/status.ts';
+export { POLLS_CATALOG, pollsCatalog } from './polls-catalog/projection.ts';
+export { ANALYTICS, analytics } from './analytics/projection.ts';
+export { RESULTS, results } from './results/projection.ts';
+export * from './queries.ts';

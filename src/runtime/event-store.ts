@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
-import type { EventStore } from '../commands/event-store/port.ts';
-import { PostgresEventStore } from '../commands/event-store/postgres/postgres-event-store.ts';
+import type { EventStore } from '../event-store/port.ts';
+import { PostgresEventStore } from '../event-store/postgres/postgres-event-store.ts';
 
 /**
  * EVENT_STORE picks the adapter; both pass the same contract suite (tests/contract). The read
@@ -9,7 +9,7 @@ import { PostgresEventStore } from '../commands/event-store/postgres/postgres-ev
  */
 export async function openEventStore(config: Config, databaseUrl: string): Promise<EventStore> {
   if (config.EVENT_STORE === 'eventstoredb') {
-    const { connectEventStoreDb } = await import('../commands/event-store/eventstoredb/eventstoredb-event-store.ts');
+    const { connectEventStoreDb } = await import('../event-store/eventstoredb/eventstoredb-event-store.ts');
     return connectEventStoreDb(config.EVENTSTORE_URL!);
   }
   return new PostgresEventStore({

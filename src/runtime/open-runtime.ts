@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { sql } from 'slonik';
 import type { HealthChecks } from '../api/routes/health.ts';
-import type { EventStore } from '../commands/event-store/port.ts';
-import { startRegistrySandbox } from '../commands/identity/national-registry/sandbox/index.ts';
-import { mailerFor } from '../adapters/mail/index.ts';
+import type { EventStore } from '../event-store/port.ts';
+import { startRegistrySandbox } from '../adapters/national-registry/sandbox/index.ts';
+import { mailerFor } from './mailer.ts';
 import { fraudSettingsFrom } from '../commands/fraud/settings.ts';
 import type { Config } from '../config.ts';
 import { join } from 'node:path';

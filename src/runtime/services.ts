@@ -2,17 +2,17 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { DatabasePool } from 'slonik';
 import type { CommandDeps } from '../commands/command-deps.ts';
-import type { EventStore } from '../commands/event-store/port.ts';
+import type { EventStore } from '../event-store/port.ts';
 import { createBallotScreen, type FraudOptions } from '../commands/fraud/create-screen.ts';
-import { HttpNationalRegistry } from '../commands/identity/national-registry/http-registry.ts';
-import type { NationalRegistry } from '../commands/identity/national-registry/port.ts';
-import { PollCache } from '../commands/polls/poll-cache.ts';
-import { CredentialKeys } from '../commands/credentials/credential-keys.ts';
+import { HttpNationalRegistry } from '../adapters/national-registry/http-registry.ts';
+import type { NationalRegistry } from '../adapters/national-registry/port.ts';
+import { PollCache } from '../adapters/poll-cache/poll-cache.ts';
+import { CredentialKeys } from '../adapters/credential-keys.ts';
 import { loadSigningKey } from '../audit/signing-key.ts';
 import type { SigningKey } from '../audit/signing.ts';
 import { loadOrCreateSecret } from '../db/secrets.ts';
 import { createSqlPool } from '../db/slonik.ts';
-import { loadVoterKeys, type VoterKeyring, type VoterKeySource } from './voter-keys.ts';
+import { loadVoterKeys, type VoterKeyring, type VoterKeySource } from '../adapters/voter-keys.ts';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +50,7 @@ export interface Services {
   secrets: {
     /** HMAC key for national-id hashes: the base key of the voter key ring, never in the database. */
     identityKey: string;
-    /** Derive anonymous voter keys and per-poll ballot hashes (src/runtime/voter-keys.ts). */
+    /** Derive anonymous voter keys and per-poll ballot hashes (src/adapters/voter-keys.ts). */
     voterKeys: VoterKeyring;
     /** Signs access tokens. */
     jwtSecret: string;

@@ -3,7 +3,7 @@ import type { DatabasePool } from 'slonik';
 import { AdvisoryLease } from '../projections/leases/advisory-lease.ts';
 import { isLeaseHeld, jobKey, type LeaseKey } from '../projections/leases/lease-keys.ts';
 import type { LeaseSession } from '../projections/leases/lease-session.ts';
-import { sleep } from '../projections/runtime/failures.ts';
+import { sleep } from '../projections/runner/failures.ts';
 
 /** A background job: one round of work, run every interval by whichever worker holds its lease. */
 export interface Job {

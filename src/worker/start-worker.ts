@@ -33,7 +33,7 @@ export type WorkerConfig = Pick<
   | 'dataDir'
 >;
 
-export const JOB_NAMES = ['poll-schedule', 'milestones', 'webhooks', 'archival', 'audit-checkpoints', 'log-horizon'] as const;
+const JOB_NAMES = ['poll-schedule', 'milestones', 'webhooks', 'archival', 'audit-checkpoints', 'log-horizon'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export interface StartWorkerOptions {

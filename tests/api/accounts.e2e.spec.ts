@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { SANDBOX_IDS } from '../../src/commands/identity/national-registry/sandbox/index.ts';
+import { SANDBOX_IDS } from '../../src/adapters/national-registry/sandbox/index.ts';
 import { FIRST_ADMIN_STREAM, userStream } from '../../src/domain/shared/streams.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 

@@ -2,7 +2,7 @@ import { sql } from 'slonik';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { mailerFor } from '../../src/adapters/mail/index.ts';
+import { mailerFor } from '../../src/runtime/mailer.ts';
 import { loadConfig } from '../../src/config.ts';
 import { userStream } from '../../src/domain/shared/streams.ts';
 import type { Role } from '../../src/domain/user/roles.ts';

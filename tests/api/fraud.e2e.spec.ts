@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solveChallenge } from '../../src/commands/fraud/challenge/solve.ts';
 import { DEFAULT_FRAUD_SETTINGS } from '../../src/commands/fraud/settings.ts';
 import { ballotStream } from '../../src/domain/shared/streams.ts';
-import { findBallot } from '../../src/projections/queries/index.ts';
+import { findBallot } from '../../src/projections/queries.ts';
 import { answersFor, call, callerWith, openedPoll, type Caller } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FRAUD_SETTINGS } from '../../src/commands/fraud/settings.ts';
-import { SANDBOX_IDS } from '../../src/commands/identity/national-registry/sandbox/index.ts';
+import { SANDBOX_IDS } from '../../src/adapters/national-registry/sandbox/index.ts';
 import { ballotStream } from '../../src/domain/shared/streams.ts';
 import { answersFor, call, callerWith, openedPoll, type Caller } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exportPoll } from '../../src/audit/export-poll.ts';
 import { verifyExport } from '../../src/audit/verify-export.ts';
 import { registerAuditCommands } from '../../src/cli/audit.ts';
-import { getResults } from '../../src/projections/queries/get-results.ts';
+import { getResults } from '../../src/projections/results/get-results.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { pollWithHistory, type PollHistory } from './support.ts';
 

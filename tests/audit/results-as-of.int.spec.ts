@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resultsAt } from '../../src/projections/queries/results-at.ts';
+import { resultsAt } from '../../src/projections/results/results-at.ts';
 import { call } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { pollWithHistory, type PollHistory } from './support.ts';

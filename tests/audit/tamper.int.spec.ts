@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/audit/canonical-json.ts';
-import { contentDigest, GENESIS, link } from '../../src/audit/chain.ts';
+import { canonicalJson } from '../../src/event-store/integrity/canonical-json.ts';
+import { contentDigest, GENESIS, link } from '../../src/event-store/integrity/chain.ts';
 import { verifyPoll } from '../../src/audit/verify-poll.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { pollWithHistory } from './support.ts';

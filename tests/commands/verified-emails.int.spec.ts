@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore } from '../../src/commands/event-store/port.ts';
-import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
+import type { EventStore } from '../../src/event-store/port.ts';
+import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
 import { handleCommand } from '../../src/commands/handle-command.ts';
 import { VerifiedEmails, emailDomain } from '../../src/commands/users/verified-emails.ts';
 import { userStream } from '../../src/domain/shared/streams.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DuplicateEventIdError, WrongExpectedRevisionError } from '../../src/commands/event-store/errors.ts';
-import type { AppendResult, EventStore } from '../../src/commands/event-store/port.ts';
+import { DuplicateEventIdError, WrongExpectedRevisionError } from '../../src/event-store/errors.ts';
+import type { AppendResult, EventStore } from '../../src/event-store/port.ts';
 import { event, events, freshCategory, readAllOf } from './helpers.ts';
 
 function outcomes(settled: PromiseSettledResult<AppendResult>[]) {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe } from 'vitest';
-import type { EventStore } from '../../src/commands/event-store/port.ts';
+import type { EventStore } from '../../src/event-store/port.ts';
 import { readingItsOwnWrites } from './helpers.ts';
 import { appendContract } from './append.contract.ts';
 import { readContract } from './read.contract.ts';
 import { subscribeContract } from './subscribe.contract.ts';
+import { versionsContract } from './versions.contract.ts';
 
 /**
  * The event store contract (ARCHITECTURE.md, "Event store port"): every adapter runs this same
@@ -33,5 +34,6 @@ export function describeEventStoreContract(
     appendContract(store);
     readContract(store);
     subscribeContract(store);
+    versionsContract(store);
   });
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe } from 'vitest';
 import type { StartedTestContainer } from 'testcontainers';
-import { connectEventStoreDb } from '../../src/commands/event-store/eventstoredb/eventstoredb-event-store.ts';
+import { connectEventStoreDb } from '../../src/event-store/eventstoredb/eventstoredb-event-store.ts';
 import { describeEventStoreContract } from './event-store.contract.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { EventStore, EventToAppend, RecordedEvent, SubscribeOptions } from '../../src/commands/event-store/port.ts';
+import type { EventStore, EventToAppend, RecordedEvent, SubscribeOptions } from '../../src/event-store/port.ts';
 
 /**
  * Helpers shared by the contract suites. Every test uses a category of its own, so tests never

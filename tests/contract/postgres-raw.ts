@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { categoryOf } from '../../src/commands/event-store/port.ts';
+import { categoryOf } from '../../src/event-store/port.ts';
 
 /**
  * Postgres-only test tools: a writer that holds its transaction open as long as the test wants

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuplicateEventIdError, WrongExpectedRevisionError } from '../../src/commands/event-store/errors.ts';
-import { createPool, type ClosablePool } from '../../src/commands/event-store/postgres/pool.ts';
-import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
+import { DuplicateEventIdError, WrongExpectedRevisionError } from '../../src/event-store/errors.ts';
+import { createPool, type ClosablePool } from '../../src/event-store/postgres/pool.ts';
+import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { describeEventStoreContract } from './event-store.contract.ts';
 import { assertOrderedOnce, event, events, freshCategory, sleep, tail, untilReadable } from './helpers.ts';

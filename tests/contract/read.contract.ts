@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EventStore } from '../../src/commands/event-store/port.ts';
+import type { EventStore } from '../../src/event-store/port.ts';
 import { event, events, freshCategory, readAllOf, sleep } from './helpers.ts';
 
 /** readStream, readAll (paging, categories), headPosition. */

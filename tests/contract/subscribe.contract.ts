@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EventStore } from '../../src/commands/event-store/port.ts';
+import type { EventStore } from '../../src/event-store/port.ts';
 import { assertOrderedOnce, event, events, freshCategory, tail } from './helpers.ts';
 
 /** subscribeToAll: checkpoints, exactly-once in order, abort, progress, tailing under load. */

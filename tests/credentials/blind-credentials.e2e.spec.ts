@@ -90,6 +90,7 @@ describe('the full flow with the shipped client', () => {
     expect(cast!.type).toBe('BallotCast');
     expect(cast!.metadata.actor).toBe('anonymous');
     expect((cast!.data as any).credential).toEqual({ message: credential.message, signature: credential.signature });
+    expect((cast!.data as any).voterKind).toBe('credential');
     expect(JSON.stringify([cast!.data, cast!.metadata])).not.toContain(voter.userId);
     // The issuance names the account, and nothing of the credential.
     const [issued] = await t.services.store.readStream(`credential-${blind.pollId}-${voter.userId}`);

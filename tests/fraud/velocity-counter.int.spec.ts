@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InProcessVelocityCounter } from '../../src/commands/fraud/in-process-velocity-counter.ts';
-import { RedisVelocityCounter } from '../../src/commands/fraud/redis-velocity-counter.ts';
-import type { VelocityCounter, VelocityInput } from '../../src/commands/fraud/velocity-counter.ts';
+import { InProcessVelocityCounter } from '../../src/adapters/velocity/in-process-velocity-counter.ts';
+import { RedisVelocityCounter } from '../../src/adapters/velocity/redis-velocity-counter.ts';
+import type { VelocityCounter, VelocityInput } from '../../src/adapters/velocity/velocity-counter.ts';
 import { serviceUrls } from '../support/services.ts';
 
 /** One contract, both adapters: the embedded mode must detect exactly what the Redis one does. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpNationalRegistry, type HttpRegistryOptions } from '../../src/commands/identity/national-registry/http-registry.ts';
-import { SANDBOX_IDS, startRegistrySandbox, type RegistrySandbox } from '../../src/commands/identity/national-registry/sandbox/index.ts';
+import { HttpNationalRegistry, type HttpRegistryOptions } from '../../src/adapters/national-registry/http-registry.ts';
+import { SANDBOX_IDS, startRegistrySandbox, type RegistrySandbox } from '../../src/adapters/national-registry/sandbox/index.ts';
 
 /**
  * The HTTP adapter against the sandbox registry over a real socket. Each test gets a fresh

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordedEvent } from '../../src/commands/event-store/port.ts';
+import type { RecordedEvent } from '../../src/event-store/port.ts';
 import { createSqlPool } from '../../src/db/slonik.ts';
 import { getResults, results, startProjections, type PostgresProjection, type Projections } from '../../src/projections/index.ts';
 import type { LiveResultsMessage } from '../../src/projections/to-nats/live-bus.ts';

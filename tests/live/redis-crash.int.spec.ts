@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { currentResults } from '../../src/projections/queries/index.ts';
+import { currentResults } from '../../src/projections/queries.ts';
 import { RedisResultsCache } from '../../src/projections/to-redis/results-cache.ts';
 import { RedisResultsStore } from '../../src/projections/to-redis/results-store.ts';
 import { serviceUrls } from '../support/services.ts';

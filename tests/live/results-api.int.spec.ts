@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { getResults } from '../../src/projections/queries/get-results.ts';
+import { getResults } from '../../src/projections/results/get-results.ts';
 import { resultsSubject } from '../../src/projections/to-nats/live-bus.ts';
 import { NatsLiveBus } from '../../src/projections/to-nats/nats-live-bus.ts';
 import { encodeResults } from '../../src/projections/to-redis/encode.ts';

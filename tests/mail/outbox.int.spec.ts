@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mailerFor } from '../../src/adapters/mail/index.ts';
+import { mailerFor } from '../../src/runtime/mailer.ts';
 import { OutboxMailer } from '../../src/adapters/mail/outbox-mailer.ts';
 import { SmtpMailer } from '../../src/adapters/mail/smtp-mailer.ts';
 import { loadConfig } from '../../src/config.ts';

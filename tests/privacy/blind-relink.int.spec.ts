@@ -2,7 +2,7 @@ import { constants, createHmac, createPublicKey, publicEncrypt } from 'node:cryp
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blindCredential, castWithCredential, fetchCredentialKey, issue, type BallotCredential } from '../../src/client/blind-credential.ts';
-import { pollKey } from '../../src/runtime/voter-keys.ts';
+import { pollKey } from '../../src/adapters/voter-keys.ts';
 import { answersFor, callerWith, openedPoll, type Caller } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollKey } from '../../src/runtime/voter-keys.ts';
+import { pollKey } from '../../src/adapters/voter-keys.ts';
 import { answersFor, call, callerWith, openedPoll, type Caller } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 

@@ -6,7 +6,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
+import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createSqlPool } from '../../src/db/slonik.ts';
 import { LeaseSession } from '../../src/projections/leases/lease-session.ts';

@@ -6,7 +6,7 @@ import type { Answer } from '../../src/domain/ballot/answers.ts';
 import type { BallotMeta } from '../../src/domain/ballot/events.ts';
 import { ballotStream } from '../../src/domain/shared/streams.ts';
 import { analytics, getAnalytics, type Projections, ProjectionRunner, resetProjection, startProjections } from '../../src/projections/index.ts';
-import { useSchema } from '../../src/projections/runtime/search-path.ts';
+import { useSchema } from '../../src/projections/runner/search-path.ts';
 import { closePoll, createPoll, fastRunner, type Harness, openHarness, openPoll, silentLogger } from './harness.ts';
 
 /** Given events appended through the real store, the analytics projection writes exactly these figures. */

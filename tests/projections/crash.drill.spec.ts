@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { tally } from '../../src/domain/results/tally.ts';
 import { getResults, POSTGRES_PROJECTIONS, readPollEvents } from '../../src/projections/index.ts';
 import { rebuildProjection } from '../../src/projections/rebuild/rebuild.ts';
-import type { FaultPoint } from '../../src/projections/runtime/fault-points.ts';
-import { seeded } from '../support/results-fixtures.ts';
+import type { FaultPoint } from '../../src/projections/runner/fault-points.ts';
+import { seeded } from '../../src/testing/results-fixtures.ts';
 import { dumpTables } from './dump-tables.ts';
 import { castBallot, changeBallot, closePoll, createPoll, flagBallot, type Harness, openHarness, openPoll, reviewFlag } from './harness.ts';
 import { asLogged } from './results-log.ts';
@@ -16,7 +16,7 @@ import { spawnWorker, type WorkerProcess } from './worker-process.ts';
  * restart, and assert the results equal a fresh replay". A real `pollster worker` process (two
  * partitions, so six runners and checkpoints) dies while ballots, changes, flags and reviews
  * arrive, and is restarted at once. Five deaths rather than ten, four of them aimed
- * (POLLSTER_FAULT_POINT, see src/projections/runtime/fault-points.ts) at the two moments where a
+ * (POLLSTER_FAULT_POINT, see src/projections/runner/fault-points.ts) at the two moments where a
  * crash could do harm, which random kills hit only by luck:
  *
  * - before COMMIT, its rows and moved checkpoint written: the restart must find neither, and

@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
-import type { AppendResult } from '../../src/commands/event-store/port.ts';
+import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
+import type { AppendResult } from '../../src/event-store/port.ts';
 import { createSqlPool } from '../../src/db/slonik.ts';
 import type { BallotChanged, BallotFlagged, FlagReviewed } from '../../src/domain/ballot/events.ts';
 import type { PollSettings } from '../../src/domain/poll/definition.ts';
 import { ballotStream, pollStream, userStream } from '../../src/domain/shared/streams.ts';
-import { answers, ballotCast, emptyMeta } from '../support/ballot-fixtures.ts';
+import { answers, ballotCast, emptyMeta } from '../../src/testing/ballot-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { pollDefinition } from '../support/poll-fixtures.ts';
+import { pollDefinition } from '../../src/testing/poll-fixtures.ts';
 
 /**
  * One fresh database per test file with the real postgres event store and the slonik pool, plus

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBallot, findFlag, getPoll, type Projections, startProjections } from '../../src/projections/index.ts';
-import { pollDefinition } from '../support/poll-fixtures.ts';
+import { pollDefinition } from '../../src/testing/poll-fixtures.ts';
 import {
   lastAppended,
   castBallot, changeBallot, checkpointOf, closePoll, createPoll, fastRunner, flagBallot, type Harness, openHarness, openPoll,

@@ -8,8 +8,8 @@ import {
   analytics, getAnalytics, getResults, POSTGRES_PROJECTIONS, type Projections, pollsCatalog, readPollEvents, results, startProjections,
 } from '../../src/projections/index.ts';
 import { rebuildProjection } from '../../src/projections/rebuild/rebuild.ts';
-import { listParked, replayParked } from '../../src/projections/runtime/parked.ts';
-import { randomHistory, seeded } from '../support/results-fixtures.ts';
+import { listParked, replayParked } from '../../src/projections/runner/parked.ts';
+import { randomHistory, seeded } from '../../src/testing/results-fixtures.ts';
 import { dumpTables, indexNames } from './dump-tables.ts';
 import { castBallot, createPoll, fastRunner, type Harness, openHarness, openPoll, silentLogger } from './harness.ts';
 import { appendAll, asLogged } from './results-log.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore, RecordedEvent } from '../../src/commands/event-store/port.ts';
+import type { EventStore, RecordedEvent } from '../../src/event-store/port.ts';
 import { ballotStream, pollStream } from '../../src/domain/shared/streams.ts';
-import { type ResultsEvent, voterOf } from '../support/results-fixtures.ts';
+import { type ResultsEvent, voterOf } from '../../src/testing/results-fixtures.ts';
 
 /** Appends fixture events of the results specs to their streams (`poll-<id>`, `ballot-<id>-<voter>`). */
 export async function appendAll(store: EventStore, events: readonly ResultsEvent[]): Promise<bigint> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tally } from '../../src/domain/results/tally.ts';
 import { getResults, type Projections, readPollEvents, results, startProjections } from '../../src/projections/index.ts';
-import { randomHistory, seeded } from '../support/results-fixtures.ts';
+import { randomHistory, seeded } from '../../src/testing/results-fixtures.ts';
 import { fastRunner, type Harness, openHarness, silentLogger } from './harness.ts';
 import { appendAll, asLogged } from './results-log.ts';
 

@@ -8,8 +8,8 @@ import {
 } from '../../src/projections/index.ts';
 import {
   cast, change, closed, created, flag, multi, opened, ranked, rating, review, single,
-} from '../support/results-fixtures.ts';
-import { useSchema } from '../../src/projections/runtime/search-path.ts';
+} from '../../src/testing/results-fixtures.ts';
+import { useSchema } from '../../src/projections/runner/search-path.ts';
 import { fastRunner, type Harness, lastAppended, openHarness, silentLogger } from './harness.ts';
 import { appendAll, asLogged } from './results-log.ts';
 

@@ -6,13 +6,13 @@ import { pollStream } from '../../src/domain/shared/streams.ts';
 import {
   getPoll, type PostgresProjection, ProjectionRunner, pollsCatalog, resetProjection,
 } from '../../src/projections/index.ts';
-import { applyInTransaction } from '../../src/projections/runtime/apply.ts';
+import { applyInTransaction } from '../../src/projections/runner/apply.ts';
 import {
   lastAppended,
   castBallot, changeBallot, checkpointOf, closePoll, createPoll, dumpCatalog, fastRunner, flagBallot, type Harness,
   openHarness, openPoll, reviewFlag, silentLogger,
 } from './harness.ts';
-import { pollDefinition } from '../support/poll-fixtures.ts';
+import { pollDefinition } from '../../src/testing/poll-fixtures.ts';
 
 /**
  * The runtime's guarantees with the real store and database: rows and checkpoint commit together,

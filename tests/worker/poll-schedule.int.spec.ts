@@ -3,7 +3,7 @@ import { createPoll } from '../../src/commands/polls/create-poll.ts';
 import { openPoll } from '../../src/commands/polls/open-poll.ts';
 import { pollStream } from '../../src/domain/shared/streams.ts';
 import { pollScheduleJob } from '../../src/worker/jobs/poll-schedule.ts';
-import { settingsInput } from '../support/poll-fixtures.ts';
+import { settingsInput } from '../../src/testing/poll-fixtures.ts';
 import { eventually, openWorkerHarness, pause, pollStatus, silent, type WorkerHarness } from './support.ts';
 
 let h: WorkerHarness;

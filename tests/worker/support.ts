@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { PostgresEventStore } from '../../src/commands/event-store/postgres/postgres-event-store.ts';
+import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createServices, type Services } from '../../src/runtime/services.ts';
 import { startWorker, type StartWorkerOptions, type Worker } from '../../src/worker/start-worker.ts';

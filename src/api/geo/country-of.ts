@@ -15,8 +15,8 @@ import { isIPv4, isIPv6 } from 'node:net';
  */
 export type Country = string;
 
-export const PRIVATE = 'private';
-export const UNKNOWN = 'unknown';
+const PRIVATE = 'private';
+const UNKNOWN = 'unknown';
 
 /** The prefix lengths the table may use: coarse ranges only, so a lookup is at most nine map reads. */
 const MIN_PREFIX = 8;

@@ -9,7 +9,7 @@ import { assertMaySeeResults } from '../routes/results/results-visibility.ts';
 import { bearer, Position, problems } from '../schemas/common.ts';
 import { PollIdParams } from '../schemas/poll.ts';
 
-export const LiveQuery = Type.Object(
+const LiveQuery = Type.Object(
   {
     after: Type.Optional({ ...Position, description: 'the last position the client has: no snapshot unless the results moved since' }),
     access_token: Type.Optional(

@@ -1,5 +1,5 @@
 import type { PollResults } from '../../domain/results/results.ts';
-import { currentResults } from '../../projections/queries/index.ts';
+import { currentResults } from '../../projections/queries.ts';
 import type { Services } from '../../runtime/services.ts';
 import type { ResultsState } from './frames.ts';
 
@@ -7,7 +7,7 @@ import type { ResultsState } from './frames.ts';
 export type ResultsLoader = (pollId: string) => Promise<ResultsState | null>;
 
 /** The getResults body as the API sends it: positions are JSON numbers. */
-export const toResultsState = (results: PollResults): ResultsState => {
+const toResultsState = (results: PollResults): ResultsState => {
   const position = Number(results.position);
   return { position, results: { ...results, position } };
 };

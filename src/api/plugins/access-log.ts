@@ -8,7 +8,7 @@ const quiet = (path: string) => path === '/metrics' || path === '/health' || pat
 // the query (`?access_token=`): a URL is logged without it.
 const ACCESS_TOKEN = /([?&]access_token=)[^&#]*/gi;
 
-export function loggedUrl(url: string): string {
+function loggedUrl(url: string): string {
   return url.replace(ACCESS_TOKEN, '$1[redacted]');
 }
 

@@ -11,7 +11,7 @@ const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
  * true), a token without a version cannot be revoked, and a claim nobody writes means somebody
  * else minted the token.
  */
-export const AccessTokenClaims = Type.Object(
+const AccessTokenClaims = Type.Object(
   {
     /** The account's user id. */
     sub: Type.String({ pattern: UUID }),

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { PostgresEventStore } from '../../commands/event-store/postgres/postgres-event-store.ts';
+import { PostgresEventStore } from '../../event-store/postgres/postgres-event-store.ts';
 import { oldestOpenWrite } from '../../db/open-writes.ts';
 import type { Services } from '../../runtime/services.ts';
 import { edgeMetricsText } from '../live/metrics.ts';

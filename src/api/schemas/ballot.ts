@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { MY_BALLOT_STATUSES } from '../../commands/ballots/my-ballot.ts';
+import { VOTER_KINDS } from '../../domain/ballot/events.ts';
 import { Position, Uuid } from './common.ts';
 
 /** Request and response shapes of the voting operations (API.md, "Voting"). */
@@ -77,5 +78,9 @@ export const MyBallotView = Type.Object({
   }),
   answers: Type.Optional(Type.Array(Answer, { description: 'the answers that count (as cast, for after-close); never shown on open polls' })),
   castAt: Type.String({ format: 'date-time' }),
+  voterKind: Type.Enum(VOTER_KINDS, {
+    description: 'how the voter was admitted: account, pseudonym (an account behind a keyed hash, anonymous polls), token (one-time vote token), '
+      + 'fingerprint (open polls: one ballot per client address and browser); unknown only for an early ballot whose voter key has no known kind',
+  }),
   changedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'the change whose answers count; null while the cast stands' }),
 });

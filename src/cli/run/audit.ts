@@ -11,7 +11,7 @@ import { allPollIds, verifyPoll } from '../../audit/verify-poll.ts';
 import { CheckpointWriter } from '../../audit/write-checkpoint.ts';
 import { loadConfig } from '../../config.ts';
 import { CLI_POOL, createSqlPool } from '../../db/slonik.ts';
-import { getResults } from '../../projections/queries/get-results.ts';
+import { getResults } from '../../projections/results/get-results.ts';
 import { openDatabase } from '../../runtime/database.ts';
 import { openEventStore } from '../../runtime/event-store.ts';
 

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import type { DatabasePool } from 'slonik';
-import type { EventStore } from '../../commands/event-store/port.ts';
+import type { EventStore } from '../../event-store/port.ts';
 import { loadConfig } from '../../config.ts';
 import { CLI_POOL, createSqlPool } from '../../db/slonik.ts';
 import { POSTGRES_PROJECTIONS, type PostgresProjection } from '../../projections/index.ts';

@@ -1,5 +1,5 @@
 import { POSTGRES_PROJECTIONS } from '../../projections/index.ts';
-import { listParked, type ParkedEvent, replayParked } from '../../projections/runtime/parked.ts';
+import { listParked, type ParkedEvent, replayParked } from '../../projections/runner/parked.ts';
 import { openProjectionTools } from './projection-tools.ts';
 
 export async function listParkedEvents(options: { projection?: string; json?: boolean }): Promise<void> {

@@ -1,6 +1,6 @@
 import { RESULTS } from '../../projections/names.ts';
 import { rebuildProjection, type RebuildProgress, type RebuildSummary } from '../../projections/rebuild/rebuild.ts';
-import { describeError } from '../../projections/runtime/checkpoints.ts';
+import { describeError } from '../../projections/runner/checkpoints.ts';
 import { openProjectionTools, projectionNamed } from './projection-tools.ts';
 import { rebuildProgressBar } from './rebuild-progress.ts';
 

@@ -1,8 +1,8 @@
-import { PostgresEventStore } from '../../commands/event-store/postgres/postgres-event-store.ts';
+import { PostgresEventStore } from '../../event-store/postgres/postgres-event-store.ts';
 import { type OpenWrite, oldestOpenWrite } from '../../db/open-writes.ts';
 import { POSTGRES_PROJECTIONS } from '../../projections/index.ts';
-import { type CheckpointStatus, checkpointStatus } from '../../projections/runtime/checkpoint-status.ts';
-import { LAG_CAP } from '../../projections/runtime/status.ts';
+import { type CheckpointStatus, checkpointStatus } from '../../projections/runner/checkpoint-status.ts';
+import { LAG_CAP } from '../../projections/runner/status.ts';
 import { openProjectionTools } from './projection-tools.ts';
 
 export async function printStatus(options: { json?: boolean }): Promise<void> {

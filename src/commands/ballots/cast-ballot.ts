@@ -8,11 +8,11 @@ import { pollNotActive } from '../../domain/poll/errors.ts';
 import { ConflictError } from '../../domain/shared/errors.ts';
 import { ballotStream } from '../../domain/shared/streams.ts';
 import type { CommandDeps } from '../command-deps.ts';
-import { WrongExpectedRevisionError } from '../event-store/errors.ts';
+import { WrongExpectedRevisionError } from '../../event-store/errors.ts';
 import { screenCast } from '../fraud/flag-on-cast.ts';
 import type { ScreeningFacts } from '../fraud/screen-ballot.ts';
 import { asKeyReuse, handleCommand, mintId, toAppend, type CommandContext } from '../handle-command.ts';
-import { ballotReceipt } from './receipt.ts';
+import { ballotReceipt } from '../../domain/ballot/receipt.ts';
 
 export interface BallotRequest {
   pollId: string;

@@ -4,7 +4,7 @@ import { ballotStream } from '../../domain/shared/streams.ts';
 import type { CommandDeps } from '../command-deps.ts';
 import { handleCommand, type CommandContext } from '../handle-command.ts';
 import type { BallotReceipt, BallotRequest } from './cast-ballot.ts';
-import { ballotReceipt } from './receipt.ts';
+import { ballotReceipt } from '../../domain/ballot/receipt.ts';
 
 /** Replaces the voter's answers where the poll allows it; the ballot keeps its id. */
 export async function changeBallot(deps: CommandDeps, request: BallotRequest, context: CommandContext): Promise<BallotReceipt> {

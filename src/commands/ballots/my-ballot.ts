@@ -1,9 +1,9 @@
 import type { Answer } from '../../domain/ballot/answers.ts';
-import type { BallotEvent } from '../../domain/ballot/events.ts';
+import type { BallotEvent, VoterKind } from '../../domain/ballot/events.ts';
 import { evolveBallot, isBallotEvent, type BallotStanding, type PollStanding } from '../../domain/results/standing.ts';
-import type { RecordedEvent } from '../event-store/port.ts';
-import { toDomainEvent } from '../handle-command.ts';
-import { ballotReceipt } from './receipt.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
+import { toDomainEvent } from '../../event-store/aggregate-stream.ts';
+import { ballotReceipt } from '../../domain/ballot/receipt.ts';
 
 /**
  * Where a voter's ballot stands, as the results count it:
@@ -27,6 +27,8 @@ export interface MyBallot {
    */
   answers?: readonly Answer[];
   castAt: string;
+  /** How the voter was admitted (BallotCast version 2; a version-1 ballot's comes from its voter key). */
+  voterKind: VoterKind;
   /** The change whose answers count; null while the cast's answers stand. */
   changedAt: string | null;
   /** What castBallot, or changeBallot for a change, answered for the write whose answers stand. */
@@ -69,6 +71,7 @@ export function myBallotFrom(history: readonly RecordedEvent[], closedPosition: 
     status: statusOf(standing, standingChange !== undefined),
     answers: standing.answers ?? castData.answers,
     castAt: castData.castAt,
+    voterKind: castData.voterKind,
     changedAt: changeData?.changedAt ?? null,
     receipt: ballotReceipt(write),
     position: write.position,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { answers, ballotCast, ballotFlagged, BALLOT_ID, LATER, VOTER_KEY } from '../../../tests/support/ballot-fixtures.ts';
-import { POLL_ID } from '../../../tests/support/poll-fixtures.ts';
+import { answers, ballotCast, ballotFlagged, BALLOT_ID, LATER, VOTER_KEY } from '../../testing/ballot-fixtures.ts';
+import { POLL_ID } from '../../testing/poll-fixtures.ts';
 import type { BallotEvent } from '../../domain/ballot/events.ts';
-import type { RecordedEvent } from '../event-store/port.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
 import { myBallotFrom } from './my-ballot.ts';
-import { receiptFor } from './receipt.ts';
+import { receiptFor } from '../../domain/ballot/receipt.ts';
 
 /** The voter's ballot stream as the store returns it: positions, hashes, who wrote each event. */
 const CAST_REQUEST = 'request-of-the-cast';
@@ -41,7 +41,7 @@ describe('myBallotFrom', () => {
     const events = stream(cast());
     expect(myBallotFrom(events, undefined)).toEqual({
       ballotId: BALLOT_ID, pollId: POLL_ID, status: 'counted', answers: answers(), castAt: ballotCast().data.castAt,
-      changedAt: null, receipt: receiptOf(events[0]!), position: 10n,
+      voterKind: 'account', changedAt: null, receipt: receiptOf(events[0]!), position: 10n,
     });
   });
 

@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { PollDefinition } from '../../domain/poll/definition.ts';
 import { ForbiddenError, UnauthenticatedError, ValidationError } from '../../domain/shared/errors.ts';
 import { hashVoteToken } from '../polls/issue-vote-tokens.ts';
-import { pollKey, type VoterKeyring } from '../../runtime/voter-keys.ts';
+import { pollKey, type VoterKeyring } from '../../adapters/voter-keys.ts';
 
 /** What a request says about who is voting; the voter policy decides which part counts. */
 export interface VoterFacts {

@@ -8,7 +8,7 @@ import { credentialStream } from '../../domain/shared/streams.ts';
 import type { CommandDeps } from '../command-deps.ts';
 import { handleCommand, type CommandContext } from '../handle-command.ts';
 import { isNationalIdVerified } from '../users/national-id-verified.ts';
-import type { CredentialKeys } from './credential-keys.ts';
+import type { CredentialKeys } from '../../adapters/credential-keys.ts';
 
 export interface CredentialRequest {
   pollId: string;

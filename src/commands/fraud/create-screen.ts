@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { ChallengeIssuer } from './challenge/puzzle.ts';
-import { InProcessVelocityCounter } from './in-process-velocity-counter.ts';
-import { RedisVelocityCounter } from './redis-velocity-counter.ts';
+import { InProcessVelocityCounter } from '../../adapters/velocity/in-process-velocity-counter.ts';
+import { RedisVelocityCounter } from '../../adapters/velocity/redis-velocity-counter.ts';
 import { BallotScreen, type ScreenLogger } from './screen-ballot.ts';
 import type { FraudSettings } from './settings.ts';
 

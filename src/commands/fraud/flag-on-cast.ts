@@ -4,7 +4,7 @@ import { fraudCheckUnavailableOf } from '../../domain/poll/definition.ts';
 import type { PollState } from '../../domain/poll/state.ts';
 import { UnavailableError } from '../../domain/shared/errors.ts';
 import type { CommandDeps } from '../command-deps.ts';
-import type { EventToAppend } from '../event-store/port.ts';
+import type { EventToAppend } from '../../event-store/port.ts';
 import { mintId, toAppend, type CommandContext } from '../handle-command.ts';
 import type { ScreeningFacts } from './screen-ballot.ts';
 

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { ChallengeIssuer } from './challenge/puzzle.ts';
 import { solveChallenge } from './challenge/solve.ts';
 import { detect, withAccountAge } from './detect.ts';
-import { InProcessVelocityCounter } from './in-process-velocity-counter.ts';
+import { InProcessVelocityCounter } from '../../adapters/velocity/in-process-velocity-counter.ts';
 import { BallotScreen } from './screen-ballot.ts';
 import type { VoterPolicy } from '../../domain/poll/definition.ts';
 import { countsClientAddress, DEFAULT_FRAUD_SETTINGS, limitsFor } from './settings.ts';
-import type { VelocityCounter, VelocityInput } from './velocity-counter.ts';
+import type { VelocityCounter, VelocityInput } from '../../adapters/velocity/velocity-counter.ts';
 
 const limitsOf = (voterPolicy: VoterPolicy) =>
   limitsFor({ voterPolicy, fraudVelocityLimit: null, fraudVelocityWindowSeconds: null }, DEFAULT_FRAUD_SETTINGS);

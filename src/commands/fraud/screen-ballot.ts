@@ -4,7 +4,7 @@ import { PreconditionRequiredError } from '../../domain/shared/errors.ts';
 import type { ChallengeIssuer } from './challenge/puzzle.ts';
 import { detect, type Detection, withAccountAge } from './detect.ts';
 import { type FraudSettings, limitsFor } from './settings.ts';
-import type { VelocityCounter, VelocityInput, VelocityReading } from './velocity-counter.ts';
+import type { VelocityCounter, VelocityInput, VelocityReading } from '../../adapters/velocity/velocity-counter.ts';
 
 /** What the API knows about the client of a ballot; never stored as such (only the prefix is). */
 export interface ScreeningFacts {
@@ -31,7 +31,7 @@ export interface ScreenLogger {
   warn(object: object, message: string): void;
 }
 
-export const CHALLENGE_HOWTO =
+const CHALLENGE_HOWTO =
   'GET /api/challenge, find the number n with sha256(salt + n) = challenge, and send ' +
   'base64(JSON {algorithm, challenge, number, salt, signature}) as "challenge" in the ballot body';
 

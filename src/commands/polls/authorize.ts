@@ -1,12 +1,11 @@
 import type { PollState } from '../../domain/poll/state.ts';
 import { pollNotFound } from '../../domain/poll/errors.ts';
 import { ForbiddenError } from '../../domain/shared/errors.ts';
-import type { PollCache } from './poll-cache.ts';
+import type { PollCache } from '../../adapters/poll-cache/poll-cache.ts';
 
 /** The caller as the command side sees it: an account with its roles, or the scheduler. */
 export type Actor = { kind: 'user'; userId: string; roles: readonly string[] } | { kind: 'system' };
 
-export const actorName = (actor: Actor): string => (actor.kind === 'system' ? 'system' : `user:${actor.userId}`);
 export const actorId = (actor: Actor): string => (actor.kind === 'system' ? 'system' : actor.userId);
 
 /**

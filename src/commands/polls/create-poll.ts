@@ -65,7 +65,7 @@ export async function createPoll(
 }
 
 /** `lunch-on-friday-3f9a1c`: words of the title for people, a piece of the id for uniqueness. */
-export function slugFor(title: string, pollId: string): string {
+function slugFor(title: string, pollId: string): string {
   const words = title
     .normalize('NFKD')
     .toLowerCase()

@@ -6,7 +6,7 @@ import type { CommandDeps } from '../command-deps.ts';
 import { handleCommand, type CommandContext } from '../handle-command.ts';
 import { requirePollManager, type Actor } from './authorize.ts';
 
-export const MAX_TOKENS_PER_REQUEST = 10_000;
+const MAX_TOKENS_PER_REQUEST = 10_000;
 
 /** sha256 hex: what the log stores of a token, and (prefixed `t.`) the voter key it votes under. */
 export const hashVoteToken = (token: string): string => createHash('sha256').update(token).digest('hex');

@@ -1,6 +1,6 @@
 import type { DatabasePool } from 'slonik';
-import type { EventStore } from '../event-store/port.ts';
-import type { NationalRegistry } from '../identity/national-registry/port.ts';
+import type { EventStore } from '../../event-store/port.ts';
+import type { NationalRegistry } from '../../adapters/national-registry/port.ts';
 import type { Mailer } from '../../adapters/mail/port.ts';
 
 /**

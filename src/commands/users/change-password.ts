@@ -15,10 +15,10 @@ export interface ChangePasswordInput {
   newPassword: string;
 }
 
-export const wrongPassword = (): ForbiddenError =>
+const wrongPassword = (): ForbiddenError =>
   new ForbiddenError('auth.wrong-password', 'the current password is wrong', { field: 'currentPassword' });
 
-export const invalidSetupToken = (): ForbiddenError =>
+const invalidSetupToken = (): ForbiddenError =>
   new ForbiddenError('auth.invalid-setup-token', 'the setup token is wrong or has been used', { field: 'setupToken' });
 
 /**

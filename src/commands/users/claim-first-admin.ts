@@ -1,9 +1,9 @@
-import { foldEvents } from '../../domain/shared/decider.ts';
 import { ConflictError } from '../../domain/shared/errors.ts';
 import { FIRST_ADMIN_STREAM } from '../../domain/shared/streams.ts';
-import { FIRST_ADMIN_CODES, firstAdminDecider, type FirstAdminClaimed } from '../../domain/user/first-admin.ts';
-import { WrongExpectedRevisionError } from '../event-store/errors.ts';
-import { handleCommand, toDomainEvent, type CommandContext } from '../handle-command.ts';
+import { FIRST_ADMIN_CODES, firstAdminDecider } from '../../domain/user/first-admin.ts';
+import { WrongExpectedRevisionError } from '../../event-store/errors.ts';
+import { aggregateStream } from '../../event-store/aggregate-stream.ts';
+import { handleCommand, type CommandContext } from '../handle-command.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { credentialsOf, userExists } from './credentials.ts';
 
@@ -12,8 +12,7 @@ import { credentialsOf, userExists } from './credentials.ts';
  * the `bootstrap-first-admin` stream and so registers as admin; false when another account did.
  */
 export async function claimFirstAdmin(deps: AccountDeps, userId: string, context: CommandContext): Promise<boolean> {
-  const history = await deps.store.readStream(FIRST_ADMIN_STREAM);
-  const state = foldEvents(firstAdminDecider, history.map((e) => toDomainEvent<FirstAdminClaimed>(e)));
+  const { state } = await aggregateStream(deps.store, firstAdminDecider, FIRST_ADMIN_STREAM);
   let abandonedClaimOf: string | null = null;
   if (state.status === 'claimed' && state.userId !== userId) {
     // A claim by an account that has neither events nor credentials never became an account.

@@ -1,10 +1,8 @@
-import { foldEvents } from '../../domain/shared/decider.ts';
 import { userStream } from '../../domain/shared/streams.ts';
 import { userDecider } from '../../domain/user/decider.ts';
 import { userNotFound } from '../../domain/user/errors.ts';
-import type { UserEvent } from '../../domain/user/events.ts';
 import type { Role } from '../../domain/user/roles.ts';
-import { toDomainEvent } from '../handle-command.ts';
+import { aggregateStream } from '../../event-store/aggregate-stream.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 export interface Me {
@@ -25,8 +23,7 @@ export interface Me {
  * it must show a role or a verification the moment the command that made it returned.
  */
 export async function getMe(deps: Pick<AccountDeps, 'store'>, userId: string): Promise<Me> {
-  const history = await deps.store.readStream(userStream(userId));
-  const user = foldEvents(userDecider, history.map((e) => toDomainEvent<UserEvent>(e)));
+  const { state: user } = await aggregateStream(deps.store, userDecider, userStream(userId));
   if (user.status === 'none') throw userNotFound(userId);
   return {
     userId: user.userId,

@@ -1,11 +1,9 @@
 import { sql } from 'slonik';
-import { foldEvents } from '../../domain/shared/decider.ts';
 import { UnauthenticatedError } from '../../domain/shared/errors.ts';
 import { userStream } from '../../domain/shared/streams.ts';
 import { userDecider } from '../../domain/user/decider.ts';
-import type { UserEvent } from '../../domain/user/events.ts';
 import type { Role } from '../../domain/user/roles.ts';
-import { toDomainEvent } from '../handle-command.ts';
+import { aggregateStream } from '../../event-store/aggregate-stream.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { credentialsByEmail, normaliseEmail } from './credentials.ts';
 import { dummyHash, hashPassword, hashSetupToken, needsRehash, sameDigest, verifyPassword } from './password-hash.ts';
@@ -20,7 +18,7 @@ export interface LoggedIn {
 }
 
 /** One answer for an unknown email and a wrong password, so login does not reveal who has an account. */
-export const invalidCredentials = (): UnauthenticatedError =>
+const invalidCredentials = (): UnauthenticatedError =>
   new UnauthenticatedError('auth.invalid-credentials', 'wrong email or password');
 
 /**
@@ -38,8 +36,7 @@ export async function login(deps: AccountDeps, email: string, password: string):
     && sameDigest(hashSetupToken(password), row.setup_token_hash);
   if (!row || (!passwordOk && !setupTokenOk)) throw invalidCredentials();
 
-  const history = await deps.store.readStream(userStream(row.user_id));
-  const user = foldEvents(userDecider, history.map((e) => toDomainEvent<UserEvent>(e)));
+  const { state: user } = await aggregateStream(deps.store, userDecider, userStream(row.user_id));
   // Credentials without events: an abandoned registration, not an account.
   if (user.status === 'none') throw invalidCredentials();
 

@@ -1,14 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { nationalIdDecider } from '../../domain/national-id/decider.ts';
 import { nationalIdTaken } from '../../domain/national-id/errors.ts';
-import type { NationalIdEvent } from '../../domain/national-id/events.ts';
-import { foldEvents } from '../../domain/shared/decider.ts';
 import { nationalIdStream, userStream } from '../../domain/shared/streams.ts';
 import { userDecider } from '../../domain/user/decider.ts';
 import { alreadyVerified, userNotFound } from '../../domain/user/errors.ts';
-import type { UserEvent } from '../../domain/user/events.ts';
-import { handleCommand, toDomainEvent, type CommandContext } from '../handle-command.ts';
-import { normaliseNationalId } from '../identity/national-registry/port.ts';
+import { aggregateStream } from '../../event-store/aggregate-stream.ts';
+import { handleCommand, type CommandContext } from '../handle-command.ts';
+import { normaliseNationalId } from '../../adapters/national-registry/port.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /** A national id the registry vouched for: its keyed hash (all the log ever sees) and the name. */
@@ -18,7 +16,7 @@ export interface VerifiedIdentity {
 }
 
 /** HMAC, not a plain hash: national ids are few enough to enumerate, so only the key holder can link them. */
-export const hashNationalId = (identityKey: string, normalisedId: string): string =>
+const hashNationalId = (identityKey: string, normalisedId: string): string =>
   createHmac('sha256', identityKey).update(normalisedId).digest('hex');
 
 /** 422 bad id or not eligible, 404 unknown to the registry, 503 registry unavailable. */
@@ -30,8 +28,7 @@ export async function lookUpIdentity(deps: AccountDeps, rawNationalId: string): 
 
 /** 409 `national-id.taken` when another account holds the id: the cheap early answer (the claim decides). */
 export async function requireUnclaimed(deps: AccountDeps, identity: VerifiedIdentity, userId: string): Promise<void> {
-  const history = await deps.store.readStream(nationalIdStream(identity.nationalIdHash));
-  const state = foldEvents(nationalIdDecider, history.map((e) => toDomainEvent<NationalIdEvent>(e)));
+  const { state } = await aggregateStream(deps.store, nationalIdDecider, nationalIdStream(identity.nationalIdHash));
   if (state.status === 'claimed' && state.userId !== userId) throw nationalIdTaken();
 }
 
@@ -47,8 +44,7 @@ export async function linkNationalId(
   context: CommandContext,
 ): Promise<void> {
   // Checked before claiming, or a verified account would also claim (and block) a second id.
-  const history = await deps.store.readStream(userStream(userId));
-  const user = foldEvents(userDecider, history.map((e) => toDomainEvent<UserEvent>(e)));
+  const { state: user } = await aggregateStream(deps.store, userDecider, userStream(userId));
   if (user.status === 'none') throw userNotFound(userId);
   if (user.nationalIdHash !== null && user.nationalIdHash !== identity.nationalIdHash) throw alreadyVerified(userId);
 

@@ -84,8 +84,8 @@ export function sameDigest(a: string, b: string): boolean {
 }
 
 /** Password rules: a floor on length (NIST 800-63B: length over composition rules) and a ceiling. */
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 256;
+const PASSWORD_MIN_LENGTH = 8;
+const PASSWORD_MAX_LENGTH = 256;
 
 /** 422 `auth.weak-password` (a rule of ours, not a schema shape, hence not a 400). */
 export function requirePasswordPolicy(password: string, field: string): string {

@@ -22,7 +22,7 @@ export interface Registered {
   nationalIdVerified: boolean;
 }
 
-export const emailTaken = (): ConflictError =>
+const emailTaken = (): ConflictError =>
   new ConflictError('user.email-taken', 'an account with this email exists already', { field: 'email' });
 
 /**

@@ -1,10 +1,8 @@
 import { PollsterError, UnavailableError } from '../../domain/shared/errors.ts';
-import { foldEvents } from '../../domain/shared/decider.ts';
 import { userStream } from '../../domain/shared/streams.ts';
 import { userDecider } from '../../domain/user/decider.ts';
 import { emailAlreadyVerified, userNotFound } from '../../domain/user/errors.ts';
-import type { UserEvent } from '../../domain/user/events.ts';
-import { toDomainEvent } from '../handle-command.ts';
+import { aggregateStream } from '../../event-store/aggregate-stream.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { CODE_TTL_MS, CodeTooSoonError, deleteCode, hashCode, newCode, storeCode } from './email-codes.ts';
 
@@ -23,8 +21,7 @@ export interface CodeSent {
  * once instead of waiting out the throttle for a code that never came.
  */
 export async function requestEmailVerification(deps: EmailVerificationDeps, userId: string): Promise<CodeSent> {
-  const history = await deps.store.readStream(userStream(userId));
-  const user = foldEvents(userDecider, history.map((e) => toDomainEvent<UserEvent>(e)));
+  const { state: user } = await aggregateStream(deps.store, userDecider, userStream(userId));
   if (user.status === 'none') throw userNotFound(userId);
   if (user.emailVerifiedAt !== undefined) throw emailAlreadyVerified(userId);
 

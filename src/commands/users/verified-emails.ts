@@ -1,9 +1,7 @@
-import { foldEvents } from '../../domain/shared/decider.ts';
 import { userStream } from '../../domain/shared/streams.ts';
 import { userDecider } from '../../domain/user/decider.ts';
-import type { UserEvent } from '../../domain/user/events.ts';
-import type { EventStore } from '../event-store/port.ts';
-import { toDomainEvent } from '../handle-command.ts';
+import type { EventStore } from '../../event-store/port.ts';
+import { aggregateStream } from '../../event-store/aggregate-stream.ts';
 
 /**
  * Which accounts proved their email address, read from the log (the user stream folded with the
@@ -31,8 +29,7 @@ export class VerifiedEmails {
       this.#verified.set(userId, cached);
       return cached;
     }
-    const history = await this.#store.readStream(userStream(userId));
-    const user = foldEvents(userDecider, history.map((e) => toDomainEvent<UserEvent>(e)));
+    const { state: user } = await aggregateStream(this.#store, userDecider, userStream(userId));
     if (user.status === 'none' || user.emailVerifiedAt === undefined) return null;
     this.#verified.set(userId, user.email);
     if (this.#verified.size > this.#maxEntries) this.#verified.delete(this.#verified.keys().next().value!);

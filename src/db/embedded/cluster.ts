@@ -10,7 +10,7 @@ import { firstLine, type SystemUser } from './system-user.ts';
 
 const run = promisify(execFile);
 
-export const SUPERUSER = 'postgres';
+const SUPERUSER = 'postgres';
 // Local-only cluster bound to 127.0.0.1; the password only keeps other local users out by accident.
 export const PASSWORD = 'pollster';
 export const DATABASE = 'pollster';

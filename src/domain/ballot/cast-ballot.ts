@@ -1,3 +1,4 @@
+import { assertNever } from '../shared/decider.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { toIso } from '../shared/time.ts';
 import { requireId } from '../shared/validation.ts';
@@ -13,7 +14,7 @@ import {
   changeNotAllowed,
   invalidVoteToken,
 } from './errors.ts';
-import type { BallotCast, BallotChanged, BallotMeta } from './events.ts';
+import type { BallotCast, BallotChanged, BallotMeta, VoterKind } from './events.ts';
 import type { BallotState } from './state.ts';
 import { validateAnswers } from './validate-answers.ts';
 import { checkCredentialVoter } from './credential-voter.ts';
@@ -30,7 +31,7 @@ export function castBallot(command: CastBallot['data'], state: BallotState): Bal
   const credential = checkCredentialVoter(poll.poll, command.voterKey, command.credential);
   const answers = validateAnswers(command.answers, poll.poll.questions);
   const ballotId = requireId(command.ballotId, 'ballotId');
-  return [{ type: 'BallotCast', data: { ...content(command, poll, ballotId), answers, castAt, ...credential } }];
+  return [{ type: 'BallotCast', data: { ...content(command, poll, ballotId), answers, castAt, voterKind: voterKindOf(poll), ...credential } }];
 }
 
 export function changeBallot(command: ChangeBallot['data'], state: BallotState): BallotChanged[] {
@@ -75,6 +76,23 @@ function checkVoter(command: BallotInput, poll: ExistingPollState): string {
     throw new ValidationError(C.voterKeyNotAnonymous, 'anonymous polls need a hashed voter key', { field: 'voterKey' });
   }
   return at;
+}
+
+/** What the poll's voter policy admitted this voter as (the same rule that makes the voter key). */
+function voterKindOf(poll: ExistingPollState): VoterKind {
+  const { voterPolicy, anonymous } = poll.poll.settings;
+  switch (voterPolicy) {
+    case 'token':
+      return 'token';
+    case 'open':
+      return 'fingerprint';
+    case 'account':
+    case 'verified':
+      if (poll.poll.settings.anonymity === 'blind') return 'credential';
+      return anonymous ? 'pseudonym' : 'account';
+    default:
+      return assertNever(voterPolicy, 'voter policy');
+  }
 }
 
 /** The fields BallotCast and BallotChanged share; the account id never reaches an anonymous ballot. */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   BALLOT_ID, CAST_AT, LATER, VOTER_KEY, answers, ballotCast, castBallot as cast, changeBallot as change, emptyMeta,
-} from '../../../tests/support/ballot-fixtures.ts';
-import { deciderSpec } from '../../../tests/support/decider-spec.ts';
+} from '../../testing/ballot-fixtures.ts';
+import { deciderSpec } from '../../testing/decider-spec.ts';
 import {
   POLL_ID, activePoll, pollClosed, pollCreated, pollOpened, pollState,
-} from '../../../tests/support/poll-fixtures.ts';
+} from '../../testing/poll-fixtures.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { ballotDecider } from './decider.ts';
 
@@ -59,7 +59,7 @@ describe('CastBallot on token polls', () => {
   ]);
 
   it('accepts the holder of an issued token', () => {
-    spec.given([]).when(cast({ poll: tokenPoll, voterKey: 't.abc' })).then([ballotCast({ voterKey: 't.abc' })]);
+    spec.given([]).when(cast({ poll: tokenPoll, voterKey: 't.abc' })).then([ballotCast({ voterKey: 't.abc', voterKind: 'token' })]);
   });
 
   it('rejects a token that was not issued, or a voter key that is not a token', () => {
@@ -70,12 +70,21 @@ describe('CastBallot on token polls', () => {
   });
 });
 
+describe('CastBallot records how the voter was admitted (BallotCast version 2)', () => {
+  it('by the poll\'s voter policy: an account, or a fingerprint on open polls', () => {
+    spec.given([]).when(cast()).then([ballotCast({ voterKind: 'account' })]);
+    spec.given([]).when(cast({ poll: activePoll({ voterPolicy: 'verified' }) })).then([ballotCast({ voterKind: 'account' })]);
+    spec.given([]).when(cast({ poll: activePoll({ voterPolicy: 'open' }), voterKey: 'f.9f86d0' }))
+      .then([ballotCast({ voterKey: 'f.9f86d0', voterKind: 'fingerprint' })]);
+  });
+});
+
 describe('CastBallot on anonymous polls', () => {
   const anonymous = activePoll({ anonymous: true });
 
   it('stores no field holding the account id, even if the caller passes one', () => {
     const command = cast({ poll: anonymous, voterKey: 'a.9f86d081884c7d65', accountId: 'user-42' });
-    spec.given([]).when(command).then([ballotCast({ voterKey: 'a.9f86d081884c7d65' })]);
+    spec.given([]).when(command).then([ballotCast({ voterKey: 'a.9f86d081884c7d65', voterKind: 'pseudonym' })]);
     const [event] = ballotDecider.decide(command, ballotDecider.initialState());
     expect(event?.data).not.toHaveProperty('accountId');
     expect(JSON.stringify(event)).not.toContain('user-42');

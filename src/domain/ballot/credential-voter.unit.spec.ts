@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CAST_AT, LATER, ballotCast, castBallot as cast, changeBallot as change } from '../../../tests/support/ballot-fixtures.ts';
-import { deciderSpec } from '../../../tests/support/decider-spec.ts';
-import { createPollCommand, pollCreated, pollDefinition, pollOpened, pollState, settingsInput } from '../../../tests/support/poll-fixtures.ts';
+import { CAST_AT, LATER, ballotCast, castBallot as cast, changeBallot as change } from '../../testing/ballot-fixtures.ts';
+import { deciderSpec } from '../../testing/decider-spec.ts';
+import { createPollCommand, pollCreated, pollDefinition, pollOpened, pollState, settingsInput } from '../../testing/poll-fixtures.ts';
 import { pollDecider } from '../poll/decider.ts';
 import { CREDENTIAL_SUITE } from '../poll/credential-key.ts';
 import type { PollSettings } from '../poll/definition.ts';
@@ -20,7 +20,7 @@ const credential = { message: 'bWVzc2FnZQ', signature: 'c2lnbmF0dXJl' };
 describe('ballots of blind polls', () => {
   it('records the credential with the ballot, keyed by the hash of its message and naming no account', () => {
     spec.given([]).when(cast({ poll: blindPoll(), voterKey: KEY, credential, accountId: 'user-42' }))
-      .then([ballotCast({ voterKey: KEY, credential })]);
+      .then([ballotCast({ voterKey: KEY, credential, voterKind: 'credential' })]);
   });
 
   it('refuses a ballot without a credential, or keyed by anything but one', () => {

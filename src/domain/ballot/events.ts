@@ -26,8 +26,18 @@ type BallotContent = {
   meta: BallotMeta;
 };
 
-/** `credential`: on blind polls, the unblinded message and signature the ballot was cast with. */
-export type BallotCast = DomainEvent<'BallotCast', BallotContent & { castAt: string; credential?: BallotCredential }>;
+/**
+ * How the voter behind a ballot was admitted, from the poll's voter policy: an `account` named by
+ * its id, a `pseudonym` (an account behind a keyed hash, on anonymous polls), a one-time vote
+ * `token`, a client `fingerprint` (open polls, the weakest), or a blind-signed `credential` (blind polls). `unknown` only comes from
+ * upcasting a version-1 ballot whose voter key has none of the known prefixes (upcasters.ts).
+ */
+export const VOTER_KINDS = ['account', 'pseudonym', 'token', 'fingerprint', 'unknown', 'credential'] as const;
+export type VoterKind = (typeof VOTER_KINDS)[number];
+
+/** Version 2 (event-versions.ts): `voterKind` added; version-1 ballots are upcast on read. */
+/** `credential` (blind polls only, optional in version 2): the unblinded message and signature the ballot was cast with. */
+export type BallotCast = DomainEvent<'BallotCast', BallotContent & { castAt: string; voterKind: VoterKind; credential?: BallotCredential }>;
 
 /** Carries the answers it replaces so a results projection can move the counts in one step. */
 export type BallotChanged = DomainEvent<

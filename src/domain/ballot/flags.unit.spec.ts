@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   BALLOT_ID, LATER, ballotCast, ballotFlagged, flagSuspicious as flag, reviewFlag as review,
-} from '../../../tests/support/ballot-fixtures.ts';
-import { deciderSpec } from '../../../tests/support/decider-spec.ts';
-import { POLL_ID } from '../../../tests/support/poll-fixtures.ts';
+} from '../../testing/ballot-fixtures.ts';
+import { deciderSpec } from '../../testing/decider-spec.ts';
+import { POLL_ID } from '../../testing/poll-fixtures.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { ballotDecider } from './decider.ts';
 import type { FlagReviewed } from './events.ts';

@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
-import { ballotCast, castBallot } from '../../../tests/support/ballot-fixtures.ts';
-import { deciderSpec } from '../../../tests/support/decider-spec.ts';
+import { ballotCast, castBallot } from '../../testing/ballot-fixtures.ts';
+import { deciderSpec } from '../../testing/decider-spec.ts';
 import { ValidationError } from '../shared/errors.ts';
 import type { AnswerInput } from './answers.ts';
 import { ballotDecider } from './decider.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { deciderSpec } from '../../../tests/support/decider-spec.ts';
+import { deciderSpec } from '../../testing/decider-spec.ts';
 import {
   CLOSED_AT, OPENED_AT, POLL_ID, activePoll, pollClosed, pollCreated, pollDefinition, pollOpened, pollState,
-} from '../../../tests/support/poll-fixtures.ts';
+} from '../../testing/poll-fixtures.ts';
 import type { PollCreated } from '../poll/events.ts';
 import type { PollSettings } from '../poll/definition.ts';
 import { CREDENTIAL_SUITE } from '../poll/credential-key.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activePoll, pollClosed, pollCreated, pollOpened, pollState } from '../../../tests/support/poll-fixtures.ts';
+import { activePoll, pollClosed, pollCreated, pollOpened, pollState } from '../../testing/poll-fixtures.ts';
 import { isAcceptingBallots, isTokenIssued } from './accepting.ts';
 
 const window = { startsAt: '2030-01-01T12:00:00.000Z', endsAt: '2030-01-01T18:00:00.000Z' };

@@ -1,12 +1,12 @@
 import { describe, it } from 'vitest';
-import { deciderSpec } from '../../../tests/support/decider-spec.ts';
+import { deciderSpec } from '../../testing/decider-spec.ts';
 import {
   createPollCommand as create,
   pollCreated,
   pollDefinition,
   questionInputs,
   settingsInput,
-} from '../../../tests/support/poll-fixtures.ts';
+} from '../../testing/poll-fixtures.ts';
 import { ConflictError, ValidationError } from '../shared/errors.ts';
 import type { QuestionInput } from './commands.ts';
 import { pollDecider } from './decider.ts';

@@ -82,7 +82,7 @@ export type PollDefinition = {
   settings: PollSettings;
   createdAt: string;
   /**
-   * The voter key (src/runtime/voter-keys.ts) that derives this poll's anonymous voter keys, for
+   * The voter key (src/adapters/voter-keys.ts) that derives this poll's anonymous voter keys, for
    * its whole life: a key rotation must not give a voter a second voter key in an open poll.
    * Absent on polls created before it was recorded: those use the key ring's base key.
    */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deciderSpec } from '../../../tests/support/decider-spec.ts';
+import { deciderSpec } from '../../testing/decider-spec.ts';
 import {
   createPollCommand as create,
   OPENED_AT,
@@ -8,7 +8,7 @@ import {
   pollCreated,
   pollOpened,
   settingsInput,
-} from '../../../tests/support/poll-fixtures.ts';
+} from '../../testing/poll-fixtures.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import type { RecordMilestone } from './commands.ts';
 import { pollDecider } from './decider.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deciderSpec } from '../../../tests/support/decider-spec.ts';
-import { CLOSED_AT, OPENED_AT, POLL_ID, pollClosed, pollCreated, pollOpened } from '../../../tests/support/poll-fixtures.ts';
+import { deciderSpec } from '../../testing/decider-spec.ts';
+import { CLOSED_AT, OPENED_AT, POLL_ID, pollClosed, pollCreated, pollOpened } from '../../testing/poll-fixtures.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import type { ClosePoll, IssueVoteTokens, OpenPoll } from './commands.ts';
 import { pollDecider } from './decider.ts';

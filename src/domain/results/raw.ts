@@ -23,7 +23,7 @@ export type RawTally = {
 const unrejected = (ballots: Iterable<BallotStanding>): BallotStanding[] => [...ballots].map((b) => (b.rejected ? { ...b, rejected: false } : b));
 
 /** From every standing of the poll (a replay). */
-export function rawTally(poll: RawHeader, ballots: Iterable<BallotStanding>): RawTally {
+function rawTally(poll: RawHeader, ballots: Iterable<BallotStanding>): RawTally {
   const all = [...ballots];
   const pendingFlags = all.reduce((n, b) => n + b.pendingFlags.length, 0);
   return fromCounts(poll, countBallots(unrejected(all)), rejectedCount(all), pendingFlags);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cast, closed, created, flag, opened, ranked, review, single, type ResultsEvent } from '../../../tests/support/results-fixtures.ts';
-import { POLL_ID } from '../../../tests/support/poll-fixtures.ts';
+import { cast, closed, created, flag, opened, ranked, review, single, type ResultsEvent } from '../../testing/results-fixtures.ts';
+import { POLL_ID } from '../../testing/poll-fixtures.ts';
 import { countBallots } from './counts.ts';
 import { rawTallyFromCounters, rawTallyOf } from './raw.ts';
 import { tally, type LoggedEvent, applyToTally, initialTally } from './tally.ts';

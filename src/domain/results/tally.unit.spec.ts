@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   cast, change, closed, created, flag, multi, opened, ranked, rating, review, single, type ResultsEvent,
-} from '../../../tests/support/results-fixtures.ts';
-import { POLL_ID } from '../../../tests/support/poll-fixtures.ts';
+} from '../../testing/results-fixtures.ts';
+import { POLL_ID } from '../../testing/poll-fixtures.ts';
 import { tally, type LoggedEvent } from './tally.ts';
 import { seededTieOrder } from './tie-break.ts';
 

@@ -33,11 +33,3 @@ export type DomainCommand<Type extends string, Data extends object> = Readonly<{
 export function assertNever(value: never, what: string): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
 }
-
-/** Folds events onto the initial state: what the handler does after reading a stream. */
-export function foldEvents<Command, Ev, State>(
-  decider: Decider<Command, Ev, State>,
-  events: readonly Ev[],
-): State {
-  return events.reduce(decider.evolve, decider.initialState());
-}

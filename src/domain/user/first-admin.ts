@@ -26,7 +26,7 @@ export type FirstAdminState = { status: 'unclaimed' } | { status: 'claimed'; use
 
 export const FIRST_ADMIN_CODES = { taken: 'bootstrap.first-admin-taken' } as const;
 
-export function decideFirstAdmin(command: ClaimFirstAdmin, state: FirstAdminState): FirstAdminClaimed[] {
+function decideFirstAdmin(command: ClaimFirstAdmin, state: FirstAdminState): FirstAdminClaimed[] {
   switch (command.type) {
     case 'ClaimFirstAdmin':
       break;
@@ -51,7 +51,7 @@ export function decideFirstAdmin(command: ClaimFirstAdmin, state: FirstAdminStat
 }
 
 /** The latest claim wins: a takeover replaces an abandoned claim. */
-export function evolveFirstAdmin(_state: FirstAdminState, event: FirstAdminClaimed): FirstAdminState {
+function evolveFirstAdmin(_state: FirstAdminState, event: FirstAdminClaimed): FirstAdminState {
   switch (event.type) {
     case 'FirstAdminClaimed':
       return { status: 'claimed', userId: event.data.userId };

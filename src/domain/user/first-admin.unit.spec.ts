@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { deciderSpec } from '../../../tests/support/decider-spec.ts';
+import { deciderSpec } from '../../testing/decider-spec.ts';
 import { ConflictError } from '../shared/errors.ts';
 import { firstAdminDecider, type ClaimFirstAdmin, type FirstAdminClaimed } from './first-admin.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deciderSpec } from '../../../tests/support/decider-spec.ts';
+import { deciderSpec } from '../../testing/decider-spec.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import type { GrantRole, ImportUser, RegisterUser, SetPassword, VerifyNationalId } from './commands.ts';
 import { userDecider } from './decider.ts';

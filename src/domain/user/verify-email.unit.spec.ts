@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deciderSpec } from '../../../tests/support/decider-spec.ts';
+import { deciderSpec } from '../../testing/decider-spec.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import type { VerifyEmail } from './commands.ts';
 import { userDecider } from './decider.ts';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ProjectionLogger } from '../runtime/runner.ts';
+import type { ProjectionLogger } from '../runner/runner.ts';
 import type { LeaseKey } from './lease-keys.ts';
 import type { LeaseSession } from './lease-session.ts';
 

@@ -21,7 +21,7 @@ export const LEASE_NAMESPACES = {
 /** `count * 65536 + index`: workers started with a different PROJECTION_PARTITIONS hold other keys, which the probe detects. */
 export const partitionKey = (index: number, count: number): LeaseKey => [LEASE_NAMESPACES.partition, count * 65_536 + index];
 
-export const decodePartitionKey = (id: number): { index: number; count: number } => ({
+const decodePartitionKey = (id: number): { index: number; count: number } => ({
   index: id % 65_536,
   count: Math.floor(id / 65_536),
 });

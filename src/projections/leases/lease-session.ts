@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { explainConnectionError } from '../../db/pool-errors.ts';
-import type { ProjectionLogger } from '../runtime/runner.ts';
+import type { ProjectionLogger } from '../runner/runner.ts';
 import type { LeaseKey } from './lease-keys.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { DatabasePool } from 'slonik';
-import { sleep } from '../runtime/failures.ts';
-import type { ProjectionLogger } from '../runtime/runner.ts';
+import { sleep } from '../runner/failures.ts';
+import type { ProjectionLogger } from '../runner/runner.ts';
 import { AdvisoryLease } from './advisory-lease.ts';
 import { partitionKey, probeLeases, workerKey } from './lease-keys.ts';
 import type { LeaseSession } from './lease-session.ts';

@@ -1,5 +1,5 @@
-import type { RecordedEvent } from '../../commands/event-store/port.ts';
-import type { ProjectionPartition } from '../runtime/projection.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
+import type { ProjectionPartition } from '../runner/projection.ts';
 
 /**
  * How projection work is split: by poll id, so that every event of one poll (its poll stream and
@@ -37,7 +37,7 @@ export function stableHash(text: string): number {
 }
 
 /** The partition (0..count-1) of a poll id; ids are compared lower-cased, as UUIDs are case-blind. */
-export function partitionOfPoll(pollId: string | undefined, count: number): number {
+function partitionOfPoll(pollId: string | undefined, count: number): number {
   if (pollId === undefined || count <= 1) return 0;
   return stableHash(pollId.toLowerCase()) % count;
 }

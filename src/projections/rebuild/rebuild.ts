@@ -1,8 +1,8 @@
 import { sql, type DatabasePool } from 'slonik';
-import type { EventStore, ReadAllResult, RecordedEvent } from '../../commands/event-store/port.ts';
+import type { EventStore, ReadAllResult, RecordedEvent } from '../../event-store/port.ts';
 import { partitionOfStream } from '../leases/partitions.ts';
-import type { PostgresProjection } from '../runtime/projection.ts';
-import { useSchema } from '../runtime/search-path.ts';
+import type { PostgresProjection } from '../runner/projection.ts';
+import { useSchema } from '../runner/search-path.ts';
 import { type ParkedInRebuild, applyWithin } from './shadow-apply.ts';
 import { analyzeShadow, createShadow, dropLeftoverShadows, dropShadow, parseTableName, shadowSchemaName } from './shadow.ts';
 import { swapIn } from './swap.ts';

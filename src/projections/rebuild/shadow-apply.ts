@@ -1,7 +1,7 @@
 import type { DatabaseTransactionConnection } from 'slonik';
-import type { RecordedEvent } from '../../commands/event-store/port.ts';
-import { isPoisonCandidate } from '../runtime/failures.ts';
-import type { PostgresProjection } from '../runtime/projection.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
+import { isPoisonCandidate } from '../runner/failures.ts';
+import type { PostgresProjection } from '../runner/projection.ts';
 
 /** An event the rebuild could not apply: parked under the projection's name when the swap commits. */
 export interface ParkedInRebuild {

@@ -1,6 +1,6 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { READ_SCHEMA } from '../runtime/search-path.ts';
+import { READ_SCHEMA } from '../runner/search-path.ts';
 
 /**
  * The shadow tables a rebuild fills: a schema of its own (`rebuild_<name>_<ms>`) holding a copy

@@ -1,9 +1,9 @@
 import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
-import type { EventStore, RecordedEvent } from '../../commands/event-store/port.ts';
-import { insertParked } from '../runtime/checkpoints.ts';
-import type { PostgresProjection } from '../runtime/projection.ts';
-import { useSchema } from '../runtime/search-path.ts';
+import type { EventStore, RecordedEvent } from '../../event-store/port.ts';
+import { insertParked } from '../runner/checkpoints.ts';
+import type { PostgresProjection } from '../runner/projection.ts';
+import { useSchema } from '../runner/search-path.ts';
 import { type ParkedInRebuild, applyWithin } from './shadow-apply.ts';
 import type { TableName } from './shadow.ts';
 
@@ -93,7 +93,7 @@ async function moveCheckpoints(tx: DatabaseTransactionConnection, names: readonl
 }
 
 /** The projection's events in (from, to], page by page (the log is complete through `to`: a runner already read it). */
-export async function readRange(store: EventStore, categories: readonly string[], from: bigint, to: bigint): Promise<RecordedEvent[]> {
+async function readRange(store: EventStore, categories: readonly string[], from: bigint, to: bigint): Promise<RecordedEvent[]> {
   const out: RecordedEvent[] = [];
   for (let at = from; at < to; ) {
     const page = await store.readAll({ from: at, limit: 5_000, categories });

@@ -1,5 +1,5 @@
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
-import type { ProjectionLogger } from '../runtime/runner.ts';
+import type { ProjectionLogger } from '../runner/runner.ts';
 import { type LiveBus, type LiveResultsMessage, resultsSubject } from './live-bus.ts';
 
 const RECONNECT_WAIT_MS = 250;

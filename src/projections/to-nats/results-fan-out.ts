@@ -1,8 +1,8 @@
-import type { RecordedEvent } from '../../commands/event-store/port.ts';
-import { faultPoint } from '../runtime/fault-points.ts';
+import type { RecordedEvent } from '../../event-store/port.ts';
+import { faultPoint } from '../runner/fault-points.ts';
 import type { PollResults } from '../../domain/results/results.ts';
-import { getResultsOf } from '../queries/get-results.ts';
-import type { AfterCommitContext, PostgresProjection } from '../runtime/projection.ts';
+import { getResultsOf } from '../results/get-results.ts';
+import type { AfterCommitContext, PostgresProjection } from '../runner/projection.ts';
 import { toBody } from '../to-redis/encode.ts';
 import type { RedisResultsStore } from '../to-redis/results-store.ts';
 import type { LiveBus } from './live-bus.ts';

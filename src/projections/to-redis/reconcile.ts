@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { getResults } from '../queries/get-results.ts';
-import type { ProjectionLogger } from '../runtime/runner.ts';
+import { getResults } from '../results/get-results.ts';
+import type { ProjectionLogger } from '../runner/runner.ts';
 import { type EncodedResults, encodeResults } from './encode.ts';
 import { RedisResultsStore, type StoredResults } from './results-store.ts';
 

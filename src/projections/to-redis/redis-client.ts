@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
-import type { ProjectionLogger } from '../runtime/runner.ts';
+import type { ProjectionLogger } from '../runner/runner.ts';
 
 /**
  * The ioredis client for the results projection and the results cache. Redis holds only derived

@@ -1,5 +1,5 @@
 import type { PollResults } from '../../domain/results/results.ts';
-import type { ProjectionLogger } from '../runtime/runner.ts';
+import type { ProjectionLogger } from '../runner/runner.ts';
 import type { RedisResultsStore } from './results-store.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import type { EventStore, RecordedEvent } from '../../commands/event-store/port.ts';
+import type { EventStore, RecordedEvent } from '../../event-store/port.ts';
 import type { CheckpointReason } from '../../audit/checkpoint.ts';
 import type { SigningKey } from '../../audit/signing.ts';
 import { CheckpointWriter } from '../../audit/write-checkpoint.ts';

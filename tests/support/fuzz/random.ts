@@ -1,4 +1,4 @@
-import { seeded } from '../results-fixtures.ts';
+import { seeded } from '../../../src/testing/results-fixtures.ts';
 
 /** The fuzzer's only source of randomness: one seed replays a whole run, request by request. */
 export class Random {

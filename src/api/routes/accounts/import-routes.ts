@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import Type from 'typebox';
 import { getJob } from '../../../commands/users/import/import-jobs.ts';
 import type { ImportJobs } from '../../../commands/users/import/import-jobs-runner.ts';
-import type { ImportFormat } from '../../../commands/users/import/parse-rows.ts';
+import type { ImportFormat } from '../../../adapters/user-import/parse-rows.ts';
 import { takeSetupTokens } from '../../../commands/users/import/setup-tokens.ts';
 import type { AccountDeps } from '../../../commands/users/account-deps.ts';
 import { acceptedMediaTypes, problemError, unsupportedMediaType } from '../../plugins/problem-details.ts';

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import { ForbiddenError } from '../../../domain/shared/errors.ts';
-import { emptyAnalytics, getAnalytics } from '../../../projections/queries/index.ts';
+import { emptyAnalytics, getAnalytics } from '../../../projections/queries.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { assertPollVisible } from '../../poll-access.ts';
 import { bearer, problems, Uuid } from '../../schemas/common.ts';

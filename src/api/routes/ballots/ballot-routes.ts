@@ -12,7 +12,7 @@ import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { assertMayReachPoll } from '../../poll-access.ts';
 import { ballotMeta } from '../../ballot-meta.ts';
-import { pollKey } from '../../../runtime/voter-keys.ts';
+import { pollKey } from '../../../adapters/voter-keys.ts';
 import { commandContext } from '../../command-context.ts';
 import { screeningFacts } from '../../screening-facts.ts';
 import type { RateLimitConfig } from '../../plugins/protection.ts';

@@ -9,7 +9,7 @@ import { assertMayReachPoll, assertPollVisible } from '../../poll-access.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollView } from '../../schemas/poll.ts';
 
-export function pollView(state: Exclude<PollState, { status: 'none' }>) {
+function pollView(state: Exclude<PollState, { status: 'none' }>) {
   return {
     ...state.poll,
     // Polls from before the setting lack it; they behave as `accept`, so say so.

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { fraudCheckUnavailableOf } from '../../../domain/poll/definition.ts';
 import { UnauthenticatedError } from '../../../domain/shared/errors.ts';
-import { listPolls } from '../../../projections/queries/index.ts';
+import { listPolls } from '../../../projections/queries.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { listableDrafts } from '../../poll-access.ts';
 import { bearer, problems } from '../../schemas/common.ts';

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { EventStore } from '../../../commands/event-store/port.ts';
+import type { EventStore } from '../../../event-store/port.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { PollResults } from '../../../domain/results/results.ts';
 import { NotFoundError, ValidationError } from '../../../domain/shared/errors.ts';
-import { currentResults, resultsAt } from '../../../projections/queries/index.ts';
+import { currentResults, resultsAt } from '../../../projections/queries.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';

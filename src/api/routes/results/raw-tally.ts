@@ -1,6 +1,6 @@
 import type { ExistingPollState } from '../../../domain/poll/state.ts';
 import { type RawTally, rawTallyOf } from '../../../domain/results/raw.ts';
-import { getRawTally, readPollEvents } from '../../../projections/queries/index.ts';
+import { getRawTally, readPollEvents } from '../../../projections/queries.ts';
 import type { Services } from '../../../runtime/services.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 

@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from '../../../domain/shared/errors.ts';
 import type { PollResults } from '../../../domain/results/results.ts';
-import type { EventStore } from '../../../commands/event-store/port.ts';
-import { resultsAsOf } from '../../../projections/queries/results-as-of.ts';
+import type { EventStore } from '../../../event-store/port.ts';
+import { resultsAsOf } from '../../../projections/results/results-as-of.ts';
 
 /** getResults `?asOf=<ISO time>` (issue 7.4): the replay of results-as-of.ts, with its input checks. */
 export async function asOfTime(store: EventStore, pollId: string, time: string, at: number | undefined): Promise<PollResults> {

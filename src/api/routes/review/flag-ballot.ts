@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { flagBallot } from '../../../commands/ballots/flag-ballot.ts';
 import { ballotNotFound } from '../../../domain/ballot/errors.ts';
-import { findBallot } from '../../../projections/queries/index.ts';
+import { findBallot } from '../../../projections/queries.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { commandContext } from '../../command-context.ts';
 import { bearer, problems } from '../../schemas/common.ts';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { listFlags } from '../../../projections/queries/index.ts';
+import { listFlags } from '../../../projections/queries.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { FlagPageView, ListFlagsQuery } from './schemas.ts';

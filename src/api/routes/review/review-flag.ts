@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { reviewFlag } from '../../../commands/ballots/review-flag.ts';
 import { flagNotFound } from '../../../domain/ballot/errors.ts';
-import { findFlag } from '../../../projections/queries/index.ts';
+import { findFlag } from '../../../projections/queries.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { commandContext } from '../../command-context.ts';
 import { bearer, problems } from '../../schemas/common.ts';

@@ -4,7 +4,7 @@ import { Position, Uuid } from '../../schemas/common.ts';
 /** Shapes of the Fraud review table of API.md (fixed names), plus what a reviewer needs beside them. */
 const FlagStatus = Type.Union([Type.Literal('pending'), Type.Literal('upheld'), Type.Literal('rejected')]);
 
-export const FlagItemView = Type.Object({
+const FlagItemView = Type.Object({
   flagId: Uuid,
   pollId: Uuid,
   ballotId: Uuid,

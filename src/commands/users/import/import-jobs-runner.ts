@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { excerpt } from '../../../domain/shared/text.ts';
 import type { ImportDeps } from './import-row.ts';
 import { createJob, failJob, finishJob, jobSink, markRunning } from './import-jobs.ts';
-import type { ImportFormat } from './parse-rows.ts';
+import type { ImportFormat } from '../../../adapters/user-import/parse-rows.ts';
 import { runImport } from './run-import.ts';
 
 export interface ImportJobsOptions {
@@ -21,7 +21,7 @@ export interface ImportJobsOptions {
   logger?: Pick<Logger, 'error'>;
 }
 
-export const DEFAULT_IMPORT_MAX_BYTES = 256 * 1024 * 1024;
+const DEFAULT_IMPORT_MAX_BYTES = 256 * 1024 * 1024;
 
 /** The upload was larger than allowed: a 413 (Fastify's own code for it, so clients see one form). */
 export class UploadTooLargeError extends Error {

@@ -1,7 +1,7 @@
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { NotFoundError } from '../../../domain/shared/errors.ts';
-import type { ImportFormat } from './parse-rows.ts';
+import type { ImportFormat } from '../../../adapters/user-import/parse-rows.ts';
 import type { ImportCounters, ImportSink, RowError } from './run-import.ts';
 
 /**

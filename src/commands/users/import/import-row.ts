@@ -6,7 +6,7 @@ import { toAppend, type CommandContext } from '../../handle-command.ts';
 import type { AccountDeps } from '../account-deps.ts';
 import { claimEmail, credentialsByEmail, releaseEmail, userExists } from '../credentials.ts';
 import { hashPassword, hashSetupToken, newSetupToken, requirePasswordPolicy } from '../password-hash.ts';
-import type { ImportRow } from './parse-rows.ts';
+import type { ImportRow } from '../../../adapters/user-import/parse-rows.ts';
 
 export type ImportDeps = Pick<AccountDeps, 'store' | 'sql' | 'now' | 'newId' | 'abandonedAfterMs'>;
 

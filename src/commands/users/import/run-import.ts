@@ -1,7 +1,7 @@
 import { excerpt } from '../../../domain/shared/text.ts';
 import type { CommandContext } from '../../handle-command.ts';
 import { importRow, type ImportDeps } from './import-row.ts';
-import { ImportFileError, parseRows, type ImportFormat } from './parse-rows.ts';
+import { ImportFileError, parseRows, type ImportFormat } from '../../../adapters/user-import/parse-rows.ts';
 
 export interface ImportCounters {
   processed: number;
@@ -51,8 +51,8 @@ export interface ImportSummary extends ImportCounters {
   fatal?: { line: number | null; message: string };
 }
 
-export const DEFAULT_IMPORT_CONCURRENCY = 32;
-export const MAX_REPORTED_ERRORS = 1000;
+const DEFAULT_IMPORT_CONCURRENCY = 32;
+const MAX_REPORTED_ERRORS = 1000;
 const MAX_ERROR_CHARS = 300;
 
 /**

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import type { EventStore, RecordedEvent } from '../../../commands/event-store/port.ts';
-import { readPollEvents } from '../../../projections/queries/read-poll-events.ts';
+import type { EventStore, RecordedEvent } from '../../../event-store/port.ts';
+import { readPollEvents } from '../../../projections/shared/read-poll-events.ts';
 import type { Job } from '../../leased-job.ts';
 import { writeBundle } from './bundle.ts';
 

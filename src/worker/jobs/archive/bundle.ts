@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RecordedEvent } from '../../../commands/event-store/port.ts';
+import type { RecordedEvent } from '../../../event-store/port.ts';
 // The audit export's line format: an archive's events carry their hashes and verify with the same tools.
 import { eventLine } from '../../../audit/export-format.ts';
 
@@ -13,7 +13,7 @@ import { eventLine } from '../../../audit/export-format.ts';
  *   results.json   final results, where a results query is wired in
  *   SHA256SUMS     `sha256sum -c SHA256SUMS` format, so the bundle verifies with standard tools
  */
-export const SUMS_FILE = 'SHA256SUMS';
+const SUMS_FILE = 'SHA256SUMS';
 export const FORMAT = 'pollster-archive/1';
 
 export interface BundleInput {

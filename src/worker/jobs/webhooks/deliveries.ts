@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { PostOutcome } from './post.ts';
 
 /** The webhook_deliveries table (migrations/009_worker_jobs.sql): states and why are described there. */
-export const deliveryRow = z.object({
+const deliveryRow = z.object({
   poll_id: z.string(),
   milestone: z.number(),
   url: z.string().nullable(),
@@ -64,7 +64,7 @@ export interface RetryPolicy {
 }
 
 /** Doubling from the base, at most an hour. */
-export const retryDelayMs = (attempt: number, baseMs: number): number => Math.min(baseMs * 2 ** (attempt - 1), 3_600_000);
+const retryDelayMs = (attempt: number, baseMs: number): number => Math.min(baseMs * 2 ** (attempt - 1), 3_600_000);
 
 /**
  * Records the outcome of the claimed attempt. Also from `unknown`: a holder whose lease was taken

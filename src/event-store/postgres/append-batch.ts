@@ -1,0 +1,257 @@
+import type pg from 'pg';
+import type { AppendResult, ExpectedRevision } from '../port.ts';
+import { decideLost, type Lookup, type StoredEvent } from './append-outcome.ts';
+import { MAX_EVENTS_PER_APPEND, type Outcome, type PendingAppend } from './pending-append.ts';
+
+/**
+ * The SQL of one group-commit batch. Optimistic write: no lookup before the INSERT, which checks
+ * each append's expected revision itself, so the common batch (only single-event appends) is ONE
+ * statement in its own implicit transaction: one round trip, durable when it answers
+ * (synchronous_commit on). A batch holding a multi-event append needs an explicit transaction
+ * (BEGIN, INSERT, COMMIT): an append that went in only in part must be
+ * taken back before anyone can see it. Only appends that did not go in are looked up afterwards,
+ * to say why (decideLost). Array binds (`unnest`) keep the round trips constant whatever the size.
+ */
+
+const LOOKUP = `
+SELECT e.id::text AS id, e.stream, e.revision::text AS revision, e.position::text AS position, NULL::text AS last_revision, e.hash
+  FROM events e WHERE e.id = ANY($1::uuid[])
+UNION ALL
+SELECT NULL, s.stream, NULL, NULL, (SELECT max(m.revision) FROM events m WHERE m.stream = s.stream)::text, NULL
+  FROM unnest($2::text[]) AS s(stream)`;
+
+// $7, per event, is its append's expected revision: >= 0, or one of these.
+const NO_STREAM = -1n;
+const ANY = -2n;
+const STREAM_EXISTS = -3n;
+const code = (expected: ExpectedRevision): bigint =>
+  expected === 'no_stream' ? NO_STREAM : expected === 'any' ? ANY : expected === 'stream_exists' ? STREAM_EXISTS : expected;
+
+// Position = (transaction id << 20) + ordinal: see migrations/001_events.sql; $9 = rows already
+// attempted in this transaction, so a retry in it keeps the ordinals unique.
+// Expected revision, per event ($8 = its index in its append), all in the INSERT:
+// - no_stream: revision i, no lookup; an existing stream collides on (stream, 0).
+// - exact r: revision r+1+i, only if r is the stream's last revision in this statement's snapshot
+//   (a too-high r would leave a gap, a too-low one would collide anyway).
+// - any: last+1+i; stream_exists: the same, only if the stream has a last revision.
+// A writer still in progress at the snapshot makes the INSERT wait for it and then collide (DO
+// NOTHING), or the guard miss a row it committed meanwhile: either way the append is not written
+// and decideLost, on a later snapshot, tells a lost race from a wrong expectation.
+// The head of the stream (revision and hash) comes from one backward probe of the (stream, revision)
+// index, skipped for no_stream (a one-time filter on the outer row: no probe at all); LIMIT 1
+// keeps the lateral subquery from being pulled up, so it runs once per row.
+// The integrity chain (migrations/010_integrity.sql): $10 holds the events' content digests, 32
+// bytes each in row order (one binary parameter: an array of bytea costs a hex escape per row), and the
+// row's hash is sha256(prev || int8send(revision) || digest), prev being the stored head's hash
+// (or genesis). Events 2.. of a multi-event append link to the earlier ones of the same statement,
+// which no subquery can see: for those appends ($11 = events in the append > 1) a window
+// aggregate folds the links in ordinal order instead. Its SQL transition function costs ~20 µs a
+// row, so single-event appends (nearly all of them) take the direct branch of the UNION ALL.
+const GENESIS = `'\\x${'00'.repeat(32)}'::bytea`;
+const rowsOf = (appends: string) => `(SELECT (pg_current_xact_id()::text::bigint << 20) + $9::int + t.ordinal AS position, t.ordinal, t.i,
+               t.id, t.stream, t.category, t.type, t.data, t.metadata, substring($10::bytea FROM t.ordinal::int * 32 - 31 FOR 32) AS digest,
+               CASE WHEN t.expected = ${NO_STREAM} THEN t.i ELSE coalesce(l.last, -1) + 1 + t.i END AS revision,
+               CASE WHEN l.last IS NULL THEN ${GENESIS} ELSE l.last_hash END AS prev
+          FROM ROWS FROM (unnest($1::uuid[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+                          jsonb_array_elements($5::jsonb), jsonb_array_elements($6::jsonb),
+                          unnest($7::bigint[]), unnest($8::int[]), unnest($11::int[]))
+               WITH ORDINALITY AS t(id, stream, category, type, data, metadata, expected, i, n, ordinal)
+          LEFT JOIN LATERAL (SELECT e.revision AS last, e.hash AS last_hash FROM events e
+                WHERE t.expected <> ${NO_STREAM} AND e.stream = t.stream ORDER BY e.revision DESC LIMIT 1) l ON true
+         WHERE ${appends} AND CASE WHEN t.expected IN (${NO_STREAM}, ${ANY}) THEN true
+               WHEN t.expected = ${STREAM_EXISTS} THEN l.last IS NOT NULL ELSE l.last = t.expected END)`;
+const INSERT_HEAD = `INSERT INTO events (position, id, stream, category, revision, type, data, metadata, hash)`;
+const SINGLES = `SELECT r.position, r.id, r.stream, r.category, r.revision, r.type, r.data, r.metadata, sha256(r.prev || int8send(r.revision) || r.digest)
+  FROM ${rowsOf('t.n = 1')} r`;
+const MULTIS = `SELECT m.position, m.id, m.stream, m.category, m.revision, m.type, m.data, m.metadata,
+       pollster_chain(m.prev, m.revision, m.digest, m.i = 0) OVER (ORDER BY m.ordinal)
+  FROM ${rowsOf('t.n > 1')} m`;
+// A batch of single-event appends only (the ballot path) skips the second branch altogether.
+const INSERT_SINGLES = `${INSERT_HEAD}\n${SINGLES}`;
+const INSERT_ROWS = `${INSERT_HEAD}\n${SINGLES}\nUNION ALL\n${MULTIS}`;
+const RETURNING = `RETURNING (position & 1048575)::int AS ordinal, position::text AS position, revision::text AS revision, encode(hash, 'hex') AS hash`;
+// ON CONFLICT DO NOTHING lets the rest of the batch commit when one append collides. It costs a
+// speculative insertion per row (a pre-check of the three unique indexes, one more WAL record):
+// ~15% of the statement, so the first try of a batch outside a transaction goes without it, and
+// only a batch that does collide (unique_violation: nothing of it was written) runs again with it.
+const INSERT_PLAIN = `${INSERT_ROWS}\n${RETURNING}`;
+const INSERT_GUARDED = `${INSERT_ROWS}\nON CONFLICT DO NOTHING\n${RETURNING}`;
+const SINGLES_PLAIN = `${INSERT_SINGLES}\n${RETURNING}`;
+const SINGLES_GUARDED = `${INSERT_SINGLES}\nON CONFLICT DO NOTHING\n${RETURNING}`;
+const UNIQUE_VIOLATION = '23505';
+
+const DELETE = `DELETE FROM events WHERE id = ANY($1::uuid[])`;
+
+interface LookupRow {
+  id: string | null;
+  stream: string;
+  revision: string | null;
+  position: string | null;
+  last_revision: string | null;
+  hash: Buffer | null;
+}
+
+async function lookup(client: pg.PoolClient, appends: readonly PendingAppend[]): Promise<Lookup> {
+  const ids = appends.flatMap((a) => a.events.map((e) => e.id));
+  const streams = appends.map((a) => a.stream);
+  const { rows } = await client.query<LookupRow>({ name: 'pollster-append-lookup', text: LOOKUP, values: [ids, streams] });
+  const result: Lookup = { byId: new Map<string, StoredEvent>(), lastRevision: new Map<string, bigint>() };
+  for (const row of rows) {
+    if (row.id !== null && row.revision !== null && row.position !== null) {
+      result.byId.set(row.id, {
+        stream: row.stream,
+        revision: BigInt(row.revision),
+        position: BigInt(row.position),
+        ...(row.hash ? { hash: row.hash.toString('hex') } : {}),
+      });
+    } else if (row.last_revision !== null) {
+      result.lastRevision.set(row.stream, BigInt(row.last_revision));
+    }
+  }
+  return result;
+}
+
+function statement(plain: boolean, singles: boolean, values: unknown[]): pg.QueryConfig {
+  if (singles) return plain ? { name: 'pollster-append-singles', text: SINGLES_PLAIN, values } : { name: 'pollster-append-singles-guarded', text: SINGLES_GUARDED, values };
+  return plain ? { name: 'pollster-append-insert', text: INSERT_PLAIN, values } : { name: 'pollster-append-insert-guarded', text: INSERT_GUARDED, values };
+}
+
+interface Written {
+  /** Per append: its result, or undefined when not all of its events went in. */
+  results: (AppendResult | undefined)[];
+  /** Ids of the rows that went in for appends that did not go in whole. */
+  partial: string[];
+}
+
+async function insert(client: pg.PoolClient, appends: readonly PendingAppend[], ordinalOffset: number, plain: boolean): Promise<Written> {
+  // Row k of every column is event k of the batch. data and metadata are already JSON text: they
+  // go as one JSON array each, joined as they are, where a jsonb[] parameter would have pg escape
+  // every quote of every event into an array literal (~10% of Node's CPU per event, bench/append.ts).
+  const ids: string[] = [];
+  const streams: string[] = [];
+  const categories: string[] = [];
+  const types: string[] = [];
+  const datas: string[] = [];
+  const metadatas: string[] = [];
+  const expecteds: string[] = [];
+  const indexes: number[] = [];
+  const digests: Buffer[] = []; // concatenated below: row k's digest at bytes 32k .. 32k+31
+  const sizes: number[] = [];
+  for (const append of appends) {
+    const expected = String(code(append.expected));
+    append.events.forEach((e, i) => {
+      ids.push(e.id);
+      streams.push(append.stream);
+      categories.push(append.category);
+      types.push(e.type);
+      datas.push(e.data);
+      metadatas.push(e.metadata);
+      expecteds.push(expected);
+      indexes.push(i);
+      digests.push(e.digest);
+      sizes.push(append.events.length);
+    });
+  }
+  const { rows } = await client.query<{ ordinal: number; position: string; revision: string; hash: string }>(
+    statement(plain, sizes.every((n) => n === 1), [ids, streams, categories, types, `[${datas.join(',')}]`, `[${metadatas.join(',')}]`, expecteds, indexes, ordinalOffset, Buffer.concat(digests), sizes]),
+  );
+  // Row k of the arrays came back with ordinal offset+k+1.
+  // (filled: `every` skips the holes of a bare `new Array(n)`)
+  const back = new Array<{ position: string; revision: string; hash: string } | undefined>(ids.length).fill(undefined);
+  for (const row of rows) back[row.ordinal - ordinalOffset - 1] = row;
+  const written: Written = { results: [], partial: [] };
+  let k = 0;
+  for (const append of appends) {
+    const mine = back.slice(k, (k += append.events.length));
+    const last = mine.at(-1);
+    if (last !== undefined && mine.every((r) => r !== undefined)) {
+      written.results.push({ nextExpectedRevision: BigInt(last.revision), position: BigInt(last.position), hash: last.hash });
+    } else {
+      written.results.push(undefined);
+      append.events.forEach((e, i) => {
+        if (mine[i] !== undefined) written.partial.push(e.id);
+      });
+    }
+  }
+  return written;
+}
+
+/**
+ * Writes every append of `batch` on `client` (in an open transaction, or one implicit transaction
+ * per statement when `inTransaction` is false), filling `outcomes` as each is decided.
+ */
+async function decideAndWrite(
+  client: pg.PoolClient,
+  batch: readonly PendingAppend[],
+  maxRounds: number,
+  inTransaction: boolean,
+  outcomes: (Outcome | undefined)[],
+): Promise<void> {
+  // Rows in stream order: two batches (other processes) touching the same streams then take their
+  // index locks in the same order and cannot deadlock on (stream, revision).
+  let todo = batch.map((append, index) => ({ append, index }));
+  todo.sort((a, b) => (a.append.stream < b.append.stream ? -1 : a.append.stream > b.append.stream ? 1 : 0));
+  let ordinals = 0;
+  for (let round = 1; todo.length > 0; round++) {
+    const appends = todo.map((w) => w.append);
+    let written: Written | undefined;
+    if (round === 1 && !inTransaction) {
+      written = await insert(client, appends, 0, true).catch((error: unknown) => {
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
+        throw error;
+      });
+    }
+    const { results, partial } = written ?? (await insert(client, appends, ordinals, false));
+    ordinals += todo.reduce((n, w) => n + w.append.events.length, 0);
+    const lost = todo.filter((w, k) => {
+      const result = results[k];
+      if (result !== undefined) outcomes[w.index] = { ok: result };
+      return result === undefined;
+    });
+    if (lost.length === 0) return;
+    // Take back the rows of appends that went in only in part (all or nothing per append).
+    if (partial.length > 0) {
+      if (!inTransaction) throw new Error('a multi-event append was written outside a transaction');
+      await client.query({ name: 'pollster-append-delete', text: DELETE, values: [partial] });
+    }
+    const after = await lookup(client, lost.map((w) => w.append));
+    todo = [];
+    for (const w of lost) {
+      const outcome = decideLost(w.append, after);
+      if (outcome !== 'again') outcomes[w.index] = outcome;
+      // Again at once, on a fresh snapshot: going back to the queue would let the other writer,
+      // a commit ahead, win every round and starve this append.
+      else if (round < maxRounds && ordinals + w.append.events.length <= MAX_EVENTS_PER_APPEND) todo.push(w);
+      else outcomes[w.index] = 'retry';
+    }
+  }
+}
+
+/**
+ * One batch on its own connection. Returns only after the commit of every statement that wrote,
+ * so every outcome it reports is durable. Throws when the batch as a whole failed; a connection
+ * that failed is destroyed rather than returned to the pool.
+ */
+export async function writeBatch(pool: pg.Pool, batch: readonly PendingAppend[], maxRounds = 5): Promise<Outcome[]> {
+  const inTransaction = batch.some((a) => a.events.length > 1);
+  const outcomes = new Array<Outcome | undefined>(batch.length).fill(undefined);
+  const client = await pool.connect();
+  try {
+    if (inTransaction) await client.query('BEGIN');
+    await decideAndWrite(client, batch, maxRounds, inTransaction, outcomes);
+    if (inTransaction) await client.query('COMMIT');
+    client.release();
+    return outcomes.map((o) => o ?? 'retry');
+  } catch (error) {
+    // Outside a transaction ROLLBACK is a harmless warning: this also tells if the connection works.
+    const rolledBack = await client.query('ROLLBACK').then(
+      () => true,
+      () => false,
+    );
+    client.release(rolledBack ? undefined : (error as Error));
+    // Without a transaction, statements that answered have committed: their outcomes stand, the
+    // others go back to the queue (decided afresh, idempotent by event id).
+    if (!inTransaction && outcomes.some((o) => o !== undefined)) return outcomes.map((o) => o ?? 'retry');
+    throw error;
+  }
+}

@@ -1,0 +1,134 @@
+import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, ReadAllResult, RecordedEvent, SubscribeOptions } from '../port.ts';
+import { UnavailableError } from '../../domain/shared/errors.ts';
+import { writeBatch } from './append-batch.ts';
+import { type ClosablePool, createPool } from './pool.ts';
+import { CommitSignal } from './commit-signal.ts';
+import { GroupCommitter } from './group-commit.ts';
+import { pendingAppend, prepareEvents } from './pending-append.ts';
+import { headPosition, readAll, readStream, subscribeToAll } from './read.ts';
+import { SharedPages } from './shared-pages.ts';
+import { type EventSchemas, POLLSTER_SCHEMAS } from '../schema-versions.ts';
+
+/**
+ * The default event store: the `events` table of migrations/001_events.sql.
+ *
+ * Raw node-postgres here rather than slonik (used elsewhere): this is the hot path, and it needs
+ * array binds into `unnest`, named prepared statements and batches of many appends in one
+ * transaction on a connection we hold ourselves.
+ */
+export interface PostgresEventStoreOptions {
+  connectionString: string;
+  /** Batches written in parallel, each on its own connection (default 2: on a 2-core box 4 made batches smaller and throughput lower, bench/append.ts). */
+  flushers?: number;
+  /** Appends per group-commit batch (default 500). */
+  maxBatchSize?: number;
+  /** Events per batch (default 10 000). */
+  maxBatchEvents?: number;
+  /** Tries of an expected-'any' append that keeps losing races to other processes (default 6, as EVENT_STORE_READ_POOL_SIZE). */
+  maxAttempts?: number;
+  /** Connections for reads and subscriptions, apart from the flushers' (default 6, as EVENT_STORE_READ_POOL_SIZE). */
+  readPoolSize?: number;
+  /** How often a subscription polls for other processes' commits (default 50 ms). */
+  pollIntervalMs?: number;
+  /** Longest wait of an append for a lock on the events table (default 2 s); then 503 `event-store.timeout`. */
+  appendLockTimeoutMs?: number;
+  /** Longest run of one append statement (default 5 s); then 503 `event-store.timeout`. */
+  appendStatementTimeoutMs?: number;
+  /** Event versions every read upcasts to (default: Pollster's, src/domain/event-versions.ts). */
+  schemas?: EventSchemas;
+}
+
+// A read or a batch that waited this long for a free connection fails, naming the pool and its
+// setting, rather than hanging a request or a subscription for good.
+const POOL_WAIT_MS = 15_000;
+
+export class PostgresEventStore implements EventStore {
+  readonly #writes: ClosablePool;
+  readonly #reads: ClosablePool;
+  readonly #committer: GroupCommitter;
+  readonly #commits = new CommitSignal();
+  readonly #sharedPages = new SharedPages();
+  readonly #closed = new AbortController();
+  readonly #pollIntervalMs: number;
+  readonly #schemas: EventSchemas;
+
+  constructor(options: PostgresEventStoreOptions) {
+    const flushers = options.flushers ?? 2;
+    // Separate pools: a burst of reads must never make the flushers wait for a connection.
+    // Generic plans for the batch statements: under the default plan_cache_mode, Postgres picked a
+    // plan for the lookup that made it 3x slower as the table grew (bench/append.ts); every statement
+    // here is an index probe per array element, for which the generic plan is always the right one.
+    // Not pg's pipeline mode: in pg 8.23 a query sent while an earlier one is failing takes that
+    // one's ReadyForQuery as its own answer, and every later answer shifts by one.
+    this.#writes = createPool(
+      {
+        connectionString: options.connectionString,
+        max: flushers,
+        application_name: 'pollster-append',
+        connectionTimeoutMillis: POOL_WAIT_MS,
+        // In the startup packet: bounds without a statement more per connection or per batch.
+        options: `-c lock_timeout=${options.appendLockTimeoutMs ?? 2_000} -c statement_timeout=${options.appendStatementTimeoutMs ?? 5_000}`,
+      },
+      { setup: 'SET plan_cache_mode = force_generic_plan', label: { name: 'append flushers', setting: 'APPEND_FLUSHERS', size: flushers, waitMs: POOL_WAIT_MS } },
+    );
+    const readPoolSize = options.readPoolSize ?? 6;
+    this.#reads = createPool(
+      { connectionString: options.connectionString, max: readPoolSize, application_name: 'pollster-read', connectionTimeoutMillis: POOL_WAIT_MS },
+      { label: { name: 'event store read pool', setting: 'EVENT_STORE_READ_POOL_SIZE', size: readPoolSize, waitMs: POOL_WAIT_MS } },
+    );
+    this.#pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.#schemas = options.schemas ?? POLLSTER_SCHEMAS;
+    const maxAttempts = options.maxAttempts ?? 10;
+    this.#committer = new GroupCommitter(
+      (batch) => writeBatch(this.#writes.pool, batch, maxAttempts),
+      { flushers, maxBatchSize: options.maxBatchSize ?? 500, maxBatchEvents: options.maxBatchEvents ?? 10_000, maxAttempts },
+      () => this.#commits.notify(),
+    );
+  }
+
+  append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.#closed.signal.aborted) return Promise.reject(new UnavailableError('event-store.closed', 'event store is closed'));
+    let prepared;
+    try {
+      prepared = prepareEvents(stream, events);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => this.#committer.submit(pendingAppend(stream, prepared, expected, resolve, reject)));
+  }
+
+  // Upcast here, once, for every reader: subscriptions read through readAll.
+  async readStream(stream: string, options?: { fromRevision?: bigint; maxCount?: number }): Promise<RecordedEvent[]> {
+    return upcastAll(await readStream(this.#reads.pool, stream, options), this.#schemas);
+  }
+
+  async readAll(options: { from: bigint; limit: number; categories?: readonly string[] }): Promise<ReadAllResult> {
+    const page = await readAll(this.#reads.pool, options);
+    return { events: upcastAll(page.events, this.#schemas), next: page.next };
+  }
+
+  headPosition(): Promise<bigint> {
+    return headPosition(this.#reads.pool);
+  }
+
+  subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent[]> {
+    return subscribeToAll(
+      { read: (o) => this.#sharedPages.read(o, (q) => this.readAll(q)), commits: this.#commits, pollIntervalMs: this.#pollIntervalMs, closed: this.#closed.signal },
+      options,
+    );
+  }
+
+  /** Refuses new appends, waits for the queued and in-flight ones to commit, ends subscriptions and pools. */
+  async close(): Promise<void> {
+    if (this.#closed.signal.aborted) return;
+    this.#closed.abort();
+    await this.#committer.drain();
+    await Promise.all([this.#writes.end(), this.#reads.end()]);
+  }
+}
+
+/** In place: a page is ours alone until returned, and most events come back as they were. */
+function upcastAll(events: RecordedEvent[], schemas: EventSchemas): RecordedEvent[] {
+  for (let i = 0; i < events.length; i++) events[i] = schemas.upcast(events[i]!);
+  return events;
+}

@@ -1,0 +1,104 @@
+import { sql, type DatabaseTransactionConnection } from 'slonik';
+import type { BallotCast, BallotChanged, FlagReviewed } from '../../domain/ballot/events.ts';
+import { APPLY_DELTAS } from './apply-deltas.ts';
+
+/**
+ * `read.analytics_ballots` and the running sums from the ballot streams. Each function is one
+ * statement: its own change to the ballot rows (as the `deltas` CTE), then APPLY_DELTAS.
+ */
+
+export type { CastAt } from '../runner/cast-runs.ts';
+import type { CastAt } from '../runner/cast-runs.ts';
+import { jsonRows } from '../shared/json-rows.ts';
+
+/** Questions a ballot answers: the domain allows skipping questions but not answering one twice. */
+const answeredCount = (answers: BallotCast['data']['answers']): number => new Set(answers.map((a) => a.questionId)).size;
+
+/**
+ * A run of consecutive BallotCast events in one statement (ballots are the bulk of the log).
+ *
+ * Counting rule: events arrive in log order and a run holds no poll event, so a poll with no
+ * `closed_position` yet means the ballot precedes the close; a later ballot is kept as
+ * `after-close` (so a replay still finds it) and adds nothing. A ballot of a poll this projection
+ * never saw created is skipped: there are no figures to add it to, and the log cannot hold one.
+ *
+ * Response time runs from the later of PollOpened.openedAt and settings.startsAt (`greatest`
+ * ignores a null startsAt) and is clamped at 0: a clock-skewed castAt must not pull the average
+ * below what is possible.
+ */
+export async function ballotsCast(tx: DatabaseTransactionConnection, casts: readonly CastAt[]): Promise<void> {
+  const rows = casts.map(({ data, position }) => ({
+    ballot_id: data.ballotId,
+    poll_id: data.pollId,
+    voter_key: data.voterKey,
+    // events written before meta was filled (or by tests) carry nulls: report them as unknown
+    device: data.meta?.device ?? 'unknown',
+    country: data.meta?.country ?? 'unknown',
+    cast_at: data.castAt,
+    answered: answeredCount(data.answers),
+    // as a string: JSON numbers lose precision past 2^53
+    position: String(position),
+  }));
+  await tx.query(sql.unsafe`
+    WITH input AS (
+      SELECT * FROM ${jsonRows(rows, sql.fragment`r(ballot_id text, poll_id text, voter_key text,
+        device text, country text, cast_at timestamptz, answered int, position bigint)`)}),
+    inserted AS (
+      INSERT INTO analytics_ballots (ballot_id, poll_id, voter_key, device, country, cast_at, answered, response_ms, status, position)
+      SELECT r.ballot_id, r.poll_id, r.voter_key, r.device, r.country, r.cast_at, least(r.answered, p.question_count),
+             CASE WHEN p.opened_at IS NOT NULL
+                  THEN greatest(0, round(extract(epoch FROM r.cast_at - greatest(p.opened_at, p.starts_at)) * 1000))::bigint END,
+             CASE WHEN p.closed_position IS NULL THEN 'counted' ELSE 'after-close' END,
+             r.position
+      FROM input r JOIN analytics_polls p ON p.poll_id = r.poll_id
+      ORDER BY r.position
+      ON CONFLICT (ballot_id) DO NOTHING
+      RETURNING *),
+    deltas AS (
+      SELECT poll_id, voter_key, device, country, cast_at, 1 AS ballots, answered,
+             (response_ms IS NOT NULL)::int AS timed, coalesce(response_ms, 0) AS response_ms
+      FROM inserted WHERE status = 'counted'),
+    ${APPLY_DELTAS}`);
+}
+
+/**
+ * A change moves only the completion figures (device, country, castAt and response time describe
+ * the cast and stay). After the close nothing moves: the figures were final at PollClosed, and the
+ * row keeps the answers that were counted so a later rejection takes back exactly those.
+ */
+export async function ballotChanged(tx: DatabaseTransactionConnection, data: BallotChanged['data'], position: bigint): Promise<void> {
+  await tx.query(sql.unsafe`
+    WITH changed AS (
+      UPDATE analytics_ballots b
+      SET answered = CASE WHEN p.closed_position IS NULL THEN least(${answeredCount(data.answers)}, p.question_count) ELSE b.answered END,
+          position = ${position}
+      FROM (SELECT ballot_id, answered AS old_answered FROM analytics_ballots WHERE ballot_id = ${data.ballotId}) o,
+           analytics_polls p
+      WHERE b.ballot_id = o.ballot_id AND p.poll_id = b.poll_id AND b.position < ${position}
+      RETURNING b.poll_id, b.voter_key, b.device, b.country, b.cast_at, b.status, b.answered, o.old_answered),
+    deltas AS (
+      SELECT poll_id, voter_key, device, country, cast_at, 0 AS ballots, answered - old_answered AS answered,
+             0 AS timed, 0::bigint AS response_ms
+      FROM changed WHERE status = 'counted' AND answered <> old_answered),
+    ${APPLY_DELTAS}`);
+}
+
+/**
+ * `reject` takes the ballot out of every figure, whenever it comes (reviews usually follow the
+ * close); `uphold` confirms the ballot and changes nothing. A ballot already out stays out.
+ */
+export async function flagReviewed(tx: DatabaseTransactionConnection, data: FlagReviewed['data'], position: bigint): Promise<void> {
+  if (data.decision !== 'reject') return;
+  await tx.query(sql.unsafe`
+    WITH changed AS (
+      UPDATE analytics_ballots b
+      SET status = 'rejected', position = ${position}
+      FROM (SELECT ballot_id, status AS old_status FROM analytics_ballots WHERE ballot_id = ${data.ballotId}) o
+      WHERE b.ballot_id = o.ballot_id AND b.status <> 'rejected' AND b.position < ${position}
+      RETURNING b.*, o.old_status),
+    deltas AS (
+      SELECT poll_id, voter_key, device, country, cast_at, -1 AS ballots, -answered AS answered,
+             -((response_ms IS NOT NULL)::int) AS timed, -coalesce(response_ms, 0) AS response_ms
+      FROM changed WHERE old_status = 'counted'),
+    ${APPLY_DELTAS}`);
+}

@@ -1,0 +1,91 @@
+import { sql, type CommonQueryMethods, type DatabaseTransactionConnection } from 'slonik';
+import { z } from 'zod';
+import type { RecordedEvent } from '../../event-store/port.ts';
+import { setSearchPath, useSchema } from './search-path.ts';
+
+/**
+ * The SQL of `projection_checkpoints` and `parked_events` (migrations/006_projection_runtime.sql).
+ * Checkpoint writes happen only inside the transaction that applies the events they count.
+ */
+const positionRow = z.object({ position: z.bigint() });
+
+/** The committed checkpoint, creating the row at 0 for a projection seen for the first time. */
+export async function ensureCheckpoint(db: CommonQueryMethods, name: string): Promise<bigint> {
+  await db.query(sql.unsafe`INSERT INTO projection_checkpoints (name) VALUES (${name}) ON CONFLICT (name) DO NOTHING`);
+  return readCheckpoint(db, name);
+}
+
+export async function readCheckpoint(db: CommonQueryMethods, name: string): Promise<bigint> {
+  const row = await db.maybeOne(sql.type(positionRow)`SELECT position FROM projection_checkpoints WHERE name = ${name}`);
+  return row?.position ?? 0n;
+}
+
+/**
+ * Locks the checkpoint row for the rest of the transaction and returns it. Two runners of one
+ * projection (a deploy overlap, before leases exist) then take turns, and each skips what the
+ * other already applied instead of applying it twice.
+ */
+export async function lockCheckpoint(tx: DatabaseTransactionConnection, name: string): Promise<bigint> {
+  const row = await tx.maybeOne(
+    sql.type(positionRow)`SELECT position FROM projection_checkpoints WHERE name = ${name} FOR UPDATE`,
+  );
+  if (row) return row.position;
+  // Reset or never started: create it; a concurrent creator makes this insert wait, then re-read.
+  await tx.query(sql.unsafe`INSERT INTO projection_checkpoints (name) VALUES (${name}) ON CONFLICT (name) DO NOTHING`);
+  return tx.oneFirst(sql.type(positionRow)`SELECT position FROM projection_checkpoints WHERE name = ${name} FOR UPDATE`);
+}
+
+/**
+ * How every projection batch starts, in one round trip: `useSchema(tx)`, then lock the
+ * checkpoint row and move it forward to `through` (the batch's last position), returning where it
+ * was. Moving it before the handler has run is safe: it is the same transaction, so a handler
+ * that fails takes the move back with its rows (and saves the separate UPDATE round trip that
+ * used to follow the handler: on a busy 2-core machine each round trip is a context switch or two).
+ */
+export async function useSchemaAndAdvanceCheckpoint(tx: DatabaseTransactionConnection, name: string, through: bigint): Promise<bigint> {
+  // `s` and `c` both yield a row whenever the checkpoint exists, so set_config has run; the
+  // data-modifying CTE runs whether or not it is referenced, after `old` has locked the row.
+  const row = await tx.maybeOne(sql.type(positionRow)`
+    WITH old AS (
+      SELECT c.position FROM (SELECT ${setSearchPath()}) s, projection_checkpoints c WHERE c.name = ${name} FOR UPDATE OF c
+    ), moved AS (
+      UPDATE projection_checkpoints c SET position = ${through}, updated_at = now()
+        FROM old WHERE c.name = ${name} AND old.position < ${through}
+    )
+    SELECT position FROM old`);
+  if (row) return row.position;
+  // Reset or never started: create the row, then move it.
+  await useSchema(tx);
+  const checkpoint = await lockCheckpoint(tx, name);
+  await saveCheckpoint(tx, name, through);
+  return checkpoint;
+}
+
+/** Moves the checkpoint forward only; call after `lockCheckpoint` in the same transaction. */
+export async function saveCheckpoint(tx: DatabaseTransactionConnection, name: string, position: bigint): Promise<void> {
+  await tx.query(sql.unsafe`
+    UPDATE projection_checkpoints SET position = ${position}, updated_at = now()
+    WHERE name = ${name} AND position < ${position}`);
+}
+
+export async function insertParked(
+  tx: DatabaseTransactionConnection,
+  name: string,
+  event: RecordedEvent,
+  error: unknown,
+): Promise<void> {
+  await tx.query(sql.unsafe`
+    INSERT INTO parked_events (projection, position, event_id, stream, type, error)
+    VALUES (${name}, ${event.position}, ${event.id}, ${event.stream}, ${event.type}, ${describeError(error)})
+    ON CONFLICT (projection, position) DO NOTHING`);
+}
+
+/** Message plus the causes' messages: what an operator needs to fix a parked event. */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e !== undefined && e !== null && parts.length < 5; e = (e as { cause?: unknown }).cause) {
+    parts.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    if (!(e instanceof Error)) break;
+  }
+  return parts.join(' <- ').slice(0, 4000);
+}
