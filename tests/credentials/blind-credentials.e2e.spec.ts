@@ -107,6 +107,8 @@ describe('the full flow with the shipped client', () => {
     await t.services.readModelsAt(BigInt(receipt.position));
     const results = await call(t.app, { method: 'GET', url: `/api/polls/${blind.pollId}/results`, caller: organizer });
     expect(results.body.totalBallots).toBeGreaterThanOrEqual(1);
+    const verified = await call(t.app, { method: 'GET', url: `/api/polls/${blind.pollId}/audit/verify`, caller: await callerWith(t, 'auditor') });
+    expect(verified.body, JSON.stringify(verified.body)).toMatchObject({ ok: true, resultsMatch: true });
     const mine = await fetch(`${baseUrl}/api/polls/${blind.pollId}/ballots/mine`, { headers: { 'ballot-credential': `${credential.message}.${credential.signature}` } });
     expect(mine.status).toBe(200);
     expect(((await mine.json()) as any).ballotId).toBe(receipt.ballotId);
