@@ -58,7 +58,8 @@ const SettingsInput = Type.Object(
     fraudVelocityLimit: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
     fraudVelocityWindowSeconds: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
     fraudCheckUnavailable: Type.Optional(Type.Union([FraudCheckUnavailable, Type.Null()])),
-    maxVoteTokens: Type.Optional(Type.Union([MaxVoteTokens, Type.Null()])),
+    // No null: with type coercion on, a 0 would pass as null, i.e. as "no maximum".
+    maxVoteTokens: Type.Optional(MaxVoteTokens),
     // Write-only: not in PollView, because a webhook URL often carries the organizer's secret token.
     milestoneWebhookUrl: Type.Optional(
       Type.Union([
