@@ -87,7 +87,7 @@ describe('memory per node', () => {
     const perToken = (heapUsed() - before) / 100_000;
 
     console.log(`heap per issued token, two nodes in this process: ${perToken.toFixed(1)} bytes (was ~1,100 per node); ${issueMs.toFixed(0)} ms per batch of 10,000 (issue and vote)`);
-    expect(perToken).toBeLessThan(20);
+    expect(perToken).toBeLessThan(50); // 5 MB for 100,000 tokens: room for a collector's noise, 20 times below the old cost
   });
 });
 
@@ -128,6 +128,14 @@ describe('the maximum number of tokens', () => {
     expect((await issue(t.app, poll.pollId, 1)).body.code).toBe('poll.vote-token-limit');
     const events = await t.services.store.readStream(`poll-${poll.pollId}`);
     expect(events.filter((e) => e.type === 'VoteTokensIssued').map((e) => (e.data as any).tokenHashes.length)).toEqual([3, 2]);
+  });
+
+  it('concurrent issuances near the maximum: exactly as many as fit go in, the others are 422', async () => {
+    const poll = await openedPoll(t.app, organizer, { voterPolicy: 'token', maxVoteTokens: 10 });
+    const answers = await Promise.all(Array.from({ length: 5 }, () => issue(t.app, poll.pollId, 3)));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 201, 201, 422, 422]);
+    const events = await t.services.store.readStream(`poll-${poll.pollId}`);
+    expect(events.filter((e) => e.type === 'VoteTokensIssued')).toHaveLength(3);
   });
 
   it('VOTE_TOKENS_MAX_PER_POLL bounds every poll, also one that asked for more', async () => {
