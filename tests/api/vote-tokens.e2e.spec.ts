@@ -86,7 +86,7 @@ describe('memory per node', () => {
     const issueMs = (performance.now() - started) / 10;
     const perToken = (heapUsed() - before) / 100_000;
 
-    console.log(`heap per issued token, two nodes in this process: ${perToken.toFixed(1)} bytes (was ~1,100 per node); ${issueMs.toFixed(0)} ms per batch of 10,000 (issue and vote)`);
+    console.log(`heap per issued token, two nodes in this process: ${perToken.toFixed(1)} bytes; ${issueMs.toFixed(0)} ms per batch of 10,000 (issue and vote)`);
     expect(perToken).toBeLessThan(50); // 5 MB for 100,000 tokens: room for a collector's noise, 20 times below the old cost
   });
 });

@@ -131,6 +131,13 @@ describe('postgres index registry', () => {
     await issue(pollC, 'no_stream', [fresh]);
     expect(await registry.isIssued(pollC, fresh)).toBe(true);
   });
+
+  it('a database it cannot reach is a 503 the voter may retry (vote-tokens.unavailable), not an internal error', async () => {
+    const failing = { any: async () => { throw new Error('connect ECONNREFUSED 127.0.0.1:5432'); } } as unknown as DatabasePool;
+    const registry = new PostgresVoteTokenRegistry(failing);
+    const asked = [registry.isIssued(pollA, batchA[0]!), registry.isIssued(pollB, onlyB)];
+    for (const answer of asked) await expect(answer).rejects.toMatchObject({ kind: 'unavailable', code: 'vote-tokens.unavailable' });
+  });
 });
 
 describe('cached registry', () => {

@@ -1,5 +1,6 @@
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { UnavailableError } from '../../domain/shared/errors.ts';
 import type { VoteTokenRegistry } from './port.ts';
 import { TurnBatcher } from './turn-batcher.ts';
 
@@ -32,7 +33,15 @@ export class PostgresVoteTokenRegistry implements VoteTokenRegistry {
   }
 
   async #lookUp(queries: readonly Query[]): Promise<ReadonlySet<string>> {
-    const rows = await this.#pool.any(sql.type(found)`
+    const rows = await this.#query(queries).catch((error: unknown) => {
+      // The ballot is not written without the answer: a 503 the voter may retry, not a 500.
+      throw new UnavailableError('vote-tokens.unavailable', 'vote tokens cannot be checked right now; nothing was recorded, retry shortly', { cause: error });
+    });
+    return new Set(rows.map((r) => keyOf({ pollId: r.poll_id, tokenHash: r.hash })));
+  }
+
+  #query(queries: readonly Query[]) {
+    return this.#pool.any(sql.type(found)`
       SELECT q.poll_id, q.hash
         FROM unnest(${sql.array(queries.map((q) => q.pollId), 'text')}, ${sql.array(queries.map((q) => q.tokenHash), 'text')}) AS q(poll_id, hash)
        WHERE EXISTS (
@@ -43,6 +52,5 @@ export class PostgresVoteTokenRegistry implements VoteTokenRegistry {
                     AND pollster_vote_token_hashes(e.data) @> ARRAY[q.hash]
                  OFFSET 0) AS holding
           WHERE holding.stream = 'poll-' || q.poll_id)`);
-    return new Set(rows.map((r) => keyOf({ pollId: r.poll_id, tokenHash: r.hash })));
   }
 }
