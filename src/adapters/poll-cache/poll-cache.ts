@@ -68,6 +68,16 @@ export class PollCache {
     return entry.state;
   }
 
+  /**
+   * The poll's state and the stream revision it folds, read through to the stream's end now (only
+   * the events after the cached revision): what a command decides on and appends after, with that
+   * revision as the expected one, instead of reading the whole poll stream.
+   */
+  async latest(pollId: string): Promise<{ state: PollState; revision: bigint }> {
+    const state = await this.refresh(pollId);
+    return { state, revision: this.#entries.get(pollId)?.revision ?? -1n };
+  }
+
   /** Throws `notActive()` if a PollClosed precedes `position` in the log. */
   async assertOpenAt(pollId: string, position: bigint, notActive: () => Error): Promise<void> {
     if ((await this.closedBefore(pollId, position)) !== undefined) throw notActive();

@@ -39,6 +39,13 @@ const FraudCheckUnavailable = Type.Enum(FRAUD_CHECK_UNAVAILABLE, {
     + '(the default), or `refuse` it with 503 `fraud.check-unavailable`, writing nothing',
 });
 
+const MaxVoteTokens = Type.Integer({
+  minimum: 1,
+  maximum: POLL_LIMITS.maxVoteTokens,
+  description: 'token polls only: the most vote tokens the poll may issue (the server\'s VOTE_TOKENS_MAX_PER_POLL bounds it too); '
+    + 'an issuance past it is 422 `poll.vote-token-limit`. Unset: the server\'s bound alone',
+});
+
 const SettingsInput = Type.Object(
   {
     voterPolicy: Type.Optional(Type.Enum(VOTER_POLICIES)),
@@ -51,6 +58,8 @@ const SettingsInput = Type.Object(
     fraudVelocityLimit: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
     fraudVelocityWindowSeconds: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
     fraudCheckUnavailable: Type.Optional(Type.Union([FraudCheckUnavailable, Type.Null()])),
+    // No null: with type coercion on, a 0 would pass as null, i.e. as "no maximum".
+    maxVoteTokens: Type.Optional(MaxVoteTokens),
     // Write-only: not in PollView, because a webhook URL often carries the organizer's secret token.
     milestoneWebhookUrl: Type.Optional(
       Type.Union([
@@ -118,6 +127,7 @@ export const PollView = Type.Object({
     fraudVelocityLimit: Type.Union([Type.Integer(), Type.Null()]),
     fraudVelocityWindowSeconds: Type.Union([Type.Integer(), Type.Null()]),
     fraudCheckUnavailable: FraudCheckUnavailable,
+    maxVoteTokens: Type.Optional(MaxVoteTokens),
   }),
   createdAt: Type.String({ format: 'date-time' }),
   openedAt: Type.Optional(Type.String({ format: 'date-time' })),
@@ -127,6 +137,6 @@ export const PollView = Type.Object({
 export const PollIdParams = Type.Object({ pollId: Uuid });
 
 export const IssueTokensBody = Type.Object(
-  { count: Type.Integer({ minimum: 1, maximum: 10_000 }) },
+  { count: Type.Integer({ minimum: 1, maximum: 10_000, description: 'tokens to issue now; a poll holds at most its settings.maxVoteTokens, and never more than the server\'s VOTE_TOKENS_MAX_PER_POLL (default 1,000,000)' }) },
   { additionalProperties: false, examples: [{ count: 100 }] },
 );

@@ -21,6 +21,12 @@ type BallotInput = {
   accountId?: string;
   answers: readonly AnswerInput[];
   poll: PollState;
+  /**
+   * Token polls: whether the vote token behind `voterKey` (`t.<hash>`) was issued for this poll,
+   * as the handler found it in the vote token registry (the poll state only counts tokens).
+   * Absent or false: the ballot is refused as an invalid vote token.
+   */
+  voteTokenIssued?: boolean;
   now: Instant;
   meta?: BallotMetaInput;
 };

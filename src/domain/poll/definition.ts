@@ -63,6 +63,11 @@ export type PollSettings = {
    * Optional rather than null so that polls created before the setting existed stay valid as they are.
    */
   milestoneWebhookUrl?: string;
+  /**
+   * Token polls: the most vote tokens this poll may issue, 1..POLL_LIMITS.maxVoteTokens. Absent
+   * when the organizer set none: the server's VOTE_TOKENS_MAX_PER_POLL alone bounds it then.
+   */
+  maxVoteTokens?: number;
 };
 
 export const fraudCheckUnavailableOf = (settings: Pick<PollSettings, 'fraudCheckUnavailable'>): FraudCheckUnavailable =>
@@ -97,4 +102,6 @@ export const POLL_LIMITS = {
   maxOptions: 50,
   optionTextMaxLength: 200,
   maxScaleSpan: 100,
+  /** The largest `settings.maxVoteTokens` a poll may ask for; the server's bound may be lower. */
+  maxVoteTokens: 10_000_000,
 } as const;
