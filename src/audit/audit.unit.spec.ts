@@ -34,6 +34,7 @@ describe('canonical JSON (RFC 8785)', () => {
       { '10': 1, '9': 2, nested: { '2': [3] } },
       [undefined, () => 1, { toJSON: () => ({ q: 1, p: 2 }) }],
       'just a string',
+      JSON.parse('{"__proto__":[1],"a":{"__proto__":null}}'), // own "__proto__" members, as parsed
     ];
     for (const value of samples) expect(canonicalJsonOf(value)).toBe(canonicalJson(JSON.parse(JSON.stringify(value))));
   });
