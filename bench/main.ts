@@ -30,6 +30,11 @@ const BENCHMARKS: Record<string, { describe: string; flags: string; load: () => 
     flags: '[--requests 20000] [--seed N]',
     load: () => import('./fuzz.ts'),
   },
+  tokens: {
+    describe: 'vote tokens: issue 100,000 to one poll in batches (latency, server heap), then cast latency of token voters vs an open poll',
+    flags: '[--tokens 100000] [--batch 10000] [--ballots 4000] [--concurrency 32]',
+    load: () => import('./tokens.ts'),
+  },
   ingest: {
     describe: 'ballots through the HTTP API (server in its own process) vs the raw INSERT ceiling',
     flags: '[--ballots 20000] [--concurrency 64] [--rate 0] [--fraud on|off|both] [--redis URL] [--server start|serve] [--profile]',

@@ -1,3 +1,4 @@
+import type { VoteTokenRegistry } from '../adapters/vote-tokens/port.ts';
 import type { WebhookTargets } from '../adapters/webhook-targets.ts';
 import type { CredentialKeys } from '../adapters/credential-keys.ts';
 import type { EventStore } from '../event-store/port.ts';
@@ -5,12 +6,16 @@ import type { BallotScreen } from './fraud/screen-ballot.ts';
 import type { PollCache } from '../adapters/poll-cache/poll-cache.ts';
 
 /**
- * What every command needs, passed in (no module singletons): the log, the poll cache of the
- * vote path, and the sources of time and ids that the pure deciders must not touch themselves.
+ * What every command needs, passed in (no module singletons): the log, the poll cache and the
+ * vote token registry of the vote path, and the sources of time and ids that the pure deciders must not touch themselves.
  */
 export interface CommandDeps {
   store: EventStore;
   polls: PollCache;
+  /** Whether a vote token was issued for a poll, looked up in the log (the poll state only counts them). */
+  voteTokens: VoteTokenRegistry;
+  /** VOTE_TOKENS_MAX_PER_POLL: no poll issues more tokens; default 1,000,000. */
+  maxVoteTokensPerPoll?: number;
   now: () => Date;
   newId: () => string;
   /** Velocity detection and challenges on the ballot path; absent = ballots are not screened. */

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webhookTargets } from '../adapters/webhook-targets.ts';
+import { voteTokenRegistry } from '../adapters/vote-tokens/index.ts';
 import { noMailer, type Mailer } from '../adapters/mail/port.ts';
 import { VerifiedEmails } from '../commands/users/verified-emails.ts';
 import { startProjections, type PostgresProjection, type ProjectionLogger, type Projections } from '../projections/index.ts';
@@ -91,6 +92,8 @@ export interface ServiceOptions {
   mailer?: Mailer;
   /** How long readModelsAt waits before failing with projection.timeout (a 503; default 5 s). */
   readModelsTimeoutMs?: number;
+  /** VOTE_TOKENS_MAX_PER_POLL (default 1,000,000). */
+  maxVoteTokensPerPoll?: number;
 }
 
 const silentLogger = pino({ level: 'silent' });
@@ -107,6 +110,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const commands: CommandDeps = {
     store: options.store,
     polls,
+    voteTokens: voteTokenRegistry(options.store, sql),
+    ...(options.maxVoteTokensPerPoll !== undefined ? { maxVoteTokensPerPoll: options.maxVoteTokensPerPoll } : {}),
     now: () => new Date(),
     newId: randomUUID,
     webhookTargets: webhookTargets(options.webhookAllowedNetworks),

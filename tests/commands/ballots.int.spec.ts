@@ -15,6 +15,9 @@ import { DEFAULT_POLL_SETTINGS } from '../../src/domain/poll/commands.ts';
 import type { PollDefinition, PollSettings } from '../../src/domain/poll/definition.ts';
 import { PollsterError } from '../../src/domain/shared/errors.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { DatabasePool } from 'slonik';
+import { voteTokenRegistry } from '../../src/adapters/vote-tokens/index.ts';
+import { createSqlPool } from '../../src/db/slonik.ts';
 
 /**
  * The command side against the real postgres event store: the vote path's guarantees that no
@@ -23,6 +26,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
  */
 let db: TestDatabase;
 let store: PostgresEventStore;
+let sqlPool: DatabasePool;
 const caches: PollCache[] = [];
 
 const organizer: Actor = { kind: 'user', userId: randomUUID(), roles: ['voter', 'organizer'] };
@@ -32,7 +36,7 @@ async function depsWithOwnCache(): Promise<CommandDeps> {
   const polls = new PollCache(store);
   await polls.start();
   caches.push(polls);
-  return { store, polls, now: () => new Date(), newId: randomUUID };
+  return { store, polls, voteTokens: voteTokenRegistry(store, sqlPool), now: () => new Date(), newId: randomUUID };
 }
 
 async function activePoll(deps: CommandDeps, settings: Partial<PollSettings> = {}): Promise<PollDefinition> {
@@ -69,10 +73,12 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 beforeAll(async () => {
   db = await createTestDatabase();
   store = new PostgresEventStore({ connectionString: db.url });
+  sqlPool = await createSqlPool(db.url, { maximumPoolSize: 2 });
 });
 
 afterAll(async () => {
   await Promise.all(caches.map((c) => c.stop()));
+  await sqlPool.end();
   await store.close();
   await db.drop();
 });
@@ -181,6 +187,26 @@ describe('a stuck log horizon', () => {
       await blocker.query('ROLLBACK');
       await blocker.end();
     }
+  });
+});
+
+describe('a bounded poll cache', () => {
+  it('re-reads an evicted poll instead of assuming it open: fill the cache past its bound, close an evicted poll, cast → refused', async () => {
+    const closer = await depsWithOwnCache();
+    const small = new PollCache(store, { maxPolls: 3, catchUpTimeoutMs: 200 });
+    await small.start();
+    caches.push(small);
+    const voting = { ...closer, polls: small };
+    const target = await activePoll(closer);
+    expect(await codeOf(castBallot(voting, { pollId: target.pollId, voterKey: 'u.early', answers: answersFor(target) }, context()))).toBe('ok');
+    for (let i = 0; i < 5; i++) await small.get((await activePoll(closer)).pollId); // pushes the target out
+    await closePoll(closer, target.pollId, organizer, context());
+    expect(await codeOf(castBallot(voting, { pollId: target.pollId, voterKey: 'u.late', answers: answersFor(target) }, context()))).toBe(
+      'poll.not-active',
+    );
+    // Evicted between a ballot's look at the poll and its check after the append: still closed.
+    for (let i = 0; i < 5; i++) await small.get((await activePoll(closer)).pollId);
+    expect(await small.closedBefore(target.pollId, (await store.headPosition()) + 1n)).toBeDefined();
   });
 });
 

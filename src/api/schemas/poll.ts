@@ -52,6 +52,13 @@ const CredentialKeyView = Type.Object({
   fingerprint: Type.String({ description: 'sha256 hex of the DER public key: compare it with what others see before blinding' }),
 }, { description: 'blind polls: the RSA key (RFC 9474) ballot credentials are signed and verified with' });
 
+const MaxVoteTokens = Type.Integer({
+  minimum: 1,
+  maximum: POLL_LIMITS.maxVoteTokens,
+  description: 'token polls only: the most vote tokens the poll may issue (the server\'s VOTE_TOKENS_MAX_PER_POLL bounds it too); '
+    + 'an issuance past it is 422 `poll.vote-token-limit`. Unset: the server\'s bound alone',
+});
+
 const SettingsInput = Type.Object(
   {
     voterPolicy: Type.Optional(Type.Enum(VOTER_POLICIES)),
@@ -65,6 +72,8 @@ const SettingsInput = Type.Object(
     fraudVelocityWindowSeconds: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
     fraudCheckUnavailable: Type.Optional(Type.Union([FraudCheckUnavailable, Type.Null()])),
     anonymity: Type.Optional(Type.Union([Anonymity, Type.Null()])),
+    // No null: with type coercion on, a 0 would pass as null, i.e. as "no maximum".
+    maxVoteTokens: Type.Optional(MaxVoteTokens),
     // Write-only: not in PollView, because a webhook URL often carries the organizer's secret token.
     milestoneWebhookUrl: Type.Optional(
       Type.Union([
@@ -133,6 +142,7 @@ export const PollView = Type.Object({
     fraudVelocityWindowSeconds: Type.Union([Type.Integer(), Type.Null()]),
     fraudCheckUnavailable: FraudCheckUnavailable,
     anonymity: Type.Optional(Anonymity),
+    maxVoteTokens: Type.Optional(MaxVoteTokens),
   }),
   credentialKey: Type.Optional(CredentialKeyView),
   createdAt: Type.String({ format: 'date-time' }),
@@ -143,6 +153,6 @@ export const PollView = Type.Object({
 export const PollIdParams = Type.Object({ pollId: Uuid });
 
 export const IssueTokensBody = Type.Object(
-  { count: Type.Integer({ minimum: 1, maximum: 10_000 }) },
+  { count: Type.Integer({ minimum: 1, maximum: 10_000, description: 'tokens to issue now; a poll holds at most its settings.maxVoteTokens, and never more than the server\'s VOTE_TOKENS_MAX_PER_POLL (default 1,000,000)' }) },
   { additionalProperties: false, examples: [{ count: 100 }] },
 );

@@ -2,7 +2,6 @@ import type { AnswerInput } from '../../domain/ballot/answers.ts';
 import type { BallotMetaInput } from '../../domain/ballot/commands.ts';
 import type { BallotCredential } from '../../domain/ballot/credential-voter.ts';
 import { ballotDecider } from '../../domain/ballot/decider.ts';
-import { isTokenIssued } from '../../domain/poll/accepting.ts';
 import { BALLOT_CODES } from '../../domain/ballot/errors.ts';
 import { pollNotActive } from '../../domain/poll/errors.ts';
 import { ConflictError } from '../../domain/shared/errors.ts';
@@ -13,6 +12,7 @@ import { screenCast } from '../fraud/flag-on-cast.ts';
 import type { ScreeningFacts } from '../fraud/screen-ballot.ts';
 import { asKeyReuse, handleCommand, mintId, toAppend, type CommandContext } from '../handle-command.ts';
 import { ballotReceipt } from '../../domain/ballot/receipt.ts';
+import { voteTokenIssued } from './vote-token-issued.ts';
 
 export interface BallotRequest {
   pollId: string;
@@ -42,16 +42,16 @@ export interface BallotReceipt {
  */
 export async function castBallot(deps: CommandDeps, request: BallotRequest, context: CommandContext): Promise<BallotReceipt> {
   const stream = ballotStream(request.pollId, request.voterKey);
-  let poll = await deps.polls.get(request.pollId);
-  // A token issued through another process may not have reached this cache yet.
-  if (request.voterKey.startsWith('t.') && !isTokenIssued(poll, request.voterKey.slice(2))) {
-    poll = await deps.polls.refresh(request.pollId);
-  }
+  const poll = await deps.polls.get(request.pollId);
+  const tokenIssued = await voteTokenIssued(deps, poll, request.voterKey);
   const { screening, ...ballot } = request;
   const now = deps.now();
   const command = {
     type: 'CastBallot' as const,
-    data: { ...ballot, ballotId: mintId(context, 'ballotId', deps.newId), poll, now },
+    data: {
+      ...ballot, ballotId: mintId(context, 'ballotId', deps.newId), poll, now,
+      ...(tokenIssued !== undefined ? { voteTokenIssued: tokenIssued } : {}),
+    },
   };
   const events = ballotDecider.decide(command, ballotDecider.initialState());
   // Screened after the decision (an invalid ballot is not counted) and before the append: a

@@ -5,16 +5,18 @@ import type { CommandDeps } from '../command-deps.ts';
 import { handleCommand, type CommandContext } from '../handle-command.ts';
 import type { BallotReceipt, BallotRequest } from './cast-ballot.ts';
 import { ballotReceipt } from '../../domain/ballot/receipt.ts';
+import { voteTokenIssued } from './vote-token-issued.ts';
 
 /** Replaces the voter's answers where the poll allows it; the ballot keeps its id. */
 export async function changeBallot(deps: CommandDeps, request: BallotRequest, context: CommandContext): Promise<BallotReceipt> {
   const poll = await deps.polls.get(request.pollId);
+  const tokenIssued = await voteTokenIssued(deps, poll, request.voterKey);
   const stream = ballotStream(request.pollId, request.voterKey);
   const { events, appended } = await handleCommand(
     deps.store,
     ballotDecider,
     stream,
-    { type: 'ChangeBallot', data: { ...request, poll, now: deps.now() } },
+    { type: 'ChangeBallot', data: { ...request, poll, now: deps.now(), ...(tokenIssued !== undefined ? { voteTokenIssued: tokenIssued } : {}) } },
     context,
   );
   const changed = events.find((e) => e.type === 'BallotChanged');

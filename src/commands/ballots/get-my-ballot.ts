@@ -1,9 +1,9 @@
 import { invalidVoteToken, noBallotOfVoter } from '../../domain/ballot/errors.ts';
-import { isTokenIssued } from '../../domain/poll/accepting.ts';
 import { pollNotFound } from '../../domain/poll/errors.ts';
 import { ballotStream } from '../../domain/shared/streams.ts';
 import type { CommandDeps } from '../command-deps.ts';
 import { myBallotFrom, type MyBallot } from './my-ballot.ts';
+import { voteTokenIssued } from './vote-token-issued.ts';
 
 /**
  * getMyBallot: the caller's own ballot, for a voter who lost castBallot's answer (a dropped
@@ -12,16 +12,12 @@ import { myBallotFrom, type MyBallot } from './my-ballot.ts';
  * committed it, where a read model may still be behind. `voterKey` is made exactly as for
  * castBallot, so a voter can only ever reach their own stream.
  */
-export async function getMyBallot(deps: Pick<CommandDeps, 'store' | 'polls'>, pollId: string, voterKey: string): Promise<MyBallot> {
-  let poll = await deps.polls.get(pollId);
+export async function getMyBallot(deps: Pick<CommandDeps, 'store' | 'polls' | 'voteTokens'>, pollId: string, voterKey: string): Promise<MyBallot> {
+  const poll = await deps.polls.get(pollId);
   if (poll.status === 'none') throw pollNotFound(pollId);
   const { voterPolicy } = poll.poll.settings;
   // The same answer as castBallot for a token the poll never issued: 403, not "no ballot".
-  if (voterPolicy === 'token') {
-    const tokenHash = voterKey.startsWith('t.') ? voterKey.slice(2) : '';
-    if (!isTokenIssued(poll, tokenHash)) poll = await deps.polls.refresh(pollId);
-    if (!isTokenIssued(poll, tokenHash)) throw invalidVoteToken();
-  }
+  if (voterPolicy === 'token' && (await voteTokenIssued(deps, poll, voterKey)) !== true) throw invalidVoteToken();
   const history = await deps.store.readStream(ballotStream(pollId, voterKey));
   const last = history.at(-1);
   if (last === undefined) throw noBallotOfVoter();

@@ -58,14 +58,16 @@ describe('CastBallot on token polls', () => {
     pollOpened(),
   ]);
 
-  it('accepts the holder of an issued token', () => {
-    spec.given([]).when(cast({ poll: tokenPoll, voterKey: 't.abc' })).then([ballotCast({ voterKey: 't.abc', voterKind: 'token' })]);
+  it('accepts the holder of a token the registry found issued for this poll', () => {
+    spec.given([]).when(cast({ poll: tokenPoll, voterKey: 't.abc', voteTokenIssued: true })).then([ballotCast({ voterKey: 't.abc', voterKind: 'token' })]);
   });
 
-  it('rejects a token that was not issued, or a voter key that is not a token', () => {
-    spec.given([]).when(cast({ poll: tokenPoll, voterKey: 't.xyz' }))
+  it('rejects a token the registry did not find, or did not look up, or a voter key that is not a token', () => {
+    spec.given([]).when(cast({ poll: tokenPoll, voterKey: 't.xyz', voteTokenIssued: false }))
       .thenThrows(ForbiddenError, 'ballot.invalid-vote-token', 'voteToken');
-    spec.given([]).when(cast({ poll: tokenPoll, voterKey: 'u.abc' }))
+    spec.given([]).when(cast({ poll: tokenPoll, voterKey: 't.abc' }))
+      .thenThrows(ForbiddenError, 'ballot.invalid-vote-token', 'voteToken');
+    spec.given([]).when(cast({ poll: tokenPoll, voterKey: 'u.abc', voteTokenIssued: true }))
       .thenThrows(ForbiddenError, 'ballot.invalid-vote-token', 'voteToken');
   });
 });

@@ -22,6 +22,12 @@ type BallotInput = {
   accountId?: string;
   answers: readonly AnswerInput[];
   poll: PollState;
+  /**
+   * Token polls: whether the vote token behind `voterKey` (`t.<hash>`) was issued for this poll,
+   * as the handler found it in the vote token registry (the poll state only counts tokens).
+   * Absent or false: the ballot is refused as an invalid vote token.
+   */
+  voteTokenIssued?: boolean;
   now: Instant;
   meta?: BallotMetaInput;
   /** Blind polls: the credential the handler verified; `voterKey` is the hash of its message. */

@@ -15,11 +15,3 @@ export function isAcceptingBallots(state: PollState, now: Instant): boolean {
   if (endsAt !== null && at >= toMillis(endsAt)) return false;
   return true;
 }
-
-/**
- * Whether a vote token was issued for this poll. The vote path derives `voterKey` as
- * `t.<sha256(token)>` and IssueVoteTokens stores the same sha256 hex, so one hash serves both.
- */
-export function isTokenIssued(state: PollState, tokenHash: string): boolean {
-  return state.status !== 'none' && state.tokenHashes.has(tokenHash);
-}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { activePoll, pollClosed, pollCreated, pollOpened, pollState } from '../../testing/poll-fixtures.ts';
-import { isAcceptingBallots, isTokenIssued } from './accepting.ts';
+import { isAcceptingBallots } from './accepting.ts';
 
 const window = { startsAt: '2030-01-01T12:00:00.000Z', endsAt: '2030-01-01T18:00:00.000Z' };
 
@@ -32,17 +32,5 @@ describe('isAcceptingBallots', () => {
 
   it('is false for a time that cannot be read', () => {
     expect(isAcceptingBallots(activePoll(), 'not a time')).toBe(false);
-  });
-});
-
-describe('isTokenIssued', () => {
-  it('knows the hashes issued for the poll', () => {
-    const state = pollState([
-      pollCreated({ voterPolicy: 'token' }),
-      { type: 'VoteTokensIssued', data: { pollId: 'poll-1', tokenHashes: ['h1'], issuedAt: '2030-01-01T09:00:00.000Z' } },
-    ]);
-    expect(isTokenIssued(state, 'h1')).toBe(true);
-    expect(isTokenIssued(state, 'h2')).toBe(false);
-    expect(isTokenIssued(pollState([]), 'h1')).toBe(false);
   });
 });

@@ -36,6 +36,8 @@ export type PollSettingsInput = {
   milestoneWebhookUrl?: string | null;
   /** `blind` (account and verified polls, anonymous ones): blind-signed ballot credentials. */
   anonymity?: 'pseudonymous' | 'blind' | null;
+  /** Token polls only: the most vote tokens the poll may ever issue (1..POLL_LIMITS.maxVoteTokens). */
+  maxVoteTokens?: number | null;
 };
 
 export type CreatePoll = DomainCommand<
@@ -61,9 +63,13 @@ export type OpenPoll = DomainCommand<'OpenPoll', { pollId: string; actorId: stri
 /** `actorId` may be `system` for the scheduler that closes polls at endsAt. */
 export type ClosePoll = DomainCommand<'ClosePoll', { pollId: string; actorId: string; now: Instant }>;
 
+/**
+ * `maxPerPoll` is the server's bound (VOTE_TOKENS_MAX_PER_POLL), passed in like the clock: a poll
+ * never holds more tokens than it, nor more than its own `settings.maxVoteTokens`.
+ */
 export type IssueVoteTokens = DomainCommand<
   'IssueVoteTokens',
-  { pollId: string; tokenHashes: readonly string[]; now: Instant }
+  { pollId: string; tokenHashes: readonly string[]; maxPerPoll: number; now: Instant }
 >;
 
 /**

@@ -50,6 +50,13 @@ describe('CreatePoll', () => {
       .then([pollCreated({ fraudVelocityLimit: 0 })]);
   });
 
+  it('keeps a token poll\'s maximum number of vote tokens, and stores none where none was given', () => {
+    spec.given([]).when(create({ settings: settingsInput({ voterPolicy: 'token', maxVoteTokens: 5_000 }) }))
+      .then([pollCreated({ voterPolicy: 'token', maxVoteTokens: 5_000 })]);
+    spec.given([]).when(create({ settings: settingsInput({ voterPolicy: 'token', maxVoteTokens: null }) }))
+      .then([pollCreated({ voterPolicy: 'token' })]);
+  });
+
   it('defaults maxChoices of a multiple question to its number of options', () => {
     const questions = withQuestion(1, { maxChoices: undefined });
     const expected = pollDefinition();
@@ -141,6 +148,14 @@ describe('CreatePoll', () => {
       'poll.invalid-setting', 'settings.fraudCheckUnavailable'],
     ['refusing unchecked ballots on a poll whose fraud check is off', { settings: settingsInput({ fraudVelocityLimit: 0, fraudCheckUnavailable: 'refuse' }) },
       'poll.invalid-setting', 'settings.fraudCheckUnavailable'],
+    ['a maximum of 0 vote tokens', { settings: settingsInput({ voterPolicy: 'token', maxVoteTokens: 0 }) },
+      'poll.invalid-setting', 'settings.maxVoteTokens'],
+    ['a maximum of vote tokens above 10,000,000', { settings: settingsInput({ voterPolicy: 'token', maxVoteTokens: 10_000_001 }) },
+      'poll.invalid-setting', 'settings.maxVoteTokens'],
+    ['a fractional maximum of vote tokens', { settings: settingsInput({ voterPolicy: 'token', maxVoteTokens: 2.5 }) },
+      'poll.invalid-setting', 'settings.maxVoteTokens'],
+    ['a maximum of vote tokens on a poll without tokens', { settings: settingsInput({ maxVoteTokens: 100 }) },
+      'poll.invalid-setting', 'settings.maxVoteTokens'],
   ];
 
   it.each(invalid)('rejects %s', (_name, patch, code, field) => {

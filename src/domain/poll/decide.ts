@@ -12,9 +12,11 @@ import {
   pollNotActive,
   pollNotDraft,
   pollNotFound,
+  voteTokenLimitReached,
 } from './errors.ts';
 import type { PollEvent } from './events.ts';
 import type { PollState } from './state.ts';
+import { voteTokenLimit } from './vote-token-limit.ts';
 
 /**
  * The poll's rules: a definition is created once, then the status only moves forward,
@@ -96,13 +98,17 @@ function issueVoteTokens(command: IssueVoteTokens['data'], state: PollState): Po
   if (!Array.isArray(hashes) || hashes.length === 0) {
     throw new ValidationError(C.invalidTokenHashes, 'at least one token hash is required', { field: 'tokenHashes' });
   }
-  const seen = new Set(state.tokenHashes);
+  const limit = voteTokenLimit(state.poll.settings, command.maxPerPoll);
+  if (state.tokensIssued + hashes.length > limit.max) throw voteTokenLimitReached(command.pollId, state.tokensIssued, hashes.length, limit);
+  // Only the batch itself is checked for repeats: the state keeps a count, not the hashes. Tokens
+  // are 128 random bits, so a hash equal to one issued earlier would be a bug upstream, and it
+  // would still name one voter stream: it could never be a second ballot.
+  const seen = new Set<string>();
   hashes.forEach((hash, i) => {
     const field = `tokenHashes[${i}]`;
     if (typeof hash !== 'string' || hash.length === 0) {
       throw new ValidationError(C.invalidTokenHashes, 'a token hash must be a non-empty string', { field });
     }
-    // A repeated hash would be one token counted twice; with random tokens it means a bug upstream.
     if (seen.has(hash)) throw new ConflictError(C.tokenAlreadyIssued, 'token hash already issued', { field });
     seen.add(hash);
   });

@@ -67,6 +67,11 @@ export type PollSettings = {
   milestoneWebhookUrl?: string;
   /** `blind`: ballots carry blind-signed credentials (./credential-key.ts); absent = as `anonymous` says. */
   anonymity?: 'blind';
+  /**
+   * Token polls: the most vote tokens this poll may issue, 1..POLL_LIMITS.maxVoteTokens. Absent
+   * when the organizer set none: the server's VOTE_TOKENS_MAX_PER_POLL alone bounds it then.
+   */
+  maxVoteTokens?: number;
 };
 
 export const fraudCheckUnavailableOf = (settings: Pick<PollSettings, 'fraudCheckUnavailable'>): FraudCheckUnavailable =>
@@ -103,4 +108,6 @@ export const POLL_LIMITS = {
   maxOptions: 50,
   optionTextMaxLength: 200,
   maxScaleSpan: 100,
+  /** The largest `settings.maxVoteTokens` a poll may ask for; the server's bound may be lower. */
+  maxVoteTokens: 10_000_000,
 } as const;

@@ -14,6 +14,7 @@ export const POLL_CODES = {
   tokensNotAllowed: 'poll.tokens-not-allowed',
   tokenAlreadyIssued: 'poll.token-already-issued',
   invalidTokenHashes: 'poll.invalid-token-hashes',
+  voteTokenLimit: 'poll.vote-token-limit',
   invalidSlug: 'poll.invalid-slug',
   invalidTitle: 'poll.invalid-title',
   invalidDescription: 'poll.invalid-description',
@@ -54,3 +55,20 @@ export const pollEnded = (pollId: string): ConflictError =>
 
 export const pollInvalid = (code: string, field: string, message: string): ValidationError =>
   new ValidationError(code, message, { field });
+
+/** 422: the tokens asked for would take the poll past its maximum; says how many are left. */
+export const voteTokenLimitReached = (
+  pollId: string,
+  issued: number,
+  asked: number,
+  limit: { max: number; source: 'poll' | 'server' },
+): ValidationError => {
+  const n = (value: number) => value.toLocaleString('en-US');
+  const whose = limit.source === 'poll' ? "this poll's settings.maxVoteTokens" : 'the server (VOTE_TOKENS_MAX_PER_POLL)';
+  return new ValidationError(
+    POLL_CODES.voteTokenLimit,
+    `poll ${pollId} may issue at most ${n(limit.max)} vote tokens (set by ${whose}); ${n(issued)} are issued, ` +
+      `so ${n(Math.max(0, limit.max - issued))} more can be, not ${n(asked)}`,
+    { field: 'tokenHashes' },
+  );
+};

@@ -11,7 +11,7 @@ export function evolve(state: PollState, event: PollEvent): PollState {
   switch (event.type) {
     case 'PollCreated':
       return state.status === 'none'
-        ? { status: 'draft', poll: event.data, tokenHashes: new Set<string>(), milestones: new Set<number>() }
+        ? { status: 'draft', poll: event.data, tokensIssued: 0, milestones: new Set<number>() }
         : state;
     case 'PollOpened':
       return state.status === 'draft'
@@ -24,7 +24,7 @@ export function evolve(state: PollState, event: PollEvent): PollState {
     case 'VoteTokensIssued':
       return state.status === 'none'
         ? state
-        : { ...state, tokenHashes: new Set([...state.tokenHashes, ...event.data.tokenHashes]) };
+        : { ...state, tokensIssued: state.tokensIssued + event.data.tokenHashes.length };
     case 'MilestoneReached':
       return state.status === 'none'
         ? state

@@ -9,10 +9,12 @@ import type { VoteTokensIssued } from './events.ts';
 const spec = deciderSpec(pollDecider);
 const open = (now = OPENED_AT): OpenPoll => ({ type: 'OpenPoll', data: { pollId: POLL_ID, actorId: 'user-organizer', now } });
 const close = (actorId = 'system'): ClosePoll => ({ type: 'ClosePoll', data: { pollId: POLL_ID, actorId, now: CLOSED_AT } });
-const issue = (...tokenHashes: string[]): IssueVoteTokens => ({
+const SERVER_MAX = 1_000_000;
+const issueUpTo = (maxPerPoll: number, ...tokenHashes: string[]): IssueVoteTokens => ({
   type: 'IssueVoteTokens',
-  data: { pollId: POLL_ID, tokenHashes, now: new Date(OPENED_AT) },
+  data: { pollId: POLL_ID, tokenHashes, maxPerPoll, now: new Date(OPENED_AT) },
 });
+const issue = (...tokenHashes: string[]): IssueVoteTokens => issueUpTo(SERVER_MAX, ...tokenHashes);
 const issued = (...tokenHashes: string[]): VoteTokensIssued => ({
   type: 'VoteTokensIssued',
   data: { pollId: POLL_ID, tokenHashes, issuedAt: OPENED_AT },
@@ -99,20 +101,43 @@ describe('IssueVoteTokens', () => {
     spec.given([tokenPoll]).when(issue('h1', '')).thenThrows(ValidationError, 'poll.invalid-token-hashes', 'tokenHashes[1]');
   });
 
-  it('rejects a hash repeated in the batch or issued before', () => {
+  it('rejects a hash repeated in the batch', () => {
     spec.given([tokenPoll]).when(issue('h1', 'h1')).thenThrows(ConflictError, 'poll.token-already-issued', 'tokenHashes[1]');
-    spec.given([tokenPoll, issued('h1')]).when(issue('h2', 'h1'))
-      .thenThrows(ConflictError, 'poll.token-already-issued', 'tokenHashes[1]');
+  });
+});
+
+describe('IssueVoteTokens within the maximum', () => {
+  const bounded = pollCreated({ voterPolicy: 'token', maxVoteTokens: 3 });
+
+  it('issues up to the poll\'s own maximum, counting earlier batches', () => {
+    spec.given([bounded, issued('h1')]).when(issue('h2', 'h3')).then([issued('h2', 'h3')]);
+  });
+
+  it('refuses a batch that would pass the poll\'s maximum, whole, saying how many are left', () => {
+    spec.given([bounded, issued('h1', 'h2')]).when(issue('h3', 'h4'))
+      .thenThrows(ValidationError, 'poll.vote-token-limit', 'tokenHashes');
+    expect(() => pollDecider.decide(issue('h3', 'h4'), spec.stateAfter([bounded, issued('h1', 'h2')]))).toThrow(
+      "poll poll-1 may issue at most 3 vote tokens (set by this poll's settings.maxVoteTokens); 2 are issued, so 1 more can be, not 2",
+    );
+  });
+
+  it('refuses past the server\'s bound, also for a poll that asked for more', () => {
+    spec.given([tokenPoll, issued('h1')]).when(issueUpTo(2, 'h2')).then([issued('h2')]);
+    spec.given([tokenPoll, issued('h1', 'h2')]).when(issueUpTo(2, 'h3'))
+      .thenThrows(ValidationError, 'poll.vote-token-limit', 'tokenHashes');
+    expect(() => pollDecider.decide(issueUpTo(2, 'h4'), spec.stateAfter([bounded, issued('h1', 'h2')]))).toThrow(
+      'may issue at most 2 vote tokens (set by the server (VOTE_TOKENS_MAX_PER_POLL))',
+    );
   });
 });
 
 describe('evolve', () => {
-  it('folds the lifecycle into the state the vote path reads', () => {
-    const state = spec.stateAfter([tokenPoll, issued('h1'), pollOpened(), issued('h2'), pollClosed()]);
+  it('folds the lifecycle into the state the vote path reads, counting tokens without keeping them', () => {
+    const state = spec.stateAfter([tokenPoll, issued('h1'), pollOpened(), issued('h2', 'h3'), pollClosed()]);
     expect(state).toEqual({
       status: 'closed',
       poll: tokenPoll.data,
-      tokenHashes: new Set(['h1', 'h2']),
+      tokensIssued: 3,
       milestones: new Set(),
       openedAt: OPENED_AT,
       closedAt: CLOSED_AT,

@@ -1,26 +1,27 @@
 import type { PollDefinition } from './definition.ts';
 
 /**
- * The folded poll stream. `none` is a stream that does not exist. Issued token hashes are kept
- * (not just counted) because the vote path reads this state, cached, to accept a vote token
- * without waiting for a projection; a Set, because a poll may have a million of them.
- * `milestones` holds the ballot milestones already recorded, so RecordMilestone is a no-op the
- * second time.
+ * The folded poll stream. `none` is a stream that does not exist. Vote tokens are only counted
+ * (`tokensIssued`, what the per-poll maximum is checked against): the state is cached by every
+ * API node, and holding the hashes cost each node about 1 KB per token issued. Whether a token
+ * was issued is asked of the vote token registry (src/adapters/vote-tokens), which looks the
+ * hash up in the log itself. `milestones` holds the ballot milestones already recorded, so
+ * RecordMilestone is a no-op the second time.
  */
 export type PollState =
   | { status: 'none' }
-  | { status: 'draft'; poll: PollDefinition; tokenHashes: ReadonlySet<string>; milestones: ReadonlySet<number> }
+  | { status: 'draft'; poll: PollDefinition; tokensIssued: number; milestones: ReadonlySet<number> }
   | {
       status: 'active';
       poll: PollDefinition;
-      tokenHashes: ReadonlySet<string>;
+      tokensIssued: number;
       milestones: ReadonlySet<number>;
       openedAt: string;
     }
   | {
       status: 'closed';
       poll: PollDefinition;
-      tokenHashes: ReadonlySet<string>;
+      tokensIssued: number;
       milestones: ReadonlySet<number>;
       openedAt: string;
       closedAt: string;

@@ -1,7 +1,7 @@
 import { httpUrl, isSafeInteger, requireOneOf } from '../shared/validation.ts';
 import { toIso, toMillis } from '../shared/time.ts';
 import type { PollSettingsInput } from './commands.ts';
-import { FRAUD_CHECK_UNAVAILABLE, VISIBILITIES, VOTER_POLICIES, type FraudCheckUnavailable, type PollSettings } from './definition.ts';
+import { FRAUD_CHECK_UNAVAILABLE, POLL_LIMITS, VISIBILITIES, VOTER_POLICIES, type FraudCheckUnavailable, type PollSettings } from './definition.ts';
 import { POLL_CODES as C, pollInvalid } from './errors.ts';
 import { validateAnonymity } from './credential-key.ts';
 
@@ -42,7 +42,19 @@ export function validateSettings(input: PollSettingsInput | undefined, nowIso: s
     fraudCheckUnavailable: fraudCheckUnavailable(input.fraudCheckUnavailable, settings.fraudVelocityLimit),
     ...optionalWebhookUrl(input.milestoneWebhookUrl),
     ...validateAnonymity(input),
+    ...optionalMaxVoteTokens(input.maxVoteTokens, settings.voterPolicy),
   };
+}
+
+/** Absent when unset, like the webhook URL; only token polls issue tokens, so only they may bound them. */
+function optionalMaxVoteTokens(value: number | null | undefined, voterPolicy: PollSettings['voterPolicy']): { maxVoteTokens?: number } {
+  if (value === null || value === undefined) return {};
+  const field = 'settings.maxVoteTokens';
+  if (voterPolicy !== 'token') throw pollInvalid(C.invalidSetting, field, `${field} applies to polls with voterPolicy "token" only`);
+  if (!isSafeInteger(value) || value < 1 || value > POLL_LIMITS.maxVoteTokens) {
+    throw pollInvalid(C.invalidSetting, field, `${field} must be an integer from 1 to ${POLL_LIMITS.maxVoteTokens}`);
+  }
+  return { maxVoteTokens: value };
 }
 
 /**

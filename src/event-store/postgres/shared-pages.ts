@@ -18,6 +18,12 @@ import type { ReadAllOptions, ReadAllResult, RecordedEvent } from '../port.ts';
 export interface SharedPagesOptions {
   /** Events kept per filter (oldest pages dropped first). */
   maxEventsPerFilter?: number;
+  /**
+   * Characters of long string lists kept per filter: an event of 10,000 vote token hashes holds
+   * 640,000 of them (about 1 MB of heap), where a ballot holds none. Without this bound a node's
+   * memory grew with the tokens issued, up to 5,000 such events per filter.
+   */
+  maxListCharsPerFilter?: number;
   /** Filters remembered (the least recently read dropped first). */
   maxFilters?: number;
 }
@@ -26,12 +32,14 @@ interface Page {
   from: bigint;
   next: bigint;
   events: RecordedEvent[];
+  listChars: number;
 }
 
 interface Filter {
   /** Ascending by `from`, consecutive or not. */
   pages: Page[];
   events: number;
+  listChars: number;
   inFlight: Map<string, Promise<ReadAllResult>>;
 }
 
@@ -41,9 +49,11 @@ export class SharedPages {
   readonly #filters = new Map<string, Filter>();
   readonly #maxEvents: number;
   readonly #maxFilters: number;
+  readonly #maxListChars: number;
 
   constructor(options: SharedPagesOptions = {}) {
     this.#maxEvents = options.maxEventsPerFilter ?? 5_000;
+    this.#maxListChars = options.maxListCharsPerFilter ?? 1_000_000;
     this.#maxFilters = options.maxFilters ?? 16;
   }
 
@@ -60,7 +70,7 @@ export class SharedPages {
     try {
       const result = await reading;
       if (FREEZE) for (const e of result.events) deepFreeze(e);
-      this.#keep(filter, { from: options.from, next: result.next, events: result.events });
+      this.#keep(filter, { from: options.from, next: result.next, events: result.events, listChars: listChars(result.events) });
       return copy(result);
     } finally {
       filter.inFlight.delete(key);
@@ -72,7 +82,7 @@ export class SharedPages {
     if (filter) {
       this.#filters.delete(key); // re-inserted: Map order is recency of use
     } else {
-      filter = { pages: [], events: 0, inFlight: new Map() };
+      filter = { pages: [], events: 0, listChars: 0, inFlight: new Map() };
       const oldest = this.#filters.keys().next();
       if (this.#filters.size >= this.#maxFilters && !oldest.done) this.#filters.delete(oldest.value);
     }
@@ -85,17 +95,32 @@ export class SharedPages {
     const at = filter.pages.findIndex((p) => p.from > page.from);
     filter.pages.splice(at === -1 ? filter.pages.length : at, 0, page);
     filter.events += page.events.length;
-    // Drop the oldest pages (lowest positions: the ones every follower has passed) past the bound,
+    filter.listChars += page.listChars;
+    // Drop the oldest pages (lowest positions: the ones every follower has passed) past the bounds,
     // keeping at least the page just read.
-    while (filter.events > this.#maxEvents && filter.pages.length > 1) {
+    while ((filter.events > this.#maxEvents || filter.listChars > this.#maxListChars) && filter.pages.length > 1) {
       const dropped = filter.pages[0] === page ? filter.pages.splice(1, 1)[0]! : filter.pages.shift()!;
       filter.events -= dropped.events.length;
+      filter.listChars -= dropped.listChars;
     }
   }
 }
 
 const filterKey = (options: ReadAllOptions): string =>
   `${[...(options.categories ?? [])].sort().join(',')}|${[...(options.streamPrefixes ?? [])].sort().join(',')}`;
+
+/** Characters in the top-level lists of strings of the events' data: a cheap, shallow measure of their weight. */
+function listChars(events: readonly RecordedEvent[]): number {
+  let chars = 0;
+  for (const event of events) {
+    if (event.data === null || typeof event.data !== 'object') continue;
+    for (const value of Object.values(event.data)) {
+      if (!Array.isArray(value)) continue;
+      for (const item of value) if (typeof item === 'string') chars += item.length;
+    }
+  }
+  return chars;
+}
 
 /** The events after `from` of the kept page covering it, at most `limit` of them. */
 function served(pages: readonly Page[], from: bigint, limit: number): ReadAllResult | undefined {

@@ -98,6 +98,29 @@ describe('SharedPages', () => {
     expect(log.reads).toHaveLength(4);
   });
 
+  it('keeps at most maxListCharsPerFilter characters of string lists (vote token hashes), however few the events', async () => {
+    const hashes = (n: number) => Array.from({ length: n }, (_, i) => `${i}`.padStart(64, '0'));
+    const reads: ReadAllOptions[] = [];
+    // One event of 1,000 hashes (64,000 characters) per page, at positions 10, 20, 30.
+    const read = async (options: ReadAllOptions): Promise<ReadAllResult> => {
+      reads.push(options);
+      const position = Number(options.from) + 10;
+      return { events: [{ ...event(position, 'poll-p'), type: 'VoteTokensIssued', data: { pollId: 'p', tokenHashes: hashes(1_000) } }], next: BigInt(position) };
+    };
+    const shared = new SharedPages({ maxListCharsPerFilter: 100_000 });
+    for (const from of [0, 10, 20]) await shared.read(opts(from, 1, ['poll']), read);
+    await shared.read(opts(20, 1, ['poll']), read); // newest: kept
+    expect(reads).toHaveLength(3);
+    await shared.read(opts(10, 1, ['poll']), read); // one page of 64,000 is all the bound holds: read again
+    expect(reads).toHaveLength(4);
+    // Events without such lists (ballots) are bounded by their count alone, as before.
+    const log = fakeLog([10, 20, 30], 40);
+    const ballots = new SharedPages({ maxListCharsPerFilter: 1 });
+    for (const from of [0, 10, 20]) await ballots.read(opts(from, 1), log.read);
+    await ballots.read(opts(0, 1), log.read);
+    expect(log.reads).toHaveLength(3);
+  });
+
   it('under POLLSTER_FREEZE_SHARED_EVENTS=1 (set for every test run) shared events are frozen, deep', async () => {
     expect(process.env.POLLSTER_FREEZE_SHARED_EVENTS).toBe('1');
     const shared = new SharedPages();

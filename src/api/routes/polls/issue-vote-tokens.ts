@@ -15,6 +15,10 @@ export const issueVoteTokensRoute: FastifyPluginAsyncTypebox<{ services: Service
         operationId: 'issueVoteTokens',
         tags: ['polls'],
         summary: 'Issue one-time vote tokens (voterPolicy token); shown once, stored hashed',
+        description:
+          'The tokens are in this answer only: the log keeps their sha256 hashes. A retry with the same Idempotency-Key and body after the tokens were issued is 409 '
+          + '`poll.tokens-already-shown` (they cannot be shown again; issue new ones under a new key). Past the poll\'s maximum (settings.maxVoteTokens, '
+          + 'VOTE_TOKENS_MAX_PER_POLL) the whole request is 422 `poll.vote-token-limit`, saying how many more may be issued.',
         security: bearer,
         params: PollIdParams,
         body: IssueTokensBody,
