@@ -24,7 +24,7 @@ export interface CredentialSigner {
 const row = z.object({ voter_key_id: z.string(), public_key: z.string(), sealed_private_key: z.string() });
 
 /**
- * The key pairs of blind polls (migration 019). Made with `generateKeyPair` (OpenSSL, off the
+ * The key pairs of blind polls (migration 020). Made with `generateKeyPair` (OpenSSL, off the
  * event loop), the private half sealed with AES-256-GCM under a key derived from the poll's
  * voter key (outside the database), so a dump holds no key that signs, and every API node holding
  * the key ring can unseal it. Signing is RSASP1 through OpenSSL (`privateDecrypt` without
