@@ -110,6 +110,7 @@ export async function main(args: string[]): Promise<void> {
         natsIn: nats ? await nats.messagesIn() : 0,
       };
     };
+    const own = { redis: redis !== undefined, nats: nats !== undefined };
     const totals = new Map<Fraud, Totals>();
     for (const [r, f] of rounds.entries()) {
       const before = await snapshot();
@@ -117,7 +118,7 @@ export async function main(args: string[]): Promise<void> {
       const drainMs = await projectionsCaughtUp(monitor);
       const after = await snapshot();
       const round = totalsOf(figures, before, after, drainMs);
-      console.log(`${formatFigures(figures, 'ballots')}\n  ${perBallot(round, mode)}`);
+      console.log(`${formatFigures(figures, 'ballots')}\n  ${perBallot(round, mode, own)}`);
       totals.set(f, add(totals.get(f), round));
     }
     for (const f of settings) {
@@ -125,7 +126,7 @@ export async function main(args: string[]): Promise<void> {
       const rateOf = t.operations / t.seconds;
       console.log(
         `\nfraud ${f}, ${mode} (${cpus().length} cores): ${Math.round(rateOf)} ballots/s, ratio ${(rateOf / ceiling).toFixed(2)} to pgbench's ${Math.round(ceiling)} rows/s ` +
-          `(${t.errors} errors)\n  ${perBallot(t, mode)}`,
+          `(${t.errors} errors)\n  ${perBallot(t, mode, own)}`,
       );
     }
     if (settings.length === 2) {
@@ -188,7 +189,7 @@ function add(a: Totals | undefined, b: Totals): Totals {
 }
 
 /** The per-ballot lines: CPU per process, round trips, waits. */
-function perBallot(t: Totals, mode: Mode): string {
+function perBallot(t: Totals, mode: Mode, own: { redis: boolean; nats: boolean }): string {
   const n = t.operations;
   const names = mode === 'start' ? ['node (start)'] : ['node (serve)', 'node (worker)'];
   const node = t.nodeCpuMs.map((ms, i) => `${names[i]} ${(ms / n).toFixed(3)}`).join(', ');
@@ -196,8 +197,8 @@ function perBallot(t: Totals, mode: Mode): string {
   const q = (xs: number[], p: number) => (xs.length === 0 ? 0 : [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!);
   const waited = t.gate.filter((ms) => ms > 0.1).length / Math.max(1, t.gate.length);
   return (
-    `CPU ms/ballot: ${node}, postgres backends ${(t.pgCpuMs / n).toFixed(3)}, redis ${(t.redisCpuMs / n).toFixed(3)}, total ${total.toFixed(3)}\n` +
-    `  round trips/ballot: SQL statements ${(t.statements / n).toFixed(2)}, Redis calls ${(t.redisCalls / n).toFixed(2)} (commands ${(t.redisCommands / n).toFixed(2)}), NATS publishes ${(t.natsPublishes / n).toFixed(2)}\n` +
+    `CPU ms/ballot: ${node}, postgres backends ${(t.pgCpuMs / n).toFixed(3)}, redis ${own.redis ? (t.redisCpuMs / n).toFixed(3) : 'n/a (not the bench\'s own)'}, total ${total.toFixed(3)}${own.redis ? '' : ' without Redis'}\n` +
+    `  round trips/ballot: SQL statements ${(t.statements / n).toFixed(2)}, Redis calls ${(t.redisCalls / n).toFixed(2)} (commands ${(t.redisCommands / n).toFixed(2)}), NATS publishes ${own.nats ? (t.natsPublishes / n).toFixed(2) : 'n/a (not the bench\'s own)'}\n` +
     `  waits: group commit (append) p50 ${q(t.append, 0.5).toFixed(1)} / p99 ${q(t.append, 0.99).toFixed(1)} ms; close gate p50 ${q(t.gate, 0.5).toFixed(1)} / p99 ${q(t.gate, 0.99).toFixed(1)} ms, ` +
     `${(waited * 100).toFixed(0)}% of ballots waited > 0.1 ms; projections caught up ${t.drainMs.toFixed(0)} ms after the last ballot`
   );
