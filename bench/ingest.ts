@@ -1,98 +1,234 @@
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { cpus } from 'node:os';
+import { execFile } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { cpus, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { readdir, readFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { firstAdmin, jsonClient } from './support/http.ts';
-import { formatFigures, numberFlag, stringFlag, processUsage, runConcurrent, throwawayDatabase } from './support/measure.ts';
-import { startServer } from './support/server.ts';
+import { formatFigures, numberFlag, stringFlag, runConcurrent, throwawayDatabase, type Figures } from './support/measure.ts';
+import type { ProcessUsage } from './support/round-trips.ts';
+import { countRoundTrips, startServer, type ServerProcess } from './support/server.ts';
+import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSeconds } from './support/stack.ts';
 
 /**
- * Ballot ingest through the HTTP API, the server in its own process: N distinct voters (vote
- * tokens issued beforehand) cast ballots on 10 active polls at a fixed concurrency. Printed next
- * to the ceiling of the same database: single-row autocommit INSERTs from as many clients.
- * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--fraud on|off|both] [--redis URL] [--server start|serve] [--profile]
+ * Ballot ingest through the HTTP API as users run it: the full stack (PostgreSQL, Redis, NATS),
+ * fraud detection on at its defaults, token voters, every ballot from a random client network.
+ * N distinct voters cast ballots on 10 active polls at a fixed concurrency, and pgbench's raw
+ * single-row INSERT on the same database, in the same run, is the ceiling.
+ * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker]
+ *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--profile]
+ *   --mode        `start` (default): the whole service in one process, projections included, as `npm start`
+ *                 runs it; `serve+worker`: `pollster serve` and `pollster worker --partitions P` (default 1:
+ *                 the README's advice is about as many partitions as worker processes)
  *   --rate R      paces the load at R ballots/s (latency at a given load, rather than at saturation)
- *   --fraud       velocity detection on, off, or both (default): both alternates off/on rounds (ABBA) on one
- *                 server (detection switched per poll, limit 0 = off) and prints the cost in %
- *   --redis URL   count velocity in Redis (full stack, one round trip per ballot) instead of in-process;
- *                 give it a database of its own, e.g. redis://127.0.0.1:6379/7
- *   --server      `start` (default): the whole service in one process, projections included, as `npm start`
- *                 runs it; `serve`: an API node alone, as deployed with `pollster worker` processes elsewhere
- *                 (nothing projects the ballots during the run)
- *   --profile     runs the server under --cpu-prof and prints where its CPU time went
- * Every ballot comes from a random client address (X-Forwarded-For, TRUST_PROXY=127.0.0.1), as
- * real traffic does, so detection does all its work but no /24 crosses the limit.
+ *   --fraud       velocity detection on (default, FRAUD_VELOCITY_LIMIT's default), off (the polls' limit 0),
+ *                 or both: alternating off/on rounds (ABBA) on one server, with the cost in %
+ *   --redis, --nats  use these servers; by default the bench starts its own (redis-server and nats-server
+ *                 from PATH), so their CPU and message counts are the bench's alone
+ *   --profile     runs the API process under --cpu-prof and prints where its CPU time went
+ * Printed per ballot, for each process: CPU (the Node processes, the PostgreSQL backends of the
+ * bench's database, Redis), round trips (SQL statements, Redis calls, NATS publishes; counted
+ * inside the server by bench/support/round-trips.ts) and the waits (group commit, close gate).
+ * Round trips and CPU per ballot do not depend on the machine's load; throughput does. Each
+ * round ends once the projections have caught up, so their work is in the figures.
  */
 const POLLS = 10;
-const ROUNDS = 4; // per mode, in ABBA order, so drift (a warming JIT, a growing table, a neighbour's load) hits both alike
-type Mode = 'off' | 'on';
+const ROUNDS = 4; // per fraud setting, in ABBA order, so drift (a warming JIT, a growing table, a neighbour's load) hits both alike
+type Fraud = 'off' | 'on';
+type Mode = 'start' | 'serve+worker';
+
+interface Sample {
+  nodeCpuMs: number[];
+  statements: number;
+  redisCalls: number;
+  redisCommands: number;
+  append: number[];
+  gate: number[];
+  pgCpu: Map<number, number>;
+  redisCpu: number;
+  natsIn: number;
+}
 
 export async function main(args: string[]): Promise<void> {
   const ballots = numberFlag(args, 'ballots', 20_000);
   const concurrency = numberFlag(args, 'concurrency', 64);
   const rate = numberFlag(args, 'rate', 0);
+  const partitions = numberFlag(args, 'partitions', 1);
+  const ceilingSeconds = numberFlag(args, 'ceiling-seconds', 10);
   const profile = args.includes('--profile');
-  const fraud = stringFlag(args, 'fraud', 'both');
+  const fraud = stringFlag(args, 'fraud', 'on');
   if (!['on', 'off', 'both'].includes(fraud)) throw new Error('--fraud takes on, off or both');
-  const modes: Mode[] = fraud === 'both' ? ['off', 'on'] : [fraud as Mode];
-  const redisUrl = stringFlag(args, 'redis', '');
-  const command = stringFlag(args, 'server', 'start');
-  if (command !== 'start' && command !== 'serve') throw new Error('--server takes start or serve');
+  const settings: Fraud[] = fraud === 'both' ? ['off', 'on'] : [fraud as Fraud];
+  const mode = stringFlag(args, 'mode', 'start') as Mode;
+  if (mode !== 'start' && mode !== 'serve+worker') throw new Error('--mode takes start or serve+worker');
   const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const db = await throwawayDatabase(base, 'pollster_bench_ingest');
+  const redis = stringFlag(args, 'redis', '') ? undefined : await privateRedis();
+  const nats = stringFlag(args, 'nats', '') ? undefined : await privateNats();
   const secret = randomBytes(32).toString('hex');
   const profileDir = profile ? await mkdtemp(join(tmpdir(), 'pollster-prof-')) : undefined;
-  const server = await startServer(
-    { DATABASE_URL: db.url, JWT_SECRET: secret, RATE_LIMIT_BALLOTS_PER_MINUTE: '0', FRAUD_VELOCITY_LIMIT: '50', TRUST_PROXY: '127.0.0.1', REDIS_URL: redisUrl },
-    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-    command,
-  );
+  const env = {
+    DATABASE_URL: db.url, JWT_SECRET: secret, RATE_LIMIT_BALLOTS_PER_MINUTE: '0', TRUST_PROXY: '127.0.0.1',
+    REDIS_URL: stringFlag(args, 'redis', '') || redis!.url, NATS_URL: stringFlag(args, 'nats', '') || nats!.url,
+  };
+  const apiFlags = [...countRoundTrips, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  const processes: ServerProcess[] = [await startServer(env, apiFlags, mode === 'start' ? 'start' : 'serve')];
+  if (mode === 'serve+worker') processes.push(await startServer(env, countRoundTrips, `worker --partitions ${partitions}`));
+  const monitor = new pg.Client({ connectionString: db.url });
+  await monitor.connect();
+  const dbName = new URL(db.url).pathname.slice(1);
   try {
-    const request = jsonClient(server.url, concurrency);
+    const request = jsonClient(processes[0]!.url, concurrency);
     const organizer = await firstAdmin(request);
     const perRound = Math.ceil(ballots / ROUNDS);
-    const rounds = Array.from({ length: ROUNDS }).flatMap((_, r) => (r % 2 === 0 ? modes : [...modes].reverse()));
-    const polls = await Promise.all(rounds.map((mode) => preparePolls(request, organizer, perRound, mode)));
+    const rounds = Array.from({ length: ROUNDS }).flatMap((_, r) => (r % 2 === 0 ? settings : [...settings].reverse()));
+    const polls = await Promise.all(rounds.map((f) => preparePolls(request, organizer, perRound, f)));
     console.log(
-      `cpus ${cpus().length}, ballots ${ballots} per mode in ${ROUNDS} rounds, polls ${POLLS}, concurrency ${concurrency}` +
-        `${rate ? `, paced at ${rate}/s` : ''}, fraud ${modes.join(' vs ')}, velocity counter ${redisUrl ? 'Redis' : 'in-process'}, server \`pollster ${command}\``,
+      `${cpus().length} CPU cores, load average ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}; ` +
+        `mode ${mode === 'start' ? '`pollster start`' : `\`pollster serve\` + \`pollster worker --partitions ${partitions}\``}, ` +
+        `${ballots} ballots per fraud setting in ${ROUNDS} rounds, ${POLLS} token polls, concurrency ${concurrency}${rate ? `, paced at ${rate}/s` : ''}, ` +
+        `fraud ${settings.join(' vs ')}, Redis ${redis ? 'of its own' : env.REDIS_URL}, NATS ${nats ? 'of its own' : env.NATS_URL}`,
     );
 
-    const ceiling = await rawInsertCeiling(db.url, Math.min(ballots, 20_000), concurrency);
-    console.log(formatFigures(ceiling, 'rows'));
+    const { rate: ceiling, clients } = await pgbenchCeiling(db.url, concurrency, ceilingSeconds);
+    console.log(`ceiling: pgbench raw single-row INSERT, ${clients} clients, ${ceilingSeconds} s: ${Math.round(ceiling)} rows/s`);
 
-    const totals = new Map<Mode, { operations: number; seconds: number; errors: number; cpuSeconds: number }>();
-    for (const [r, mode] of rounds.entries()) {
-      const figures = await castRound(request, polls[r]!, perRound, concurrency, rate, `ballots via HTTP, fraud ${mode} (round ${Math.floor(r / modes.length) + 1})`, server.pid);
-      const t = totals.get(mode) ?? { operations: 0, seconds: 0, errors: 0, cpuSeconds: 0 };
-      totals.set(mode, { operations: t.operations + figures.operations, seconds: t.seconds + figures.seconds, errors: t.errors + figures.errors, cpuSeconds: t.cpuSeconds + figures.cpuSeconds });
+    const snapshot = async (): Promise<Sample> => {
+      const usages: ProcessUsage[] = await Promise.all(processes.map((p) => p.usage()));
+      return {
+        nodeCpuMs: usages.map((u) => u.cpuMs),
+        statements: sum(usages.map((u) => u.statements)),
+        redisCalls: sum(usages.map((u) => u.redisCalls)),
+        redisCommands: sum(usages.map((u) => u.redisCommands)),
+        append: usages.flatMap((u) => u.append),
+        gate: usages.flatMap((u) => u.gate),
+        pgCpu: await backendCpu(monitor, dbName),
+        redisCpu: redis ? redisCpuSeconds(await redis.info()) : 0,
+        natsIn: nats ? await nats.messagesIn() : 0,
+      };
+    };
+    const own = { redis: redis !== undefined, nats: nats !== undefined };
+    const totals = new Map<Fraud, Totals>();
+    for (const [r, f] of rounds.entries()) {
+      const before = await snapshot();
+      const figures = await castRound(request, polls[r]!, perRound, concurrency, rate, `ballots via HTTP, fraud ${f} (round ${Math.floor(r / settings.length) + 1})`);
+      const drainMs = await projectionsCaughtUp(monitor);
+      const after = await snapshot();
+      const round = totalsOf(figures, before, after, drainMs);
+      console.log(`${formatFigures(figures, 'ballots')}\n  ${perBallot(round, mode, own)}`);
+      totals.set(f, add(totals.get(f), round));
     }
-    const rateOf = (mode: Mode) => { const t = totals.get(mode)!; return t.operations / t.seconds; };
-    const ceilingRate = ceiling.operations / ceiling.seconds;
-    // Server CPU per ballot: the cost detection adds, robust against a busy neighbour slowing the database.
-    const cpuOf = (mode: Mode) => (totals.get(mode)!.cpuSeconds / totals.get(mode)!.operations) * 1000;
-    for (const mode of modes) {
-      console.log(`fraud ${mode}: ${Math.round(rateOf(mode))} ballots/s, server CPU ${cpuOf(mode).toFixed(3)} ms/ballot, ratio to raw INSERT ${(rateOf(mode) / ceilingRate).toFixed(2)} (${totals.get(mode)!.errors} errors)`);
+    for (const f of settings) {
+      const t = totals.get(f)!;
+      const rateOf = t.operations / t.seconds;
+      console.log(
+        `\nfraud ${f}, ${mode} (${cpus().length} cores): ${Math.round(rateOf)} ballots/s, ratio ${(rateOf / ceiling).toFixed(2)} to pgbench's ${Math.round(ceiling)} rows/s ` +
+          `(${t.errors} errors)\n  ${perBallot(t, mode, own)}`,
+      );
     }
-    if (modes.length === 2) {
-      const cost = ((rateOf('off') - rateOf('on')) / rateOf('off')) * 100;
-      console.log(`cost of detection: ${cost.toFixed(1)}% of throughput (budget 15%), ${(((cpuOf('on') - cpuOf('off')) / cpuOf('off')) * 100).toFixed(1)}% server CPU per ballot`);
+    if (settings.length === 2) {
+      const [off, on] = [totals.get('off')!, totals.get('on')!];
+      const cost = (x: Totals) => (sum(x.nodeCpuMs) + x.pgCpuMs + x.redisCpuMs) / x.operations;
+      console.log(`cost of detection: ${(((off.operations / off.seconds - on.operations / on.seconds) / (off.operations / off.seconds)) * 100).toFixed(1)}% of throughput, ${(((cost(on) - cost(off)) / cost(off)) * 100).toFixed(1)}% CPU per ballot`);
     }
   } finally {
-    await server.stop();
+    await monitor.end();
+    await Promise.all(processes.map((p) => p.stop()));
+    redis?.stop();
+    nats?.stop();
     await db.drop();
   }
   if (profileDir) await printProfile(profileDir);
 }
 
+interface Totals {
+  operations: number;
+  seconds: number;
+  errors: number;
+  nodeCpuMs: number[];
+  pgCpuMs: number;
+  redisCpuMs: number;
+  statements: number;
+  redisCalls: number;
+  redisCommands: number;
+  natsPublishes: number;
+  append: number[];
+  gate: number[];
+  drainMs: number;
+}
+
+function totalsOf(figures: Figures, before: Sample, after: Sample, drainMs: number): Totals {
+  return {
+    operations: figures.operations,
+    seconds: figures.seconds,
+    errors: figures.errors,
+    nodeCpuMs: after.nodeCpuMs.map((ms, i) => ms - before.nodeCpuMs[i]!),
+    pgCpuMs: backendCpuBetween(before.pgCpu, after.pgCpu) * 1000,
+    redisCpuMs: (after.redisCpu - before.redisCpu) * 1000,
+    statements: after.statements - before.statements,
+    redisCalls: after.redisCalls - before.redisCalls,
+    redisCommands: after.redisCommands - before.redisCommands,
+    natsPublishes: after.natsIn - before.natsIn,
+    append: after.append,
+    gate: after.gate,
+    drainMs,
+  };
+}
+
+function add(a: Totals | undefined, b: Totals): Totals {
+  if (!a) return b;
+  return {
+    operations: a.operations + b.operations, seconds: a.seconds + b.seconds, errors: a.errors + b.errors,
+    nodeCpuMs: a.nodeCpuMs.map((ms, i) => ms + b.nodeCpuMs[i]!), pgCpuMs: a.pgCpuMs + b.pgCpuMs, redisCpuMs: a.redisCpuMs + b.redisCpuMs,
+    statements: a.statements + b.statements, redisCalls: a.redisCalls + b.redisCalls, redisCommands: a.redisCommands + b.redisCommands,
+    natsPublishes: a.natsPublishes + b.natsPublishes, append: [...a.append, ...b.append], gate: [...a.gate, ...b.gate], drainMs: Math.max(a.drainMs, b.drainMs),
+  };
+}
+
+/** The per-ballot lines: CPU per process, round trips, waits. */
+function perBallot(t: Totals, mode: Mode, own: { redis: boolean; nats: boolean }): string {
+  const n = t.operations;
+  const names = mode === 'start' ? ['node (start)'] : ['node (serve)', 'node (worker)'];
+  const node = t.nodeCpuMs.map((ms, i) => `${names[i]} ${(ms / n).toFixed(3)}`).join(', ');
+  const total = (sum(t.nodeCpuMs) + t.pgCpuMs + t.redisCpuMs) / n;
+  const q = (xs: number[], p: number) => (xs.length === 0 ? 0 : [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!);
+  const waited = t.gate.filter((ms) => ms > 0.1).length / Math.max(1, t.gate.length);
+  return (
+    `CPU ms/ballot: ${node}, postgres backends ${(t.pgCpuMs / n).toFixed(3)}, redis ${own.redis ? (t.redisCpuMs / n).toFixed(3) : 'n/a (not the bench\'s own)'}, total ${total.toFixed(3)}${own.redis ? '' : ' without Redis'}\n` +
+    `  round trips/ballot: SQL statements ${(t.statements / n).toFixed(2)}, Redis calls ${(t.redisCalls / n).toFixed(2)} (commands ${(t.redisCommands / n).toFixed(2)}), NATS publishes ${own.nats ? (t.natsPublishes / n).toFixed(2) : 'n/a (not the bench\'s own)'}\n` +
+    `  waits: group commit (append) p50 ${q(t.append, 0.5).toFixed(1)} / p99 ${q(t.append, 0.99).toFixed(1)} ms; close gate p50 ${q(t.gate, 0.5).toFixed(1)} / p99 ${q(t.gate, 0.99).toFixed(1)} ms, ` +
+    `${(waited * 100).toFixed(0)}% of ballots waited > 0.1 ms; projections caught up ${t.drainMs.toFixed(0)} ms after the last ballot`
+  );
+}
+
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/**
+ * Waits until every projection checkpoint has passed the log's head as it was when the round
+ * ended (or they stop moving for 2 s: a partition with nothing to do), returning how long it took.
+ */
+async function projectionsCaughtUp(client: pg.Client): Promise<number> {
+  const started = performance.now();
+  const head = BigInt((await client.query('SELECT coalesce(max(position), 0)::text AS p FROM events')).rows[0].p);
+  let last = '';
+  let still = performance.now();
+  while (performance.now() - started < 60_000) {
+    const { rows } = await client.query<{ p: string; all: string }>("SELECT coalesce(min(position), 0)::text AS p, string_agg(position::text, ',' ORDER BY name) AS all FROM projection_checkpoints");
+    if (BigInt(rows[0]!.p) >= head) break;
+    if (rows[0]!.all !== last) [last, still] = [rows[0]!.all, performance.now()];
+    else if (performance.now() - still > 2_000) break;
+    await sleep(20);
+  }
+  return performance.now() - started;
+}
+
 type Poll = Awaited<ReturnType<typeof preparePolls>>[number];
 
 /** One measured round: `ballots` ballots over the round's polls, each from a random client address. */
-async function castRound(request: Request, polls: Poll[], ballots: number, concurrency: number, rate: number, name: string, pid: number) {
-  const before = processUsage(pid);
+async function castRound(request: Request, polls: Poll[], ballots: number, concurrency: number, rate: number, name: string) {
   const started = performance.now();
   const cast = async (i: number) => {
     if (rate) {
@@ -107,11 +243,7 @@ async function castRound(request: Request, polls: Poll[], ballots: number, concu
     }, { 'x-forwarded-for': randomClient() });
     if (response.status !== 201) throw new Error(`status ${response.status}`);
   };
-  const figures = await runConcurrent(name, ballots, concurrency, cast);
-  const after = processUsage(pid);
-  console.log(formatFigures(figures, 'ballots'));
-  console.log(`  server: CPU ${(((after.cpuSeconds - before.cpuSeconds) / figures.seconds) * 100).toFixed(0)}% of one core, RSS ${after.rssMiB.toFixed(0)} MiB`);
-  return { ...figures, cpuSeconds: after.cpuSeconds - before.cpuSeconds };
+  return runConcurrent(name, ballots, concurrency, cast);
 }
 
 /** A random public-looking IPv4 address: a fresh /24 almost every time, as many real voters are. */
@@ -119,7 +251,7 @@ const randomClient = () => `${11 + randomInt(180)}.${randomInt(256)}.${randomInt
 
 type Request = ReturnType<typeof jsonClient>;
 
-async function preparePolls(request: Request, organizer: Record<string, string>, ballots: number, mode: Mode) {
+async function preparePolls(request: Request, organizer: Record<string, string>, ballots: number, mode: Fraud) {
   const perPoll = Math.ceil(ballots / POLLS);
   return Promise.all(
     Array.from({ length: POLLS }, async (_, p) => {
@@ -144,17 +276,37 @@ async function preparePolls(request: Request, organizer: Record<string, string>,
   );
 }
 
-/** The database's own ceiling for this write: one single-row autocommit INSERT per ballot. */
-async function rawInsertCeiling(url: string, n: number, concurrency: number) {
-  const pool = new pg.Pool({ connectionString: url, max: concurrency });
+/**
+ * The database's own ceiling for this write, from a C client: pgbench, `concurrency` clients each
+ * doing single-row autocommit INSERTs of a ballot-sized event row, for `seconds`. Returns rows/s.
+ */
+async function pgbenchCeiling(url: string, concurrency: number, seconds: number): Promise<{ rate: number; clients: number }> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
   await pool.query('CREATE TABLE raw_ballots (LIKE events INCLUDING ALL)');
-  const insert = `INSERT INTO raw_ballots (position, id, stream, category, revision, type, data, metadata)
-    VALUES ((pg_current_xact_id()::text::bigint << 20) + 1, $1, $2, 'ballot', 0, 'BallotCast', $3, $4)`;
-  const figures = await runConcurrent('ceiling: raw single-row INSERT', n, concurrency, (i) =>
-    pool.query({ name: 'raw', text: insert, values: [randomUUID(), `ballot-raw-${i}`, { answers: [{ q: 1, o: [i % 3] }] }, { actor: 'bench' }] }),
-  );
   await pool.end();
-  return figures;
+  const dir = await mkdtemp(join(tmpdir(), 'pollster-pgbench-'));
+  const script = join(dir, 'insert.sql');
+  await writeFile(
+    script,
+    `INSERT INTO raw_ballots (position, id, stream, category, revision, type, data, metadata) VALUES ((pg_current_xact_id()::text::bigint << 20) + 1, gen_random_uuid(), 'ballot-raw-' || :client_id || '-' || random(), 'ballot', 0, 'BallotCast', '{"answers":[{"q":1,"o":[2]}]}', '{"actor":"bench"}');\n`,
+  );
+  const { hostname, port, username, pathname } = new URL(url);
+  const run = (clients: number) =>
+    promisify(execFile)(
+      'pgbench',
+      ['-n', '-h', hostname, '-p', port || '5432', '-U', decodeURIComponent(username) || 'postgres', '-c', String(clients), '-j', String(Math.min(clients, cpus().length)), '-T', String(seconds), '-M', 'prepared', '-f', script, pathname.slice(1)],
+    );
+  // A server shared with other programs may not have `concurrency` connections to spare: halve.
+  for (let clients = concurrency; ; clients = Math.floor(clients / 2)) {
+    try {
+      const { stdout } = await run(clients);
+      const tps = /tps = ([\d.]+)/.exec(stdout)?.[1];
+      if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
+      return { rate: Number(tps), clients };
+    } catch (error) {
+      if (clients <= 1 || !/too many clients/.test(String((error as { stderr?: string }).stderr))) throw error;
+    }
+  }
 }
 
 async function printProfile(dir: string): Promise<void> {

@@ -36,8 +36,8 @@ const BENCHMARKS: Record<string, { describe: string; flags: string; load: () => 
     load: () => import('./tokens.ts'),
   },
   ingest: {
-    describe: 'ballots through the HTTP API (server in its own process) vs the raw INSERT ceiling',
-    flags: '[--ballots 20000] [--concurrency 64] [--rate 0] [--fraud on|off|both] [--redis URL] [--server start|serve] [--profile]',
+    describe: 'ballots through the HTTP API, full stack (server in its own process), vs pgbench\'s raw INSERT ceiling: CPU, round trips and waits per ballot',
+    flags: '[--ballots 20000] [--concurrency 64] [--rate 0] [--mode start|serve+worker] [--partitions 1] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds 10] [--profile]',
     load: () => import('./ingest.ts'),
   },
 };

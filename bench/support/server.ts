@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import type { ProcessUsage } from './round-trips.ts';
 
 /**
  * Pollster started as its own process, as operators run it, for black-box benches: `pollster
@@ -11,8 +12,13 @@ export interface ServerProcess {
   url: string;
   pid: number;
   child: ChildProcess;
+  /** What the process sent and waited for so far (only with `countRoundTrips`; see round-trips.ts). */
+  usage(): Promise<ProcessUsage>;
   stop(): Promise<void>;
 }
+
+/** Node flags that load bench/support/round-trips.ts into the server: its round trips and waits, asked with `usage()`. */
+export const countRoundTrips = ['--import', fileURLToPath(new URL('./round-trips.ts', import.meta.url))];
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -23,15 +29,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(env: Record<string, string>, nodeFlags: string[] = [], command: 'start' | 'serve' = 'start'): Promise<ServerProcess> {
+/** `command` is `start`, `serve` or `worker [flags]` (no HTTP port: ready once it runs for 2 s). */
+export async function startServer(env: Record<string, string>, nodeFlags: string[] = [], command: 'start' | 'serve' | `worker${string}` = 'start'): Promise<ServerProcess> {
   const port = await freePort();
   const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-  const child = spawn(process.execPath, [...nodeFlags, main, command], {
+  const child = spawn(process.execPath, [...nodeFlags, main, ...command.split(' ')], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
+  if (command.startsWith('worker')) await sleep(2_000);
+  for (let i = 0; i < 300 && !command.startsWith('worker'); i++) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
     const ready = await fetch(`${url}/health/ready`).then((r) => r.ok, () => false);
     if (ready) break;
@@ -41,6 +49,12 @@ export async function startServer(env: Record<string, string>, nodeFlags: string
     url,
     pid: child.pid!,
     child,
+    usage: () =>
+      new Promise<ProcessUsage>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no usage answer: start the server with countRoundTrips')), 5_000);
+        child.once('message', (message) => (clearTimeout(timer), resolve(message as ProcessUsage)));
+        child.send('usage');
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -250,4 +250,33 @@ describe('no ballot after close, across processes', () => {
     // every ballot that started after ClosePoll returned was refused
     expect(outcomes.slice(closedAfter).every((o) => o === 'poll.not-active')).toBe(true);
   });
+
+  it('a close racing bursts of 64 ballots fired in its own turn: no accepted ballot follows PollClosed', async () => {
+    const closer = await depsWithOwnCache();
+    const voting = await depsWithOwnCache(); // its cache learns of the close only from the log
+    // The ballots of a burst share group commits and the tail's reads with one another; the close
+    // lands between them, in the same or the other flusher's transaction.
+    for (let round = 0; round < 4; round++) {
+      const poll = await activePoll(closer);
+      await voting.polls.get(poll.pollId);
+      const burst = (from: number) => Array.from({ length: 64 }, (_, i) => `u.r${round}b${from + i}`);
+      const cast = (voterKey: string) => codeOf(castBallot(voting, { pollId: poll.pollId, voterKey, answers: answersFor(poll) }, context()));
+      const voters = [...burst(0), ...burst(64)];
+      const before = burst(0).map(cast);
+      const closing = closePoll(closer, poll.pollId, organizer, context());
+      const after = burst(64).map(cast);
+      const outcomes = await Promise.all([...before, ...after]);
+      await closing;
+
+      const [closed] = (await store.readStream(`poll-${poll.pollId}`)).filter((e) => e.type === 'PollClosed');
+      for (const [i, voterKey] of voters.entries()) {
+        const [ballot] = await store.readStream(`ballot-${poll.pollId}-${voterKey}`);
+        if (outcomes[i] === 'ok') expect(ballot!.position).toBeLessThan(closed!.position);
+        else {
+          expect(outcomes[i]).toBe('poll.not-active');
+          if (ballot) expect(ballot.position).toBeGreaterThan(closed!.position);
+        }
+      }
+    }
+  });
 });

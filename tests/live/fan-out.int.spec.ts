@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RecordedEvent } from '../../src/event-store/port.ts';
 import { createSqlPool } from '../../src/db/slonik.ts';
 import { getResults, results, startProjections, type PostgresProjection, type Projections } from '../../src/projections/index.ts';
@@ -105,6 +105,21 @@ describe('results fan-out after commit', () => {
       const stored = await r.store.read(pollId);
       expect(stored).toEqual({ position: expected.position, counts: expected.counts, json: expected.json });
     }
+  });
+
+  it('writes every poll of a batch to Redis in one round trip (a pipeline), then publishes each', async () => {
+    await caughtUp();
+    const both = batches.find(({ messages }) => messages.length === 2)!;
+    const pipelines = vi.spyOn(r.store.redis, 'pipeline');
+    const direct = vi.spyOn(r.store.redis, 'evalsha');
+    const again = new RecordingBus();
+    // Forced: the guard refuses what Redis already holds, the round trips are the same.
+    await fanOutResults(both.events, { sql: h.sql, logger: silentLogger }, { bus: again, redis: r.store });
+    expect(pipelines).toHaveBeenCalledTimes(1);
+    expect(direct).not.toHaveBeenCalled();
+    expect(again.published.map((m) => m.pollId).sort()).toEqual(both.messages.map((m) => m.pollId).sort());
+    pipelines.mockRestore();
+    direct.mockRestore();
   });
 
   it('a failing bus rolls nothing back and stops nothing; the next change republishes', async () => {

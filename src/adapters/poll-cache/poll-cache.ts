@@ -1,3 +1,5 @@
+import diagnostics from 'node:diagnostics_channel';
+import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
 import { evolve } from '../../domain/poll/evolve.ts';
 import type { PollEvent } from '../../domain/poll/events.ts';
@@ -8,6 +10,9 @@ import { CategoryTail } from './category-tail.ts';
 
 /** Polls kept; a poll past it is re-read from its stream when next used. */
 const DEFAULT_MAX_POLLS = 10_000;
+
+/** `pollster:close-gate`: `{ ms }` each `assertOpenAt` waited, published only while someone listens (bench/ingest.ts). */
+const gateTimings = diagnostics.channel('pollster:close-gate');
 
 interface Entry {
   state: PollState;
@@ -104,7 +109,10 @@ export class PollCache {
 
   /** Throws `notActive()` if a PollClosed precedes `position` in the log. */
   async assertOpenAt(pollId: string, position: bigint, notActive: () => Error): Promise<void> {
-    if ((await this.closedBefore(pollId, position)) !== undefined) throw notActive();
+    const started = gateTimings.hasSubscribers ? performance.now() : 0;
+    const closedAt = await this.closedBefore(pollId, position);
+    if (gateTimings.hasSubscribers) gateTimings.publish({ ms: performance.now() - started });
+    if (closedAt !== undefined) throw notActive();
   }
 
   /**

@@ -2,54 +2,72 @@ import type { Redis, Result } from 'ioredis';
 import type { VelocityCounter, VelocityInput, VelocityReading } from './velocity-counter.ts';
 
 /**
- * The Redis adapter: one EVALSHA per ballot does the whole check atomically, so concurrent API
- * nodes agree on exactly which voter is the 51st. Sorted sets (score = time, member = voter)
- * give an exact sliding window, not bucket approximations. Every key of one poll carries the
- * poll id as a hash tag, so the scripts also run on Redis Cluster. Expiries are absolute, on the
- * API's clock (the same `now` as the window), so the adapters behave alike.
+ * The Redis adapter: an atomic script does the whole check, so concurrent API nodes agree on
+ * exactly which voter is the 51st. Sorted sets (score = time, member = voter) give an exact
+ * sliding window, not bucket approximations. Every key of one poll carries the poll id as a hash
+ * tag, so the scripts also run on Redis Cluster. Expiries are absolute, on the API's clock (the
+ * same `now` as the window), so the adapters behave alike.
  *
- * RECORD
+ * The checks asked during one turn of the event loop go to Redis as ONE script call (as group
+ * commit batches appends): the script runs them one after the other in the order they were
+ * asked, which is the order their separate calls would have run in, and answers each its own.
+ * On a socket write that costs 85-140 µs, that is the ballot path's Redis cost divided by the
+ * batch. (ioredis's auto-pipelining saves writes, not Redis's work per call, and made no
+ * measurable difference.) On Redis Cluster one call holds one poll's checks (one hash slot).
+ *
+ * RECORD_BATCH: per check i (0-based), 6 keys from KEYS[6i+1] and 7 arguments from ARGV[7i+1]:
  * KEYS: 1 prefix window, 2 fingerprint window, 3 challenge mark, 4 spent-solution marker,
  *       5 prefix held, 6 fingerprint held.
  * ARGV: 1 now ms, 2 window ms, 3 member, 4 limit, 5 count fingerprint (0/1), 6 has solution (0/1),
  *       7 solution expiry (ms since epoch).
- * Returns {status, prefixCount, fingerprintCount, challenged}: status 0 counted, 1 challenge
- * required, 2 solution already used.
+ * Returns, per check, {status, prefixCount, fingerprintCount, challenged} flattened: status 0
+ * counted, 1 challenge required, 2 solution already used.
  */
-const RECORD = `
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local member = ARGV[3]
--- the mark holds its own expiry: compared on the API's clock, like the window
-local marked = tonumber(redis.call('GET', KEYS[3]) or '0') > now
-if marked then
-  if ARGV[6] ~= '1' then return {1, 0, 0, 1} end
-  if not redis.call('SET', KEYS[4], '1', 'NX', 'PXAT', ARGV[7]) then return {2, 0, 0, 1} end
-end
--- A voter already in the window is not counted again; the attempt notes, under the time of the
--- entry it found, that it relied on it, so that a refused attempt which added it keeps it.
-local function slide(key, held)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-  local seen = redis.call('ZSCORE', key, member)
-  local added = 0
-  if seen then
-    redis.call('ZREMRANGEBYSCORE', held, '-inf', now - window)
-    redis.call('ZADD', held, seen, member)
-    redis.call('PEXPIREAT', held, now + window)
-  else
-    redis.call('ZADD', key, now, member)
-    added = 1
+const RECORD_BATCH = `
+local function record(k, a)
+  local now = tonumber(ARGV[a + 1])
+  local window = tonumber(ARGV[a + 2])
+  local member = ARGV[a + 3]
+  -- the mark holds its own expiry: compared on the API's clock, like the window
+  local marked = tonumber(redis.call('GET', KEYS[k + 3]) or '0') > now
+  if marked then
+    if ARGV[a + 6] ~= '1' then return 1, 0, 0, 1 end
+    if not redis.call('SET', KEYS[k + 4], '1', 'NX', 'PXAT', ARGV[a + 7]) then return 2, 0, 0, 1 end
   end
-  redis.call('PEXPIREAT', key, now + window)
-  return redis.call('ZCARD', key), added
+  -- A voter already in the window is not counted again; the attempt notes, under the time of the
+  -- entry it found, that it relied on it, so that a refused attempt which added it keeps it.
+  local function slide(key, held)
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+    local seen = redis.call('ZSCORE', key, member)
+    local added = 0
+    if seen then
+      redis.call('ZREMRANGEBYSCORE', held, '-inf', now - window)
+      redis.call('ZADD', held, seen, member)
+      redis.call('PEXPIREAT', held, now + window)
+    else
+      redis.call('ZADD', key, now, member)
+      added = 1
+    end
+    redis.call('PEXPIREAT', key, now + window)
+    return redis.call('ZCARD', key), added
+  end
+  local n, added = slide(KEYS[k + 1], KEYS[k + 5])
+  local f = 0
+  if ARGV[a + 5] == '1' then f = slide(KEYS[k + 2], KEYS[k + 6]) end
+  -- Re-marked by every newly counted voter past the limit: the mark lasts one window after the
+  -- burst ends; a voter's repeats do not prolong it.
+  if added == 1 and n > tonumber(ARGV[a + 4]) then redis.call('SET', KEYS[k + 3], now + window, 'PXAT', now + window) end
+  return 0, n, f, marked and 1 or 0
 end
-local n, added = slide(KEYS[1], KEYS[5])
-local f = 0
-if ARGV[5] == '1' then f = slide(KEYS[2], KEYS[6]) end
--- Re-marked by every newly counted voter past the limit: the mark lasts one window after the
--- burst ends; a voter's repeats do not prolong it.
-if added == 1 and n > tonumber(ARGV[4]) then redis.call('SET', KEYS[3], now + window, 'PXAT', now + window) end
-return {0, n, f, marked and 1 or 0}
+local out = {}
+for i = 0, #KEYS / 6 - 1 do
+  local status, n, f, c = record(i * 6, i * 7)
+  out[#out + 1] = status
+  out[#out + 1] = n
+  out[#out + 1] = f
+  out[#out + 1] = c
+end
+return out
 `;
 
 /**
@@ -72,18 +90,28 @@ if ARGV[3] == '1' then release(KEYS[3], KEYS[4]) end
 return 0
 `;
 
-type Reply = [number, number, number, number];
-
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    pollsterVelocity(...keysAndArgs: string[]): Result<Reply, Context>;
+    /** numkeys first: the batch's size sets it. */
+    pollsterVelocityBatch(numKeys: number, ...keysAndArgs: string[]): Result<number[], Context>;
     pollsterVelocityRelease(...keysAndArgs: string[]): Result<number, Context>;
   }
+}
+
+/** Checks per script call at most: a long script blocks Redis for everyone meanwhile. */
+const MAX_BATCH = 256;
+
+interface Pending {
+  input: VelocityInput;
+  resolve: (reading: VelocityReading) => void;
+  reject: (error: unknown) => void;
 }
 
 export class RedisVelocityCounter implements VelocityCounter {
   readonly #redis: Redis;
   readonly #prefix: string;
+  #pending: Pending[] = [];
+  #scheduled = false;
 
   /** `keyPrefix` isolates a deployment (or a test) sharing the Redis; empty in production. */
   constructor(redis: Redis, keyPrefix = '') {
@@ -92,30 +120,65 @@ export class RedisVelocityCounter implements VelocityCounter {
     // defineCommand sends EVALSHA and falls back to EVAL once after a SCRIPT FLUSH or restart;
     // defining it again on a shared client is harmless. A new script body gets a new SHA, so
     // nodes of an older release keep running theirs during a rolling deploy.
-    redis.defineCommand('pollsterVelocity', { numberOfKeys: 6, lua: RECORD });
+    redis.defineCommand('pollsterVelocityBatch', { lua: RECORD_BATCH });
     redis.defineCommand('pollsterVelocityRelease', { numberOfKeys: 4, lua: RELEASE });
   }
 
-  async record(input: VelocityInput): Promise<VelocityReading> {
-    const keys = this.#keys(input);
-    const [status, prefixCount, fingerprintCount, challenged] = await this.#redis.pollsterVelocity(
-      keys.prefix,
-      keys.fingerprint,
-      `${keys.base}:challenge:${input.prefix}`,
-      `${keys.base}:used:${input.solution?.id ?? '-'}`,
-      `${keys.prefix}:held`,
-      `${keys.fingerprint}:held`,
-      String(input.nowMs),
-      String(input.windowMs),
-      input.member,
-      String(input.limit),
-      input.fingerprint === null ? '0' : '1',
-      input.solution === null ? '0' : '1',
-      String(input.solution?.expiresAtMs ?? 0),
-    );
-    if (status === 1) return { kind: 'challenge-required' };
-    if (status === 2) return { kind: 'challenge-reused' };
-    return { kind: 'counted', prefixCount, fingerprintCount, challenged: challenged === 1 };
+  /** Joins this turn's batch; the batch is sent in `setImmediate`, after every I/O callback of the turn. */
+  record(input: VelocityInput): Promise<VelocityReading> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ input, resolve, reject });
+      if (this.#scheduled) return;
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const batch of this.#batches(pending)) void this.#send(batch);
+  }
+
+  /** In asking order; on Redis Cluster one batch per poll, since a script's keys must share a slot. */
+  #batches(pending: Pending[]): Pending[][] {
+    const groups = new Map<string, Pending[]>();
+    for (const p of pending) {
+      const key = this.#redis.isCluster ? p.input.pollId : '';
+      const group = groups.get(key) ?? [];
+      groups.set(key, group);
+      group.push(p);
+    }
+    const batches: Pending[][] = [];
+    for (const group of groups.values()) for (let i = 0; i < group.length; i += MAX_BATCH) batches.push(group.slice(i, i + MAX_BATCH));
+    return batches;
+  }
+
+  async #send(batch: Pending[]): Promise<void> {
+    const keys: string[] = [];
+    const args: string[] = [];
+    for (const { input } of batch) {
+      const k = this.#keys(input);
+      keys.push(k.prefix, k.fingerprint, `${k.base}:challenge:${input.prefix}`, `${k.base}:used:${input.solution?.id ?? '-'}`, `${k.prefix}:held`, `${k.fingerprint}:held`);
+      args.push(
+        String(input.nowMs),
+        String(input.windowMs),
+        input.member,
+        String(input.limit),
+        input.fingerprint === null ? '0' : '1',
+        input.solution === null ? '0' : '1',
+        String(input.solution?.expiresAtMs ?? 0),
+      );
+    }
+    let reply: number[];
+    try {
+      reply = await this.#redis.pollsterVelocityBatch(keys.length, ...keys, ...args);
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(reading(reply.slice(i * 4, i * 4 + 4) as [number, number, number, number])));
   }
 
   async release(input: VelocityInput): Promise<void> {
@@ -135,4 +198,10 @@ export class RedisVelocityCounter implements VelocityCounter {
     const base = `${this.#prefix}fraud:{${input.pollId}}`;
     return { base, prefix: `${base}:ip:${input.prefix}`, fingerprint: `${base}:fp:${input.fingerprint ?? '-'}` };
   }
+}
+
+function reading([status, prefixCount, fingerprintCount, challenged]: [number, number, number, number]): VelocityReading {
+  if (status === 1) return { kind: 'challenge-required' };
+  if (status === 2) return { kind: 'challenge-reused' };
+  return { kind: 'counted', prefixCount, fingerprintCount, challenged: challenged === 1 };
 }

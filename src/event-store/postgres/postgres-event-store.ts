@@ -1,3 +1,5 @@
+import diagnostics from 'node:diagnostics_channel';
+import { performance } from 'node:perf_hooks';
 import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, ReadAllResult, RecordedEvent, SubscribeOptions } from '../port.ts';
 import { UnavailableError } from '../../domain/shared/errors.ts';
 import { writeBatch } from './append-batch.ts';
@@ -41,6 +43,16 @@ export interface PostgresEventStoreOptions {
 // A read or a batch that waited this long for a free connection fails, naming the pool and its
 // setting, rather than hanging a request or a subscription for good.
 const POOL_WAIT_MS = 15_000;
+
+/**
+ * `pollster:append` (node:diagnostics_channel): `{ ms }` per append, from submit to commit (the
+ * group-commit wait included), published only while someone listens (bench/ingest.ts does).
+ */
+const appendTimings = diagnostics.channel('pollster:append');
+const timed = (committed: Promise<AppendResult>): Promise<AppendResult> => {
+  const started = performance.now();
+  return committed.finally(() => appendTimings.publish({ ms: performance.now() - started }));
+};
 
 export class PostgresEventStore implements EventStore {
   readonly #writes: ClosablePool;
@@ -94,7 +106,8 @@ export class PostgresEventStore implements EventStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise((resolve, reject) => this.#committer.submit(pendingAppend(stream, prepared, expected, resolve, reject)));
+    const committed = new Promise<AppendResult>((resolve, reject) => this.#committer.submit(pendingAppend(stream, prepared, expected, resolve, reject)));
+    return appendTimings.hasSubscribers ? timed(committed) : committed;
   }
 
   // Upcast here, once, for every reader: subscriptions read through readAll.

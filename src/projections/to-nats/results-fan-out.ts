@@ -11,9 +11,10 @@ import type { LiveBus } from './live-bus.ts';
  * The live side of the `results` projection, run as its post-commit hook (STYLE.md 9): for every
  * poll a committed batch touched, read the results back with getResultsOf, a chunk of polls per
  * statement (so Redis and viewers get exactly what the read model says, counting rules
- * included), write them to Redis through the position guard, then publish one message to the
- * live bus. Redis before NATS: a viewer that hears of position p and then asks the API for a
- * snapshot gets p or later.
+ * included), write them to Redis through the position guard (the chunk's polls in one pipeline:
+ * one round trip per chunk, not per poll), then publish one message per poll to the live bus.
+ * Redis before NATS: a viewer that hears of position p and then asks the API for a snapshot gets
+ * p or later.
  *
  * Nothing here is retried: a failure is logged and the next change of the poll republishes.
  * A process that dies after the commit and before this runs leaves Redis behind the read model:
@@ -58,26 +59,35 @@ async function fanOutChunk(polls: ReadonlyArray<[string, RecordedEvent]>, contex
     context.logger.warn({ err: error, polls: polls.length }, 'live results not read; the next change republishes');
     return;
   }
-  await Promise.all(polls.map(([pollId, event]) => fanOutPoll(pollId, event, read.get(pollId) ?? null, context, options)));
+  const shown = polls.flatMap(([pollId, event]) => {
+    const results = read.get(pollId);
+    return results ? [{ pollId, event, results }] : []; // a poll the read model does not know (yet): nothing to show
+  });
+  await writeRedis(shown, context, options);
+  await Promise.all(shown.map(({ pollId, event, results }) => publish(pollId, event, results, context, options)));
 }
 
-async function fanOutPoll(pollId: string, event: RecordedEvent, results: PollResults | null, context: AfterCommitContext, options: ResultsFanOutOptions): Promise<void> {
-  const { logger } = context;
-  if (results === null) return; // the read model does not know the poll (yet): nothing to show
-  if (options.redis && !options.redis.available) {
+/** Every poll of the chunk in one Redis round trip (a pipeline), before any of them is published. */
+async function writeRedis(shown: ReadonlyArray<{ pollId: string; results: PollResults }>, context: AfterCommitContext, options: ResultsFanOutOptions): Promise<void> {
+  if (!options.redis || shown.length === 0) return;
+  if (!options.redis.available) {
     // Redis is away (its client logs the outage once): skip, and reconcile at the reconnect.
     options.redis.missedWrites = true;
-  } else if (options.redis) {
-    try {
-      await options.redis.apply(results, 'newer');
-    } catch (error) {
-      logger.warn({ err: error, pollId, position: String(results.position) }, 'redis results not written; the next change or reconcile repairs them');
-    }
+    return;
   }
+  const outcomes = await options.redis.applyMany(shown.map((s) => s.results), 'newer');
+  outcomes.forEach((outcome, i) => {
+    if (!(outcome instanceof Error)) return;
+    const { pollId, results } = shown[i]!;
+    context.logger.warn({ err: outcome, pollId, position: String(results.position) }, 'redis results not written; the next change or reconcile repairs them');
+  });
+}
+
+async function publish(pollId: string, event: RecordedEvent, results: PollResults, context: AfterCommitContext, options: ResultsFanOutOptions): Promise<void> {
   try {
     // The body's own position (normally the event's): a message never claims more than it carries.
     await options.bus.publish({ pollId, position: Number(results.position), results: toBody(results), eventId: event.id });
   } catch (error) {
-    logger.warn({ err: error, pollId, eventId: event.id }, 'live results not published; the next change republishes');
+    context.logger.warn({ err: error, pollId, eventId: event.id }, 'live results not published; the next change republishes');
   }
 }

@@ -43,3 +43,23 @@ export async function runApplyScript(redis: Redis, keys: [string, string, string
     return (await redis.eval(LUA, 3, ...keys, ...args)) === 1;
   }
 }
+
+/**
+ * Runs the script for many polls in one round trip (a pipeline of EVALSHA), re-running by EVAL
+ * any that met NOSCRIPT. One outcome per call, in order: true if it wrote, false if the guard
+ * refused, or the error of that call alone.
+ */
+export async function runApplyScripts(redis: Redis, calls: ReadonlyArray<{ keys: [string, string, string]; args: string[] }>): Promise<Array<boolean | Error>> {
+  if (calls.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const { keys, args } of calls) pipeline.evalsha(SHA, 3, ...keys, ...args);
+  const replies = (await pipeline.exec()) ?? calls.map(() => [new Error('pipeline aborted'), null] as [Error, null]);
+  return Promise.all(
+    replies.map(async ([error, reply], i) => {
+      if (!error) return reply === 1;
+      if (!error.message.startsWith('NOSCRIPT')) return error;
+      const { keys, args } = calls[i]!;
+      return redis.eval(LUA, 3, ...keys, ...args).then((r) => r === 1, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    }),
+  );
+}

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { PollResults } from '../../domain/results/results.ts';
-import { type ApplyMode, runApplyScript } from './apply-script.ts';
+import { type ApplyMode, runApplyScript, runApplyScripts } from './apply-script.ts';
 import { type EncodedResults, encodeResults, fromBody, type ResultsBody } from './encode.ts';
 import { type ResultsKeys, resultsKeys } from './keys.ts';
 
@@ -45,6 +45,29 @@ export class RedisResultsStore {
       this.missedWrites = true;
       throw error;
     }
+  }
+
+  /**
+   * `apply` for many polls in one Redis round trip (what a projection batch touched): per poll,
+   * true if it wrote, false if the guard refused, or that poll's error.
+   */
+  async applyMany(many: ReadonlyArray<PollResults | EncodedResults>, mode: ApplyMode = 'newer'): Promise<Array<boolean | Error>> {
+    const calls = many.map((results) => {
+      const encoded = 'json' in results ? results : encodeResults(results);
+      const { pollId } = encoded;
+      return {
+        keys: [this.keys.counts(pollId), this.keys.results(pollId), this.keys.position(pollId)] as [string, string, string],
+        args: [encoded.position, mode, encoded.json, ...Object.entries(encoded.counts).flat()],
+      };
+    });
+    let outcomes: Array<boolean | Error>;
+    try {
+      outcomes = await runApplyScripts(this.redis, calls);
+    } catch (error) {
+      outcomes = calls.map(() => (error instanceof Error ? error : new Error(String(error))));
+    }
+    if (outcomes.some((o) => o instanceof Error)) this.missedWrites = true;
+    return outcomes;
   }
 
   /** False while the client is not connected (writes would fail at once; see redis-client.ts). */

@@ -1,0 +1,61 @@
+import diagnostics from 'node:diagnostics_channel';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+/**
+ * Loaded into a Pollster process under test with `node --import` (bench/support/server.ts,
+ * `countRoundTrips`): counts what the process sends over the wire and gathers the waits the
+ * code publishes on diagnostics channels, and answers `usage` over the IPC channel.
+ * - statements: every query a pg client sends (slonik runs on pg too); BEGIN and COMMIT count.
+ * - Redis calls: round trips; a pipeline (one write of many commands) is one, its commands apart.
+ * - waits: `pollster:append` (submit → commit: the group commit) and `pollster:close-gate`
+ *   (`assertOpenAt`), in ms.
+ * These are properties of the code, not of the machine's load, so before/after compare well
+ * on a busy machine where throughput does not.
+ */
+const counts = { statements: 0, redisCalls: 0, redisCommands: 0 };
+let append: number[] = [];
+let gate: number[] = [];
+
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  counts.statements++;
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof query;
+
+const pipelines = new WeakSet<object>();
+const sendCommand = Redis.prototype.sendCommand;
+Redis.prototype.sendCommand = function (this: Redis, command: unknown, stream?: unknown, ...rest: unknown[]) {
+  counts.redisCommands++;
+  if (stream === undefined || stream === null) counts.redisCalls++;
+  else if (typeof stream === 'object' && !pipelines.has(stream)) {
+    pipelines.add(stream);
+    counts.redisCalls++;
+  }
+  return (sendCommand as (...a: unknown[]) => unknown).call(this, command, stream, ...rest);
+} as typeof sendCommand;
+
+diagnostics.subscribe('pollster:append', (message) => append.push((message as { ms: number }).ms));
+diagnostics.subscribe('pollster:close-gate', (message) => gate.push((message as { ms: number }).ms));
+
+export interface ProcessUsage {
+  cpuMs: number;
+  statements: number;
+  redisCalls: number;
+  redisCommands: number;
+  /** Samples since the previous `usage` answer. */
+  append: number[];
+  gate: number[];
+}
+
+if (process.send) {
+  process.channel?.unref();
+  process.on('message', (message) => {
+    if (message !== 'usage') return;
+    const cpu = process.cpuUsage();
+    const usage: ProcessUsage = { cpuMs: (cpu.user + cpu.system) / 1000, ...counts, append, gate };
+    append = [];
+    gate = [];
+    process.send!(usage);
+  });
+}
