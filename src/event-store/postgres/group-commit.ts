@@ -17,7 +17,6 @@ import type { Outcome, PendingAppend } from './pending-append.ts';
 export interface GroupCommitOptions {
   /** Batches in flight at once, each in its own transaction on its own connection. */
   flushers: number;
-  /** Appends per batch. */
   maxBatchSize: number;
   /** Events per batch (a single larger append still gets a batch of its own). */
   maxBatchEvents: number;
@@ -54,7 +53,6 @@ export class GroupCommitter {
     this.#schedulePump();
   }
 
-  /** Resolves once nothing is queued or in flight. */
   drain(): Promise<void> {
     if (this.#idle()) return Promise.resolve();
     return new Promise((resolve) => this.#drained.push(resolve));
