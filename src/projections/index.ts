@@ -35,7 +35,6 @@ export interface Projections {
    */
   waitForPosition(position: bigint, options?: WaitOptions & { projection?: string }): Promise<void>;
   status(): Promise<ProjectionStatus[]>;
-  /** Stops every runner after its batch in flight; pending waits reject. */
   stop(): Promise<void>;
 }
 

@@ -27,7 +27,6 @@ export interface RebuildOptions {
   batchSize?: number;
   /** Transactions applied side by side, each with the events of its own polls (default 2). */
   concurrency?: number;
-  /** Called after every batch and at each phase change. */
   onProgress?: (progress: RebuildProgress) => void;
   /** Aborting stops after the batch in flight and drops the shadow; the live tables are untouched. */
   signal?: AbortSignal;
@@ -38,7 +37,6 @@ export type RebuildPhase = 'replay' | 'catch-up' | 'analyze' | 'swap';
 export interface RebuildProgress {
   phase: RebuildPhase;
   applied: number;
-  /** How far the shadow holds the log. */
   position: bigint;
   /** First event of the projection in the log, and the head when the rebuild started: the bar's 0% and 100%. */
   first: bigint;
