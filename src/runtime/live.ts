@@ -30,7 +30,6 @@ export interface LiveInfrastructure {
    * a no-op without Redis.
    */
   keepRedisReconciled(sql: DatabasePool): RedisKeeper;
-  /** Closes bus and Redis; call after the projections stopped. */
   close(): Promise<void>;
 }
 
