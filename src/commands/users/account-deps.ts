@@ -21,7 +21,6 @@ export interface AccountDeps {
    * Default 60 s (a registration takes milliseconds).
    */
   abandonedAfterMs?: number;
-  /** Sends the one-time codes of email verification. */
   mailer: Mailer;
 }
 
