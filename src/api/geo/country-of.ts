@@ -72,7 +72,6 @@ export function lookupCountry(table: CountryTable, ip: string): Country {
 /** Read when the module loads, so a missing or broken table stops the process at start, not at a ballot. */
 const defaultTable = parseCountryTable(readFileSync(new URL('./ipv4-countries.csv', import.meta.url), 'utf8'));
 
-/** The country of a client address, from the bundled table. */
 export function countryOf(ip: string): Country {
   return lookupCountry(defaultTable, ip);
 }
