@@ -14,7 +14,6 @@ export interface ArchiveDeps {
   store: EventStore;
   logger: Logger;
   now: () => Date;
-  /** ARCHIVE_DIR. */
   dir: string;
   /** ARCHIVE_AFTER_DAYS: how long after its close a poll is archived. */
   afterDays: number;
