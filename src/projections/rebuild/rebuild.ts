@@ -9,15 +9,9 @@ import { swapIn } from './swap.ts';
 import { withRebuildLock } from './rebuild-lock.ts';
 
 /**
- * `pollster projections rebuild <name>`: replays the whole log into fresh (shadow) tables while
- * the live ones keep serving and the live runners keep writing them, then swaps them in (swap.ts).
- *
- * Phases: `replay` (from position 0 to the head as it was at the start, in big batches, the next
- * page read while this one is applied, each batch cut by poll into `concurrency` transactions;
- * the store's category filter skips other events; no synchronous commit: a crashed rebuild is
- * thrown away anyway), `catch-up` (rounds to the moving head), `analyze` (statistics for the
- * new tables), `swap`. The post-commit fan-out (Redis, NATS) is not run: the handler is called directly, and
- * `pollster projections reconcile` brings Redis in line afterwards if the rebuild changed results.
+ * Replays the log into shadow tables while the live ones keep serving, then swaps them in
+ * (swap.ts). No synchronous commit in the replay: a crashed rebuild is thrown away anyway. The
+ * post-commit fan-out is not run; `pollster projections reconcile` brings Redis in line.
  */
 export interface RebuildOptions {
   sql: DatabasePool;
