@@ -14,7 +14,6 @@ import { pollKey, type VoterKeyring } from './voter-keys.ts';
 const MODULUS_BITS = 2048;
 const generate = promisify(generateKeyPair);
 
-/** Signs blinded messages with one poll's private key; see `CredentialKeys.signer`. */
 export interface CredentialSigner {
   /** 422 `credential.invalid-blinded-message` unless `blinded` is an integer below the modulus, of its length. */
   check(blinded: Uint8Array): void;

@@ -19,7 +19,6 @@ import { OperatorError } from '../operator-error.ts';
  * without the ids themselves), use it forever.
  */
 export interface VoterKeyring {
-  /** The key new polls are created with. */
   current: string;
   /** The base key: polls without a recorded key id, national-id hashes. */
   base: string;

@@ -41,7 +41,6 @@ function parseNetwork(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
   return [ip, ip.kind() === 'ipv4' ? 32 : 128];
 }
 
-/** For config validation: every entry an address or a CIDR. */
 export function isNetworkList(value: string): boolean {
   return value.split(',').every((entry) => {
     try {

@@ -43,7 +43,6 @@ export interface AppDependencies {
 /** The HTTP knobs of the README's configuration table, with their defaults. */
 export interface HttpSettings extends HttpTimeouts {
   accessTokenSeconds: number;
-  /** Largest accepted request body in bytes. */
   bodyLimit: number;
   /** TRUST_PROXY: proxies whose X-Forwarded-For is believed (false = the socket address). */
   trustProxy: boolean | string | string[];
@@ -63,7 +62,6 @@ export const DEFAULT_HTTP: HttpSettings = {
   authPerMinute: 30,
 };
 
-/** Builds the Fastify app without listening, so tests drive it with `app.inject`. */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const http: HttpSettings = { ...DEFAULT_HTTP, ...deps.http };
   const app = Fastify({

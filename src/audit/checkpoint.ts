@@ -18,7 +18,6 @@ export interface CheckpointBody {
   pollId: string;
   /** Every event of the poll's streams with a position at or below this one is covered. */
   through: string;
-  /** How many events that is, and in how many streams. */
   events: number;
   streams: number;
   merkleRoot: string;
@@ -56,7 +55,6 @@ export function headsThrough(events: readonly PositionedHead[], through?: bigint
 export interface CheckpointInput {
   pollId: string;
   through: bigint;
-  /** The heads of the poll's streams at `through`, and how many events they hold in all. */
   heads: readonly StreamHead[];
   events: number;
   reason: CheckpointReason;
@@ -79,7 +77,6 @@ export function buildCheckpoint(input: CheckpointInput, key: SigningKey): Checkp
   return { ...body, signature: signMessage(key, CHECKPOINT_FORMAT, canonicalJson(body)) };
 }
 
-/** Whether `publicKey` signed exactly these fields. */
 export function checkpointSignatureValid(checkpoint: Checkpoint, publicKey: string): boolean {
   const { signature, ...body } = checkpoint;
   return typeof signature === 'string' && verifyMessage(publicKey, CHECKPOINT_FORMAT, canonicalJson(body), signature);

@@ -1,6 +1,5 @@
 import type { VerifyReport } from './verify.ts';
 
-/** The report `pollster audit verify` prints: one line per check, then each problem with where it is. */
 export function formatReport(report: VerifyReport): string {
   const mark = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'OK' : 'FAILED');
   const cp = report.checkpoint;

@@ -12,7 +12,6 @@ import { int64be } from '../event-store/integrity/chain.ts';
 export interface StreamHead {
   stream: string;
   revision: bigint;
-  /** Hex of the head event's chain hash. */
   hash: string;
 }
 

@@ -2,7 +2,6 @@ import type { EventStore, RecordedEvent } from '../event-store/port.ts';
 import { auditStream } from '../domain/shared/streams.ts';
 import { readPollEvents } from '../projections/shared/read-poll-events.ts';
 
-/** One poll's part of the log, as the auditor's tools read it from the event store. */
 export interface PollLog {
   /** `poll-<id>` and every `ballot-<id>-*`, in log order. */
   events: RecordedEvent[];

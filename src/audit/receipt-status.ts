@@ -14,13 +14,11 @@ export interface BallotStreamEvent {
 
 export interface ReceiptBallot {
   ballotId: string;
-  /** The ballot event the receipt stands for. */
   eventType: 'BallotCast' | 'BallotChanged';
   eventPosition: bigint;
   status: ReceiptStatus;
   /** Position of the later BallotChanged that replaced these answers (status `changed`). */
   changedAt?: bigint;
-  /** Position of the reviewer's reject (status `rejected`). */
   rejectedAt?: bigint;
 }
 

@@ -4,7 +4,6 @@ import { merkleRoot } from './merkle.ts';
 import { keyIdOf } from './signing.ts';
 import type { Problem } from './verify.ts';
 
-/** What a report says about the checkpoint it relied on (the latest one). */
 export interface CheckpointSummary {
   revision: string;
   position: string;

@@ -35,7 +35,6 @@ export async function verifyPoll(deps: VerifyPollDeps, pollId: string): Promise<
   });
 }
 
-/** Every poll the log knows (from its poll streams), for `pollster audit verify --all`. */
 export async function allPollIds(store: EventStore): Promise<string[]> {
   const ids: string[] = [];
   let from = 0n;

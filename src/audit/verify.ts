@@ -17,7 +17,6 @@ export interface VerifyInput {
   pollId: string;
   /** Every event of `poll-<id>` and `ballot-<id>-*`, in log order. */
   events: readonly StoredChainEvent[];
-  /** Every event of `audit-<id>` (the checkpoints). */
   checkpoints: readonly (StoredChainEvent & { data: unknown })[];
   /** A public key the verifier trusts; without one each checkpoint's own key is used, with a warning. */
   trustedKey?: string;
@@ -55,7 +54,6 @@ export interface VerifyReport {
   resultsMatch: boolean | null;
   /** The re-tallied results (null when the log does not create the poll). */
   results: PollResults | null;
-  /** Merkle root over the current heads of the poll's streams. */
   headHash: string;
   problems: Problem[];
   warnings: string[];

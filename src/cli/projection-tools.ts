@@ -11,7 +11,6 @@ export function projectionsGroup(program: Command): Command {
 
 export const PROJECTION_LIST = PROJECTION_NAMES.join(', ');
 
-/** The command fails with the list of names unless `name` is one. */
 export function checkProjectionName(command: Command, name: string): void {
   if (!PROJECTION_NAMES.includes(name)) command.error(`pollster: no projection named "${name}"; known: ${PROJECTION_LIST}`);
 }

@@ -28,11 +28,8 @@ export interface CommandContext {
 }
 
 export interface HandledCommand<Ev> {
-  /** The events this command appended (empty when the decision was "nothing to do"). */
   events: Ev[];
-  /** Their stored ids, in order. */
   eventIds: string[];
-  /** Where they landed; undefined when nothing was appended. */
   appended: AppendResult | undefined;
 }
 

@@ -28,7 +28,6 @@ export async function startEmbeddedPostgres(options: {
   /** EMBEDDED_PG_PORT; unset = the remembered port or a free one. */
   port?: number | undefined;
   log: (line: string) => void;
-  /** Server settings (`-c name=value`). */
   settings?: Record<string, string>;
 }): Promise<EmbeddedDatabase> {
   const lock = await lockDataDir(options.dataDir);

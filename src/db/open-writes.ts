@@ -20,7 +20,6 @@ export interface OpenWrite {
   user: string;
   /** When the transaction began (ISO 8601); with pid, it tells one transaction from the next. */
   since: string;
-  /** How long the transaction has been open. */
   seconds: number;
   /** Start of its last statement's text, for a human to recognise it. */
   query: string;

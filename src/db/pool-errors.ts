@@ -12,7 +12,6 @@ export interface PoolLabel {
   name: string;
   /** The environment variable that sizes it; absent where none does (lease session, migrations, the CLI's pool). */
   setting?: string;
-  /** Connections it may hold. */
   size: number;
   /** How long a caller waits for a free connection before failing (pools that time out). */
   waitMs?: number;

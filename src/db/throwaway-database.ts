@@ -5,7 +5,6 @@ import { migrate } from './migrate.ts';
 export interface ThrowawayDatabase {
   url: string;
   name: string;
-  /** Drops it, closing any connection still open to it. */
   drop(): Promise<void>;
 }
 

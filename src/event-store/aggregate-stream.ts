@@ -11,12 +11,10 @@ export interface AggregatedStream<State> {
   revision: bigint | undefined;
 }
 
-/** A stored event as the decider sees it: type and data, nothing of the store's bookkeeping. */
 export function toDomainEvent<Ev extends AnyEvent>(recorded: RecordedEvent): Ev {
   return { type: recorded.type, data: recorded.data } as Ev;
 }
 
-/** Reads a whole stream and folds the decider's `evolve` over it, from its initial state. */
 export async function aggregateStream<C, Ev extends AnyEvent, S>(
   store: EventStore,
   decider: Decider<C, Ev, S>,

@@ -29,7 +29,6 @@ export interface EventToAppend {
 export interface RecordedEvent {
   id: string;
   stream: string;
-  /** 0-based revision within the stream. */
   revision: bigint;
   /**
    * Position in `$all`: strictly increasing in the order every reader of `$all` sees events.
@@ -97,9 +96,7 @@ export interface ReadAllOptions {
 export interface SubscribeOptions {
   /** Deliver events with position strictly greater than this (a checkpoint); 0n = from the start. */
   from: bigint;
-  /** Stream categories (the part of the stream name before the first `-`); empty = all. */
   categories?: readonly string[];
-  /** As in `ReadAllOptions`. */
   streamPrefixes?: readonly string[];
   /** Events per read; a slow consumer gets batches of at most this many. */
   batchSize?: number;
@@ -121,7 +118,6 @@ export interface EventStore {
   readAll(options: ReadAllOptions): Promise<ReadAllResult>;
   /** Position of the last event of `$all` readable now (0n for an empty log). */
   headPosition(): Promise<bigint>;
-  /** Tails `$all` from a checkpoint in batches until the signal aborts. */
   subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent[]>;
   close(): Promise<void>;
 }
@@ -131,7 +127,6 @@ export function matchesPrefixes(stream: string, prefixes: readonly string[] | un
   return !prefixes?.length || prefixes.some((prefix) => stream.startsWith(prefix));
 }
 
-/** The category of a stream name: `ballot-<poll>-<voter>` → `ballot`. */
 export function categoryOf(stream: string): string {
   const dash = stream.indexOf('-');
   return dash === -1 ? stream : stream.slice(0, dash);

@@ -3,18 +3,11 @@ import type { EventVersion, StoredData } from '../domain/shared/event-version.ts
 import type { EventMetadata, StoredContent } from './port.ts';
 
 /**
- * Event versions at the event store's boundary (README.md, "Event versions").
- *
- * Where the version lives: in the event's metadata, `schemaVersion`; the type name stays the
- * TypeScript name. An event without one (everything written before versions existed) is
- * version 1. Writers stamp the current version (`withSchemaVersion`); append itself stores what it
- * is given, byte for byte, so an old log re-appended elsewhere keeps its hashes.
- *
- * Where upcasting happens: once, in each adapter's read path (readStream, readAll and so
- * subscriptions), so folds, projections, rebuilds and queries only ever see current shapes. The
- * stored form rides along as `RecordedEvent.stored` whenever it differs, and the audit tools
- * hash and export that form: the integrity chain is over the bytes as stored, never over what an
- * upcaster made of them, so no upcaster (right, wrong or malicious) changes what verifies.
+ * The version lives in the metadata (`schemaVersion`; absent = 1). Append stores what it is given,
+ * byte for byte, so an old log re-appended elsewhere keeps its hashes. Upcasting happens once, in
+ * each adapter's read path, so everything above sees current shapes; the stored form rides along
+ * as `RecordedEvent.stored`, and audit tools hash and export that, so no upcaster (right, wrong
+ * or malicious) changes what verifies.
  */
 export const SCHEMA_VERSION = 'schemaVersion';
 

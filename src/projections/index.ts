@@ -9,11 +9,6 @@ import { pollsCatalog } from './polls-catalog/projection.ts';
 import { analytics } from './analytics/projection.ts';
 import { results } from './results/projection.ts';
 
-/**
- * The projections a worker runs, started together. The process (`pollster worker`, the
- * single-process mode) and the tests call `startProjections`; the API keeps the handle to wait
- * for its own writes (`waitForPosition`) and to report `status()`.
- */
 export const POSTGRES_PROJECTIONS: readonly PostgresProjection[] = [pollsCatalog, analytics, results];
 
 export interface StartProjectionsOptions {
@@ -35,7 +30,6 @@ export interface Projections {
    */
   waitForPosition(position: bigint, options?: WaitOptions & { projection?: string }): Promise<void>;
   status(): Promise<ProjectionStatus[]>;
-  /** Stops every runner after its batch in flight; pending waits reject. */
   stop(): Promise<void>;
 }
 

@@ -10,13 +10,7 @@ import { keepRedisReconciled, type RedisKeeper } from '../projections/to-redis/r
 import { RedisResultsCache, type ResultsCache } from '../projections/to-redis/results-cache.ts';
 import { RedisResultsStore } from '../projections/to-redis/results-store.ts';
 
-/**
- * The live edge's infrastructure, chosen by configuration: NATS_URL → the NATS bus, else the
- * in-process one (embedded default); REDIS_URL → Redis results (store + cache), else none (the
- * API reads PostgreSQL). The process and the worker pass `projections` to createServices /
- * startWorker so the `results` projection fans out after each commit, and `resultsCache` to
- * createServices so getResults reads Redis first.
- */
+/** Without NATS_URL the bus is in-process; without REDIS_URL there is no Redis and the API reads PostgreSQL. */
 export interface LiveInfrastructure {
   bus: LiveBus;
   redis?: Redis;
@@ -30,7 +24,6 @@ export interface LiveInfrastructure {
    * a no-op without Redis.
    */
   keepRedisReconciled(sql: DatabasePool): RedisKeeper;
-  /** Closes bus and Redis; call after the projections stopped. */
   close(): Promise<void>;
 }
 

@@ -13,7 +13,6 @@ import { createLiveInfrastructure, type LiveInfrastructure } from './live.ts';
 import { createLogger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
 
-/** What every Pollster process opens, whatever it then runs (start, serve, worker). */
 export interface Runtime {
   logger: Logger;
   store: EventStore;

@@ -53,7 +53,6 @@ export interface Services {
     identityKey: string;
     /** Derive anonymous voter keys and per-poll ballot hashes (src/adapters/voter-keys.ts). */
     voterKeys: VoterKeyring;
-    /** Signs access tokens. */
     jwtSecret: string;
     /** Signs the audit checkpoints and exports (AUDIT_SIGNING_KEY, else generated into `secrets`). */
     auditKey: SigningKey;
@@ -78,7 +77,6 @@ export interface ServiceOptions {
   voterKeys?: VoterKeySource;
   /** Where a key generated or moved out of the database is announced (the operator must back it up). */
   keyLog?: (line: string) => void;
-  /** Run the projection workers in this process. */
   runProjections?: boolean;
   /** The projections to run (default POSTGRES_PROJECTIONS); src/runtime/live.ts attaches the live fan-out. */
   projections?: readonly PostgresProjection[];
@@ -92,7 +90,6 @@ export interface ServiceOptions {
   mailer?: Mailer;
   /** How long readModelsAt waits before failing with projection.timeout (a 503; default 5 s). */
   readModelsTimeoutMs?: number;
-  /** VOTE_TOKENS_MAX_PER_POLL (default 1,000,000). */
   maxVoteTokensPerPoll?: number;
 }
 

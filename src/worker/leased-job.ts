@@ -47,7 +47,6 @@ export class LeasedJob {
     return this.#options.job.name;
   }
 
-  /** Whether this worker holds the job's lease now. */
   get held(): boolean {
     return this.#lease.held;
   }

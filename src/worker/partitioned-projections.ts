@@ -3,7 +3,6 @@ import { pollPartition } from '../projections/leases/partitions.ts';
 
 /** What startProjections takes, plus the partition count. */
 export interface PartitionedProjectionsOptions extends StartProjectionsOptions {
-  /** N, the partition count. */
   count: number;
 }
 
@@ -47,7 +46,6 @@ export class PartitionedProjections {
     }
   }
 
-  /** Partition indexes with runners, ascending. */
   running(): number[] {
     return [...this.#running.keys()].sort((a, b) => a - b);
   }

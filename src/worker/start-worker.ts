@@ -63,9 +63,7 @@ export interface StartWorkerOptions {
 }
 
 export interface Worker {
-  /** Partitions whose projections run here now. */
   partitions(): number[];
-  /** Jobs whose lease this worker holds now. */
   jobs(): string[];
   status(): Promise<ProjectionStatus[]>;
   /** Stops jobs and runners after their work in flight, then gives every lease back. */

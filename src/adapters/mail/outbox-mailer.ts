@@ -31,7 +31,6 @@ export class OutboxMailer implements Mailer {
     await this.write(message);
   }
 
-  /** Resolves with the path of the file written. */
   async write(message: MailMessage): Promise<string> {
     const { message: eml } = await this.#composer.sendMail({
       from: this.#from, to: message.to, subject: message.subject, text: message.text, date: this.#now(),

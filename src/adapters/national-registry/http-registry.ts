@@ -27,7 +27,6 @@ export interface HttpRegistryOptions {
   failureThreshold?: number;
   /** How long the open circuit fails fast before letting one probe through, in ms. Default 10 000. */
   coolDownMs?: number;
-  /** Extra request headers, e.g. the registry's API key. */
   headers?: Record<string, string>;
   onBreakerStateChange?: (from: BreakerState, to: BreakerState) => void;
 }

@@ -96,7 +96,6 @@ export function normaliseNationalId(raw: unknown): string {
   return id;
 }
 
-/** Non-throwing form of `normaliseNationalId`, for schema-level checks. */
 export function isValidNationalId(raw: unknown): boolean {
   try {
     normaliseNationalId(raw);

@@ -60,7 +60,6 @@ export class PollCache {
     });
   }
 
-  /** Starts tailing from the current head of the log. */
   async start(): Promise<void> {
     this.#tail.start(await this.#store.headPosition());
   }
@@ -69,7 +68,6 @@ export class PollCache {
     await this.#tail.stop();
   }
 
-  /** The poll's state, loading it from its stream on first use. */
   async get(pollId: string): Promise<PollState> {
     const cached = this.#entries.get(pollId);
     if (cached) return cached.state;
@@ -107,7 +105,6 @@ export class PollCache {
     return { state, revision: this.#entries.get(pollId)?.revision ?? -1n };
   }
 
-  /** Throws `notActive()` if a PollClosed precedes `position` in the log. */
   async assertOpenAt(pollId: string, position: bigint, notActive: () => Error): Promise<void> {
     const started = gateTimings.hasSubscribers ? performance.now() : 0;
     const closedAt = await this.closedBefore(pollId, position);

@@ -4,7 +4,6 @@ import { StringDecoder } from 'node:string_decoder';
 export const MAX_LINE_CHARS = 64 * 1024;
 export type Line = { line: number; text: string; tooLong: boolean };
 
-/** Splits a byte or text stream into lines (LF or CRLF), dropping a UTF-8 BOM. */
 export async function* readLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<Line> {
   const decoder = new StringDecoder('utf8');
   let pending = '';

@@ -19,7 +19,6 @@
  */
 export interface VelocityInput {
   pollId: string;
-  /** `203.0.113.0/24`, `2001:db8:1::/48`. */
   prefix: string;
   /** The client's fingerprint (a keyed hash of its address); null = not counted. */
   fingerprint: string | null;

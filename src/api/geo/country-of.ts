@@ -2,16 +2,10 @@ import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**
- * Offline IP → country for ballot analytics. The ballot path must never wait on a remote service,
- * so the lookup is a pure function over a table loaded once from a file next to this module.
- *
- * The table (`ipv4-countries.csv`) is deliberately tiny: a few well-known registrations written by
- * hand, enough to exercise the analytics end to end. A real deployment would load a maintained
- * GeoIP database file here instead (e.g. a MaxMind GeoLite2-Country or DB-IP Lite `.mmdb`, kept
- * current by its updater) behind the same `countryOf(ip)` signature; nothing else would change.
- *
- * Answers: an ISO 3166-1 alpha-2 code, `private` (loopback, RFC 1918, link-local, CGNAT, IPv6
- * ULA/link-local), or `unknown`. Only the answer is stored with a ballot, never the address.
+ * Offline IP → country: the ballot path must never wait on a remote service. The bundled table is
+ * deliberately tiny (a few registrations, enough to exercise analytics); a deployment would load a
+ * maintained GeoIP file here behind the same `countryOf(ip)`. Only the answer is stored, never the
+ * address.
  */
 export type Country = string;
 
@@ -72,7 +66,6 @@ export function lookupCountry(table: CountryTable, ip: string): Country {
 /** Read when the module loads, so a missing or broken table stops the process at start, not at a ballot. */
 const defaultTable = parseCountryTable(readFileSync(new URL('./ipv4-countries.csv', import.meta.url), 'utf8'));
 
-/** The country of a client address, from the bundled table. */
 export function countryOf(ip: string): Country {
   return lookupCountry(defaultTable, ip);
 }

@@ -18,14 +18,9 @@ import { healthRoutes } from '../routes/health.ts';
 import { liveEdge } from './index.ts';
 
 /**
- * Node options for a process running `pollster serve --edge-only` (README, "Live results"): start
- * it as `node --max-semi-space-size=16 src/cli/main.ts serve --edge-only`, or put them in
- * NODE_OPTIONS. Node 24's V8 sizes the young generation from the heap limit (64 MiB semi-spaces
- * on the 24 GB development machine; Node 20: 16 MiB) and doubles it when much survives its
- * collections, which is what thousands of viewers connecting at once look like: their sockets
- * live on. The grown young generation stays resident until a quiet GC shrinks it, about 6 KB per
- * viewer at 10,000 of them, for nothing an edge needs: it allocates little per frame (the same
- * bytes go to every socket). 16 MiB is Node 20's size. `bench live` starts its edge with these.
+ * Node 24 sizes the young generation from the heap limit and doubles it while thousands of viewers
+ * connect (their sockets survive collections); it stays resident, about 6 KB per viewer at 10,000,
+ * for nothing an edge needs. 16 MiB is Node 20's size. `bench live` starts its edge with these.
  */
 export const EDGE_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=16'];
 

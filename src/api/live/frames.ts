@@ -15,7 +15,6 @@ export interface ResultsState {
 export class EncodedFrame {
   readonly type: FrameType;
   readonly position: number;
-  /** The websocket text message. */
   readonly json: Buffer;
   #sse: Buffer | undefined;
 

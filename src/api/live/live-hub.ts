@@ -27,19 +27,12 @@ interface Subscribed {
 }
 
 /**
- * The live edge of one node: a channel per watched poll, subscribed to the bus while it has
- * viewers. Everything here is rebuilt from the bus and the read model, so a restart loses nothing
- * a reconnecting client (`?after=`) cannot get back. The re-read of quiet polls is what makes
- * clients converge when bus messages were lost (NATS away or restarted, a publisher crashed
- * between commit and publish): core NATS does not redeliver, the read model is always there.
- *
- * A poll is re-read resyncMs after its last bus message or read, to the millisecond, so a change
- * reaches its viewers at most about resyncMs (plus the read and the throttle) after its commit,
- * whatever the bus does: while NATS is down that is a read per watched poll every resyncMs.
- * The deadline is checked when its timer fires rather than moved on every message, so a busy
- * poll costs no timer work per message. When the bus says it is back, every watched poll is
- * re-read at once: what was published during the outage, and in the moment before the bus had
- * its subscriptions again, never reaches this node.
+ * Everything here is rebuilt from the bus and the read model, so a restart loses nothing a
+ * reconnecting client (`?after=`) cannot get back. Core NATS does not redeliver, so a poll is
+ * re-read resyncMs after its last bus message or read (and every watched poll when the bus is
+ * back): a change reaches its viewers within about resyncMs whatever the bus does. The deadline is
+ * checked when its timer fires rather than moved on every message, so a busy poll costs no timer
+ * work per message.
  */
 export class LiveHub {
   readonly counters: EdgeCounters = newCounters();

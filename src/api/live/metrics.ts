@@ -4,7 +4,6 @@ import type { DropReason } from './viewer.ts';
 export interface EdgeCounters {
   /** Results frames encoded: one per poll per push, however many viewers. */
   framesEncoded: number;
-  /** Results frames written to sockets. */
   framesSent: number;
   snapshotsSent: number;
   busMessages: number;
@@ -28,12 +27,10 @@ export const newCounters = (): EdgeCounters => ({
 });
 
 export interface EdgeMetrics extends EdgeCounters {
-  /** Viewers per poll on this node right now. */
   viewersByPoll: Record<string, number>;
   viewers: number;
 }
 
-/** Prometheus text exposition of the edge metrics, for the /metrics route. */
 export function edgeMetricsText(metrics: EdgeMetrics): string {
   const lines = [
     '# HELP pollster_live_viewers Viewers of a poll connected to this edge node.',

@@ -23,7 +23,6 @@ export const DEFAULT_LIVE: LiveSettings = {
   maxViewers: 20_000,
 };
 
-/** From the validated config (src/config.ts). */
 export const liveSettingsFrom = (config: {
   LIVE_THROTTLE_MS: number;
   LIVE_HEARTBEAT_MS: number;

@@ -24,7 +24,6 @@ export class ViewerLimits {
     this.#total = options.total;
   }
 
-  /** Admits the request's connection or throws TooManyViewersError. */
   admit(request: FastifyRequest): void {
     const address = request.ip;
     const mine = this.#byAddress.get(address) ?? 0;

@@ -14,6 +14,5 @@ export interface Viewer {
   send(frame: EncodedFrame): boolean;
   /** Called every heartbeat interval: ping (ws) or a comment (SSE); false when found dead and dropped. */
   heartbeat(): boolean;
-  /** Ends the connection from our side. */
   drop(reason: DropReason): void;
 }

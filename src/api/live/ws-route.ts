@@ -21,14 +21,9 @@ const upgradeRequired = (): Error => {
 };
 
 /**
- * liveResults: the websocket edge. The route only forwards (STYLE.md 9): clients send nothing,
- * the hub pushes the snapshot and the throttled results frames. Declared with `handler` +
- * `wsHandler` rather than `websocket: true`, which would hide it from the OpenAPI document.
- *
- * Memory per connection matters at 10,000 of them (README, "Live results"): what a socket keeps
- * is ws's and net's objects plus a small WsViewer, and an upgrade allocates as little as the
- * request pipeline allows, since what survives a young-generation GC during a burst of
- * connections stays in the old generation until a full GC.
+ * The route only forwards (STYLE.md 9). `handler` + `wsHandler` rather than `websocket: true`,
+ * which would hide it from the OpenAPI document. An upgrade allocates as little as it can: what
+ * survives a young-generation GC during a burst of connections stays until a full GC.
  */
 export const liveWsRoute: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (app, { hub, access, maxBufferedBytes }) => {
   const settings: WsViewerSettings = {

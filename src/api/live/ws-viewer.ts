@@ -19,13 +19,10 @@ const kViewer = Symbol('pollster.live.viewer');
 type ViewedSocket = WebSocket & { [kViewer]: WsViewer };
 
 /**
- * A websocket viewer. Liveness by ping/pong: a socket that has not answered the previous ping by
- * the next heartbeat is terminated (a phone that left the network never sends a FIN).
- *
- * Memory per connection matters at 10,000 of them (README, "Live results"): a viewer is the socket,
- * its poll, a flag and a pointer to the shared settings. The socket's listeners are the same
- * three functions for every socket (they find their viewer through one property on the socket,
- * as ws's own heartbeat example keeps `isAlive` there), not closures allocated per connection.
+ * A socket that has not answered the previous ping by the next heartbeat is terminated (a phone
+ * that left the network never sends a FIN). Its listeners are three functions shared by every
+ * socket (as ws's heartbeat example keeps `isAlive` on the socket), not closures per connection:
+ * memory per viewer matters at 10,000 of them.
  */
 export class WsViewer implements Viewer {
   readonly pollId: string;

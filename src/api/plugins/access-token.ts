@@ -13,7 +13,6 @@ const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
  */
 const AccessTokenClaims = Type.Object(
   {
-    /** The account's user id. */
     sub: Type.String({ pattern: UUID }),
     roles: Type.Array(Type.Union(ROLES.map((role) => Type.Literal(role))), { minItems: 1, maxItems: ROLES.length, uniqueItems: true }),
     /** The account's token version at login; a later version revokes the token. */

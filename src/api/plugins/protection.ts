@@ -45,7 +45,6 @@ export default fp<ProtectionOptions>(
 
 export type RateLimitConfig = { rateLimit: { max: number; timeWindow: number } | false };
 
-/** Per-route limiter config; `max` 0 means off. */
 export function perMinute(max: number): RateLimitConfig {
   return { rateLimit: max > 0 ? { max, timeWindow: 60_000 } : false };
 }

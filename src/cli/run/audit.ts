@@ -23,7 +23,6 @@ export interface VerifyOptions {
   json?: boolean;
 }
 
-/** The exit code: 1 when any problem is found. */
 export async function verify(pollId: string | undefined, options: VerifyOptions): Promise<number> {
   if (options.file) return verifyFile(options);
   return withDatabase(async ({ store, sql, key }) => {

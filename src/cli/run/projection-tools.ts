@@ -34,7 +34,6 @@ export async function openProjectionTools(options: { poolSize?: number } = {}): 
   };
 }
 
-/** The projection of a name the command definition has checked already. */
 export function projectionNamed(name: string): PostgresProjection {
   const projection = POSTGRES_PROJECTIONS.find((p) => p.name === name);
   if (!projection) throw new Error(`no projection named "${name}"`);

@@ -13,7 +13,6 @@ export async function listParkedEvents(options: { projection?: string; json?: bo
   }
 }
 
-/** The exit code: 1 if any event is still parked. */
 export async function replayParkedEvents(options: { projection?: string }): Promise<number> {
   const tools = await openProjectionTools({ poolSize: 2 });
   try {

@@ -27,7 +27,6 @@ export interface ImportFileOptions {
   setupTokens: string | undefined;
 }
 
-/** Returns the exit code (IMPORT_EXIT). */
 export async function importFile({ file, format, concurrency, setupTokens }: ImportFileOptions): Promise<number> {
   const size = await stat(file).then((s) => s.size, () => {
     throw new UsageError(`cannot read ${file}`);

@@ -7,7 +7,6 @@ import type { BallotReceipt, BallotRequest } from './cast-ballot.ts';
 import { ballotReceipt } from '../../domain/ballot/receipt.ts';
 import { voteTokenIssued } from './vote-token-issued.ts';
 
-/** Replaces the voter's answers where the poll allows it; the ballot keeps its id. */
 export async function changeBallot(deps: CommandDeps, request: BallotRequest, context: CommandContext): Promise<BallotReceipt> {
   const poll = await deps.polls.get(request.pollId);
   const tokenIssued = await voteTokenIssued(deps, poll, request.voterKey);

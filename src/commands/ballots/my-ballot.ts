@@ -37,10 +37,8 @@ export interface MyBallot {
 }
 
 /**
- * Folds the voter's own ballot stream, oldest first, with the position of the poll's PollClosed
- * if it precedes any of it. Undefined when the stream holds no ballot. It runs the very fold the
- * results projection runs (src/domain/results/standing.ts), so what a voter is told about their
- * ballot and what the tally does with it cannot disagree.
+ * The very fold the results projection runs (src/domain/results/standing.ts), so what a voter is
+ * told about their ballot and what the tally does with it cannot disagree.
  */
 export function myBallotFrom(history: readonly RecordedEvent[], closedPosition: bigint | undefined): MyBallot | undefined {
   const [cast] = history;

@@ -6,7 +6,6 @@ import type { RecordedEvent } from '../../event-store/port.ts';
 import { myBallotFrom } from './my-ballot.ts';
 import { receiptFor } from '../../domain/ballot/receipt.ts';
 
-/** The voter's ballot stream as the store returns it: positions, hashes, who wrote each event. */
 const CAST_REQUEST = 'request-of-the-cast';
 function recorded(event: BallotEvent, position: bigint, metadata: RecordedEvent['metadata'] = { actor: 'user:u1', correlationId: `request-${position}` }): RecordedEvent {
   return {

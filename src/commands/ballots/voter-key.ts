@@ -12,7 +12,6 @@ export interface VoterFacts {
   voteToken?: string;
   /** Where the request carries the token (`voteToken` in a ballot body), named by the error when it is missing. */
   voteTokenField?: string;
-  /** The client's address and user agent, for `open` polls. */
   ip: string;
   userAgent: string;
 }

@@ -13,7 +13,6 @@ import type { CredentialKeys } from '../../adapters/credential-keys.ts';
 export interface CredentialRequest {
   pollId: string;
   accountId: string;
-  /** base64url, as the client sent it. */
   blindedMessage: string;
 }
 

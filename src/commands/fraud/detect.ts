@@ -24,7 +24,6 @@ export interface Counts {
   ipPrefix: string;
   prefixCount: number;
   fingerprintCount: number;
-  /** The prefix was marked and the ballot came with a solved challenge. */
   challenged: boolean;
 }
 

@@ -9,15 +9,10 @@ import { mintId, toAppend, type CommandContext } from '../handle-command.ts';
 import type { ScreeningFacts } from './screen-ballot.ts';
 
 /**
- * Runs the fraud screen for a decided BallotCast and returns what to append with it: the cast's
- * context (marked `fraudCheck: skipped` when the counter was unavailable, or refused with 503 on a
- * poll whose `fraudCheckUnavailable` is `refuse`) and, for a suspicious
- * ballot, the BallotFlagged event right after the cast. Both go in the cast's one `no_stream`
- * append, so a flagged ballot never exists unflagged, not even between two writes, and a normal
- * ballot pays no extra write. The flag is the system's: its own actor and ids (the cast's
- * command id plus `:flag`, so a retried command mints the same flag and the store dedupes it).
- * `release` is for the caller to run if the store refuses the cast as a duplicate: a refused
- * attempt must not count towards its network as an accepted ballot does.
+ * The flag goes in the cast's one `no_stream` append, so a flagged ballot never exists unflagged,
+ * and a normal ballot pays no extra write. Flag ids derive from the cast's command id plus
+ * `:flag`, so a retried command mints the same flag and the store dedupes it. The caller runs
+ * `release` if the store refuses the cast as a duplicate: a refused attempt must not count.
  */
 export async function screenCast(
   deps: CommandDeps,

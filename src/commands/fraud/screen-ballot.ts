@@ -11,7 +11,6 @@ export interface ScreeningFacts {
   ipPrefix: string;
   /** Keyed hash of the client's full address: voters per address are counted on `open` polls. */
   fingerprint: string;
-  /** The `challenge` field of the ballot body, if any. */
   challenge?: string;
   /** When the voting account was created; read only if a flag is raised (a stream read is not free). */
   accountCreatedAt?: () => Promise<string | null>;

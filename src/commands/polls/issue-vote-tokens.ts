@@ -11,7 +11,6 @@ import { handleCommand, toAppend, type CommandContext, type HandledCommand } fro
 import { requirePollManager, type Actor } from './authorize.ts';
 
 export const MAX_TOKENS_PER_REQUEST = 10_000;
-/** VOTE_TOKENS_MAX_PER_POLL's default. */
 export const DEFAULT_MAX_VOTE_TOKENS_PER_POLL = 1_000_000;
 
 /** sha256 hex: what the log stores of a token, and (prefixed `t.`) the voter key it votes under. */

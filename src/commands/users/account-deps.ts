@@ -3,11 +3,7 @@ import type { EventStore } from '../../event-store/port.ts';
 import type { NationalRegistry } from '../../adapters/national-registry/port.ts';
 import type { Mailer } from '../../adapters/mail/port.ts';
 
-/**
- * What the account commands need, passed in (no singletons): the log, the credentials table
- * (secrets never go into the log), the national registry, the HMAC key for national ids, and the
- * sources of time and ids. The API and the CLI build it from their Services.
- */
+/** Secrets never go into the log: they live in the credentials table. */
 export interface AccountDeps {
   store: EventStore;
   sql: DatabasePool;
@@ -21,7 +17,6 @@ export interface AccountDeps {
    * Default 60 s (a registration takes milliseconds).
    */
   abandonedAfterMs?: number;
-  /** Sends the one-time codes of email verification. */
   mailer: Mailer;
 }
 

@@ -81,7 +81,6 @@ export async function storeCode(pool: DatabasePool, row: NewCodeRow): Promise<{ 
 export interface Attempt {
   email: string;
   codeHash: string;
-  /** Tries counted so far, this one included. */
   attempts: number;
   expired: boolean;
 }

@@ -1,8 +1,4 @@
-/**
- * A voter's answer to one question, shaped by the question's kind (API.md, "Voting"):
- * optionIds for single and multiple, ranking (most preferred first) for ranked, rating for rating.
- * `AnswerInput` is what a request may contain; validation turns it into an `Answer`.
- */
+/** `AnswerInput` is what a request may contain; validation turns it into an `Answer` (API.md, "Voting"). */
 export type ChoiceAnswer = { questionId: string; optionIds: readonly string[] };
 export type RankingAnswer = { questionId: string; ranking: readonly string[] };
 export type RatingAnswer = { questionId: string; rating: number };

@@ -62,7 +62,6 @@ function existingPoll(command: BallotInput): ExistingPollState {
   return poll;
 }
 
-/** Window, vote token and anonymity checks; returns the ballot's canonical time. */
 function checkVoter(command: BallotInput, poll: ExistingPollState): string {
   const at = toIso(command.now, 'now');
   if (!isAcceptingBallots(poll, at)) throw pollNotActive(poll.poll.pollId);

@@ -5,7 +5,6 @@ import type { BallotEvent } from './events.ts';
 import { flagSuspicious, reviewFlag } from './flags.ts';
 import type { BallotState } from './state.ts';
 
-/** One voter's ballot in one poll: cast once, changed if the poll allows, flagged and reviewed. */
 export function decide(command: BallotCommand, state: BallotState): BallotEvent[] {
   switch (command.type) {
     case 'CastBallot':

@@ -5,7 +5,6 @@ import type { BallotEvent } from './events.ts';
 import { evolve } from './evolve.ts';
 import { initialBallotState, type BallotState } from './state.ts';
 
-/** The ballot aggregate (stream `ballot-<pollId>-<voterKey>`). */
 export const ballotDecider: Decider<BallotCommand, BallotEvent, BallotState> = {
   decide,
   evolve,

@@ -33,7 +33,6 @@ export const ballotAlreadyCast = (): ConflictError =>
 export const ballotNotFound = (): NotFoundError =>
   new NotFoundError(BALLOT_CODES.notFound, 'there is no ballot to change or flag');
 
-/** getMyBallot for a voter who has not voted (or whose ballot was refused before it was written). */
 export const noBallotOfVoter = (): NotFoundError =>
   new NotFoundError(BALLOT_CODES.notFound, 'this voter has no ballot in this poll');
 

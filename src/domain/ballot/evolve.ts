@@ -2,10 +2,7 @@ import { assertNever } from '../shared/decider.ts';
 import type { BallotEvent, FlagDecision } from './events.ts';
 import type { BallotState, FlagState } from './state.ts';
 
-/**
- * Folds one ballot event. Events are facts: one that cannot apply (never produced by decide)
- * leaves the state as it was rather than making the stream unreadable.
- */
+// Events are facts: one that cannot apply (never produced by decide) leaves the state as it was.
 export function evolve(state: BallotState, event: BallotEvent): BallotState {
   switch (event.type) {
     case 'BallotCast': {

@@ -1,12 +1,10 @@
 import { ValidationError } from '../shared/errors.ts';
 
 /**
- * A voter's receipt for a ballot, derived from the stored event's integrity hash (src/audit):
- * base64url of int64be(log position) ‖ the first 24 bytes of the hash: 43 characters. The
- * position finds the event with one primary-key probe (no index on hashes slows the appends);
- * the hash binds the receipt to that exact content, so a receipt cannot be made for an event one
- * has not seen, and an altered event no longer matches its receipts. It reveals nothing about
- * the choice: the hash is SHA-256 over content that includes random ids.
+ * base64url of int64be(log position) ‖ the first 24 bytes of the event's integrity hash. The
+ * position finds the event with one primary-key probe (no index on hashes slows the appends); the
+ * hash binds the receipt to that exact content. It reveals nothing about the choice: the hash is
+ * SHA-256 over content that includes random ids.
  */
 const RECEIPT_HASH_BYTES = 24;
 
@@ -29,7 +27,6 @@ export function ballotReceipt(appended: { position: bigint; hash?: string | unde
 
 export interface ParsedReceipt {
   position: bigint;
-  /** Hex of the hash prefix the receipt carries. */
   hashPrefix: string;
 }
 
@@ -41,6 +38,5 @@ export function parseReceipt(receipt: string): ParsedReceipt {
   return { position: bytes.readBigInt64BE(0), hashPrefix: bytes.subarray(8).toString('hex') };
 }
 
-/** Whether a stored hash is the one a receipt names. */
 export const receiptMatches = (receipt: ParsedReceipt, hash: string | undefined): boolean =>
   hash !== undefined && hash.slice(0, RECEIPT_HASH_BYTES * 2) === receipt.hashPrefix;

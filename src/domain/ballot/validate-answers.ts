@@ -6,9 +6,8 @@ import type { Answer, AnswerInput } from './answers.ts';
 import { BALLOT_CODES as C } from './errors.ts';
 
 /**
- * Checks a ballot's answers against the poll's questions and returns them normalised (only the
- * field the kind uses, copied). Every fault names its field, e.g. `answers[0].optionIds[1]`, so
- * the client can point at it. Not every question must be answered, but at least one must.
+ * Every fault names its field, e.g. `answers[0].optionIds[1]`, so the client can point at it. Not
+ * every question must be answered, but at least one must.
  */
 export function validateAnswers(input: unknown, questions: readonly QuestionDefinition[]): Answer[] {
   if (!Array.isArray(input) || input.length === 0) {

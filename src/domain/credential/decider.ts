@@ -5,7 +5,6 @@ import type { CredentialEvent } from './events.ts';
 import { evolve } from './evolve.ts';
 import { initialCredentialState, type CredentialState } from './state.ts';
 
-/** A ballot credential (stream `credential-<pollId>-<accountId>`): one blind signature per account and poll. */
 export const credentialDecider: Decider<CredentialCommand, CredentialEvent, CredentialState> = {
   decide,
   evolve,

@@ -16,7 +16,6 @@ export function credentialMessageText(pollId: string, nonce: string): string {
   return `${CREDENTIAL_MESSAGE_PREFIX}${pollId.toLowerCase()}/${nonce}`;
 }
 
-/** The poll id a prepared message names; undefined for anything that is not such a message. */
 export function pollIdOfCredentialMessage(prepared: Uint8Array): string | undefined {
   if (prepared.length <= PREPARE_PREFIX_BYTES || prepared.length > MAX_MESSAGE_BYTES) return undefined;
   let text: string;

@@ -1,4 +1,3 @@
-/** One account's credential for one poll: none yet, or issued for one blinded message. */
 export type CredentialState =
   | { status: 'none' }
   | { status: 'issued'; pollId: string; blindedMessageHash: string; issuedAt: string };

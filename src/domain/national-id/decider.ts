@@ -5,7 +5,6 @@ import type { NationalIdEvent } from './events.ts';
 import { evolve } from './evolve.ts';
 import { initialNationalIdState, type NationalIdState } from './state.ts';
 
-/** The national id aggregate (stream `nationalid-<hmac>`). */
 export const nationalIdDecider: Decider<NationalIdCommand, NationalIdEvent, NationalIdState> = {
   decide,
   evolve,

@@ -5,7 +5,6 @@ import type { PollEvent } from './events.ts';
 import { evolve } from './evolve.ts';
 import { initialPollState, type PollState } from './state.ts';
 
-/** The poll aggregate as the generic command handler consumes it (stream `poll-<pollId>`). */
 export const pollDecider: Decider<PollCommand, PollEvent, PollState> = {
   decide,
   evolve,

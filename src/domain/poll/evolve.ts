@@ -3,9 +3,8 @@ import type { PollEvent } from './events.ts';
 import type { PollState } from './state.ts';
 
 /**
- * Folds one event into the poll state. Events are facts already in the log, so evolve never
- * rejects one: an event that does not fit the current status (which decide never produces)
- * leaves the state unchanged instead of making the stream unreadable.
+ * Events are facts already in the log, so evolve never rejects one: an event that does not fit the
+ * current status (which decide never produces) leaves the state unchanged.
  */
 export function evolve(state: PollState, event: PollEvent): PollState {
   switch (event.type) {

@@ -9,7 +9,6 @@ import type { PollState } from './state.ts';
 /** The ballot counts an organizer is notified about (seeds/003, "Milestone Calculation"). */
 export const MILESTONES = [100, 1_000, 10_000, 100_000] as const;
 
-/** The milestones a count has reached, lowest first. */
 export function milestonesReached(ballots: number): number[] {
   return MILESTONES.filter((m) => ballots >= m);
 }

@@ -1,12 +1,9 @@
 import type { PollDefinition } from './definition.ts';
 
 /**
- * The folded poll stream. `none` is a stream that does not exist. Vote tokens are only counted
- * (`tokensIssued`, what the per-poll maximum is checked against): the state is cached by every
- * API node, and holding the hashes cost each node about 1 KB per token issued. Whether a token
- * was issued is asked of the vote token registry (src/adapters/vote-tokens), which looks the
- * hash up in the log itself. `milestones` holds the ballot milestones already recorded, so
- * RecordMilestone is a no-op the second time.
+ * The folded poll stream. Vote tokens are only counted (`tokensIssued`): the state is cached by
+ * every API node, and holding the hashes cost each node about 1 KB per token issued. Whether a
+ * token was issued is asked of the vote token registry (src/adapters/vote-tokens).
  */
 export type PollState =
   | { status: 'none' }
@@ -29,7 +26,6 @@ export type PollState =
 
 export type PollStatus = PollState['status'];
 
-/** A poll that exists: what ballot commands receive as `poll`. */
 export type ExistingPollState = Exclude<PollState, { status: 'none' }>;
 
 export const initialPollState = (): PollState => ({ status: 'none' });

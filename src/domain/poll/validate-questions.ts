@@ -4,11 +4,7 @@ import type { QuestionInput } from './commands.ts';
 import { POLL_LIMITS, QUESTION_KINDS, type OptionDefinition, type QuestionDefinition } from './definition.ts';
 import { POLL_CODES as C, pollInvalid } from './errors.ts';
 
-/**
- * Turns the question inputs of CreatePoll into strict definitions, or throws a ValidationError
- * naming the exact field (`questions[1].options[0].text`). Questions and options are checked in
- * order so the first fault reported is the first one a user would see in the form.
- */
+/** Checked in order, so the first fault reported is the first one a user would see in the form. */
 export function validateQuestions(input: unknown): QuestionDefinition[] {
   if (!Array.isArray(input) || input.length < POLL_LIMITS.minQuestions || input.length > POLL_LIMITS.maxQuestions) {
     throw pollInvalid(C.invalidQuestions, 'questions',

@@ -5,11 +5,7 @@ import { FRAUD_CHECK_UNAVAILABLE, POLL_LIMITS, VISIBILITIES, VOTER_POLICIES, typ
 import { POLL_CODES as C, pollInvalid } from './errors.ts';
 import { validateAnonymity } from './credential-key.ts';
 
-/**
- * Validates and normalises the settings of CreatePoll: times become canonical ISO strings,
- * absent fraud overrides become null (meaning "use the server default"), an absent
- * fraudCheckUnavailable becomes `accept`.
- */
+// Absent fraud overrides become null ("use the server default"), so readers need no defaults of their own.
 export function validateSettings(input: PollSettingsInput | undefined, nowIso: string): PollSettings {
   if (input === undefined || input === null || typeof input !== 'object') {
     throw pollInvalid(C.invalidSetting, 'settings', 'settings are required');

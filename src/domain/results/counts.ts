@@ -43,7 +43,6 @@ export function visitVotes(answers: readonly Answer[], visit: VoteVisitor): void
 
 export const emptyQuestionCounts = (): QuestionCounts => ({ answered: 0, options: new Map(), ratings: new Map(), rankings: [] });
 
-/** The counts of a set of ballot standings: what a replay of the log gives. */
 export function countBallots(ballots: Iterable<BallotStanding>): Counts {
   const counts: Counts = { ballots: 0, flaggedPending: 0, questions: new Map() };
   const groups = new Map<string, WeightedRanking>();

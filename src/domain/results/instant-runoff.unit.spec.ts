@@ -5,7 +5,6 @@ import { seededTieOrder } from './tie-break.ts';
 
 /** Hand-worked elections: each `then` was counted on paper before it was written down. */
 const times = (n: number, ranking: string[]) => Array.from({ length: n }, () => ranking);
-// One ballot per listed ranking, as ballots arrive; the tabulator takes them grouped.
 const instantRunoff = (options: string[], rankings: string[][], tieOrder: string[]) =>
   irv(options, rankings.map((ranking): WeightedRanking => ({ ranking, ballots: 1 })), tieOrder);
 

@@ -19,10 +19,8 @@ export type RawTally = {
   questions: QuestionResult[];
 };
 
-/** Standings as they would be had no reviewer rejected anything. */
 const unrejected = (ballots: Iterable<BallotStanding>): BallotStanding[] => [...ballots].map((b) => (b.rejected ? { ...b, rejected: false } : b));
 
-/** From every standing of the poll (a replay). */
 function rawTally(poll: RawHeader, ballots: Iterable<BallotStanding>): RawTally {
   const all = [...ballots];
   const pendingFlags = all.reduce((n, b) => n + b.pendingFlags.length, 0);

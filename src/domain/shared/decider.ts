@@ -1,9 +1,4 @@
-/**
- * The shape every aggregate follows: a pure `decide` that turns a command into events (or throws a
- * PollsterError), a pure `evolve` that folds one event into state, and the state of a stream that
- * does not exist yet. The command handler is generic over this type, so an aggregate is only data
- * and functions, never I/O.
- */
+/** Pure decide and evolve: the command handler is generic over this, so an aggregate never does I/O. */
 export interface Decider<Command, Ev, State> {
   decide(command: Command, state: State): Ev[];
   evolve(state: State, event: Ev): State;

@@ -5,7 +5,6 @@
  * stored event itself is never rewritten, and the integrity chain covers it as stored.
  */
 
-/** An event's `data` as the log stores it (JSON). */
 export type StoredData = Readonly<Record<string, unknown>>;
 
 /**
@@ -15,11 +14,9 @@ export type StoredData = Readonly<Record<string, unknown>>;
 export type Upcaster = (data: StoredData) => Record<string, unknown>;
 
 export interface EventVersion {
-  /** The version decide writes today (1, 2, ...). */
   readonly current: number;
   /** `upcasters[n - 1]` turns version n into n + 1: exactly `current - 1` of them. */
   readonly upcasters: readonly Upcaster[];
 }
 
-/** A type that has only ever had one shape. */
 export const FIRST_VERSION: EventVersion = Object.freeze({ current: 1, upcasters: [] });

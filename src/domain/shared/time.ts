@@ -7,7 +7,6 @@ import { ValidationError } from './errors.ts';
  */
 export type Instant = Date | string;
 
-/** Milliseconds since the epoch, or NaN when the value is not a time. */
 export function toMillis(value: Instant): number {
   return value instanceof Date ? value.getTime() : Date.parse(value);
 }

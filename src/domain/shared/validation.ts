@@ -6,7 +6,6 @@ import { ValidationError } from './errors.ts';
  * call from anywhere, including the CLI and imports.
  */
 
-/** A trimmed, non-empty string of at most `max` characters; returns the trimmed text. */
 export function requireText(value: unknown, field: string, code: string, max: number): string {
   const text = typeof value === 'string' ? value.trim() : '';
   if (text.length === 0) {

@@ -18,7 +18,6 @@ export interface BatchSource {
 
 export interface Batch<T> {
   items: T[];
-  /** The highest progress mark released with this batch. */
   through: bigint | undefined;
 }
 

@@ -46,7 +46,6 @@ export function withHashes(
   return { events: out, last: prev?.toString('hex') };
 }
 
-/** Splits the stored metadata into the writer's metadata and the chain hash. */
 export function splitIntegrity(metadata: EventMetadata): { metadata: EventMetadata; hash: string | undefined } {
   const { [INTEGRITY_KEY]: integrity, ...rest } = metadata;
   const hash = (integrity as { hash?: unknown } | undefined)?.hash;

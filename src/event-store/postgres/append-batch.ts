@@ -117,9 +117,7 @@ function statement(plain: boolean, singles: boolean, values: unknown[]): pg.Quer
 }
 
 interface Written {
-  /** Per append: its result, or undefined when not all of its events went in. */
   results: (AppendResult | undefined)[];
-  /** Ids of the rows that went in for appends that did not go in whole. */
   partial: string[];
 }
 
@@ -176,10 +174,6 @@ async function insert(client: pg.PoolClient, appends: readonly PendingAppend[], 
   return written;
 }
 
-/**
- * Writes every append of `batch` on `client` (in an open transaction, or one implicit transaction
- * per statement when `inTransaction` is false), filling `outcomes` as each is decided.
- */
 async function decideAndWrite(
   client: pg.PoolClient,
   batch: readonly PendingAppend[],

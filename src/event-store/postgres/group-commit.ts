@@ -2,22 +2,16 @@ import { ConflictError, UnavailableError } from '../../domain/shared/errors.ts';
 import type { Outcome, PendingAppend } from './pending-append.ts';
 
 /**
- * Group commit: concurrent appends share one transaction, so one WAL flush (the cost of a
- * durable commit) pays for many of them. Appends submitted in the same turn of the event loop
- * are gathered, and batches are cut once per turn (setImmediate: after the callers settled by a
- * commit have submitted their next appends, a few microseconds when idle). The queue is split
- * evenly among the free flushers: two half batches keep two database backends busy at once,
- * while Node prepares the next ones, where one whole batch would leave a core idle and a tiny
- * batch cut at the first submission would pay a round trip for one append (bench/append.ts:
- * +35% appends/s over cutting a batch at each submission). A stream is never in two batches at
- * once, nor twice in one batch: its appends go through in arrival order and batches never
- * collide with each other on a stream.
+ * Group commit: one WAL flush pays for many appends. Batches are cut once per event-loop turn
+ * (setImmediate, after settled callers resubmit) and split evenly among the free flushers, which
+ * keeps two backends busy while Node prepares the next (bench/append.ts: +35% appends/s over
+ * cutting at each submission). A stream is never in two batches at once, nor twice in one, so its
+ * appends go through in arrival order and batches never collide on a stream.
  */
 
 export interface GroupCommitOptions {
   /** Batches in flight at once, each in its own transaction on its own connection. */
   flushers: number;
-  /** Appends per batch. */
   maxBatchSize: number;
   /** Events per batch (a single larger append still gets a batch of its own). */
   maxBatchEvents: number;
@@ -54,7 +48,6 @@ export class GroupCommitter {
     this.#schedulePump();
   }
 
-  /** Resolves once nothing is queued or in flight. */
   drain(): Promise<void> {
     if (this.#idle()) return Promise.resolve();
     return new Promise((resolve) => this.#drained.push(resolve));

@@ -14,7 +14,6 @@ export interface PreparedEvent {
   digest: Buffer;
 }
 
-/** One `append` call waiting in the group-commit queue. */
 export interface PendingAppend {
   stream: string;
   category: string;

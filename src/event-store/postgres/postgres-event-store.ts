@@ -131,7 +131,6 @@ export class PostgresEventStore implements EventStore {
     );
   }
 
-  /** Refuses new appends, waits for the queued and in-flight ones to commit, ends subscriptions and pools. */
   async close(): Promise<void> {
     if (this.#closed.signal.aborted) return;
     this.#closed.abort();

@@ -87,7 +87,6 @@ export async function readAll(pool: pg.Pool, options: ReadAllOptions): Promise<R
   return { events, next: through > floor ? through : floor };
 }
 
-/** The last event readable now (below the horizon), 0n for an empty log. */
 export async function headPosition(pool: pg.Pool): Promise<bigint> {
   const { rows } = await pool.query<{ head: string | null }>({ name: 'pollster-head', text: HEAD });
   return BigInt(rows[0]?.head ?? '0');
@@ -97,7 +96,6 @@ export interface SubscriptionDeps {
   read: (options: ReadAllOptions) => Promise<ReadAllResult>;
   commits: CommitSignal;
   pollIntervalMs: number;
-  /** Aborted when the store closes. */
   closed: AbortSignal;
 }
 

@@ -1,19 +1,12 @@
 import type { ReadAllOptions, ReadAllResult, RecordedEvent } from '../port.ts';
 
 /**
- * The subscriptions of one process share their reads of `$all`. The projections all follow the
- * same categories (poll, ballot), and a worker runs one of each per partition it holds, so
- * without this every page was read, sent and JSON-parsed once per subscription, to be thrown away
- * by all but one partition. Shared: 10x fewer reads of the database and 5-12% less CPU per ballot
- * in the projection process (1 and 4 partitions, at 2,500 and 4,000 ballots/s; `npm run bench --
- * projections --skip-lag --skip-rebuild --worker-cpu`).
- *
- * A page read from `from` is a complete listing of the log in (from, next] for its filter: every
- * position below the read horizon is final (committed or never will be), so the page stays true
- * for good. Recent pages are kept per filter, and a subscription asking from any position inside
- * one is answered from it; the same read asked while it is in flight joins it. The events are
- * shared between subscriptions as they are: consumers must not change them (tests freeze them,
- * POLLSTER_FREEZE_SHARED_EVENTS=1, so that a consumer that does fails loudly).
+ * The subscriptions of one process share their reads of `$all`: a worker runs one subscription of
+ * each projection per partition, and each used to read and parse every page only for all but one
+ * to throw it away. Shared: 10x fewer database reads, 5-12% less CPU per ballot (`npm run bench --
+ * projections --skip-lag --skip-rebuild --worker-cpu`). A page below the read horizon is final, so
+ * it stays true for good. Events are shared as they are: consumers must not change them (tests
+ * freeze them, POLLSTER_FREEZE_SHARED_EVENTS=1, so one that does fails loudly).
  */
 export interface SharedPagesOptions {
   /** Events kept per filter (oldest pages dropped first). */

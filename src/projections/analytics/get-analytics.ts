@@ -1,7 +1,6 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 
-/** Width of the time-series buckets. */
 export type AnalyticsBucket = 'minute' | 'hour';
 
 /** A poll's engagement figures as getAnalytics returns them (counted ballots only). */

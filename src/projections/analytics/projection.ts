@@ -9,12 +9,7 @@ import { ballotChanged, ballotsCast, flagReviewed } from './ballot-events.ts';
 import { pollClosed, pollCreated, pollOpened } from './poll-events.ts';
 import { ANALYTICS } from '../names.ts';
 
-/**
- * `analytics`: per-poll engagement figures for getAnalytics (read.analytics_polls,
- * read.analytics_ballots, read.analytics_breakdowns, read.analytics_series;
- * migrations/008_analytics.sql). Counts what results count: ballots before the close, minus
- * those a reviewer rejected.
- */
+/** Counts what results count: ballots before the close, minus those a reviewer rejected. */
 export { ANALYTICS };
 
 type AnalyticsEvent = PollEvent | BallotEvent;

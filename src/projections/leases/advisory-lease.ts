@@ -7,7 +7,6 @@ export interface AdvisoryLeaseOptions {
   /** The worker's lease session: the connection every one of its locks is held on. */
   session: LeaseSession;
   key: LeaseKey;
-  /** For logs. */
   name: string;
   logger: ProjectionLogger;
   /** Called once when a held lease is lost (its session closed or failed), not on release(). */
@@ -39,7 +38,6 @@ export class AdvisoryLease {
     return this.#heldOn !== undefined;
   }
 
-  /** Takes the lock if it is free; true when this lease holds it afterwards. */
   async tryAcquire(): Promise<boolean> {
     if (this.#heldOn) return true;
     const { session, key } = this.#options;

@@ -14,7 +14,6 @@ export const LEASE_NAMESPACES = {
   worker: 1_886_151_001,
   /** One per projection partition; the id encodes the partition count too. */
   partition: 1_886_151_002,
-  /** One per background job. */
   job: 1_886_151_003,
 } as const;
 

@@ -51,7 +51,6 @@ export class LeaseSession {
     return client;
   }
 
-  /** Whether `client` is still this session's live connection (and its locks still held). */
   holds(client: pg.Client): boolean {
     return this.#client === client;
   }

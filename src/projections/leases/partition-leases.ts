@@ -19,7 +19,6 @@ export interface PartitionLeasesOptions {
   pinned?: number;
   /** How often to check held leases and re-balance (default 2 s). */
   retryMs?: number;
-  /** Start the partition's work; called after the lock is taken. */
   onAcquired(index: number): Promise<void>;
   /** Stop the partition's work; awaited before the lock is given back, or after it was lost. */
   onReleased(index: number): Promise<void>;
@@ -64,7 +63,6 @@ export class PartitionLeases {
         : undefined;
   }
 
-  /** Partition indexes this worker holds now, ascending. */
   held(): number[] {
     return [...this.#held.keys()].sort((a, b) => a - b);
   }
@@ -74,7 +72,6 @@ export class PartitionLeases {
     this.#loop = this.#run();
   }
 
-  /** Stops the work of every held partition, then gives the leases back. */
   async stop(): Promise<void> {
     this.#stop.abort();
     await this.#loop;

@@ -15,7 +15,6 @@ import type { ProjectionPartition } from '../runner/projection.ts';
 // parse: the voter key (`u.<uuid>`, `t.<hash>`) may itself contain dashes.
 const UUID_PREFIX = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=-|$)/i;
 
-/** The poll a stream belongs to, or undefined for streams of no poll. */
 export function pollIdOfStream(stream: string): string | undefined {
   if (stream.startsWith('poll-')) return stream.slice('poll-'.length) || undefined;
   if (stream.startsWith('ballot-')) {
@@ -49,7 +48,6 @@ export function partitionOfStream(stream: string, count: number): number {
 /** `3/16`: the fourth of sixteen partitions, as it appears in checkpoint names. */
 export const partitionId = (index: number, count: number): string => `${index}/${count}`;
 
-/** The ProjectionPartition a runner takes: the events whose stream maps to `index`. */
 export function pollPartition(index: number, count: number): ProjectionPartition {
   if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 0 || index >= count) {
     throw new RangeError(`partition ${index} of ${count} does not exist`);

@@ -54,7 +54,6 @@ export const toFlagView = (r: z.output<typeof flagColumns>): FlagView => ({
 
 const flagRow = flagColumns.transform(toFlagView);
 
-/** A flag by id, or null. */
 export async function findFlag(db: CommonQueryMethods, flagId: string): Promise<FlagView | null> {
   return db.maybeOne(sql.type(flagRow)`
     SELECT flag_id, ballot_id, poll_id, voter_key, reasons, flagged_by, details, flagged_at, status,

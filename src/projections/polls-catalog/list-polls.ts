@@ -5,7 +5,6 @@ import { POLL_COLUMNS, pollColumns, type PollSummary, toSummary } from './poll-v
 
 export interface ListPollsOptions {
   status?: 'draft' | 'active' | 'closed';
-  /** `?mine=true`: the caller's own polls. */
   organizerId?: string;
   /**
    * Only what this viewer may find in a listing: public polls, plus the viewer's own. `userId:
@@ -26,7 +25,6 @@ export interface ListPollsOptions {
 
 export interface PollPage {
   items: PollSummary[];
-  /** Pass back as `cursor` for the next page; null on the last page. */
   nextCursor: string | null;
 }
 
@@ -38,7 +36,6 @@ const pageRow = pollColumns
   .extend({ created_position: z.bigint() })
   .transform((r) => ({ item: toSummary(r), key: r.created_position }));
 
-/** GET /api/polls: a page of poll summaries (no questions) with keyset cursor pagination. */
 export async function listPolls(db: CommonQueryMethods, options: ListPollsOptions = {}): Promise<PollPage> {
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? 20), 1), MAX_PAGE_SIZE);
   const conditions: FragmentSqlToken[] = [sql.fragment`true`];

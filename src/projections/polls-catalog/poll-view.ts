@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { PollSettings, QuestionDefinition } from '../../domain/poll/definition.ts';
 import { isoTime, jsonOf, nullableIsoTime } from '../shared/columns.ts';
 
-/** A poll as the API shows it: its definition (questions with option ids), status and dates. */
 export interface PollView {
   pollId: string;
   slug: string;
@@ -25,7 +24,6 @@ export interface PollView {
 
 export type PollSummary = Omit<PollView, 'questions'>;
 
-/** The columns and row schema shared by getPoll and listPolls. */
 export const POLL_COLUMNS = sql.fragment`
   poll_id, slug, organizer_id, title, description, status, settings, created_at, opened_at, closed_at, ballots`;
 
@@ -57,7 +55,6 @@ export const toSummary = (r: z.output<typeof pollColumns>): PollSummary => ({
   ballots: r.ballots,
 });
 
-/** With `questions` selected as well (see POLL_COLUMNS). */
 export const pollViewRow = pollColumns
   .extend({ questions: jsonOf<readonly QuestionDefinition[]>() })
   .transform((r): PollView => ({ ...toSummary(r), questions: r.questions }));

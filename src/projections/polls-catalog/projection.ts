@@ -9,11 +9,7 @@ import { pollClosed, pollCreated, pollOpened } from './poll-events.ts';
 import { assertRequiredFields } from './required-fields.ts';
 import { POLLS_CATALOG } from '../names.ts';
 
-/**
- * `polls-catalog`: the polls, ballots and flags the API looks things up in (read.polls,
- * read.ballots, read.flags; migrations/005_read_models.sql). Results and analytics are other
- * projections; this one only keeps what identifies and lists things.
- */
+/** Only what identifies and lists polls, ballots and flags; counts are the other projections'. */
 export { POLLS_CATALOG };
 
 /** The log holds only events the domain wrote, so the type names what `data` is. */

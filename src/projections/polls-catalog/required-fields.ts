@@ -1,6 +1,5 @@
 import { requiredFields } from '../runner/required-fields.ts';
 
-/** The fields each event must carry for the polls catalog to write it. */
 export const assertRequiredFields = requiredFields({
   PollCreated: ['pollId', 'slug', 'organizerId', 'title', 'settings', 'questions', 'createdAt'],
   PollOpened: ['pollId', 'openedAt'],

@@ -5,7 +5,6 @@ import { stableHash } from '../leases/partitions.ts';
 /** Namespace of the two-int advisory keys, next to the leases' (src/projections/leases/lease-keys.ts). */
 const REBUILD_NAMESPACE = 1_886_151_004;
 
-/** Another rebuild of the same projection holds the lock. */
 export class RebuildInProgressError extends Error {
   readonly code = 'projection.rebuild-in-progress';
   constructor(projection: string) {

@@ -9,15 +9,9 @@ import { swapIn } from './swap.ts';
 import { withRebuildLock } from './rebuild-lock.ts';
 
 /**
- * `pollster projections rebuild <name>`: replays the whole log into fresh (shadow) tables while
- * the live ones keep serving and the live runners keep writing them, then swaps them in (swap.ts).
- *
- * Phases: `replay` (from position 0 to the head as it was at the start, in big batches, the next
- * page read while this one is applied, each batch cut by poll into `concurrency` transactions;
- * the store's category filter skips other events; no synchronous commit: a crashed rebuild is
- * thrown away anyway), `catch-up` (rounds to the moving head), `analyze` (statistics for the
- * new tables), `swap`. The post-commit fan-out (Redis, NATS) is not run: the handler is called directly, and
- * `pollster projections reconcile` brings Redis in line afterwards if the rebuild changed results.
+ * Replays the log into shadow tables while the live ones keep serving, then swaps them in
+ * (swap.ts). No synchronous commit in the replay: a crashed rebuild is thrown away anyway. The
+ * post-commit fan-out is not run; `pollster projections reconcile` brings Redis in line.
  */
 export interface RebuildOptions {
   sql: DatabasePool;
@@ -27,7 +21,6 @@ export interface RebuildOptions {
   batchSize?: number;
   /** Transactions applied side by side, each with the events of its own polls (default 2). */
   concurrency?: number;
-  /** Called after every batch and at each phase change. */
   onProgress?: (progress: RebuildProgress) => void;
   /** Aborting stops after the batch in flight and drops the shadow; the live tables are untouched. */
   signal?: AbortSignal;
@@ -38,7 +31,6 @@ export type RebuildPhase = 'replay' | 'catch-up' | 'analyze' | 'swap';
 export interface RebuildProgress {
   phase: RebuildPhase;
   applied: number;
-  /** How far the shadow holds the log. */
   position: bigint;
   /** First event of the projection in the log, and the head when the rebuild started: the bar's 0% and 100%. */
   first: bigint;

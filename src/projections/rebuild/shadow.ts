@@ -67,7 +67,6 @@ function retarget(definition: string, from: TableName, toSchema: string): string
   return `${definition.slice(0, at)} ON ${toSchema}.${from.table} ${definition.slice(at + live.length)}`;
 }
 
-/** Creates the schema and its tables with every index of the live ones. */
 export async function createShadow(db: CommonQueryMethods, schema: string, tables: readonly TableName[]): Promise<void> {
   await db.query(sql.unsafe`CREATE SCHEMA ${sql.identifier([schema])}`);
   for (const live of tables) {

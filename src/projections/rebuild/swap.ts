@@ -31,7 +31,6 @@ export interface SwapInput {
   projection: PostgresProjection;
   schema: string;
   tables: readonly TableName[];
-  /** The shadow holds the log through this position. */
   from: bigint;
   /** Events parked during the replay (kept if the swap is retried). */
   parked: readonly ParkedInRebuild[];
@@ -39,7 +38,6 @@ export interface SwapInput {
 
 export interface SwapOutcome {
   checkpoint: bigint;
-  /** Events applied inside the swap transaction. */
   applied: number;
   parked: ParkedInRebuild[];
   /** Checkpoint rows moved (`results`, or `results#0/4` ...). */

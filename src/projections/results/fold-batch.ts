@@ -23,7 +23,6 @@ export type BatchChanges = {
   answered: CounterDelta[];
   options: CounterDelta[];
   ratings: CounterDelta[];
-  /** Counted ballots per identical ranking of a ranked question. */
   rankings: RankingDelta[];
 };
 
@@ -160,7 +159,6 @@ class VoteDeltas implements VoteVisitor {
   }
 }
 
-/** Deltas by poll, question and key. */
 class Counters<D extends { n: number }> {
   readonly #byPoll = new Map<string, Map<string, Map<string, D>>>();
 

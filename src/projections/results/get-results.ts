@@ -6,11 +6,8 @@ import { buildResults, type PollResults } from '../../domain/results/results.ts'
 import { jsonOf } from '../shared/columns.ts';
 
 /**
- * getResults from the `results` read model (migrations/007_results.sql): the counters of one poll
- * in one statement (one snapshot, so totals and counters agree even while the projection writes),
- * then the same `buildResults` a replay ends in; ranked questions run instant-runoff over their
- * counted rankings (counters per identical ranking). Null when the projection has not seen the poll.
- * Who may see the results is the route's decision, not the query's.
+ * The counters of one poll in one statement (one snapshot, so totals and counters agree while the
+ * projection writes), then the same `buildResults` a replay ends in. Visibility is the route's call.
  */
 const resultsRow = z.object({
   poll_id: z.string(),

@@ -6,11 +6,9 @@ import { writeChanges } from './write.ts';
 import { RESULTS } from '../names.ts';
 
 /**
- * `results`: vote counts per option, rating distributions, the rankings instant-runoff needs and
- * per-poll totals (read.result_*; migrations/007_results.sql), kept by the counting rules of
- * src/domain/results/standing.ts, the same ones `tally` replays with. A batch is one read of the
- * standings it touches, a fold in memory, and one write per table; idempotent by position
- * (standings skip events at or below the position they hold, and only standing changes move counters).
+ * Kept by the counting rules of src/domain/results/standing.ts, the same ones `tally` replays with.
+ * Idempotent by position: standings skip events at or below the position they hold, and only
+ * standing changes move counters.
  */
 export { RESULTS };
 

@@ -4,10 +4,8 @@ import { tally } from '../../domain/results/tally.ts';
 import { readPollEvents } from '../shared/read-poll-events.ts';
 
 /**
- * Results as of log position `at`, by replaying the poll's events up to it (not from the read
- * model, which only knows "now"). Null when the poll did not exist yet at that position. The
- * caller makes sure the log is complete through `at` (at <= the store's head position), or later
- * commits below `at` could still change the answer.
+ * By replaying the poll's events (the read model only knows "now"). The caller makes sure the log
+ * is complete through `at`, or later commits below it could still change the answer.
  */
 export async function resultsAt(store: EventStore, pollId: string, at: bigint): Promise<PollResults | null> {
   return tally(pollId, await readPollEvents(store, pollId, { upTo: at }));

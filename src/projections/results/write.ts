@@ -4,12 +4,10 @@ import type { BatchChanges, CounterDelta, RankingDelta } from './fold-batch.ts';
 import { jsonRows } from '../shared/json-rows.ts';
 
 /**
- * A batch's changes in one statement (a data-modifying CTE per table, rows bound as one json
- * parameter each, see json-rows.ts), whatever the batch size, plus one more only when some counter may
- * have fallen to 0: while a projection transaction runs, readers of the postgres event store
- * cannot read past it, so it is kept to as few round trips as possible.
- * Standings are written whole (they were folded from what was loaded under the checkpoint lock);
- * counters are moved by deltas. Positions travel as strings: JSON numbers stop being exact at 2^53.
+ * A batch's changes in one statement (a CTE per table, rows bound as one json parameter each),
+ * plus one more only when a counter may have fallen to 0: while a projection transaction runs,
+ * readers of the postgres event store cannot read past it. Positions travel as strings: JSON
+ * numbers stop being exact at 2^53.
  */
 export async function writeChanges(tx: DatabaseTransactionConnection, changes: BatchChanges): Promise<void> {
   const upserts = [

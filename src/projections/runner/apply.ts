@@ -27,7 +27,6 @@ export interface RetryPolicy {
 }
 
 export interface ApplyOutcome {
-  /** The committed checkpoint after the batch. */
   checkpoint: bigint;
   applied: number;
   parked: Array<{ event: RecordedEvent; error: unknown }>;
@@ -103,7 +102,6 @@ export async function applyBatch(
   return outcome;
 }
 
-/** Records the event as parked and moves the checkpoint past it, atomically. */
 async function park(target: ApplyTarget, event: RecordedEvent, error: unknown): Promise<bigint> {
   return target.sql.transaction(async (tx) => {
     const checkpoint = await lockCheckpoint(tx, target.name);

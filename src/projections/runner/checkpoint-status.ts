@@ -6,11 +6,7 @@ import { projectionOfCheckpoint } from './parked.ts';
 import type { PostgresProjection } from './projection.ts';
 import { measureLag, type ProjectionLag } from './status.ts';
 
-/**
- * What `pollster projections status` shows, read from the database rather than from a running
- * runner: every checkpoint row (whole projections and partitions `name#i/N`), plus known
- * projections that have none yet (never started: their lag is the whole log).
- */
+/** Read from the database, not a running runner; projections never started show the whole log as lag. */
 export interface CheckpointStatus {
   /** Checkpoint name. */
   name: string;

@@ -36,11 +36,9 @@ export async function lockCheckpoint(tx: DatabaseTransactionConnection, name: st
 }
 
 /**
- * How every projection batch starts, in one round trip: `useSchema(tx)`, then lock the
- * checkpoint row and move it forward to `through` (the batch's last position), returning where it
- * was. Moving it before the handler has run is safe: it is the same transaction, so a handler
- * that fails takes the move back with its rows (and saves the separate UPDATE round trip that
- * used to follow the handler: on a busy 2-core machine each round trip is a context switch or two).
+ * `useSchema(tx)`, then lock the checkpoint and move it to `through` in one round trip, before the
+ * handler runs: safe, as a failing handler takes the move back with its rows, and it saves a round
+ * trip per batch (a context switch or two on a busy 2-core machine).
  */
 export async function useSchemaAndAdvanceCheckpoint(tx: DatabaseTransactionConnection, name: string, through: bigint): Promise<bigint> {
   // `s` and `c` both yield a row whenever the checkpoint exists, so set_config has run; the

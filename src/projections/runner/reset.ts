@@ -2,11 +2,9 @@ import { sql, type DatabasePool } from 'slonik';
 import type { PostgresProjection } from './projection.ts';
 
 /**
- * Empties a projection's tables, sets its checkpoint back to 0 and forgets its parked events, in
- * one transaction, so its next start replays the whole log. Run it only while no runner of the
- * projection is running (a running one would carry on from where its subscription already is).
- * Whole projections only: with partitions, `reset` would empty the other slices' rows too.
- * The zero-downtime form (`pollster projections rebuild`: fresh tables, then swap) builds on this.
+ * In one transaction, so the next start replays the whole log. Only while no runner of the
+ * projection runs (it would carry on from its subscription), and whole projections only: with
+ * partitions it would empty the other slices' rows too.
  */
 export async function resetProjection(pool: DatabasePool, projection: PostgresProjection): Promise<void> {
   if (!projection.reset) throw new Error(`projection ${projection.name} cannot be reset`);

@@ -28,8 +28,6 @@ export interface ProjectionRunnerOptions {
 }
 
 /**
- * Runs one Postgres projection: subscribes to `$all` (filtered by its categories) from its
- * committed checkpoint and applies each delivered batch in one transaction with the checkpoint.
  * A failure that is not an event's fault restarts the subscription from the committed checkpoint
  * after a backoff, so the runner survives database restarts without skipping anything.
  */

@@ -1,11 +1,6 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 
-/**
- * Where a projection handler's unqualified table names point. Handlers write `result_polls`,
- * never `read.result_polls`, so the same handler can fill the live tables (schema `read`, set by
- * the runner for every transaction) or a rebuild's shadow copies (schema `rebuild_<name>_<ts>`).
- * Queries in src/projections/queries keep `read.` qualified names: they only ever read live tables.
- */
+// Handlers write unqualified names, so one handler fills the live tables or a rebuild's shadow copies.
 export const READ_SCHEMA = 'read';
 
 const SAFE_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;

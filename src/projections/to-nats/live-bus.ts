@@ -1,8 +1,6 @@
 /**
- * The live-results bus between the projection that publishes after the read model commits and
- * the edge nodes that push frames to viewers. NATS in the full stack (subject
- * `pollster.poll.<pollId>.results`), an in-process emitter in the embedded default: the edge
- * and the publisher see the same port either way.
+ * Between the projection that publishes after the read model commits and the edge nodes: NATS in
+ * the full stack (subject `pollster.poll.<pollId>.results`), an in-process emitter otherwise.
  */
 export interface LiveResultsMessage {
   pollId: string;

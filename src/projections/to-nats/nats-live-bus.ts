@@ -6,15 +6,9 @@ const RECONNECT_WAIT_MS = 250;
 const RECONNECT_JITTER_MS = 250;
 
 /**
- * Wait before each reconnect attempt: 250 ms plus up to 250 ms of jitter, however long NATS has
- * been away. Viewers get bus frames again only once the edge's client and the publishing
- * worker's are both back, so this wait is how late a return is noticed: a wait that grew with
- * the outage (half of it, up to 5 s) left viewers 4 s more without bus frames after a 6 s one.
- * Trying often is cheap: a refused dial costs the client about 0.14 ms of CPU (measured on
- * loopback against a closed port) and the server host only its kernel's refusal, so 2 to 4
- * attempts a second stay far below 1% of a core. The jitter keeps the edges and workers that
- * lost NATS together from dialling it in step when it returns. nats.js asks before every dial
- * and again while it waits, each answer drawn afresh; none exceeds 500 ms, so neither does a wait.
+ * 250-500 ms before each reconnect, however long NATS has been away: a wait that grew with the
+ * outage left viewers 4 s more without frames after a 6 s one, and a refused dial costs ~0.14 ms
+ * of CPU. The jitter keeps edges and workers from dialling in step when NATS returns.
  */
 const reconnectDelay = (): number => RECONNECT_WAIT_MS + Math.floor(Math.random() * RECONNECT_JITTER_MS);
 

@@ -7,12 +7,9 @@ import { type EncodedResults, encodeResults } from './encode.ts';
 import { RedisResultsStore, type StoredResults } from './results-store.ts';
 
 /**
- * Reconcile: the Redis results of every poll the `results` read model knows, compared with
- * getResults from PostgreSQL and rewritten where they differ (with the PostgreSQL position).
- * Run by `pollster projections reconcile`, and by the worker and the single-process start when
- * Redis is empty (it lost its data): live fan-out only writes polls that change, so without this
- * a quiet poll would stay missing until its next ballot. Polls only in Redis are left alone:
- * a shared Redis may hold another deployment's keys.
+ * The live fan-out only writes polls that change, so without this a quiet poll would stay missing
+ * from a Redis that lost its data until its next ballot. Polls only in Redis are left alone: a
+ * shared Redis may hold another deployment's keys.
  */
 export interface ReconcileOptions {
   sql: CommonQueryMethods;

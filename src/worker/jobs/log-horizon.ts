@@ -6,7 +6,6 @@ export interface LogHorizonDeps {
   /** The transaction holding the `$all` horizon, if any (the oldest of src/db/open-writes.ts). */
   oldest(): Promise<OpenWrite | undefined>;
   logger: Logger;
-  /** Warn once the horizon has been held this long. */
   warnAfterSeconds: number;
 }
 

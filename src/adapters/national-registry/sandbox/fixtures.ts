@@ -20,7 +20,6 @@ export const SANDBOX_PEOPLE: readonly RegistryPerson[] = [
   { nationalId: '19950909097', fullName: 'Lucía Romero Vidal', dateOfBirth: '1995-09-09', status: 'revoked' },
 ];
 
-/** Well-known ids for tests and demos. */
 export const SANDBOX_IDS = {
   active: '19850312005',
   activeWithoutBirthDate: '19700101073',

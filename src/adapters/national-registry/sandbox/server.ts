@@ -18,9 +18,7 @@ export interface RegistrySandboxOptions {
   host?: string;
   /** Default 0: any free port (read it from `url`). */
   port?: number;
-  /** Delay before each answer, in ms. Default 0. */
   latencyMs?: number;
-  /** Default SANDBOX_PEOPLE. */
   people?: readonly RegistryPerson[];
 }
 
@@ -33,7 +31,6 @@ export interface RegistrySandbox {
    * failures still staged, so `failNext(0)` cancels them.
    */
   failNext(n: number, status?: number): void;
-  /** Delay before each answer, in ms; may be changed at any time. */
   latencyMs: number;
   /** Requests received since start, failed and delayed ones included. */
   readonly requestCount: number;

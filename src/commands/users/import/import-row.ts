@@ -16,17 +16,10 @@ export type RowOutcome =
   | { kind: 'failed'; message: string };
 
 /**
- * One row → one account, the same way a registration does it: validate (the pure decider), claim
- * the email in the credentials table, append UserImported, release the email if the append fails.
- * An email that has an account already is skipped, so importing the same file twice creates no
- * duplicates. A row without a password gets a setup token; only its sha256 is stored.
- *
- * The row's nationalId is ignored on purpose: an id is linked to an account only when the
- * registry vouches for it (verifyNationalId, by its owner), or an admin's typo would claim, and
- * block, a real person's id. The caller counts the ignored ids.
- *
- * A PollsterError is the row's fault (reported, the import goes on); anything else (the
- * database is gone) is thrown and stops the import.
+ * As a registration does it. An email that has an account already is skipped, so importing a file
+ * twice creates no duplicates. The row's nationalId is ignored on purpose: an id is linked only
+ * when the registry vouches for it, or an admin's typo would claim, and block, a real person's id.
+ * A PollsterError is the row's fault (reported, the import goes on); anything else stops the import.
  */
 export async function importRow(deps: ImportDeps, row: ImportRow, context: CommandContext): Promise<RowOutcome> {
   const userId = deps.newId();

@@ -14,7 +14,6 @@ export interface ArchiveDeps {
   store: EventStore;
   logger: Logger;
   now: () => Date;
-  /** ARCHIVE_DIR. */
   dir: string;
   /** ARCHIVE_AFTER_DAYS: how long after its close a poll is archived. */
   afterDays: number;
@@ -24,12 +23,7 @@ export interface ArchiveDeps {
 
 const dueRow = z.object({ poll_id: z.string(), ballots: z.number() });
 
-/**
- * `archival`: writes a bundle (bundle.ts) for each poll closed more than ARCHIVE_AFTER_DAYS ago
- * and records it in poll_archives, so each poll is archived once. Nothing is deleted: the log
- * stays the source of truth, and the bundle is the portable, checksummed copy of one poll.
- * Cold storage (S3 and the like) is a matter of syncing the folder; not done here.
- */
+/** Recorded in poll_archives, so each poll is archived once. Nothing is deleted: the log stays the source of truth. */
 export function archiveJob(deps: ArchiveDeps): Job {
   return {
     name: 'archival',

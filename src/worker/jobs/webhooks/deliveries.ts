@@ -63,7 +63,6 @@ export interface RetryPolicy {
   baseDelayMs: number;
 }
 
-/** Doubling from the base, at most an hour. */
 const retryDelayMs = (attempt: number, baseMs: number): number => Math.min(baseMs * 2 ** (attempt - 1), 3_600_000);
 
 /**
