@@ -50,13 +50,14 @@ describe('getAnalytics', () => {
     at('2030-03-01T09:00:00.000Z');
     poll = await openedPoll(t.app, organizer);
     at('2030-03-01T09:00:20.000Z');
-    await vote(poll, UA.desktop, '17.0.0.1');
+    await vote(poll, UA.desktop, '17.0.0.1'); // Apple: US in the shipped country data
     at('2030-03-01T09:00:50.000Z');
-    await vote(poll, UA.mobile, '131.111.8.46', answersFor(poll).slice(0, 2));
+    await vote(poll, UA.mobile, '131.111.8.46', // University of Cambridge: GB
+      answersFor(poll).slice(0, 2));
     at('2030-03-01T09:02:10.000Z');
     await vote(poll, UA.tablet, '10.0.0.5');
     at('2030-03-01T10:30:00.000Z');
-    await vote(poll, UA.bot, '203.0.113.9');
+    await vote(poll, UA.bot, '2001:67c:2e8::1');
   });
 
   it('reports totals, completion, response time, devices and countries, per minute by default', async () => {
@@ -77,7 +78,8 @@ describe('getAnalytics', () => {
         { bucket: '2030-03-01T10:30:00.000Z', ballots: 1 },
       ],
       devices: { bot: 1, desktop: 1, mobile: 1, tablet: 1 },
-      countries: { GB: 1, US: 1, private: 1, unknown: 1 },
+      countries: { GB: 1, NL: 1, US: 1, private: 1 },
+      countryData: { source: expect.stringContaining('@ip-location-db/geo-whois-asn-country-mmdb'), builtAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
     });
   });
 
@@ -122,6 +124,7 @@ describe('getAnalytics', () => {
       timeSeries: [],
       devices: {},
       countries: {},
+      countryData: t.services.countries.info,
     });
   });
 });

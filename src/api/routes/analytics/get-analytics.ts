@@ -28,6 +28,13 @@ const AnalyticsView = Type.Object(
     ),
     devices: Counts('counted ballots per device class: desktop, mobile, tablet, bot, unknown'),
     countries: Counts('counted ballots per ISO 3166-1 alpha-2 country code, `private` or `unknown`'),
+    countryData: Type.Object(
+      {
+        source: Type.String({ description: 'the IP-to-country database: the npm package it ships with, or the MMDB type of the file GEOIP_COUNTRY_DB names' }),
+        builtAt: Type.String({ format: 'date-time', description: "the database's build time: countries are as the registries had them then" }),
+      },
+      { description: 'where `countries` comes from; each ballot is labelled with the database this API node had when it was cast' },
+    ),
   },
   { $id: 'PollAnalytics' },
 );
@@ -72,7 +79,7 @@ export const getAnalyticsRoute: FastifyPluginAsyncTypebox<{ services: Services }
         throw new ForbiddenError('analytics.forbidden', `only the organizer of poll ${pollId}, admins and analysts may see its analytics`);
       }
       const view = (await getAnalytics(services.sql, pollId, bucket)) ?? emptyAnalytics(pollId);
-      return { ...view, granularity: bucket };
+      return { ...view, granularity: bucket, countryData: services.countries.info };
     },
   );
 };

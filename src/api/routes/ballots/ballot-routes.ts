@@ -60,7 +60,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
     const context = commandContext(request, voter.voterKey);
     // On an anonymous poll the event metadata must not name the account either.
     if (poll.poll.settings.anonymous) context.actor = 'anonymous';
-    const meta = ballotMeta(request.ip, request.headers['user-agent'] ?? '', pollKey(services.secrets.voterKeys, poll.poll));
+    const meta = ballotMeta(request.ip, request.headers['user-agent'] ?? '', pollKey(services.secrets.voterKeys, poll.poll), services.countries);
     return { ballot: { pollId, ...voter, answers: body.answers, meta }, context };
   }
 
