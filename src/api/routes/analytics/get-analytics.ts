@@ -20,8 +20,23 @@ const AnalyticsView = Type.Object(
       description: 'answered questions / questions of the poll, averaged over counted ballots; null without ballots',
     }),
     avgResponseSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
-      description: 'mean time from the poll opening (or startsAt, if later) to the ballot; null without ballots',
+      description: 'mean response time: from when the voter first saw the poll (castBallot `startedAt`, kept in whole seconds) to the ballot, '
+        + 'over the counted ballots that sent one (`timedBallots`); null when none did',
     }),
+    medianResponseSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], { description: 'median response time of the timed ballots; null when none' }),
+    p90ResponseSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+      description: '90th percentile of the response time (continuous, interpolated) of the timed ballots; null when none',
+    }),
+    timedBallots: Type.Integer({ minimum: 0, description: 'counted ballots with a response time (their client sent a plausible `startedAt`)' }),
+    questions: Type.Array(
+      Type.Object({
+        questionId: Uuid,
+        shown: Type.Integer({ minimum: 0, description: 'counted ballots whose voter was shown the question (every question is on the ballot form)' }),
+        answered: Type.Integer({ minimum: 0, description: 'counted ballots answering it' }),
+        answerRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description: 'answered / shown; 1 - answerRate is the drop-off; null without ballots' }),
+      }),
+      { description: "per-question drop-off, in the poll's question order" },
+    ),
     timeSeries: Type.Array(
       Type.Object({ bucket: Type.String({ format: 'date-time', description: 'start of the minute or hour, UTC' }), ballots: Type.Integer({ minimum: 1 }) }),
       { description: 'counted ballots per bucket, oldest first; buckets without ballots are omitted' },

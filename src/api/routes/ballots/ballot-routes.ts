@@ -18,7 +18,7 @@ import { BallotBody, BallotReceiptView, IdempotencyKeyHeaders, MyBallotView, Vot
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 
-type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string; challenge?: string };
+type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string; challenge?: string; startedAt?: string };
 
 /**
  * castBallot, changeBallot and getMyBallot: the voter key comes from the poll's voter policy, the
@@ -92,7 +92,9 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
     async (request, reply) => {
       const { ballot, context } = await ballotRequest(request, request.params.pollId, request.body);
       const screening = screeningFacts(request, services, request.body.challenge);
-      const receipt = await castBallot(services.commands, { ...ballot, screening }, context);
+      const { startedAt } = request.body;
+      const meta = startedAt === undefined ? ballot.meta : { ...ballot.meta, startedAt };
+      const receipt = await castBallot(services.commands, { ...ballot, meta, screening }, context);
       return reply.status(201).send({ ...receipt, position: Number(receipt.position) });
     },
   );
