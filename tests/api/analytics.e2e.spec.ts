@@ -104,6 +104,14 @@ describe('getAnalytics', () => {
     }
   });
 
+  it('blanks the response time out of the audit view where voter identities are blanked out (an admin, not an auditor)', async () => {
+    const page = await call(t.app, { method: 'GET', url: `/api/polls/${poll.pollId}/audit/events`, caller: await callerWith(t, 'admin') });
+    expect(page.status).toBe(200);
+    const casts = page.body.items.filter((e: any) => e.type === 'BallotCast');
+    expect(casts).toHaveLength(4);
+    for (const e of casts) expect(e).toMatchObject({ redacted: true, data: { meta: { responseSeconds: null, ipPrefix: null } } });
+  });
+
   it('refuses a startedAt that is not a time (the ballot is not taken)', async () => {
     const bad = await call(t.app, {
       method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: await callerWith(t), payload: { answers: answersFor(poll), startedAt: 'soon' },
