@@ -117,6 +117,11 @@ const ConfigSchema = Type.Object({
   VOTER_KEY: Type.Optional(Type.String({ minLength: 16 })),
   /** Unset: `<POLLSTER_DATA_DIR>/keys/voter-key`, created (0600) on first start. */
   VOTER_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * An MMDB country database (ip-location-db's `*-country-mmdb` files, or MaxMind GeoLite2/GeoIP2
+   * Country) used for ballot analytics instead of the one shipped with the npm package.
+   */
+  GEOIP_COUNTRY_DB: Type.Optional(Type.String({ minLength: 1 })),
   /** Unset: `<POLLSTER_DATA_DIR>/archive`. */
   ARCHIVE_DIR: Type.Optional(Type.String({ minLength: 1 })),
   /** Time a milestone webhook receiver has to answer; after it the outcome is unknown (not retried). */

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { BallotMetaInput } from '../domain/ballot/commands.ts';
-import { countryOf } from './geo/country-of.ts';
+import type { CountryDatabase } from '../adapters/geo/country-database.ts';
 
 /**
  * Facts about the client stored with a ballot, for analytics (device, country) and fraud checks
@@ -38,12 +38,12 @@ export function deviceClass(userAgent: string): string {
 }
 
 /** `pollKey`: src/adapters/voter-keys.ts, the poll's own key, which the database never holds. */
-export function ballotMeta(ip: string, userAgent: string, pollKey: Buffer): BallotMetaInput {
+export function ballotMeta(ip: string, userAgent: string, pollKey: Buffer, countries: CountryDatabase): BallotMetaInput {
   return {
     ipPrefix: ipPrefix(ip),
     device: deviceClass(userAgent),
     // offline lookup (no service on the ballot path); only the country is kept, never the address
-    country: countryOf(ip),
+    country: countries.countryOf(ip),
     // 'ua:' keeps it apart from the voter keys derived under the same poll key
     userAgentHash: createHmac('sha256', pollKey).update(`ua:${userAgent}`).digest('hex').slice(0, 16),
   };

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { openCountryDatabase } from '../adapters/geo/country-database.ts';
 import { ballotMeta, deviceClass } from './ballot-meta.ts';
+
+const countries = openCountryDatabase();
 
 /** Device classes as analytics reports them, with the user agents that are easy to get wrong. */
 const UA = {
@@ -59,14 +62,14 @@ const POLL_B = Buffer.alloc(32, 2);
 
 describe('ballotMeta', () => {
   it('keeps the country, a prefix and a hash, never the address or the user agent', () => {
-    const meta = ballotMeta('131.111.8.46', UA.iPhone, POLL_A);
+    const meta = ballotMeta('131.111.8.46', UA.iPhone, POLL_A, countries);
     expect(meta).toEqual({ ipPrefix: '131.111.8.0/24', device: 'mobile', country: 'GB', userAgentHash: expect.stringMatching(/^[0-9a-f]{16}$/) });
     expect(JSON.stringify(meta)).not.toContain('131.111.8.46');
-    expect(ballotMeta('::ffff:127.0.0.1', '', POLL_A).country).toBe('private');
+    expect(ballotMeta('::ffff:127.0.0.1', '', POLL_A, countries).country).toBe('private');
   });
 
   it('hashes the user agent per poll: the same browser in two polls leaves nothing equal to join on', () => {
-    expect(ballotMeta('131.111.8.46', UA.iPhone, POLL_A).userAgentHash).toBe(ballotMeta('10.0.0.1', UA.iPhone, POLL_A).userAgentHash);
-    expect(ballotMeta('131.111.8.46', UA.iPhone, POLL_A).userAgentHash).not.toBe(ballotMeta('131.111.8.46', UA.iPhone, POLL_B).userAgentHash);
+    expect(ballotMeta('131.111.8.46', UA.iPhone, POLL_A, countries).userAgentHash).toBe(ballotMeta('10.0.0.1', UA.iPhone, POLL_A, countries).userAgentHash);
+    expect(ballotMeta('131.111.8.46', UA.iPhone, POLL_A, countries).userAgentHash).not.toBe(ballotMeta('131.111.8.46', UA.iPhone, POLL_B, countries).userAgentHash);
   });
 });

@@ -62,7 +62,12 @@ function view(e: RecordedEvent, pollId: string, showIdentities: boolean): AuditE
   const data = { ...(e.data as Record<string, unknown>) };
   if ('voterKey' in data) data.voterKey = HIDDEN;
   if ('accountId' in data) data.accountId = HIDDEN;
-  if (data.meta && typeof data.meta === 'object') data.meta = { ...(data.meta as object), ipPrefix: null, userAgentHash: null };
+  // the response time too: a duration next to castAt dates the voter's first view of the poll
+  if (data.meta && typeof data.meta === 'object') {
+    const meta = { ...(data.meta as Record<string, unknown>), ipPrefix: null, userAgentHash: null };
+    if ('responseSeconds' in meta) meta.responseSeconds = null;
+    data.meta = meta;
+  }
   const metadata = { ...base.metadata };
   if (typeof metadata.actor === 'string' && metadata.actor.startsWith('user:')) metadata.actor = `user:${HIDDEN}`;
   for (const key of ['ipPrefix', 'ip', 'userAgentHash']) if (key in metadata) metadata[key] = HIDDEN;

@@ -64,6 +64,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     ...(mailer ? { mailer } : {}),
     runProjections: options.runProjections,
     maxVoteTokensPerPoll: config.VOTE_TOKENS_MAX_PER_POLL,
+    ...(config.GEOIP_COUNTRY_DB ? { countryDatabaseFile: config.GEOIP_COUNTRY_DB } : {}),
     projections: live.projections,
     logger: logger.child({ component: 'projections' }),
     // Velocity counts in Redis when there is one (shared by every API node), else in this process.

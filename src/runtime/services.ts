@@ -22,6 +22,7 @@ import { noMailer, type Mailer } from '../adapters/mail/port.ts';
 import { VerifiedEmails } from '../commands/users/verified-emails.ts';
 import { startProjections, type PostgresProjection, type ProjectionLogger, type Projections } from '../projections/index.ts';
 import type { ResultsCache } from '../projections/to-redis/results-cache.ts';
+import { openCountryDatabase, type CountryDatabase } from '../adapters/geo/country-database.ts';
 
 /**
  * Every port a Pollster process uses, built once from the opened stores and passed down (the API
@@ -48,6 +49,8 @@ export interface Services {
   mailer: Mailer;
   /** Verified email addresses from the log, cached per node: what organization membership rests on. */
   verifiedEmails: VerifiedEmails;
+  /** Client address → country for ballot analytics (GEOIP_COUNTRY_DB, else the shipped file). */
+  countries: CountryDatabase;
   secrets: {
     /** HMAC key for national-id hashes: the base key of the voter key ring, never in the database. */
     identityKey: string;
@@ -91,6 +94,8 @@ export interface ServiceOptions {
   /** How long readModelsAt waits before failing with projection.timeout (a 503; default 5 s). */
   readModelsTimeoutMs?: number;
   maxVoteTokensPerPoll?: number;
+  /** GEOIP_COUNTRY_DB: an MMDB country database to use instead of the one shipped with the package. */
+  countryDatabaseFile?: string;
 }
 
 const silentLogger = pino({ level: 'silent' });
@@ -130,6 +135,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     ...(options.resultsCache ? { resultsCache: options.resultsCache } : {}),
     mailer: options.mailer ?? noMailer,
     verifiedEmails: new VerifiedEmails(options.store),
+    countries: openCountryDatabase(options.countryDatabaseFile),
     secrets: {
       identityKey: voterKeys.key(voterKeys.base).toString(),
       voterKeys,

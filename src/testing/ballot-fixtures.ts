@@ -16,7 +16,7 @@ export const answers = (): Answer[] => [
   { questionId: 'q-rating', rating: 4 },
 ];
 
-export const emptyMeta: BallotMeta = { ipPrefix: null, device: null, country: null, userAgentHash: null };
+export const emptyMeta: BallotMeta = { ipPrefix: null, device: null, country: null, userAgentHash: null, responseSeconds: null };
 
 export const castBallot = (overrides: Partial<CastBallot['data']> = {}): CastBallot => ({
   type: 'CastBallot',

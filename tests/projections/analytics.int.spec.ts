@@ -29,7 +29,13 @@ const all4: Answer[] = [
   { questionId: 'q-ranked', ranking: ['o-a'] },
   { questionId: 'q-rating', rating: 3 },
 ];
-const meta = (device: string | null, country: string | null): BallotMeta => ({ ipPrefix: null, device, country, userAgentHash: null });
+const meta = (device: string | null, country: string | null, responseSeconds?: number): BallotMeta => ({
+  ipPrefix: null, device, country, userAgentHash: null, ...(responseSeconds === undefined ? {} : { responseSeconds }),
+});
+const Q = ['q-single', 'q-multi', 'q-ranked', 'q-rating'];
+/** The drop-off rows of a poll: `answered[i]` of `shown` ballots answered question i. */
+const dropOff = (shown: number, answered: number[]) =>
+  Q.map((questionId, i) => ({ questionId, shown, answered: answered[i], answerRate: Math.round((answered[i]! / shown) * 10_000) / 10_000 }));
 
 type Cast = { castAt: string; answers?: Answer[]; meta?: BallotMeta };
 
@@ -64,22 +70,28 @@ async function dump(pollId: string): Promise<string[]> {
 }
 
 describe('analytics projection', () => {
-  it('turns casts and changes into exact figures, buckets in UTC and response times from the open', async () => {
+  it('turns casts and changes into exact figures, buckets in UTC, response times from the client-supplied start', async () => {
     const { pollId } = await createPoll(h.store);
     await openPoll(h.store, pollId, OPENED);
-    const first = await cast(pollId, { castAt: '2030-01-01T10:00:30.000Z', meta: meta('desktop', 'US') });
-    const second = await cast(pollId, { castAt: '2030-01-01T10:00:45.500Z', answers: all4.slice(0, 2), meta: meta('mobile', 'GB') });
-    await cast(pollId, { castAt: '2030-01-01T11:15:00.000Z', answers: all4.slice(3) }); // meta of an older event: nulls
+    const first = await cast(pollId, { castAt: '2030-01-01T10:00:30.000Z', meta: meta('desktop', 'US', 30) });
+    const second = await cast(pollId, { castAt: '2030-01-01T10:00:45.500Z', answers: all4.slice(0, 2), meta: meta('mobile', 'GB', 45) });
+    await cast(pollId, { castAt: '2030-01-01T11:15:00.000Z', answers: all4.slice(3) }); // meta of an older event: nulls, untimed
     const { position } = await change(pollId, second, all4.slice(0, 3));
     await projections.waitForPosition(position);
 
-    // answered 4 + 3 + 1 of 3 × 4 questions; response 30 s + 45.5 s + 4500 s
+    // answered 4 + 3 + 1 of 3 × 4 questions; response 30 s and 45 s (the third ballot has none)
     expect(await getAnalytics(h.sql, pollId)).toEqual({
       pollId,
       totalBallots: 3,
       uniqueVoters: 3,
       completionRate: 0.6667,
-      avgResponseSeconds: 1525.167,
+      avgResponseSeconds: 37.5,
+      medianResponseSeconds: 37.5,
+      // continuous: 30 + 0.9 × (45 - 30)
+      p90ResponseSeconds: 43.5,
+      timedBallots: 2,
+      // q-single, q-multi, q-ranked: first and (changed) second; q-rating: first and third
+      questions: dropOff(3, [2, 2, 2, 2]),
       timeSeries: [
         { bucket: '2030-01-01T10:00:00.000Z', ballots: 2 },
         { bucket: '2030-01-01T11:15:00.000Z', ballots: 1 },
@@ -97,19 +109,22 @@ describe('analytics projection', () => {
     expect(await getAnalytics(h.sql, 'no-such-poll')).toBeNull();
   });
 
-  it('measures response time from startsAt when the poll opened before it', async () => {
+  it('does not time a ballot from the poll opening: without a client start it is untimed', async () => {
     const { pollId } = await createPoll(h.store, { settings: { startsAt: '2030-01-01T10:30:00.000Z' } });
     await openPoll(h.store, pollId, OPENED);
-    const { position } = await cast(pollId, { castAt: '2030-01-01T10:31:00.000Z' });
+    const { position } = await cast(pollId, { castAt: '2030-01-01T10:31:00.000Z', meta: { ...meta(null, null), responseSeconds: null } });
     await projections.waitForPosition(position);
-    expect(await getAnalytics(h.sql, pollId)).toMatchObject({ totalBallots: 1, completionRate: 1, avgResponseSeconds: 60 });
+    expect(await getAnalytics(h.sql, pollId)).toMatchObject({
+      totalBallots: 1, completionRate: 1, avgResponseSeconds: null, medianResponseSeconds: null, p90ResponseSeconds: null, timedBallots: 0,
+      questions: dropOff(1, [1, 1, 1, 1]),
+    });
   });
 
   it('leaves out ballots after the close and rejected ballots; an upheld flag changes nothing', async () => {
     const { pollId } = await createPoll(h.store);
     await openPoll(h.store, pollId, OPENED);
-    const kept = await cast(pollId, { castAt: '2030-01-01T10:01:00.000Z', meta: meta('mobile', 'JP') });
-    const rejected = await cast(pollId, { castAt: '2030-01-01T10:02:00.000Z', answers: all4.slice(0, 1), meta: meta('bot', 'US') });
+    const kept = await cast(pollId, { castAt: '2030-01-01T10:01:00.000Z', meta: meta('mobile', 'JP', 60) });
+    const rejected = await cast(pollId, { castAt: '2030-01-01T10:02:00.000Z', answers: all4.slice(0, 1), meta: meta('bot', 'US', 5) });
     await closePoll(h.store, pollId);
     // a ballot the vote path let through after the close (a cached poll), and a change after it
     const late = await cast(pollId, { castAt: '2030-01-02T11:00:00.000Z', meta: meta('desktop', 'DE') });
@@ -124,6 +139,11 @@ describe('analytics projection', () => {
       uniqueVoters: 1,
       completionRate: 1,
       avgResponseSeconds: 60,
+      medianResponseSeconds: 60,
+      p90ResponseSeconds: 60,
+      timedBallots: 1,
+      // the change after the close moves nothing: the kept ballot still answers all four
+      questions: dropOff(1, [1, 1, 1, 1]),
       timeSeries: [{ bucket: '2030-01-01T10:01:00.000Z', ballots: 1 }],
       devices: { mobile: 1 },
       countries: { JP: 1 },

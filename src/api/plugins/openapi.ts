@@ -2,11 +2,18 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { completeDocument } from './openapi-document.ts';
 
-/** The route schemas are the OpenAPI document: served at /api/openapi.json, Swagger UI at /api/docs. */
+/**
+ * The route schemas are the OpenAPI document, completed by openapi-document.ts so that it
+ * generates a typed client: served at /api/openapi.json, Swagger UI at /api/docs. GET /metrics is
+ * left out on purpose: it is for Prometheus scrapers, not API clients (README, "Operations").
+ */
 export default fp(
   async (app: FastifyInstance) => {
     await app.register(swagger, {
+      // named component schemas, response descriptions and examples, stream media types
+      transformObject: (documentObject) => completeDocument('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
       openapi: {
         openapi: '3.1.0',
         info: {

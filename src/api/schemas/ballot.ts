@@ -31,6 +31,13 @@ export const BallotBody = Type.Object(
     answers: Type.Array(Answer, { minItems: 1, maxItems: 20 }),
     voteToken: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'voterPolicy token: the one-time token' })),
     credential: Type.Optional(BallotCredentialInput),
+    startedAt: Type.Optional(Type.String({
+      format: 'date-time',
+      description: 'castBallot: when the voter first saw the poll (e.g. the vote page loaded), for the response time in getAnalytics. '
+        + 'Only the duration to the ballot is kept, in whole seconds; a start more than a minute in the future or more than 6 hours '
+        + 'old gives no response time (the ballot is taken all the same). Ignored by changeBallot',
+      examples: ['2030-03-01T09:09:18.000Z'],
+    })),
     challenge: Type.Optional(Type.String({
       minLength: 1,
       maxLength: 2000,

@@ -1,6 +1,6 @@
 import { assertNever } from '../shared/decider.ts';
 import { ValidationError } from '../shared/errors.ts';
-import { toIso } from '../shared/time.ts';
+import { toIso, type Instant } from '../shared/time.ts';
 import { requireId } from '../shared/validation.ts';
 import { isAcceptingBallots } from '../poll/accepting.ts';
 import { pollNotActive, pollNotFound } from '../poll/errors.ts';
@@ -18,6 +18,7 @@ import type { BallotCast, BallotChanged, BallotMeta, VoterKind } from './events.
 import type { BallotState } from './state.ts';
 import { validateAnswers } from './validate-answers.ts';
 import { checkCredentialVoter } from './credential-voter.ts';
+import { responseSeconds } from './response-time.ts';
 
 /**
  * CastBallot and ChangeBallot. The checks run from the cheapest and most telling to the most
@@ -96,18 +97,19 @@ function voterKindOf(poll: ExistingPollState): VoterKind {
 
 /** The fields BallotCast and BallotChanged share; the account id never reaches an anonymous ballot. */
 function content(command: BallotInput, poll: ExistingPollState, ballotId: string) {
-  const base = { ballotId, pollId: poll.poll.pollId, voterKey: command.voterKey, meta: toMeta(command.meta) };
+  const base = { ballotId, pollId: poll.poll.pollId, voterKey: command.voterKey, meta: toMeta(command.meta, command.now) };
   if (poll.poll.settings.anonymous || command.accountId === undefined) return base;
   return { ...base, accountId: command.accountId };
 }
 
 /** A fixed shape (null for unknown) so projections read every field without guessing. */
-function toMeta(meta: BallotMetaInput | undefined): BallotMeta {
+function toMeta(meta: BallotMetaInput | undefined, now: Instant): BallotMeta {
   const text = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
   return {
     ipPrefix: text(meta?.ipPrefix),
     device: text(meta?.device),
     country: text(meta?.country),
     userAgentHash: text(meta?.userAgentHash),
+    responseSeconds: responseSeconds(meta?.startedAt, now),
   };
 }

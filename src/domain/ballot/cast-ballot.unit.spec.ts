@@ -15,7 +15,9 @@ const window = { startsAt: '2030-01-01T11:00:00.000Z', endsAt: '2030-01-01T12:00
 describe('CastBallot', () => {
   it('records the ballot with its answers, time and request facts', () => {
     const meta = { ipPrefix: '203.0.113.0/24', device: 'mobile', country: 'DE', userAgentHash: 'ua1' };
-    spec.given([]).when(cast({ accountId: 'user-42', meta })).then([ballotCast({ accountId: 'user-42', meta })]);
+    const startedAt = new Date(Date.parse(CAST_AT) - 41_700).toISOString();
+    spec.given([]).when(cast({ accountId: 'user-42', meta: { ...meta, startedAt } }))
+      .then([ballotCast({ accountId: 'user-42', meta: { ...meta, responseSeconds: 41 } })]);
   });
 
   it('fills unknown request facts with null and omits a missing account id', () => {

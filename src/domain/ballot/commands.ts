@@ -7,7 +7,14 @@ import type { FlagDecision } from './events.ts';
 import type { BallotCredential } from './credential-voter.ts';
 
 /** Request facts the API collects; all optional because an edge may not know them. */
-export type BallotMetaInput = { ipPrefix?: string; device?: string; country?: string; userAgentHash?: string };
+export type BallotMetaInput = {
+  ipPrefix?: string;
+  device?: string;
+  country?: string;
+  userAgentHash?: string;
+  /** When the voter first saw the poll, as the client says (castBallot `startedAt`); only the duration to `now` is kept. */
+  startedAt?: string;
+};
 
 /**
  * The ballot decider needs the poll (questions, settings, status) to judge a ballot. The handler

@@ -14,6 +14,11 @@ export type BallotMeta = {
   device: string | null;
   country: string | null;
   userAgentHash: string | null;
+  /**
+   * Whole seconds from when the client says the voter first saw the poll to castAt (response-time.ts);
+   * null when the client sent no plausible start. Absent on ballots cast before it was collected.
+   */
+  responseSeconds?: number | null;
 };
 
 type BallotContent = {

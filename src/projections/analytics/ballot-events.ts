@@ -12,7 +12,8 @@ import type { CastAt } from '../runner/cast-runs.ts';
 import { jsonRows } from '../shared/json-rows.ts';
 
 /** Questions a ballot answers: the domain allows skipping questions but not answering one twice. */
-const answeredCount = (answers: BallotCast['data']['answers']): number => new Set(answers.map((a) => a.questionId)).size;
+const answeredIds = (answers: BallotCast['data']['answers']): string[] => [...new Set(answers.map((a) => a.questionId))];
+const answeredCount = (answers: BallotCast['data']['answers']): number => answeredIds(answers).length;
 
 /**
  * A run of consecutive BallotCast events in one statement (ballots are the bulk of the log).
@@ -22,9 +23,9 @@ const answeredCount = (answers: BallotCast['data']['answers']): number => new Se
  * `after-close` (so a replay still finds it) and adds nothing. A ballot of a poll this projection
  * never saw created is skipped: there are no figures to add it to, and the log cannot hold one.
  *
- * Response time runs from the later of PollOpened.openedAt and settings.startsAt (`greatest`
- * ignores a null startsAt) and is clamped at 0: a clock-skewed castAt must not pull the average
- * below what is possible.
+ * Response time is the ballot's own `meta.responseSeconds` (from when the voter first saw the
+ * poll, as the client reported it, bounded and coarsened by the decider: response-time.ts);
+ * a ballot without one is untimed and stays out of the response-time figures.
  */
 export async function ballotsCast(tx: DatabaseTransactionConnection, casts: readonly CastAt[]): Promise<void> {
   const rows = casts.map(({ data, position }) => ({
@@ -36,18 +37,20 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
     country: data.meta?.country ?? 'unknown',
     cast_at: data.castAt,
     answered: answeredCount(data.answers),
+    answered_ids: answeredIds(data.answers),
+    // whole seconds from the client-supplied start; null (untimed) without one, as on older ballots
+    response_ms: typeof data.meta?.responseSeconds === 'number' ? data.meta.responseSeconds * 1000 : null,
     // as a string: JSON numbers lose precision past 2^53
     position: String(position),
   }));
   await tx.query(sql.unsafe`
     WITH input AS (
       SELECT * FROM ${jsonRows(rows, sql.fragment`r(ballot_id text, poll_id text, voter_key text,
-        device text, country text, cast_at timestamptz, answered int, position bigint)`)}),
+        device text, country text, cast_at timestamptz, answered int, answered_ids text[], response_ms bigint, position bigint)`)}),
     inserted AS (
-      INSERT INTO analytics_ballots (ballot_id, poll_id, voter_key, device, country, cast_at, answered, response_ms, status, position)
+      INSERT INTO analytics_ballots (ballot_id, poll_id, voter_key, device, country, cast_at, answered, answered_ids, response_ms, status, position)
       SELECT r.ballot_id, r.poll_id, r.voter_key, r.device, r.country, r.cast_at, least(r.answered, p.question_count),
-             CASE WHEN p.opened_at IS NOT NULL
-                  THEN greatest(0, round(extract(epoch FROM r.cast_at - greatest(p.opened_at, p.starts_at)) * 1000))::bigint END,
+             r.answered_ids, r.response_ms,
              CASE WHEN p.closed_position IS NULL THEN 'counted' ELSE 'after-close' END,
              r.position
       FROM input r JOIN analytics_polls p ON p.poll_id = r.poll_id
@@ -71,6 +74,8 @@ export async function ballotChanged(tx: DatabaseTransactionConnection, data: Bal
     WITH changed AS (
       UPDATE analytics_ballots b
       SET answered = CASE WHEN p.closed_position IS NULL THEN least(${answeredCount(data.answers)}, p.question_count) ELSE b.answered END,
+          answered_ids = CASE WHEN p.closed_position IS NULL
+                              THEN ${sql.array(answeredIds(data.answers), 'text')} ELSE b.answered_ids END,
           position = ${position}
       FROM (SELECT ballot_id, answered AS old_answered FROM analytics_ballots WHERE ballot_id = ${data.ballotId}) o,
            analytics_polls p

@@ -8,8 +8,9 @@ import type { PollClosed, PollCreated, PollOpened } from '../../domain/poll/even
  */
 export async function pollCreated(tx: DatabaseTransactionConnection, data: PollCreated['data'], position: bigint): Promise<void> {
   await tx.query(sql.unsafe`
-    INSERT INTO analytics_polls (poll_id, question_count, starts_at, last_position)
-    VALUES (${data.pollId}, ${data.questions.length}, ${data.settings.startsAt ?? null}::timestamptz, ${position})
+    INSERT INTO analytics_polls (poll_id, question_count, question_ids, starts_at, last_position)
+    VALUES (${data.pollId}, ${data.questions.length}, ${sql.array(data.questions.map((q) => q.questionId), 'text')},
+            ${data.settings.startsAt ?? null}::timestamptz, ${position})
     ON CONFLICT (poll_id) DO NOTHING`);
 }
 

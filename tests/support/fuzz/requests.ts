@@ -31,9 +31,22 @@ export interface FuzzRequest {
 
 interface OpenApiDocument {
   paths: Record<string, Record<string, { operationId?: string; parameters?: Array<{ in: string; name: string; schema: Schema }>; requestBody?: { content: Record<string, { schema: Schema }> } }>>;
+  components?: { schemas?: Record<string, unknown> };
 }
 
-export function operationsOf(document: OpenApiDocument): Operation[] {
+/** The document with every `#/components/schemas/...` reference replaced by the schema it names (the fuzzer reads schemas inline). */
+function inlineRefs<T>(node: T, schemas: Record<string, unknown>, depth = 0): T {
+  if (Array.isArray(node)) return node.map((item) => inlineRefs(item, schemas, depth)) as T;
+  if (!node || typeof node !== 'object') return node;
+  const ref = (node as { $ref?: unknown }).$ref;
+  if (typeof ref === 'string' && ref.startsWith('#/components/schemas/') && depth < 20) {
+    return inlineRefs(schemas[ref.slice('#/components/schemas/'.length)] as T, schemas, depth + 1);
+  }
+  return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, inlineRefs(value, schemas, depth)])) as T;
+}
+
+export function operationsOf(referenced: OpenApiDocument): Operation[] {
+  const document = inlineRefs(referenced, referenced.components?.schemas ?? {});
   const operations: Operation[] = [];
   for (const [path, item] of Object.entries(document.paths)) {
     for (const [method, op] of Object.entries(item)) {

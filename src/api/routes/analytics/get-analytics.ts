@@ -20,14 +20,36 @@ const AnalyticsView = Type.Object(
       description: 'answered questions / questions of the poll, averaged over counted ballots; null without ballots',
     }),
     avgResponseSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
-      description: 'mean time from the poll opening (or startsAt, if later) to the ballot; null without ballots',
+      description: 'mean response time: from when the voter first saw the poll (castBallot `startedAt`, kept in whole seconds) to the ballot, '
+        + 'over the counted ballots that sent one (`timedBallots`); null when none did',
     }),
+    medianResponseSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], { description: 'median response time of the timed ballots; null when none' }),
+    p90ResponseSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+      description: '90th percentile of the response time (continuous, interpolated) of the timed ballots; null when none',
+    }),
+    timedBallots: Type.Integer({ minimum: 0, description: 'counted ballots with a response time (their client sent a plausible `startedAt`)' }),
+    questions: Type.Array(
+      Type.Object({
+        questionId: Uuid,
+        shown: Type.Integer({ minimum: 0, description: 'counted ballots whose voter was shown the question (every question is on the ballot form)' }),
+        answered: Type.Integer({ minimum: 0, description: 'counted ballots answering it' }),
+        answerRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description: 'answered / shown; 1 - answerRate is the drop-off; null without ballots' }),
+      }),
+      { description: "per-question drop-off, in the poll's question order" },
+    ),
     timeSeries: Type.Array(
       Type.Object({ bucket: Type.String({ format: 'date-time', description: 'start of the minute or hour, UTC' }), ballots: Type.Integer({ minimum: 1 }) }),
       { description: 'counted ballots per bucket, oldest first; buckets without ballots are omitted' },
     ),
     devices: Counts('counted ballots per device class: desktop, mobile, tablet, bot, unknown'),
     countries: Counts('counted ballots per ISO 3166-1 alpha-2 country code, `private` or `unknown`'),
+    countryData: Type.Object(
+      {
+        source: Type.String({ description: 'the IP-to-country database: the npm package it ships with, or the MMDB type of the file GEOIP_COUNTRY_DB names' }),
+        builtAt: Type.String({ format: 'date-time', description: "the database's build time: countries are as the registries had them then" }),
+      },
+      { description: 'where `countries` comes from; each ballot is labelled with the database this API node had when it was cast' },
+    ),
   },
   { $id: 'PollAnalytics' },
 );
@@ -72,7 +94,7 @@ export const getAnalyticsRoute: FastifyPluginAsyncTypebox<{ services: Services }
         throw new ForbiddenError('analytics.forbidden', `only the organizer of poll ${pollId}, admins and analysts may see its analytics`);
       }
       const view = (await getAnalytics(services.sql, pollId, bucket)) ?? emptyAnalytics(pollId);
-      return { ...view, granularity: bucket };
+      return { ...view, granularity: bucket, countryData: services.countries.info };
     },
   );
 };

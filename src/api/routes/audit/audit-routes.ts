@@ -76,7 +76,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       const pollId = request.params.pollId.toLowerCase();
       await existing(pollId, request.user);
       const { results: _replayed, ...report } = await verifyPoll({ store: services.store, sql: services.sql, key: services.secrets.auditKey }, pollId);
-      return report;
+      return positionsAsNumbers(report);
     },
   );
 
@@ -115,3 +115,22 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
   );
 };
+
+/**
+ * Log positions and revisions are JSON numbers in every response (they stay below 2^53: README,
+ * "API clients"); the audit code keeps them as decimal strings for its own text reports.
+ */
+function positionsAsNumbers(report: Omit<Awaited<ReturnType<typeof verifyPoll>>, 'results'>) {
+  const checkpoint = report.checkpoint && {
+    ...report.checkpoint,
+    revision: Number(report.checkpoint.revision),
+    position: Number(report.checkpoint.position),
+    through: Number(report.checkpoint.through),
+  };
+  const problems = report.problems.map(({ revision, position, ...rest }) => ({
+    ...rest,
+    ...(revision === undefined ? {} : { revision: Number(revision) }),
+    ...(position === undefined ? {} : { position: Number(position) }),
+  }));
+  return { ...report, checkpoint, problems };
+}

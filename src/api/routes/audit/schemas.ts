@@ -6,14 +6,14 @@ const Problem = Type.Object({
   code: Type.String({ description: 'e.g. chain.hash-mismatch, checkpoint.root-mismatch, results.mismatch' }),
   message: Type.String(),
   stream: Type.Optional(Type.String()),
-  revision: Type.Optional(Type.String()),
-  position: Type.Optional(Type.String()),
+  revision: Type.Optional(Type.Integer({ minimum: 0 })),
+  position: Type.Optional(Position),
 });
 
 const CheckpointSummary = Type.Object({
-  revision: Type.String(),
-  position: Type.String(),
-  through: Type.String({ description: 'every event of the poll at or below this log position is covered' }),
+  revision: Type.Integer({ minimum: 0 }),
+  position: Position,
+  through: { ...Position, description: 'every event of the poll at or below this log position is covered' },
   signedAt: Type.String({ format: 'date-time' }),
   reason: Type.String(),
   keyId: Type.String(),

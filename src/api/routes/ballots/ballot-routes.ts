@@ -20,7 +20,7 @@ import { BallotBody, BallotReceiptView, IdempotencyKeyHeaders, MyBallotView, Vot
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 
-type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string; challenge?: string; credential?: BallotCredential };
+type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string; challenge?: string; credential?: BallotCredential; startedAt?: string };
 
 /**
  * castBallot, changeBallot and getMyBallot: the voter key comes from the poll's voter policy, the
@@ -64,7 +64,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
     const context = commandContext(request, voter.voterKey);
     // On an anonymous poll the event metadata must not name the account either.
     if (poll.poll.settings.anonymous) context.actor = 'anonymous';
-    const meta = ballotMeta(request.ip, request.headers['user-agent'] ?? '', pollKey(services.secrets.voterKeys, poll.poll));
+    const meta = ballotMeta(request.ip, request.headers['user-agent'] ?? '', pollKey(services.secrets.voterKeys, poll.poll), services.countries);
     return { ballot: { pollId, ...voter, answers: body.answers, meta }, context };
   }
 
@@ -96,7 +96,9 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
     async (request, reply) => {
       const { ballot, context } = await ballotRequest(request, request.params.pollId, request.body);
       const screening = screeningFacts(request, services, request.body.challenge);
-      const receipt = await castBallot(services.commands, { ...ballot, screening }, context);
+      const { startedAt } = request.body;
+      const meta = startedAt === undefined ? ballot.meta : { ...ballot.meta, startedAt };
+      const receipt = await castBallot(services.commands, { ...ballot, meta, screening }, context);
       return reply.status(201).send({ ...receipt, position: Number(receipt.position) });
     },
   );
