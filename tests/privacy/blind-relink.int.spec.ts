@@ -1,9 +1,9 @@
 import { constants, createHmac, createPublicKey, publicEncrypt } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blindCredential, castWithCredential, fetchCredentialKey, issue, type BallotCredential } from '../../src/client/blind-credential.ts';
 import { pollKey } from '../../src/adapters/voter-keys.ts';
 import { answersFor, callerWith, openedPoll, type Caller } from '../support/api-client.ts';
+import { dumpDatabase } from '../support/dump-database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 
 /**
@@ -54,19 +54,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function dumpDatabase(url: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const tables = await client.query<{ name: string }>(`SELECT format('%I.%I', table_schema, table_name) AS name FROM information_schema.tables
-      WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`);
-    const out = new Map<string, Record<string, unknown>[]>();
-    for (const { name } of tables.rows) out.set(name, (await client.query(`SELECT to_jsonb(t) AS row FROM ${name} t`)).rows.map((r) => r.row));
-    return out;
-  } finally {
-    await client.end();
-  }
-}
 
 const TIMING = /(response_ms|responseMs|_at|At|recorded_at|position|Position|revision|transaction_id|xid)$/;
 

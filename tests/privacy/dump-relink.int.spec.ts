@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollKey } from '../../src/adapters/voter-keys.ts';
 import { answersFor, call, callerWith, openedPoll, type Caller } from '../support/api-client.ts';
+import { dumpDatabase } from '../support/dump-database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 
 /**
@@ -46,19 +46,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function dumpDatabase(url: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const tables = await client.query<{ name: string }>(`SELECT format('%I.%I', table_schema, table_name) AS name FROM information_schema.tables
-      WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`);
-    const out = new Map<string, Record<string, unknown>[]>();
-    for (const { name } of tables.rows) out.set(name, (await client.query(`SELECT to_jsonb(t) AS row FROM ${name} t`)).rows.map((r) => r.row));
-    return out;
-  } finally {
-    await client.end();
-  }
-}
 
 /** Every string anywhere in the dump, nested JSON included: each one a candidate key or link. */
 function strings(value: unknown, out = new Set<string>()): Set<string> {
