@@ -17,6 +17,8 @@ export type PollState =
       tokensIssued: number;
       milestones: ReadonlySet<number>;
       openedAt: string;
+      /** Held while active; a closed poll keeps it only as history (the code is released). */
+      joinCode?: string;
     }
   | {
       status: 'closed';
@@ -24,6 +26,7 @@ export type PollState =
       tokensIssued: number;
       milestones: ReadonlySet<number>;
       openedAt: string;
+      joinCode?: string;
       closedAt: string;
     };
 
