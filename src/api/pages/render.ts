@@ -32,6 +32,7 @@ export function renderPage({ title, body, scripts = [], styles = [], bodyAttribu
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${escapeHtml(title)} · Pollster</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="/assets/pollster.css">
 ${styles.map((s) => `  <link rel="stylesheet" href="${s}">\n`).join('')}${scripts.map((s) => `  <script type="module" src="${s}"></script>\n`).join('')}</head>
 <body${attributes}>
