@@ -9,6 +9,7 @@ import type { Services } from '../runtime/services.ts';
 import { liveEdge, type LiveEdgeOptions } from './live/index.ts';
 import { joinPageRoutes } from './pages/join-routes.ts';
 import { frontDoorRoutes } from './pages/pages.ts';
+import { presenterPageRoutes } from './pages/presenter-routes.ts';
 import { votePageRoutes } from './pages/vote-routes.ts';
 import accessLog from './plugins/access-log.ts';
 import auth from './plugins/auth.ts';
@@ -122,6 +123,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(joinPollRoute, { services: deps.services, rateLimit: joinRateLimit });
   await app.register(joinPageRoutes, { services: deps.services, rateLimit: joinRateLimit });
   await app.register(votePageRoutes, { services: deps.services, rateLimit: joinRateLimit });
+  await app.register(presenterPageRoutes, { services: deps.services });
   await app.register(ballotRoutes, { services: deps.services, rateLimit: perMinute(http.ballotsPerMinute) });
   return app as unknown as FastifyInstance;
 }
