@@ -66,7 +66,7 @@ export const DEFAULT_HTTP: HttpSettings = {
   corsOrigins: [],
   ballotsPerMinute: 120,
   authPerMinute: 30,
-  joinPerMinute: 30,
+  joinPerMinute: 120,
 };
 
 /** Builds the Fastify app without listening, so tests drive it with `app.inject`. */
