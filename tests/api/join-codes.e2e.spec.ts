@@ -90,6 +90,36 @@ describe('join codes', () => {
     }
   });
 
+  it('lead a browser from /j to the vote page, whose policy allows our own scripts only', async () => {
+    const pollId = await draft();
+    const { joinCode } = (await open(pollId)).body;
+    const { slug } = (await call(t.app, { method: 'GET', url: `/api/polls/${pollId}` })).body;
+    for (const url of [`/j/${joinCode}`, `/j?code=${joinCode.slice(0, 3)}+${joinCode.slice(3)}`]) {
+      const redirect = await t.app.inject({ method: 'GET', url });
+      expect(redirect.statusCode, url).toBe(303);
+      expect(redirect.headers.location).toBe(`/v/${slug}`);
+    }
+    for (const key of [slug, pollId, joinCode]) {
+      const page = await t.app.inject({ method: 'GET', url: `/v/${key}` });
+      expect(page.statusCode, key).toBe(200);
+      expect(page.body).toContain(`data-poll-id="${pollId}"`);
+      const csp = String(page.headers['content-security-policy']);
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+    }
+    const presenter = await t.app.inject({ method: 'GET', url: `/p/${slug}` });
+    expect(presenter.statusCode).toBe(200);
+    expect(presenter.body).toContain('<svg');
+    expect(presenter.body).toContain(`/j/${joinCode}`);
+    for (const url of ['/v/999999', '/v/no-such-poll', '/j/999999', '/p/no-such-poll']) {
+      const missing = await t.app.inject({ method: 'GET', url });
+      expect(missing.statusCode, url).toBe(404);
+      expect(missing.headers['content-type'], url).toMatch(/^text\/html/);
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/assets/pages/vote.js' })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/assets/pages/../pages.ts' })).statusCode).toBe(404);
+  });
+
   it('rate-limits lookups per address, across the API and the pages', async () => {
     const ip = '10.77.0.1';
     const answers = [];
