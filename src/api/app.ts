@@ -24,6 +24,7 @@ import { accountRoutes } from './routes/accounts/index.ts';
 import { getAnalyticsRoute } from './routes/analytics/get-analytics.ts';
 import { auditRoutes } from './routes/audit/audit-routes.ts';
 import { ballotRoutes } from './routes/ballots/ballot-routes.ts';
+import { credentialRoutes } from './routes/credentials/credential-routes.ts';
 import { healthRoutes, type HealthChecks } from './routes/health.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { pollRoutes } from './routes/polls/index.ts';
@@ -125,5 +126,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(votePageRoutes, { services: deps.services, rateLimit: joinRateLimit });
   await app.register(presenterPageRoutes, { services: deps.services });
   await app.register(ballotRoutes, { services: deps.services, rateLimit: perMinute(http.ballotsPerMinute) });
+  await app.register(credentialRoutes, { services: deps.services, rateLimit: perMinute(http.ballotsPerMinute) });
   return app as unknown as FastifyInstance;
 }

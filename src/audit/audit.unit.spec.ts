@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import canonicalize from 'canonicalize';
+import fc from 'fast-check';
 import { canonicalJson, canonicalJsonOf } from '../event-store/integrity/canonical-json.ts';
 import { checkStream, contentDigest, GENESIS, link, type StoredChainEvent } from '../event-store/integrity/chain.ts';
 import { buildCheckpoint, checkpointSignatureValid } from './checkpoint.ts';
@@ -34,8 +36,35 @@ describe('canonical JSON (RFC 8785)', () => {
       { '10': 1, '9': 2, nested: { '2': [3] } },
       [undefined, () => 1, { toJSON: () => ({ q: 1, p: 2 }) }],
       'just a string',
+      JSON.parse('{"__proto__":[1],"a":{"__proto__":null}}'), // own "__proto__" members, as parsed
     ];
     for (const value of samples) expect(canonicalJsonOf(value)).toBe(canonicalJson(JSON.parse(JSON.stringify(value))));
+  });
+
+  // The oracle: `canonicalize`, a reference RFC 8785 implementation. Strings are well formed
+  // (canonicalize refuses lone surrogates, which the log's JSON cannot hold anyway).
+  const json = fc.jsonValue({ stringUnit: 'grapheme', maxDepth: 4 });
+  /** Objects with integer-like keys, which JS orders numerically and JCS by code unit. */
+  const integerKeyed = fc.dictionary(fc.oneof(fc.nat({ max: 1_000 }).map(String), fc.string({ unit: 'grapheme' })), json, { maxKeys: 8 });
+
+  it('agrees with a reference implementation over generated JSON values', () => {
+    fc.assert(
+      fc.property(fc.oneof(json, integerKeyed), (value) => {
+        expect(canonicalJson(value)).toBe(canonicalize(value));
+        expect(canonicalJsonOf(value)).toBe(canonicalize(value));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('agrees with it over numbers, which JCS writes as ECMAScript does', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (value) => {
+        expect(canonicalJson(value)).toBe(canonicalize(value));
+        expect(canonicalJson({ n: [value] })).toBe(canonicalize({ n: [value] }));
+      }),
+      { numRuns: 1_000 },
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAuditCommands } from './audit.ts';
+import { registerCredentialCommands } from './credential.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerParkedCommands } from './projections-parked.ts';
 import { registerRebuildCommand } from './projections-rebuild.ts';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerParkedCommands(program);
   registerStatusCommand(program);
   registerAuditCommands(program);
+  registerCredentialCommands(program);
 
   usageLineAfterErrors(program);
   return program;

@@ -1,5 +1,6 @@
 import type { VoteTokenRegistry } from '../adapters/vote-tokens/port.ts';
 import type { WebhookTargets } from '../adapters/webhook-targets.ts';
+import type { CredentialKeys } from '../adapters/credential-keys.ts';
 import type { EventStore } from '../event-store/port.ts';
 import type { BallotScreen } from './fraud/screen-ballot.ts';
 import type { PollCache } from '../adapters/poll-cache/poll-cache.ts';
@@ -25,4 +26,6 @@ export interface CommandDeps {
   drawJoinCode?: (digits: number) => string;
   /** The current voter key's id (src/adapters/voter-keys.ts), recorded on each new poll. */
   voterKeyId?: string;
+  /** The key pairs of blind polls (src/commands/credentials); absent = this process creates no blind poll. */
+  credentialKeys?: CredentialKeys;
 }

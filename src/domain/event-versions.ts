@@ -1,6 +1,7 @@
 import type { BallotEvent } from './ballot/events.ts';
 import { ballotCastV1ToV2 } from './ballot/upcasters.ts';
 import type { NationalIdEvent } from './national-id/events.ts';
+import type { CredentialEvent } from './credential/events.ts';
 import type { PollEvent } from './poll/events.ts';
 import { type EventVersion, FIRST_VERSION } from './shared/event-version.ts';
 import type { UserEvent } from './user/events.ts';
@@ -8,7 +9,7 @@ import type { FirstAdminClaimed } from './user/first-admin.ts';
 import type { JoinCodeEvent } from './join-code/join-code.ts';
 
 /** Every event type the log holds: the aggregates' events and the audit checkpoint (src/audit). */
-export type EventType = (PollEvent | BallotEvent | UserEvent | FirstAdminClaimed | NationalIdEvent | JoinCodeEvent)['type'] | 'AuditCheckpointSigned';
+export type EventType = (PollEvent | BallotEvent | UserEvent | FirstAdminClaimed | NationalIdEvent | CredentialEvent | JoinCodeEvent)['type'] | 'AuditCheckpointSigned';
 
 /**
  * The current version of every event type and the upcasters from each older one. A type missing
@@ -34,6 +35,7 @@ export const EVENT_VERSIONS: Readonly<Record<EventType, EventVersion>> = {
   EmailVerified: FIRST_VERSION,
   FirstAdminClaimed: FIRST_VERSION,
   NationalIdClaimed: FIRST_VERSION,
+  BallotCredentialIssued: FIRST_VERSION,
   AuditCheckpointSigned: FIRST_VERSION,
   JoinCodeReserved: FIRST_VERSION,
   JoinCodeReleased: FIRST_VERSION,

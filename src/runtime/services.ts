@@ -7,6 +7,7 @@ import { createBallotScreen, type FraudOptions } from '../commands/fraud/create-
 import { HttpNationalRegistry } from '../adapters/national-registry/http-registry.ts';
 import type { NationalRegistry } from '../adapters/national-registry/port.ts';
 import { PollCache } from '../adapters/poll-cache/poll-cache.ts';
+import { CredentialKeys } from '../adapters/credential-keys.ts';
 import { loadSigningKey } from '../audit/signing-key.ts';
 import type { SigningKey } from '../audit/signing.ts';
 import { loadOrCreateSecret } from '../db/secrets.ts';
@@ -115,6 +116,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     newId: randomUUID,
     webhookTargets: webhookTargets(options.webhookAllowedNetworks),
     voterKeyId: voterKeys.current,
+    credentialKeys: new CredentialKeys(sql, voterKeys),
   };
   if (options.fraud) commands.fraud = createBallotScreen(options.fraud, await loadOrCreateSecret(sql, 'challenge-hmac'));
   const projections = options.runProjections

@@ -190,6 +190,26 @@ describe('a stuck log horizon', () => {
   });
 });
 
+describe('a bounded poll cache', () => {
+  it('re-reads an evicted poll instead of assuming it open: fill the cache past its bound, close an evicted poll, cast → refused', async () => {
+    const closer = await depsWithOwnCache();
+    const small = new PollCache(store, { maxPolls: 3, catchUpTimeoutMs: 200 });
+    await small.start();
+    caches.push(small);
+    const voting = { ...closer, polls: small };
+    const target = await activePoll(closer);
+    expect(await codeOf(castBallot(voting, { pollId: target.pollId, voterKey: 'u.early', answers: answersFor(target) }, context()))).toBe('ok');
+    for (let i = 0; i < 5; i++) await small.get((await activePoll(closer)).pollId); // pushes the target out
+    await closePoll(closer, target.pollId, organizer, context());
+    expect(await codeOf(castBallot(voting, { pollId: target.pollId, voterKey: 'u.late', answers: answersFor(target) }, context()))).toBe(
+      'poll.not-active',
+    );
+    // Evicted between a ballot's look at the poll and its check after the append: still closed.
+    for (let i = 0; i < 5; i++) await small.get((await activePoll(closer)).pollId);
+    expect(await small.closedBefore(target.pollId, (await store.headPosition()) + 1n)).toBeDefined();
+  });
+});
+
 describe('no ballot after close, across processes', () => {
   it('every accepted ballot precedes PollClosed in the log; every ballot after it was refused', async () => {
     const closer = await depsWithOwnCache();

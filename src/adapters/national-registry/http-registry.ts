@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { CircuitBreaker, CircuitOpenError, type CircuitState } from './circuit-breaker.ts';
+import { BrokenCircuitError, CircuitState, circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, halfJitterGenerator, handleWhen } from 'cockatiel';
+import { retry, timeout, TimeoutStrategy, wrap, type IBackoff, type IBackoffFactory, type IDefaultPolicyContext, type IPolicy, type IRetryBackoffContext } from 'cockatiel';
 import {
   invalidNationalId,
   nationalIdNotFound,
@@ -29,12 +29,11 @@ export interface HttpRegistryOptions {
   coolDownMs?: number;
   /** Extra request headers, e.g. the registry's API key. */
   headers?: Record<string, string>;
-  /** Clock for the breaker (tests). Default `Date.now`. */
-  now?: () => number;
-  /** Random source in [0, 1) for jitter (tests). Default `Math.random`. */
-  random?: () => number;
-  onBreakerStateChange?: (from: CircuitState, to: CircuitState) => void;
+  onBreakerStateChange?: (from: BreakerState, to: BreakerState) => void;
 }
+
+/** The breaker as a call made now would find it: an open circuit past its cool-down reads half-open. */
+export type BreakerState = 'closed' | 'open' | 'half-open';
 
 /**
  * An attempt the registry did not answer properly. Every one counts towards the breaker; only
@@ -56,73 +55,89 @@ type Answer = { kind: 'found'; person: RegistryPerson } | { kind: 'not-found' } 
 /**
  * `GET ${baseUrl}/v1/persons/{id}` → 200 person JSON | 404 | 400 (id rejected) | 5xx.
  *
- * The breaker wraps each attempt and the retry loop wraps the breaker (the usual order): every
- * failed attempt counts towards opening, and once open the remaining retries fail fast instead
- * of waiting out more timeouts. Only network errors, timeouts, 5xx and 429 are retried; a 404 is
- * an answer, not a failure, so it neither retries nor counts towards the breaker.
+ * Policies, outermost first: retry, circuit breaker, timeout. Every failed attempt counts towards
+ * opening the breaker, and once open the remaining retries fail fast (a broken circuit is not
+ * retried) instead of waiting out more timeouts. Only network errors, timeouts, 5xx and 429 are
+ * retried; a 404 is an answer, not a failure, so it neither retries nor counts towards the breaker,
+ * and neither does the caller's abort.
  */
 export class HttpNationalRegistry implements NationalRegistry {
   readonly #base: string;
   readonly #timeoutMs: number;
-  readonly #attempts: number;
-  readonly #backoffBaseMs: number;
-  readonly #backoffMaxMs: number;
+  readonly #coolDownMs: number;
   readonly #headers: Record<string, string>;
-  readonly #random: () => number;
-  readonly #breaker: CircuitBreaker;
+  readonly #policy: IPolicy<IDefaultPolicyContext, never>;
+  readonly #breaker;
+  #openedAt = 0;
 
   constructor(options: HttpRegistryOptions) {
     this.#base = options.baseUrl.replace(/\/+$/, '');
     new URL(this.#base); // throws at start-up on a malformed URL rather than on the first lookup
     this.#timeoutMs = options.timeoutMs ?? 2_000;
-    this.#attempts = Math.max(1, Math.floor(options.attempts ?? 3));
-    this.#backoffBaseMs = options.backoffBaseMs ?? 100;
-    this.#backoffMaxMs = options.backoffMaxMs ?? 2_000;
+    this.#coolDownMs = options.coolDownMs ?? 10_000;
     this.#headers = { accept: 'application/json', ...options.headers };
-    this.#random = options.random ?? Math.random;
-    this.#breaker = new CircuitBreaker({
-      failureThreshold: options.failureThreshold ?? 5,
-      coolDownMs: options.coolDownMs ?? 10_000,
-      ...(options.now ? { now: options.now } : {}),
-      isFailure: (error) => error instanceof RegistryFailure,
-      ...(options.onBreakerStateChange ? { onStateChange: options.onBreakerStateChange } : {}),
+    const backoffMaxMs = options.backoffMaxMs ?? 2_000;
+    const retries = retry(
+      handleWhen((error) => error instanceof RegistryFailure && error.retryable),
+      {
+        maxAttempts: Math.max(1, Math.floor(options.attempts ?? 3)) - 1,
+        // Doubling from the base, half fixed and half random ("equal jitter"), so retries spread out.
+        backoff: honouringRetryAfter(
+          new ExponentialBackoff({ initialDelay: options.backoffBaseMs ?? 100, maxDelay: backoffMaxMs, generator: halfJitterGenerator }),
+          backoffMaxMs,
+        ),
+      },
+    );
+    this.#breaker = circuitBreaker(
+      handleWhen((error) => error instanceof RegistryFailure),
+      { halfOpenAfter: this.#coolDownMs, breaker: new ConsecutiveBreaker(options.failureThreshold ?? 5) },
+    );
+    this.#breaker.onBreak(() => (this.#openedAt = Date.now()));
+    let last: BreakerState = 'closed';
+    this.#breaker.onStateChange(() => {
+      const next = this.breakerState;
+      if (next !== last) options.onBreakerStateChange?.(last, next);
+      last = next;
     });
+    // Cooperative: the attempt's fetch stops on the signal and reports the timeout in its own words.
+    this.#policy = wrap(retries, this.#breaker, timeout(this.#timeoutMs, TimeoutStrategy.Cooperative));
   }
 
   /** For health/readiness reporting. */
-  get breakerState(): CircuitState {
-    return this.#breaker.state;
+  get breakerState(): BreakerState {
+    switch (this.#breaker.state) {
+      case CircuitState.Closed:
+        return 'closed';
+      case CircuitState.HalfOpen:
+        return 'half-open';
+      case CircuitState.Open:
+      case CircuitState.Isolated:
+        return Date.now() - this.#openedAt >= this.#coolDownMs ? 'half-open' : 'open';
+    }
   }
 
   async lookup(nationalId: string, signal?: AbortSignal): Promise<RegistryPerson> {
     const id = normaliseNationalId(nationalId);
-    for (let attempt = 1; ; attempt++) {
-      let answer: Answer;
-      try {
-        answer = await this.#breaker.run(() => this.#attempt(id, signal));
-      } catch (error) {
-        if (error instanceof CircuitOpenError) throw registryUnavailable('circuit open', error);
-        if (!(error instanceof RegistryFailure)) throw error; // the caller's abort
-        if (!error.retryable || attempt >= this.#attempts) throw registryUnavailable(error.message, error);
-        await sleep(this.#backoff(attempt, error.retryAfterMs), undefined, { signal }).catch(() => {
-          throw signal?.reason;
-        });
-        continue;
-      }
-      if (answer.kind === 'not-found') throw nationalIdNotFound();
-      if (answer.kind === 'invalid') throw invalidNationalId('was rejected by the registry');
-      return requireEligible(answer.person);
+    let answer: Answer;
+    try {
+      answer = await this.#policy.execute((context) => this.#attempt(id, signal, context.signal), signal);
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) throw registryUnavailable('circuit open', error);
+      if (error instanceof RegistryFailure) throw registryUnavailable(error.message, error);
+      throw error; // the caller's abort
     }
+    if (answer.kind === 'not-found') throw nationalIdNotFound();
+    if (answer.kind === 'invalid') throw invalidNationalId('was rejected by the registry');
+    return requireEligible(answer.person);
   }
 
-  async #attempt(id: string, signal: AbortSignal | undefined): Promise<Answer> {
+  /** `attemptSignal` aborts on the caller's signal or the per-attempt timeout. */
+  async #attempt(id: string, signal: AbortSignal | undefined, attemptSignal: AbortSignal): Promise<Answer> {
     signal?.throwIfAborted();
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
       const response = await fetch(`${this.#base}/v1/persons/${encodeURIComponent(id)}`, {
         headers: this.#headers,
-        signal: combined,
+        signal: attemptSignal,
       });
       if (response.status === 200) {
         const text = await response.text(); // inside the try: a stalled body hits the timeout too
@@ -139,17 +154,27 @@ export class HttpNationalRegistry implements NationalRegistry {
     } catch (error) {
       if (signal?.aborted) throw signal.reason; // the caller gave up: not the registry's fault
       if (error instanceof RegistryFailure) throw error;
-      const message = timeout.aborted ? `no answer within ${this.#timeoutMs} ms` : 'request failed';
+      const message = attemptSignal.aborted ? `no answer within ${this.#timeoutMs} ms` : 'request failed';
       throw new RegistryFailure(message, { retryable: true, cause: error });
     }
   }
 
-  /** Exponential backoff with "equal jitter": half fixed, half random, so retries spread out. */
-  #backoff(attempt: number, retryAfterMs: number | undefined): number {
-    const exp = Math.min(this.#backoffMaxMs, this.#backoffBaseMs * 2 ** (attempt - 1));
-    const delay = exp / 2 + this.#random() * (exp / 2);
-    return Math.min(this.#backoffMaxMs, Math.max(delay, retryAfterMs ?? 0));
-  }
+}
+
+/** A Retry-After the registry sent stretches the next delay (never past the cap). */
+function honouringRetryAfter(
+  backoff: IBackoffFactory<IRetryBackoffContext<unknown>>,
+  maxMs: number,
+): IBackoffFactory<IRetryBackoffContext<unknown>> {
+  const stretch = (next: IBackoff<IRetryBackoffContext<unknown>>, context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> => {
+    const error = 'error' in context.result ? context.result.error : undefined;
+    const retryAfterMs = error instanceof RegistryFailure ? (error.retryAfterMs ?? 0) : 0;
+    return {
+      duration: Math.min(maxMs, Math.max(next.duration, retryAfterMs)),
+      next: (following) => stretch(next.next(following), following),
+    };
+  };
+  return { next: (context) => stretch(backoff.next(context), context) };
 }
 
 /** Retry-After in seconds (the HTTP-date form is rare from APIs and is ignored). */

@@ -1,9 +1,13 @@
+import { LRUCache } from 'lru-cache';
 import { evolve } from '../../domain/poll/evolve.ts';
 import type { PollEvent } from '../../domain/poll/events.ts';
 import { initialPollState, type ExistingPollState, type PollState } from '../../domain/poll/state.ts';
 import { pollStream } from '../../domain/shared/streams.ts';
 import type { EventStore, RecordedEvent } from '../../event-store/port.ts';
 import { CategoryTail } from './category-tail.ts';
+
+/** Polls kept; a poll past it is re-read from its stream when next used. */
+const DEFAULT_MAX_POLLS = 10_000;
 
 interface Entry {
   state: PollState;
@@ -22,22 +26,31 @@ interface Entry {
  * `assertOpenAt(pollId, b)` waits until the tail has read the log through b (every transaction
  * before b has finished) and then checks that no PollClosed precedes b. A ballot that lost that
  * race stays in the log, where the counting rule ignores it, and its caller gets poll-not-active.
+ *
+ * At most `maxPolls` polls are kept (least recently used go first). An evicted poll is simply not
+ * known: the next use re-reads its stream, and `closedBefore` does too, so eviction can cost a read
+ * but never makes a closed poll look open. The tail applies only events that follow on from what
+ * an entry holds; a gap (events it skipped while the poll was not cached) drops the entry.
  */
 export class PollCache {
   readonly #store: EventStore;
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: LRUCache<string, Entry>;
   readonly #tail: CategoryTail;
   readonly #catchUpTimeoutMs: number;
   /** Where the tail stood when a wait for it last timed out: until it moves, nobody waits again. */
   #stalledAt: bigint | undefined;
 
-  constructor(store: EventStore, options: { catchUpTimeoutMs?: number } = {}) {
+  constructor(store: EventStore, options: { catchUpTimeoutMs?: number; maxPolls?: number } = {}) {
     this.#store = store;
+    this.#entries = new LRUCache({ max: options.maxPolls ?? DEFAULT_MAX_POLLS });
     this.#catchUpTimeoutMs = options.catchUpTimeoutMs ?? 2_000;
     this.#tail = new CategoryTail(store, ['poll'], (events) => {
       for (const event of events) {
-        const entry = this.#entries.get(event.stream.slice('poll-'.length));
-        if (entry) this.#apply(entry, [event]);
+        const pollId = event.stream.slice('poll-'.length);
+        const entry = this.#entries.peek(pollId);
+        if (!entry || event.revision <= entry.revision) continue;
+        if (event.revision === entry.revision + 1n) this.#apply(entry, [event]);
+        else this.#entries.delete(pollId);
       }
     });
   }
@@ -60,12 +73,23 @@ export class PollCache {
 
   /** Re-reads the poll stream (e.g. a vote token this process has not seen issued yet). */
   async refresh(pollId: string): Promise<PollState> {
+    return (await this.#load(pollId)).state;
+  }
+
+  async #load(pollId: string): Promise<Entry> {
     const entry = this.#entries.get(pollId) ?? { state: initialPollState(), revision: -1n, closedAt: undefined };
-    const events = await this.#store.readStream(pollStream(pollId), { fromRevision: entry.revision + 1n });
-    if (events.length === 0 && entry.state.status === 'none') return entry.state; // unknown polls are not cached
+    const tailBefore = this.#tail.through;
+    this.#apply(entry, await this.#readAfter(pollId, entry.revision));
+    if (entry.state.status === 'none') return entry; // unknown polls are not cached
     this.#entries.set(pollId, entry);
-    this.#apply(entry, events);
-    return entry.state;
+    // What the tail read while the stream was being read went past an entry not yet cached:
+    // read once more, now that the tail delivers to it.
+    if (this.#tail.through > tailBefore) this.#apply(entry, await this.#readAfter(pollId, entry.revision));
+    return entry;
+  }
+
+  #readAfter(pollId: string, revision: bigint): Promise<readonly RecordedEvent[]> {
+    return this.#store.readStream(pollStream(pollId), { fromRevision: revision + 1n });
   }
 
   /**
@@ -89,6 +113,7 @@ export class PollCache {
    */
   async closedBefore(pollId: string, position: bigint): Promise<bigint | undefined> {
     const through = this.#tail.through;
+    let reread: Entry | undefined;
     if (through < position) {
       // The tail can be stuck behind a transaction that does not end (on postgres, any open
       // transaction in the cluster holds the horizon back). Rather than hang every ballot, read
@@ -98,10 +123,11 @@ export class PollCache {
       const caughtUp = !stalled && (await this.#tail.waitFor(position, this.#catchUpTimeoutMs));
       if (!caughtUp) {
         if (!stalled) this.#stalledAt = this.#tail.through;
-        await this.refresh(pollId);
+        reread = await this.#load(pollId);
       }
     }
-    const closedAt = this.#entries.get(pollId)?.closedAt;
+    // An evicted poll is re-read from the log, never taken for open.
+    const { closedAt } = reread ?? this.#entries.get(pollId) ?? (await this.#load(pollId));
     return closedAt !== undefined && closedAt < position ? closedAt : undefined;
   }
 

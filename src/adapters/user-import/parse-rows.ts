@@ -3,7 +3,7 @@ import { parseCsv } from './csv-rows.ts';
 import { MAX_LINE_CHARS, readLines } from './read-lines.ts';
 import { FIELDS, toRow, type Field, type ImportFormat, type ParsedRow } from './rows.ts';
 
-export { endsInsideQuotes, parseCsv, parseCsvRecord } from './csv-rows.ts';
+export { MAX_RECORD_BYTES, parseCsv } from './csv-rows.ts';
 export { MAX_LINE_CHARS, readLines } from './read-lines.ts';
 export { ImportFileError, type ImportFormat, type ImportRow, type ParsedRow } from './rows.ts';
 

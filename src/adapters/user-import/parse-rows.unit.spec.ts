@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ImportFileError, MAX_LINE_CHARS, parseCsvRecord, parseRows, readLines, type ImportFormat, type ParsedRow } from './parse-rows.ts';
+import { ImportFileError, MAX_LINE_CHARS, MAX_RECORD_BYTES, parseRows, readLines, type ImportFormat, type ParsedRow } from './parse-rows.ts';
 
 async function parse(text: string | string[], format: ImportFormat): Promise<ParsedRow[]> {
   const chunks = (Array.isArray(text) ? text : [text]).map((t) => Buffer.from(t));
@@ -36,11 +36,21 @@ describe('CSV rows', () => {
     ]);
   });
 
-  it('gives up on an unclosed quote after a few lines instead of swallowing the file', async () => {
+  it('reports an unclosed quote at the line it opens: as RFC 4180 reads it, the rest of the file is inside it', async () => {
     const lines = ['email,displayName', 'a@example.org,"never closed', ...Array.from({ length: 30 }, (_, i) => `u${i}@example.org,U${i}`)];
     const rows = await parse(lines.join('\n'), 'csv');
-    expect(rows[0]).toEqual({ line: 2, error: 'a quoted field is not closed' });
-    expect(rows.at(-1)).toEqual({ line: 32, row: { line: 32, email: 'u29@example.org', displayName: 'U29' } });
+    expect(rows).toEqual([{ line: 2, error: 'a quoted field is not closed' }]);
+  });
+
+  it('stops the file at a record over the size limit instead of buffering it', async () => {
+    const text = `email,displayName\na@example.org,A\nb@example.org,"${'x\n'.repeat(MAX_RECORD_BYTES / 2)}`;
+    const rows: ParsedRow[] = [];
+    const reading = (async () => {
+      for await (const row of parseRows(Readable.from([Buffer.from(text)]), 'csv')) rows.push(row);
+    })();
+    await expect(reading).rejects.toThrow(new ImportFileError(3, `a record longer than ${MAX_RECORD_BYTES} bytes (is a quoted field not closed?); the rest of the file was not read`));
+    await expect(reading).rejects.toMatchObject({ line: 3 });
+    expect(rows).toEqual([{ line: 2, row: { line: 2, email: 'a@example.org', displayName: 'A' } }]);
   });
 
   it('refuses a header without the required columns or with unknown ones', async () => {
@@ -48,9 +58,12 @@ describe('CSV rows', () => {
     await expect(parse('email\n', 'csv')).rejects.toThrow(/displayName column is missing/);
   });
 
-  it('splits RFC 4180 records', () => {
-    expect(parseCsvRecord('a,"b,c",,"d""e"')).toEqual(['a', 'b,c', '', 'd"e']);
-    expect(parseCsvRecord('"a"x,b')).toEqual({ error: 'unexpected "x" after a closing quote' });
+  it('reads RFC 4180 fields: empty, quoted with commas, doubled quotes; refuses text after a closing quote', async () => {
+    const rows = await parse('email,displayName,nationalId,password\na@example.org,"b,c",,"d""e"\nb@example.org,"B"x,,\n', 'csv');
+    expect(rows).toEqual([
+      { line: 2, row: { line: 2, email: 'a@example.org', displayName: 'b,c', password: 'd"e' } },
+      { line: 3, error: expect.stringContaining('closing quote') },
+    ]);
   });
 });
 

@@ -14,10 +14,23 @@ const Answer = Type.Object(
   { additionalProperties: false },
 );
 
+const BallotCredentialInput = Type.Object(
+  {
+    message: Type.String({ minLength: 1, maxLength: 400, pattern: '^[A-Za-z0-9_-]+$', description: 'base64url of the signed (prepared) message' }),
+    signature: Type.String({ minLength: 1, maxLength: 1400, pattern: '^[A-Za-z0-9_-]+$', description: 'base64url RSA signature (RFC 9474) under the poll\'s credential key' }),
+  },
+  {
+    additionalProperties: false,
+    description: 'blind polls (settings.anonymity "blind") only: the unblinded credential, sent WITHOUT an Authorization header; '
+      + 'the ballot is keyed by the hash of the message, so one credential casts one ballot (and changes it where the poll allows)',
+  },
+);
+
 export const BallotBody = Type.Object(
   {
     answers: Type.Array(Answer, { minItems: 1, maxItems: 20 }),
     voteToken: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'voterPolicy token: the one-time token' })),
+    credential: Type.Optional(BallotCredentialInput),
     challenge: Type.Optional(Type.String({
       minLength: 1,
       maxLength: 2000,

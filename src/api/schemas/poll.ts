@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import { FRAUD_CHECK_UNAVAILABLE, POLL_LIMITS, QUESTION_KINDS, VISIBILITIES, VOTER_POLICIES } from '../../domain/poll/definition.ts';
 import { Uuid } from './common.ts';
+import { ANONYMITY, CREDENTIAL_SUITE } from '../../domain/poll/credential-key.ts';
 
 /** Request and response shapes of the poll operations (API.md, "Polls"). */
 const QuestionInput = Type.Object(
@@ -39,6 +40,18 @@ const FraudCheckUnavailable = Type.Enum(FRAUD_CHECK_UNAVAILABLE, {
     + '(the default), or `refuse` it with 503 `fraud.check-unavailable`, writing nothing',
 });
 
+const Anonymity = Type.Enum(ANONYMITY, {
+  description: 'anonymous polls of account or verified voters: `pseudonymous` (the default: a keyed hash of the account) or `blind` '
+    + '(each voter obtains one blind-signed credential, POST /api/polls/{pollId}/credentials, and casts with it, unauthenticated: '
+    + 'the server cannot tell whose ballot it is); only `blind` is shown on the poll',
+});
+
+const CredentialKeyView = Type.Object({
+  suite: Type.Literal(CREDENTIAL_SUITE),
+  publicKey: Type.String({ description: 'base64url DER SubjectPublicKeyInfo; also recorded in the poll\'s PollCreated event' }),
+  fingerprint: Type.String({ description: 'sha256 hex of the DER public key: compare it with what others see before blinding' }),
+}, { description: 'blind polls: the RSA key (RFC 9474) ballot credentials are signed and verified with' });
+
 const MaxVoteTokens = Type.Integer({
   minimum: 1,
   maximum: POLL_LIMITS.maxVoteTokens,
@@ -58,6 +71,7 @@ const SettingsInput = Type.Object(
     fraudVelocityLimit: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
     fraudVelocityWindowSeconds: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
     fraudCheckUnavailable: Type.Optional(Type.Union([FraudCheckUnavailable, Type.Null()])),
+    anonymity: Type.Optional(Type.Union([Anonymity, Type.Null()])),
     // No null: with type coercion on, a 0 would pass as null, i.e. as "no maximum".
     maxVoteTokens: Type.Optional(MaxVoteTokens),
     // Write-only: not in PollView, because a webhook URL often carries the organizer's secret token.
@@ -130,8 +144,10 @@ export const PollView = Type.Object({
     fraudVelocityLimit: Type.Union([Type.Integer(), Type.Null()]),
     fraudVelocityWindowSeconds: Type.Union([Type.Integer(), Type.Null()]),
     fraudCheckUnavailable: FraudCheckUnavailable,
+    anonymity: Type.Optional(Anonymity),
     maxVoteTokens: Type.Optional(MaxVoteTokens),
   }),
+  credentialKey: Type.Optional(CredentialKeyView),
   createdAt: Type.String({ format: 'date-time' }),
   openedAt: Type.Optional(Type.String({ format: 'date-time' })),
   joinCode: Type.Optional(JoinCode),

@@ -1,5 +1,6 @@
 import type { AnswerInput } from '../../domain/ballot/answers.ts';
 import type { BallotMetaInput } from '../../domain/ballot/commands.ts';
+import type { BallotCredential } from '../../domain/ballot/credential-voter.ts';
 import { ballotDecider } from '../../domain/ballot/decider.ts';
 import { BALLOT_CODES } from '../../domain/ballot/errors.ts';
 import { pollNotActive } from '../../domain/poll/errors.ts';
@@ -18,6 +19,8 @@ export interface BallotRequest {
   /** `u.<userId>`, `t.<sha256(token)>` or a keyed hash (anonymous / open polls); made by the caller. */
   voterKey: string;
   accountId?: string;
+  /** Blind polls: the verified credential whose message hash is `voterKey`. */
+  credential?: BallotCredential;
   answers: readonly AnswerInput[];
   meta?: BallotMetaInput;
   /** Client facts for velocity detection (src/commands/fraud); without them the ballot is not screened. */

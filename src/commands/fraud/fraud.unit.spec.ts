@@ -54,21 +54,28 @@ describe('challenge', () => {
   const now = new Date('2030-01-01T00:00:00Z');
   const issuer = new ChallengeIssuer('k'.repeat(43), { maxNumber: 5_000, ttlSeconds: 60 });
 
-  it('verifies a solved puzzle, with its expiry as the time to remember it', () => {
-    const puzzle = issuer.issue(now);
-    const verified = issuer.verify(solveChallenge(puzzle), now);
+  it('verifies a solved puzzle, with its expiry as the time to remember it', async () => {
+    const puzzle = await issuer.issue(now);
+    const verified = await issuer.verify(await solveChallenge(puzzle), now);
     expect(verified).toEqual({ ok: true, id: puzzle.challenge, expiresAtMs: now.getTime() + 60_000 });
   });
 
-  it('refuses expired, forged, unsolved and malformed solutions', () => {
-    const puzzle = issuer.issue(now);
-    const solved = JSON.parse(Buffer.from(solveChallenge(puzzle), 'base64').toString());
+  it('takes the payload as the ALTCHA widget sends it (with its `took`), and only that puzzle’s fields', async () => {
+    const puzzle = await issuer.issue(now);
+    const solved = JSON.parse(Buffer.from(await solveChallenge(puzzle), 'base64').toString());
+    expect(solved).toHaveProperty('took');
+    expect(await issuer.verify(Buffer.from(JSON.stringify({ ...solved, extra: 1 })).toString('base64'), now)).toMatchObject({ ok: true, id: puzzle.challenge });
+  });
+
+  it('refuses expired, forged, unsolved and malformed solutions', async () => {
+    const puzzle = await issuer.issue(now);
+    const solved = JSON.parse(Buffer.from(await solveChallenge(puzzle), 'base64').toString());
     const encode = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64');
-    expect(issuer.verify(encode(solved), new Date(now.getTime() + 61_000))).toMatchObject({ ok: false, problem: 'the challenge has expired' });
-    expect(new ChallengeIssuer('other', { maxNumber: 5_000, ttlSeconds: 60 }).verify(encode(solved), now)).toMatchObject({ ok: false });
-    expect(issuer.verify(encode({ ...solved, number: solved.number + 1 }), now)).toMatchObject({ ok: false, problem: 'the challenge is not solved' });
-    expect(issuer.verify(encode({ ...solved, salt: solved.salt.replace(/expires=\d+/, 'expires=9999999999') }), now)).toMatchObject({ ok: false });
-    expect(issuer.verify('%%%', now)).toMatchObject({ ok: false });
+    expect(await issuer.verify(encode(solved), new Date(now.getTime() + 61_000))).toMatchObject({ ok: false, problem: 'the challenge has expired' });
+    expect(await new ChallengeIssuer('other', { maxNumber: 5_000, ttlSeconds: 60 }).verify(encode(solved), now)).toMatchObject({ ok: false });
+    expect(await issuer.verify(encode({ ...solved, number: solved.number + 1 }), now)).toMatchObject({ ok: false, problem: expect.stringContaining('the challenge is not solved') });
+    expect(await issuer.verify(encode({ ...solved, salt: solved.salt.replace(/expires=\d+/, 'expires=9999999999') }), now)).toMatchObject({ ok: false });
+    expect(await issuer.verify('%%%', now)).toMatchObject({ ok: false });
   });
 });
 
@@ -126,7 +133,7 @@ describe('BallotScreen', () => {
     const now = new Date();
     for (let i = 0; i < 3; i++) await screen.screen(poll(2), `b${i}`, facts, now);
     await expect(screen.screen(poll(2), 'b9', facts, now)).rejects.toMatchObject({ kind: 'precondition-required', code: 'fraud.challenge-required' });
-    const solved = await screen.screen(poll(2), 'b10', { ...facts, challenge: solveChallenge(issuer.issue(now)) }, now);
+    const solved = await screen.screen(poll(2), 'b10', { ...facts, challenge: await solveChallenge(await issuer.issue(now)) }, now);
     expect(solved).toMatchObject({ status: 'checked', flag: { reasons: ['velocity'], details: { challengeSolved: true } } });
   });
 });

@@ -59,7 +59,7 @@ export class BallotScreen {
   async screen(poll: PollDefinition, voterKey: string, facts: ScreeningFacts, now: Date): Promise<Screening> {
     const limits = limitsFor(poll.settings, this.#settings);
     if (limits.velocityLimit === 0) return { status: 'off' };
-    const verified = facts.challenge === undefined ? undefined : this.challenges.verify(facts.challenge, now);
+    const verified = facts.challenge === undefined ? undefined : await this.challenges.verify(facts.challenge, now);
     const input: VelocityInput = {
       pollId: poll.pollId,
       prefix: facts.ipPrefix,

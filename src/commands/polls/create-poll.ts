@@ -5,6 +5,7 @@ import { pollStream } from '../../domain/shared/streams.ts';
 import { literalHostRefusal, webhookTargets } from '../../adapters/webhook-targets.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import type { CommandDeps } from '../command-deps.ts';
+import { credentialKeyFor } from '../credentials/poll-credential-key.ts';
 import { handleCommand, mintId, type CommandContext } from '../handle-command.ts';
 
 export interface CreatePollInput {
@@ -35,6 +36,8 @@ export async function createPoll(
     questionId: mintId(context, `question:${q}`, deps.newId),
     ...(options ? { options: options.map((o, i) => ({ ...o, optionId: mintId(context, `option:${q}:${i}`, deps.newId) })) } : {}),
   }));
+  const now = deps.now();
+  const credentialKey = await credentialKeyFor(deps, pollId, input.settings, now);
   const { events, appended } = await handleCommand(
     deps.store,
     pollDecider,
@@ -49,8 +52,9 @@ export async function createPoll(
         description: input.description ?? null,
         questions,
         settings: input.settings,
-        now: deps.now(),
+        now,
         ...(deps.voterKeyId ? { voterKeyId: deps.voterKeyId } : {}),
+        ...(credentialKey ? { credentialKey } : {}),
       },
     },
     context,

@@ -17,6 +17,7 @@ import {
 import type { BallotCast, BallotChanged, BallotMeta, VoterKind } from './events.ts';
 import type { BallotState } from './state.ts';
 import { validateAnswers } from './validate-answers.ts';
+import { checkCredentialVoter } from './credential-voter.ts';
 
 /**
  * CastBallot and ChangeBallot. The checks run from the cheapest and most telling to the most
@@ -27,9 +28,10 @@ export function castBallot(command: CastBallot['data'], state: BallotState): Bal
   const poll = existingPoll(command);
   if (state.status !== 'none') throw ballotAlreadyCast();
   const castAt = checkVoter(command, poll);
+  const credential = checkCredentialVoter(poll.poll, command.voterKey, command.credential);
   const answers = validateAnswers(command.answers, poll.poll.questions);
   const ballotId = requireId(command.ballotId, 'ballotId');
-  return [{ type: 'BallotCast', data: { ...content(command, poll, ballotId), answers, castAt, voterKind: voterKindOf(poll) } }];
+  return [{ type: 'BallotCast', data: { ...content(command, poll, ballotId), answers, castAt, voterKind: voterKindOf(poll), ...credential } }];
 }
 
 export function changeBallot(command: ChangeBallot['data'], state: BallotState): BallotChanged[] {
@@ -40,6 +42,7 @@ export function changeBallot(command: ChangeBallot['data'], state: BallotState):
   }
   if (!poll.poll.settings.allowChangeVote) throw changeNotAllowed(poll.poll.pollId);
   const changedAt = checkVoter(command, poll);
+  checkCredentialVoter(poll.poll, command.voterKey, command.credential);
   const answers = validateAnswers(command.answers, poll.poll.questions);
   return [{
     type: 'BallotChanged',
@@ -85,6 +88,7 @@ function voterKindOf(poll: ExistingPollState): VoterKind {
       return 'fingerprint';
     case 'account':
     case 'verified':
+      if (poll.poll.settings.anonymity === 'blind') return 'credential';
       return anonymous ? 'pseudonym' : 'account';
     default:
       return assertNever(voterPolicy, 'voter policy');

@@ -4,6 +4,7 @@ import type { Instant } from '../shared/time.ts';
 import type { PollState } from '../poll/state.ts';
 import type { AnswerInput } from './answers.ts';
 import type { FlagDecision } from './events.ts';
+import type { BallotCredential } from './credential-voter.ts';
 
 /** Request facts the API collects; all optional because an edge may not know them. */
 export type BallotMetaInput = { ipPrefix?: string; device?: string; country?: string; userAgentHash?: string };
@@ -29,6 +30,8 @@ type BallotInput = {
   voteTokenIssued?: boolean;
   now: Instant;
   meta?: BallotMetaInput;
+  /** Blind polls: the credential the handler verified; `voterKey` is the hash of its message. */
+  credential?: BallotCredential;
 };
 
 export type CastBallot = DomainCommand<'CastBallot', BallotInput & { ballotId: string }>;

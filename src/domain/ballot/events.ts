@@ -1,6 +1,7 @@
 import type { DomainEvent } from '../shared/decider.ts';
 import type { JsonObject } from '../shared/json.ts';
 import type { Answer } from './answers.ts';
+import type { BallotCredential } from './credential-voter.ts';
 
 /**
  * Stream `ballot-<pollId>-<voterKey>`. For anonymous polls `voterKey` is a keyed hash made by the
@@ -28,14 +29,15 @@ type BallotContent = {
 /**
  * How the voter behind a ballot was admitted, from the poll's voter policy: an `account` named by
  * its id, a `pseudonym` (an account behind a keyed hash, on anonymous polls), a one-time vote
- * `token`, or a client `fingerprint` (open polls, the weakest). `unknown` only comes from
+ * `token`, a client `fingerprint` (open polls, the weakest), or a blind-signed `credential` (blind polls). `unknown` only comes from
  * upcasting a version-1 ballot whose voter key has none of the known prefixes (upcasters.ts).
  */
-export const VOTER_KINDS = ['account', 'pseudonym', 'token', 'fingerprint', 'unknown'] as const;
+export const VOTER_KINDS = ['account', 'pseudonym', 'token', 'fingerprint', 'unknown', 'credential'] as const;
 export type VoterKind = (typeof VOTER_KINDS)[number];
 
 /** Version 2 (event-versions.ts): `voterKind` added; version-1 ballots are upcast on read. */
-export type BallotCast = DomainEvent<'BallotCast', BallotContent & { castAt: string; voterKind: VoterKind }>;
+/** `credential` (blind polls only, optional in version 2): the unblinded message and signature the ballot was cast with. */
+export type BallotCast = DomainEvent<'BallotCast', BallotContent & { castAt: string; voterKind: VoterKind; credential?: BallotCredential }>;
 
 /** Carries the answers it replaces so a results projection can move the counts in one step. */
 export type BallotChanged = DomainEvent<

@@ -7,6 +7,7 @@ import type { PollCreated } from './events.ts';
 import type { PollState } from './state.ts';
 import { validateQuestions } from './validate-questions.ts';
 import { validateSettings } from './validate-settings.ts';
+import { validateCredentialKey } from './credential-key.ts';
 
 /** Lower-case words joined by single dashes: safe in URLs and unambiguous to look up. */
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -35,6 +36,7 @@ export function createPoll(command: CreatePoll['data'], state: PollState): PollC
       data: {
         pollId, slug, organizerId, title, description, questions, settings, createdAt,
         ...(command.voterKeyId !== undefined ? { voterKeyId: requireId(command.voterKeyId, 'voterKeyId') } : {}),
+        ...validateCredentialKey(command.credentialKey, settings.anonymity === 'blind'),
       },
     },
   ];

@@ -1,3 +1,5 @@
+import type { CredentialKey } from './credential-key.ts';
+
 /**
  * A poll's definition: fixed by PollCreated and never changed afterwards (only the status moves),
  * which is why the vote path may cache it. Questions are a union on `kind` so that each kind only
@@ -63,6 +65,8 @@ export type PollSettings = {
    * Optional rather than null so that polls created before the setting existed stay valid as they are.
    */
   milestoneWebhookUrl?: string;
+  /** `blind`: ballots carry blind-signed credentials (./credential-key.ts); absent = as `anonymous` says. */
+  anonymity?: 'blind';
   /**
    * Token polls: the most vote tokens this poll may issue, 1..POLL_LIMITS.maxVoteTokens. Absent
    * when the organizer set none: the server's VOTE_TOKENS_MAX_PER_POLL alone bounds it then.
@@ -88,6 +92,8 @@ export type PollDefinition = {
    * Absent on polls created before it was recorded: those use the key ring's base key.
    */
   voterKeyId?: string;
+  /** Blind polls only: the public key their ballot credentials verify with. */
+  credentialKey?: CredentialKey;
 };
 
 /** Limits of a poll definition; exported so the API schemas can state the same numbers. */

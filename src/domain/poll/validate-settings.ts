@@ -3,6 +3,7 @@ import { toIso, toMillis } from '../shared/time.ts';
 import type { PollSettingsInput } from './commands.ts';
 import { FRAUD_CHECK_UNAVAILABLE, POLL_LIMITS, VISIBILITIES, VOTER_POLICIES, type FraudCheckUnavailable, type PollSettings } from './definition.ts';
 import { POLL_CODES as C, pollInvalid } from './errors.ts';
+import { validateAnonymity } from './credential-key.ts';
 
 /**
  * Validates and normalises the settings of CreatePoll: times become canonical ISO strings,
@@ -40,6 +41,7 @@ export function validateSettings(input: PollSettingsInput | undefined, nowIso: s
     ...settings,
     fraudCheckUnavailable: fraudCheckUnavailable(input.fraudCheckUnavailable, settings.fraudVelocityLimit),
     ...optionalWebhookUrl(input.milestoneWebhookUrl),
+    ...validateAnonymity(input),
     ...optionalMaxVoteTokens(input.maxVoteTokens, settings.voterPolicy),
   };
 }

@@ -11,6 +11,9 @@ export const ballotStream = (pollId: string, voterKey: string): string => `ballo
 /** The poll's signed audit checkpoints (src/audit), written by the worker; never read by the tally. */
 export const auditStream = (pollId: string): string => `audit-${pollId}`;
 
+/** An account's blind ballot credential for one poll: issued once, by `no_stream` (src/domain/credential). */
+export const credentialStream = (pollId: string, accountId: string): string => `credential-${pollId}-${accountId}`;
+
 export const userStream = (userId: string): string => `user-${userId}`;
 
 /** Keyed by the HMAC of the national id, never the id itself, so the log holds no raw national id. */

@@ -69,7 +69,8 @@ function sortKeys(input: unknown, key = ''): unknown {
     return out;
   }
   const keys = Object.keys(value).sort();
-  const out: Record<string, unknown> = {};
+  // No prototype: a "__proto__" key (JSON.parse makes it an own property) stays a member.
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const name of keys) {
     if (INTEGER_KEY.test(name)) return FALLBACK;
     const v = sortKeys((value as Record<string, unknown>)[name], name);

@@ -5,6 +5,8 @@ import { castBallot } from '../../../commands/ballots/cast-ballot.ts';
 import { changeBallot } from '../../../commands/ballots/change-ballot.ts';
 import { getMyBallot } from '../../../commands/ballots/get-my-ballot.ts';
 import { voterFor } from '../../../commands/ballots/voter-key.ts';
+import type { BallotCredential } from '../../../domain/ballot/credential-voter.ts';
+import { credentialHeader, credentialVoter } from './credential-voter.ts';
 import { isNationalIdVerified } from '../../../commands/users/national-id-verified.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { Services } from '../../../runtime/services.ts';
@@ -18,7 +20,7 @@ import { BallotBody, BallotReceiptView, IdempotencyKeyHeaders, MyBallotView, Vot
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 
-type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string; challenge?: string };
+type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string; challenge?: string; credential?: BallotCredential };
 
 /**
  * castBallot, changeBallot and getMyBallot: the voter key comes from the poll's voter policy, the
@@ -33,9 +35,11 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
    * Who is voting, as the poll's voter policy says: the same for casting, changing and looking up
    * a ballot, so each of them reaches one and the same ballot stream.
    */
-  async function voterOf(request: FastifyRequest, pollId: string, voteToken: { value: string | undefined; field: string }) {
+  async function voterOf(request: FastifyRequest, pollId: string, voteToken: { value: string | undefined; field: string }, credential?: BallotCredential) {
     const poll = await services.commands.polls.get(pollId);
     if (poll.status === 'none') throw pollNotFound(pollId);
+    // Blind polls: the credential is the voter, checked at issuance against the poll's policy and reach.
+    if (credential !== undefined || poll.poll.settings.anonymity === 'blind') return { poll, voter: await credentialVoter(request, poll.poll, credential) };
     await assertMayReachPoll(services.verifiedEmails, poll, request.anonymous ? undefined : request.user);
     const userId = request.anonymous ? undefined : request.user?.userId;
     const voter = await voterFor(
@@ -54,7 +58,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
   }
 
   async function ballotRequest(request: FastifyRequest, pollId: string, body: BallotBodyInput) {
-    const { poll, voter } = await voterOf(request, pollId, { value: body.voteToken, field: 'voteToken' });
+    const { poll, voter } = await voterOf(request, pollId, { value: body.voteToken, field: 'voteToken' }, body.credential);
     // The voter, as the poll's policy sees it, owns the Idempotency-Key: an anonymous voter has
     // no account, and a vote token (or the client fingerprint) is who votes on such polls.
     const context = commandContext(request, voter.voterKey);
@@ -126,7 +130,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
         tags: ['voting'],
         summary: "The caller's own ballot: its receipt, id, position and standing, e.g. after castBallot's answer was lost",
         description: 'The voter is identified exactly as castBallot identifies them: the bearer token (account and verified polls, anonymous ones '
-          + 'too), the `Vote-Token` header (token polls), the client address and user agent (open polls). Read from the voter\'s own ballot '
+          + 'too), the `Vote-Token` header (token polls), the client address and user agent (open polls), the `Ballot-Credential: <message>.<signature>` header and no bearer token (blind polls). Read from the voter\'s own ballot '
           + 'stream, so it is current the moment castBallot committed. 404 `ballot.not-found` when this voter has no ballot; 401 and 403 '
           + 'as castBallot. Open polls leave `answers` out: people behind one address with the same browser are one voter to them.',
         security: [...bearer, {}],
@@ -137,7 +141,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
     },
     async (request, reply) => {
       const { pollId } = request.params;
-      const { voter } = await voterOf(request, pollId, { value: request.headers['vote-token'], field: 'headers.vote-token' });
+      const { voter } = await voterOf(request, pollId, { value: request.headers['vote-token'], field: 'headers.vote-token' }, credentialHeader(request.headers['ballot-credential']));
       const ballot = await getMyBallot(services.commands, pollId, voter.voterKey);
       // A voter's own choices: for no shared cache to keep.
       const { answers, ...rest } = ballot;

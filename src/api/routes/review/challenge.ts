@@ -8,12 +8,12 @@ const PuzzleView = Type.Object({
   algorithm: Type.Literal('SHA-256'),
   challenge: Type.String({ description: 'hex sha256(salt + n) for a secret n from 0 to maxnumber' }),
   maxnumber: Type.Integer({ minimum: 1 }),
-  salt: Type.String({ description: 'ends in ?expires=<unix seconds>' }),
+  salt: Type.String({ description: '<random hex>?expires=<unix seconds>&' }),
   signature: Type.String({ description: 'HMAC of challenge: proves this server issued it' }),
 });
 
 /**
- * getChallenge: a fresh proof-of-work puzzle (ALTCHA's format, so its widget works as a client).
+ * getChallenge: a fresh proof-of-work puzzle (altcha-lib, ALTCHA's v1 format: its widget solves it).
  * Anyone may ask, without an account: open polls have anonymous voters. Issuing one costs the
  * server one hash and one HMAC and stores nothing.
  */

@@ -1,16 +1,24 @@
-import { type Puzzle, sha256Hex } from './puzzle.ts';
+import { solveChallenge as solve } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/sha';
+import type { Puzzle } from './puzzle.ts';
 
 /**
- * What a client (the ALTCHA widget, a script, the tests) does with a puzzle: try every number up
- * to maxnumber until the hash matches, then send the base64 payload as `challenge` with the ballot.
- * Kept beside the server side so the two cannot drift apart.
+ * What a client (the tests, a script) does with a puzzle, the way the ALTCHA widget does it: the
+ * v1 puzzle becomes a v2 challenge (the salt is the nonce, the hash the key prefix, counters are
+ * decimal text), altcha-lib's solver finds the number, and the base64 payload goes out as
+ * `challenge` with the ballot.
  */
-export function solveChallenge(puzzle: Puzzle): string {
-  for (let number = 0; number <= puzzle.maxnumber; number++) {
-    if (sha256Hex(`${puzzle.salt}${number}`) === puzzle.challenge) {
-      const { algorithm, challenge, salt, signature } = puzzle;
-      return Buffer.from(JSON.stringify({ algorithm, challenge, number, salt, signature })).toString('base64');
-    }
-  }
-  throw new Error('the puzzle has no solution up to maxnumber');
+export async function solveChallenge(puzzle: Puzzle): Promise<string> {
+  const parameters = {
+    algorithm: puzzle.algorithm,
+    nonce: Buffer.from(puzzle.salt).toString('hex'),
+    salt: '',
+    cost: 1,
+    keyLength: 32,
+    keyPrefix: puzzle.challenge,
+  };
+  const found = await solve({ challenge: { parameters, signature: puzzle.signature }, deriveKey, counterMode: 'string' });
+  if (!found) throw new Error('the puzzle has no solution');
+  const { algorithm, challenge, salt, signature } = puzzle;
+  return Buffer.from(JSON.stringify({ algorithm, challenge, number: found.counter, salt, signature, took: found.time ?? 0 })).toString('base64');
 }
