@@ -14,6 +14,17 @@ const PAGE_ASSETS = new Map(
 );
 
 /**
+ * Library files the pages load, served from node_modules by this server (no third-party
+ * requests): the ALTCHA widget (its CSP-friendly `external` build, without inlined workers) and
+ * its SHA worker, which solve the 428 challenges of the fraud screen on the vote page.
+ */
+const fromPackage = (specifier: string) => readFileSync(new URL(import.meta.resolve(specifier)));
+const VENDOR_ASSETS = new Map([
+  ['altcha.js', { body: fromPackage('altcha/external'), type: ASSET_TYPES.js! }],
+  ['altcha-sha-worker.js', { body: fromPackage('altcha/workers/sha'), type: ASSET_TYPES.js! }],
+]);
+
+/**
  * Strict policy for these static pages (the app-wide helmet policy is off because the API serves
  * JSON): our stylesheet only, no scripts, nothing from anywhere else.
  */
@@ -38,5 +49,10 @@ export async function frontDoorRoutes(app: FastifyInstance): Promise<void> {
     const asset = PAGE_ASSETS.get(request.params.name);
     if (!asset) return reply.callNotFound();
     return reply.type(asset.type).header('cache-control', 'public, max-age=300').send(asset.body);
+  });
+  app.get<{ Params: { name: string } }>('/assets/vendor/:name', { schema: { hide: true } }, async (request, reply) => {
+    const asset = VENDOR_ASSETS.get(request.params.name);
+    if (!asset) return reply.callNotFound();
+    return reply.type(asset.type).header('cache-control', 'public, max-age=3600').send(asset.body);
   });
 }

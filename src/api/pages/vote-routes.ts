@@ -27,6 +27,7 @@ export async function votePageRoutes(app: FastifyInstance, { services, rateLimit
     <div id="questions"></div>
     <p id="form-error" class="error" role="alert" hidden></p>
     <p id="working" class="muted" role="status" aria-live="polite"></p>
+    <div id="challenge-slot"></div>
     <button type="submit" id="cast">Cast my vote</button>
   </form>
   <section id="receipt" aria-labelledby="receipt-title" hidden tabindex="-1"></section>

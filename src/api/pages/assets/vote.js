@@ -238,8 +238,39 @@ async function prepareVoter() {
 
 // ---- casting -------------------------------------------------------------------------------
 
-/** ALTCHA's format: find n with sha256(salt + n) = challenge, in a worker so the page stays responsive. */
-function solveChallenge() {
+/**
+ * A 428 from the fraud screen: the ALTCHA widget (served from this server) fetches a puzzle from
+ * getChallenge and solves it in a web worker, then hands back the payload castBallot takes as
+ * `challenge`. Should the widget not load or fail, the page's own worker solves the same format.
+ */
+async function solveChallenge() {
+  try {
+    return await solveWithWidget();
+  } catch {
+    return solveWithOwnWorker();
+  }
+}
+
+async function solveWithWidget() {
+  await import('/assets/vendor/altcha.js');
+  globalThis.$altcha.algorithms.set('SHA-256', () => new Worker('/assets/vendor/altcha-sha-worker.js'));
+  return new Promise((resolve, reject) => {
+    const widget = document.createElement('altcha-widget');
+    widget.setAttribute('challenge', '/api/challenge');
+    widget.setAttribute('auto', 'onload');
+    widget.setAttribute('hidelogo', '');
+    widget.setAttribute('hidefooter', '');
+    const timer = setTimeout(() => { widget.remove(); reject(new Error('the widget took too long')); }, 30_000);
+    widget.addEventListener('statechange', (event) => {
+      const { state, payload } = event.detail ?? {};
+      if (state === 'verified' && payload) { clearTimeout(timer); widget.remove(); resolve(payload); }
+      if (state === 'error' || state === 'expired') { clearTimeout(timer); widget.remove(); reject(new Error(state)); }
+    });
+    $('challenge-slot').replaceChildren(widget);
+  });
+}
+
+function solveWithOwnWorker() {
   return new Promise(async (resolve, reject) => {
     const puzzle = await api('GET', '/api/challenge');
     if (puzzle.status !== 200) return reject(new Error('no challenge'));
@@ -269,6 +300,7 @@ async function submit(event) {
     if (answer.status === 428) {
       $('working').textContent = 'Many votes come from your network: your browser is doing a short check. One moment…';
       body.challenge = await solveChallenge();
+      $('challenge-slot').replaceChildren();
       answer = await api('POST', `/api/polls/${pollId}/ballots`, body);
     }
     if (answer.status === 201 || answer.status === 200) return showReceipt(answer.body);
