@@ -77,6 +77,7 @@ describe('live results page', () => {
     const ballotId = ballots.items.find((e: any) => e.type === 'BallotCast')?.data.ballotId;
     expect(ballotId).toEqual(expect.any(String));
     const reviewer = await callerWith(t, 'reviewer');
+    await t.settled(); // flagBallot finds the ballot in the read model
     expect((await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots/${ballotId}/flags`, caller: reviewer, payload: { reason: 'looks odd' } })).status).toBe(201);
     await t.settled();
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });

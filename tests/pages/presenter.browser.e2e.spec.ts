@@ -38,6 +38,7 @@ describe('presenter view', () => {
     const voter = await callerWith(t);
     const cast = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: voter, payload: { answers: answersFor(poll) } });
     const reviewer = await callerWith(t, 'reviewer');
+    await t.settled(); // flagBallot finds the ballot in the read model
     expect((await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots/${cast.body.ballotId}/flags`, caller: reviewer, payload: { reason: 'looks odd' } })).status).toBe(201);
     await castBallots(t, poll, 49, { from: 1 });
     await t.settled();
