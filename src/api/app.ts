@@ -7,11 +7,14 @@ import type { Logger } from 'pino';
 import { tokenAccount } from '../commands/users/token-account.ts';
 import type { Services } from '../runtime/services.ts';
 import { liveEdge, type LiveEdgeOptions } from './live/index.ts';
+import { joinPageRoutes } from './pages/join-routes.ts';
 import { frontDoorRoutes } from './pages/pages.ts';
+import { presenterPageRoutes } from './pages/presenter-routes.ts';
+import { votePageRoutes } from './pages/vote-routes.ts';
 import accessLog from './plugins/access-log.ts';
 import auth from './plugins/auth.ts';
 import openapi from './plugins/openapi.ts';
-import protection, { perMinute } from './plugins/protection.ts';
+import protection, { perMinute, sharedPerMinute } from './plugins/protection.ts';
 import finiteNumbers from './plugins/finite-numbers.ts';
 import { frameworkErrorOptions } from './plugins/framework-errors.ts';
 import mediaTypes from './plugins/media-types.ts';
@@ -25,6 +28,7 @@ import { credentialRoutes } from './routes/credentials/credential-routes.ts';
 import { healthRoutes, type HealthChecks } from './routes/health.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { pollRoutes } from './routes/polls/index.ts';
+import { joinPollRoute } from './routes/polls/join-poll.ts';
 import { reviewRoutes } from './routes/review/index.ts';
 import { getResultsRoute } from './routes/results/get-results.ts';
 
@@ -50,6 +54,8 @@ export interface HttpSettings extends HttpTimeouts {
   /** Per client IP; 0 = off. */
   ballotsPerMinute: number;
   authPerMinute: number;
+  /** Per client IP, shared by every join code lookup (API and pages); 0 = off. */
+  joinPerMinute: number;
 }
 
 export const DEFAULT_HTTP: HttpSettings = {
@@ -60,6 +66,7 @@ export const DEFAULT_HTTP: HttpSettings = {
   corsOrigins: [],
   ballotsPerMinute: 120,
   authPerMinute: 30,
+  joinPerMinute: 120,
 };
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -110,6 +117,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(liveEdge, { services: deps.services, ...deps.live });
   await app.register(accountRoutes, { services: deps.services, rateLimit: perMinute(http.authPerMinute) });
   await app.register(pollRoutes, { services: deps.services });
+  // One count per address over every join code lookup, the pages' included.
+  const joinRateLimit = sharedPerMinute(app as unknown as FastifyInstance, http.joinPerMinute, 'join-code');
+  await app.register(joinPollRoute, { services: deps.services, rateLimit: joinRateLimit });
+  await app.register(joinPageRoutes, { services: deps.services, rateLimit: joinRateLimit });
+  await app.register(votePageRoutes, { services: deps.services, rateLimit: joinRateLimit });
+  await app.register(presenterPageRoutes, { services: deps.services });
   await app.register(ballotRoutes, { services: deps.services, rateLimit: perMinute(http.ballotsPerMinute) });
   await app.register(credentialRoutes, { services: deps.services, rateLimit: perMinute(http.ballotsPerMinute) });
   return app as unknown as FastifyInstance;

@@ -22,6 +22,8 @@ export interface CommandDeps {
   fraud?: BallotScreen;
   /** Where milestone webhooks may point (a poll with a forbidden literal address is refused); default public addresses only. */
   webhookTargets?: WebhookTargets;
+  /** Draws a join code candidate of `digits` digits; default uniformly random (tests rig collisions). */
+  drawJoinCode?: (digits: number) => string;
   /** The current voter key's id (src/adapters/voter-keys.ts), recorded on each new poll. */
   voterKeyId?: string;
   /** The key pairs of blind polls (src/commands/credentials); absent = this process creates no blind poll. */

@@ -6,9 +6,10 @@ import type { PollEvent } from './poll/events.ts';
 import { type EventVersion, FIRST_VERSION } from './shared/event-version.ts';
 import type { UserEvent } from './user/events.ts';
 import type { FirstAdminClaimed } from './user/first-admin.ts';
+import type { JoinCodeEvent } from './join-code/join-code.ts';
 
 /** Every event type the log holds: the aggregates' events and the audit checkpoint (src/audit). */
-export type EventType = (PollEvent | BallotEvent | UserEvent | FirstAdminClaimed | NationalIdEvent | CredentialEvent)['type'] | 'AuditCheckpointSigned';
+export type EventType = (PollEvent | BallotEvent | UserEvent | FirstAdminClaimed | NationalIdEvent | CredentialEvent | JoinCodeEvent)['type'] | 'AuditCheckpointSigned';
 
 /**
  * The current version of every event type and the upcasters from each older one. A type missing
@@ -36,4 +37,6 @@ export const EVENT_VERSIONS: Readonly<Record<EventType, EventVersion>> = {
   NationalIdClaimed: FIRST_VERSION,
   BallotCredentialIssued: FIRST_VERSION,
   AuditCheckpointSigned: FIRST_VERSION,
+  JoinCodeReserved: FIRST_VERSION,
+  JoinCodeReleased: FIRST_VERSION,
 };

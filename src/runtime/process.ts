@@ -14,6 +14,7 @@ export function httpSettings(config: Config): HttpSettings {
     corsOrigins: config.CORS_ORIGINS ? config.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
     ballotsPerMinute: config.RATE_LIMIT_BALLOTS_PER_MINUTE,
     authPerMinute: config.RATE_LIMIT_AUTH_PER_MINUTE,
+    joinPerMinute: config.RATE_LIMIT_JOIN_PER_MINUTE,
     requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
     headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
     keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,

@@ -69,6 +69,39 @@ describe('live results page', () => {
     expect(errors).toEqual([]);
   });
 
+  it('shows an anonymous viewer the rate chart and "Leading", never the review queue; "Winner" once closed', async () => {
+    const organizer = await callerWith(t, 'organizer');
+    const poll = await openedPoll(t.app, organizer);
+    await castBallots(t, poll, 4);
+    const ballots = (await call(t.app, { method: 'GET', url: `/api/polls/${poll.pollId}/audit/events`, caller: await callerWith(t, 'auditor') })).body;
+    const ballotId = ballots.items.find((e: any) => e.type === 'BallotCast')?.data.ballotId;
+    expect(ballotId).toEqual(expect.any(String));
+    const reviewer = await callerWith(t, 'reviewer');
+    await t.settled(); // flagBallot finds the ballot in the read model
+    expect((await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots/${ballotId}/flags`, caller: reviewer, payload: { reason: 'looks odd' } })).status).toBe(201);
+    await t.settled();
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${t.baseUrl}/polls/${poll.slug}`);
+    await page.waitForSelector('#connection[data-state="live"]');
+    await page.waitForSelector('#total-ballots[data-total="4"]');
+    await castBallots(t, poll, 2, { from: 4 });
+    await page.waitForSelector('#total-ballots[data-total="6"]', { timeout: 10_000 });
+    expect(await page.isVisible('#rate')).toBe(true);
+    expect(await page.getAttribute('#rate-chart', 'aria-label')).toMatch(/this minute: [12],/); // 2, or 1 if a minute turned between the two
+    expect(await page.textContent('body')).not.toMatch(/review/i);
+    const ranked = poll.questions[2].questionId;
+    expect(await page.textContent(`#rounds-${ranked} caption`)).toMatch(/Leading|Nobody leads/);
+    expect(await page.textContent('body')).not.toContain('Winner');
+    expect((await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/close`, caller: organizer })).status).toBe(200);
+    await expect.poll(() => page.textContent(`#rounds-${ranked} caption`), { timeout: 10_000 }).toMatch(/Winner|No winner/);
+    // Staff see the queue on their own view: the organizer's token shows the count.
+    const staff = await browser.newPage();
+    await staff.goto(`${t.baseUrl}/polls/${poll.slug}#access_token=${organizer.headers.authorization!.slice('Bearer '.length)}`);
+    await expect.poll(() => staff.textContent('#flagged'), { timeout: 10_000 }).toBe('(1 pending review)');
+    await page.close();
+    await staff.close();
+  });
+
   it('says so when the poll hides its results until it closes, and hides the rate chart from viewers who may not see it', async () => {
     const poll = await openedPoll(t.app, await callerWith(t, 'organizer'), { showResultsBeforeClose: false });
     const page = await browser.newPage();

@@ -7,6 +7,23 @@ const FRONT_DOOR = file('front-door.html');
 const POLL_NOT_FOUND = file('not-found.html');
 const CSS = file('pollster.css');
 
+/** The pages' own scripts and styles (src/api/pages/assets), by name; nothing else is served from there. */
+const ASSET_TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+const PAGE_ASSETS = new Map(
+  ['vote.js', 'challenge-worker.js', 'presenter.js', 'presenter.css'].map((name) => [name, { body: file(`assets/${name}`), type: ASSET_TYPES[name.split('.').pop()!]! }]),
+);
+
+/**
+ * Library files the pages load, served from node_modules by this server (no third-party
+ * requests): the ALTCHA widget (its CSP-friendly `external` build, without inlined workers) and
+ * its SHA worker, which solve the 428 challenges of the fraud screen on the vote page.
+ */
+const fromPackage = (specifier: string) => readFileSync(new URL(import.meta.resolve(specifier)));
+const VENDOR_ASSETS = new Map([
+  ['altcha.js', { body: fromPackage('altcha/external'), type: ASSET_TYPES.js! }],
+  ['altcha-sha-worker.js', { body: fromPackage('altcha/workers/sha'), type: ASSET_TYPES.js! }],
+]);
+
 /**
  * Strict policy for these static pages (the app-wide helmet policy is off because the API serves
  * JSON): our stylesheet only, no scripts, nothing from anywhere else.
@@ -28,4 +45,14 @@ export async function frontDoorRoutes(app: FastifyInstance): Promise<void> {
   app.get('/assets/pollster.css', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(CSS),
   );
+  app.get<{ Params: { name: string } }>('/assets/pages/:name', { schema: { hide: true } }, async (request, reply) => {
+    const asset = PAGE_ASSETS.get(request.params.name);
+    if (!asset) return reply.callNotFound();
+    return reply.type(asset.type).header('cache-control', 'public, max-age=300').send(asset.body);
+  });
+  app.get<{ Params: { name: string } }>('/assets/vendor/:name', { schema: { hide: true } }, async (request, reply) => {
+    const asset = VENDOR_ASSETS.get(request.params.name);
+    if (!asset) return reply.callNotFound();
+    return reply.type(asset.type).header('cache-control', 'public, max-age=3600').send(asset.body);
+  });
 }

@@ -1,7 +1,7 @@
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Problem } from './problem-details.ts';
@@ -45,6 +45,15 @@ export default fp<ProtectionOptions>(
 
 export type RateLimitConfig = { rateLimit: { max: number; timeWindow: number } | false };
 
+/** Per-route limiter config; `max` 0 means off. Each route counts on its own. */
 export function perMinute(max: number): RateLimitConfig {
   return { rateLimit: max > 0 ? { max, timeWindow: 60_000 } : false };
+}
+
+/** Route options that make several routes share one count per client (the hook is one limiter). */
+export type SharedRateLimit = { onRequest?: onRequestHookHandler };
+
+/** One limiter for a group of routes (`config.rateLimit` would give each route a count of its own); `max` 0 means off. */
+export function sharedPerMinute(app: FastifyInstance, max: number, groupId: string): SharedRateLimit {
+  return max > 0 ? { onRequest: app.rateLimit({ max, timeWindow: 60_000, groupId }) } : {};
 }

@@ -107,6 +107,9 @@ export const CreatePollBody = Type.Object(
   },
 );
 
+/** A poll's join code: 6-8 digits, held while the poll is active (the vote page is `/v/<code>`, the join page `/j`). */
+export const JoinCode = Type.String({ pattern: '^[1-9][0-9]{5,7}$', description: 'what voters type at /j to reach the vote page; held while the poll is active, released at close' });
+
 export const PollStatus = Type.Enum(['draft', 'active', 'closed']);
 
 export const CreatedPoll = Type.Object({ pollId: Uuid, slug: Type.String(), status: Type.Literal('draft') });
@@ -147,6 +150,7 @@ export const PollView = Type.Object({
   credentialKey: Type.Optional(CredentialKeyView),
   createdAt: Type.String({ format: 'date-time' }),
   openedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  joinCode: Type.Optional(JoinCode),
   closedAt: Type.Optional(Type.String({ format: 'date-time' })),
 });
 

@@ -57,7 +57,8 @@ export type CreatePoll = DomainCommand<
   }
 >;
 
-export type OpenPoll = DomainCommand<'OpenPoll', { pollId: string; actorId: string; now: Instant }>;
+/** `joinCode`: the code the handler reserved for the poll (6-8 digits), recorded in PollOpened. */
+export type OpenPoll = DomainCommand<'OpenPoll', { pollId: string; actorId: string; now: Instant; joinCode?: string }>;
 
 /** `actorId` may be `system` for the scheduler that closes polls at endsAt. */
 export type ClosePoll = DomainCommand<'ClosePoll', { pollId: string; actorId: string; now: Instant }>;

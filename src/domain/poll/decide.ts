@@ -54,7 +54,8 @@ function openPoll(command: OpenPoll['data'], state: PollState): PollEvent[] {
       const { endsAt } = state.poll.settings;
       if (endsAt !== null && toMillis(openedAt) >= toMillis(endsAt)) throw pollEnded(command.pollId);
       const openedBy = requireId(command.actorId, 'actorId');
-      return [{ type: 'PollOpened', data: { pollId: state.poll.pollId, openedBy, openedAt } }];
+      const joinCode = command.joinCode;
+      return [{ type: 'PollOpened', data: { pollId: state.poll.pollId, openedBy, openedAt, ...(joinCode ? { joinCode } : {}) } }];
     }
     default:
       return assertNever(state, 'poll status');

@@ -4,7 +4,8 @@ import type { PollDefinition } from './definition.ts';
 /** Stream `poll-<pollId>`. The whole definition travels in PollCreated; later events only move status. */
 export type PollCreated = DomainEvent<'PollCreated', PollDefinition>;
 
-export type PollOpened = DomainEvent<'PollOpened', { pollId: string; openedBy: string; openedAt: string }>;
+/** `joinCode`: reserved in `joincode-<code>` just before (src/domain/join-code); absent on polls opened before join codes. */
+export type PollOpened = DomainEvent<'PollOpened', { pollId: string; openedBy: string; openedAt: string; joinCode?: string }>;
 
 /** `closedBy` is a user id or `system` (the scheduler closing a poll whose endsAt has passed). */
 export type PollClosed = DomainEvent<'PollClosed', { pollId: string; closedBy: string; closedAt: string }>;

@@ -14,7 +14,7 @@ export function evolve(state: PollState, event: PollEvent): PollState {
         : state;
     case 'PollOpened':
       return state.status === 'draft'
-        ? { ...state, status: 'active', openedAt: event.data.openedAt }
+        ? { ...state, status: 'active', openedAt: event.data.openedAt, ...(event.data.joinCode ? { joinCode: event.data.joinCode } : {}) }
         : state;
     case 'PollClosed':
       return state.status === 'active'

@@ -14,6 +14,8 @@ export type PollState =
       tokensIssued: number;
       milestones: ReadonlySet<number>;
       openedAt: string;
+      /** Held while active; a closed poll keeps it only as history (the code is released). */
+      joinCode?: string;
     }
   | {
       status: 'closed';
@@ -21,6 +23,7 @@ export type PollState =
       tokensIssued: number;
       milestones: ReadonlySet<number>;
       openedAt: string;
+      joinCode?: string;
       closedAt: string;
     };
 

@@ -48,7 +48,7 @@ export function pollScheduleJob(deps: PollScheduleDeps): Job {
         ORDER BY (settings ->> 'startsAt')::timestamptz LIMIT ${limit}`);
       for (const { poll_id } of dueToOpen) {
         if (signal.aborted) return;
-        await act('open', poll_id, () => openPoll(deps.commands, poll_id, { kind: 'system' }, systemContext('open-poll', poll_id)));
+        await act('open', poll_id, async () => (await openPoll(deps.commands, poll_id, { kind: 'system' }, systemContext('open-poll', poll_id))).position);
       }
       const dueToClose = await deps.sql.any(sql.type(pollIdRow)`
         SELECT poll_id FROM read.polls

@@ -14,6 +14,7 @@ const headers = token ? { authorization: `Bearer ${token}` } : {};
 const fmt = new Intl.NumberFormat();
 let pollId;
 let position = -1;
+let staff = false;
 const texts = new Map();
 
 function setConnection(state, text) {
@@ -81,7 +82,9 @@ function render(results, at) {
     total.dataset.total = String(results.totalBallots);
     total.textContent = fmt.format(results.totalBallots);
   }
-  $('flagged').textContent = results.flaggedPending ? `(${fmt.format(results.flaggedPending)} pending review)` : '';
+  // The review queue is staff business: shown to the poll's organizer, admins, reviewers and auditors only.
+  $('flagged').textContent = staff && results.flaggedPending ? `(${fmt.format(results.flaggedPending)} pending review)` : '';
+  countRate(results.totalBallots);
   $('status').textContent = results.status === 'closed' ? 'Final results: the poll is closed' : '';
   for (const q of results.questions) {
     if (q.kind === 'rating') {
@@ -91,17 +94,18 @@ function render(results, at) {
       continue;
     }
     for (const o of q.options) setBar(q.questionId, o.optionId, o.votes, o.percentage);
-    if (q.kind === 'ranked') renderRounds(q);
+    if (q.kind === 'ranked') renderRounds(q, results.status === 'closed');
   }
 }
 
-function renderRounds(q) {
+function renderRounds(q, closed) {
   const ids = q.options.map((o) => o.optionId);
   const head = el('tr', {}, el('th', { scope: 'col', textContent: 'Option' }), ...q.rounds.map((r) => el('th', { scope: 'col', textContent: `Round ${r.round}` })));
   // An option eliminated in one round has no tally in the later ones: it shows as "out".
   const rows = ids.map((id) => el('tr', {}, el('th', { scope: 'row', textContent: texts.get(id) ?? id }),
     ...q.rounds.map((r) => el('td', { textContent: id in r.tallies ? fmt.format(r.tallies[id]) : 'out' }))));
-  const winner = q.winner ? `Winner: ${texts.get(q.winner) ?? q.winner}` : 'No winner yet';
+  // While the poll runs the instant-runoff result is only who leads: "winner" once it is closed.
+  const winner = q.winner ? `${closed ? 'Winner' : 'Leading'}: ${texts.get(q.winner) ?? q.winner}` : closed ? 'No winner' : 'Nobody leads yet';
   $(`rounds-${q.questionId}`).replaceChildren(el('table', {},
     el('caption', { textContent: `Instant-runoff rounds. ${winner}` }), el('thead', {}, head), el('tbody', {}, ...rows)));
 }
@@ -139,13 +143,33 @@ async function resultsVisible() {
   return false;
 }
 
-/** Ballots per minute over the last 30 minutes, for viewers getAnalytics lets in; hidden otherwise. */
+/**
+ * Ballots per minute, counted on this page from the totals the frames carry (since it opened), for
+ * every viewer who may see the results; replaced by getAnalytics' series (the whole last 30
+ * minutes) for viewers it lets in.
+ */
+const seen = new Map();
+let lastTotal;
+let analytics = false;
+function countRate(total) {
+  const minute = Math.floor(Date.now() / 60_000);
+  if (lastTotal !== undefined && total > lastTotal) seen.set(minute, (seen.get(minute) ?? 0) + total - lastTotal);
+  else if (!seen.has(minute)) seen.set(minute, 0);
+  lastTotal = total;
+  if (!analytics) drawRate(seen);
+}
+
 async function refreshRate() {
   const { status, body } = await getJson(`/api/polls/${pollId}/analytics?bucket=minute`).catch(() => ({ status: 0 }));
   if (status === 401 || status === 403 || status === 404) return false;
   if (status !== 200) return true;
+  analytics = true;
+  drawRate(new Map(body.timeSeries.map((b) => [Math.floor(Date.parse(b.bucket) / 60_000), b.ballots])));
+  return true;
+}
+
+function drawRate(counts) {
   const now = Math.floor(Date.now() / 60_000);
-  const counts = new Map(body.timeSeries.map((b) => [Math.floor(Date.parse(b.bucket) / 60_000), b.ballots]));
   const bars = Array.from({ length: 30 }, (_, i) => counts.get(now - 29 + i) ?? 0);
   const max = Math.max(1, ...bars);
   const ns = 'http://www.w3.org/2000/svg';
@@ -162,7 +186,6 @@ async function refreshRate() {
   $('rate-chart').replaceChildren(svg);
   $('rate-chart').setAttribute('aria-label', `Ballots per minute, last 30 minutes; this minute: ${bars.at(-1)}, peak: ${max}`);
   $('rate').hidden = false;
-  return true;
 }
 
 async function start() {
@@ -174,6 +197,11 @@ async function start() {
   }
   pollId = poll.pollId;
   build(poll);
+  if (token) {
+    const me = await getJson('/api/me').catch(() => ({ status: 0 }));
+    const roles = me.body?.roles ?? [];
+    staff = me.status === 200 && (me.body.userId === poll.organizerId || ['admin', 'reviewer', 'auditor'].some((r) => roles.includes(r)));
+  }
   if (!(await resultsVisible())) return;
   connect();
   if (await refreshRate()) setInterval(refreshRate, 10_000);

@@ -17,6 +17,8 @@ function pollView(state: Exclude<PollState, { status: 'none' }>) {
     questions: state.poll.questions.map((q) => (q.kind === 'rating' ? { ...q } : { ...q, options: [...q.options] })),
     status: state.status,
     ...(state.status !== 'draft' ? { openedAt: state.openedAt } : {}),
+    // Released at close: a closed poll's code may already name another poll.
+    ...(state.status === 'active' && state.joinCode ? { joinCode: state.joinCode } : {}),
     ...(state.status === 'closed' ? { closedAt: state.closedAt } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { openPoll } from '../../../commands/polls/open-poll.ts';
 import type { Services } from '../../../runtime/services.ts';
 import { actorOf, commandContext } from '../../command-context.ts';
 import { bearer, problems } from '../../schemas/common.ts';
-import { PollIdParams } from '../../schemas/poll.ts';
+import { JoinCode, PollIdParams } from '../../schemas/poll.ts';
 
 /** Status moves draft → active → closed, by the poll's organizer (or an admin). */
 export const openClosePollRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
@@ -19,12 +19,19 @@ export const openClosePollRoutes: FastifyPluginAsyncTypebox<{ services: Services
         summary: 'Open a draft poll for ballots; its organizer or an admin',
         security: bearer,
         params: PollIdParams,
-        response: { 200: Type.Object({ status: Type.Literal('active') }), ...problems(401, 403, 404, 409) },
+        response: {
+          200: Type.Object({
+            status: Type.Literal('active'),
+            joinCode: Type.Optional(JoinCode),
+          }),
+          ...problems(401, 403, 404, 409),
+        },
       },
     },
     async (request) => {
-      await services.readModelsAt(await openPoll(services.commands, request.params.pollId, actorOf(request), commandContext(request)));
-      return { status: 'active' as const };
+      const { position, joinCode } = await openPoll(services.commands, request.params.pollId, actorOf(request), commandContext(request));
+      await services.readModelsAt(position);
+      return { status: 'active' as const, ...(joinCode ? { joinCode } : {}) };
     },
   );
 
