@@ -37,8 +37,13 @@ const ConfigSchema = Type.Object({
   REGISTRY_URL: Type.Optional(Url),
   /** Access-token signing key; unset = a generated key kept in the database's `secrets` table. */
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
-  /** Ed25519 key signing audit checkpoints and exports: a base64 32-byte seed or a PKCS#8 PEM; unset = generated into `secrets`. */
+  /**
+   * Ed25519 keys signing audit checkpoints, exports and the checkpoint feed: base64 32-byte seeds,
+   * comma-separated, oldest first (the last signs), or one PKCS#8 PEM. Unset: AUDIT_SIGNING_KEY_FILE.
+   */
   AUDIT_SIGNING_KEY: Type.Optional(Type.String({ minLength: 32 })),
+  /** Unset: `<POLLSTER_DATA_DIR>/keys/audit-signing-key`, created (0600) on first start. */
+  AUDIT_SIGNING_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   /** The worker signs a poll's checkpoint after this many new events of the poll (and at every PollClosed). */
   AUDIT_CHECKPOINT_EVENTS: Type.Integer({ minimum: 1, default: 1000 }),
   /** ... or once its oldest unsigned event is this old. */

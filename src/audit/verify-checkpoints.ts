@@ -21,7 +21,10 @@ interface Input {
   pollId: string;
   events: readonly StoredChainEvent[];
   checkpoints: readonly (StoredChainEvent & { data: unknown })[];
-  trustedKey?: string;
+  /** Fingerprints of the keys the verifier trusts (pinned, and those handed over to from there); undefined: none pinned. */
+  trustedKeyIds?: ReadonlySet<string>;
+  /** For messages: the key the verifier pinned. */
+  pinnedKeyId?: string;
   expectedThrough?: bigint;
 }
 
@@ -38,8 +41,8 @@ export function checkCheckpoints(input: Input): { latest: CheckpointSummary | nu
   for (const p of checkStream(input.checkpoints)) {
     problems.push({ code: p.code, message: p.message, stream: p.stream, revision: String(p.revision), position: String(p.position) });
   }
-  if (input.trustedKey === undefined && input.checkpoints.length > 0) {
-    warnings.push('no trusted public key given: each checkpoint was checked against the key it names; compare its keyId with GET /api/audit/public-key');
+  if (input.trustedKeyIds === undefined && input.checkpoints.length > 0) {
+    warnings.push('no key pinned: each checkpoint was checked against the key it names; pin the fingerprint `pollster audit key` prints (--key)');
   }
   const ordered = [...input.checkpoints].sort((a, b) => (a.revision < b.revision ? -1 : 1));
   let latest: { event: StoredChainEvent; checkpoint: Checkpoint; signatureOk: boolean } | undefined;
@@ -50,11 +53,14 @@ export function checkCheckpoints(input: Input): { latest: CheckpointSummary | nu
       problems.push({ ...at(event), code: 'checkpoint.malformed', message: `not a checkpoint of poll ${input.pollId}` });
       continue;
     }
-    const key = input.trustedKey ?? checkpoint.publicKey;
-    let signatureOk = checkpointSignatureValid(checkpoint, key);
-    if (input.trustedKey !== undefined && checkpoint.publicKey !== input.trustedKey) {
+    let signatureOk = checkpointSignatureValid(checkpoint, checkpoint.publicKey);
+    if (input.trustedKeyIds !== undefined && !input.trustedKeyIds.has(keyIdOf(checkpoint.publicKey))) {
       signatureOk = false;
-      problems.push({ ...at(event), code: 'checkpoint.unknown-key', message: `signed by key ${checkpoint.keyId}, not the trusted key ${keyIdOf(input.trustedKey)}` });
+      problems.push({
+        ...at(event),
+        code: 'checkpoint.unknown-key',
+        message: `signed by key ${keyIdOf(checkpoint.publicKey)}, which no hand-over chains back to the trusted key ${input.pinnedKeyId ?? [...input.trustedKeyIds][0] ?? '(none)'}`,
+      });
     } else if (!signatureOk) {
       problems.push({ ...at(event), code: 'checkpoint.bad-signature', message: 'the signature does not match the checkpoint' });
     }

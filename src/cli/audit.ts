@@ -7,20 +7,31 @@ import type { VerifyOptions } from './run/audit.ts';
  * stderr; exit code 1 when any problem is found, so scripts and CI can rely on it.
  */
 export function registerAuditCommands(program: Command): void {
-  const audit = program.command('audit').description('integrity checks of the log: verify, export, checkpoint');
+  const audit = program.command('audit').description('integrity checks of the log: verify, key, export, checkpoint');
   audit
     .command('verify')
     .description('recompute the hash chains, check the signed checkpoint and re-tally the results from the log')
     .argument('[pollId]', 'the poll to verify')
     .option('--all', 'every poll in the log')
     .option('--file <export>', 'verify an export offline (no database)')
-    .option('--public-key <key>', 'with --file: the trusted public key (base64, PEM, or a file holding one), from GET /api/audit/public-key')
+    .option('--key <fingerprint>', 'the key fingerprint you pinned (`pollster audit key`); checkpoints signed by a key no hand-over chains back to it are refused (repeatable)', (v: string, all: string[] = []) => [...all, v])
+    .option('--public-key <key>', 'with --file: a trusted public key (base64, PEM, or a file holding one), pinned like --key')
     .option('--receipt <receipt>', 'with --file: also check this ballot receipt against the export')
     .option('--json', 'print the report as JSON')
     .action(async (pollId: string | undefined, options: VerifyOptions, command: Command) => {
       if (!options.file && !pollId && !options.all) command.error('pollster: say which poll, or --all, or --file <export>');
       const { verify } = await import('./run/audit.ts');
       process.exitCode = await verify(pollId, options);
+    });
+  audit
+    .command('key')
+    .description("the audit signing key's fingerprint (pin it), where the key lives and its earlier keys; --rotate adds a new key handed over to by the current one")
+    .option('--fingerprint', 'print the fingerprint alone')
+    .option('--json', 'print as JSON')
+    .option('--rotate', 'append a new key to the key file and record the signed hand-over in the log (restart every node after)')
+    .action(async (options: { fingerprint?: boolean; json?: boolean; rotate?: boolean }) => {
+      const { showKey } = await import('./run/audit-key.ts');
+      process.exitCode = await showKey(options);
     });
   audit
     .command('export')

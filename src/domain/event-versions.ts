@@ -6,8 +6,8 @@ import { type EventVersion, FIRST_VERSION } from './shared/event-version.ts';
 import type { UserEvent } from './user/events.ts';
 import type { FirstAdminClaimed } from './user/first-admin.ts';
 
-/** Every event type the log holds: the aggregates' events and the audit checkpoint (src/audit). */
-export type EventType = (PollEvent | BallotEvent | UserEvent | FirstAdminClaimed | NationalIdEvent)['type'] | 'AuditCheckpointSigned';
+/** Every event type the log holds: the aggregates' events, the audit checkpoint and the signing key's hand-overs (src/audit). */
+export type EventType = (PollEvent | BallotEvent | UserEvent | FirstAdminClaimed | NationalIdEvent)['type'] | 'AuditCheckpointSigned' | 'AuditKeyHandedOver';
 
 /**
  * The current version of every event type and the upcasters from each older one. A type missing
@@ -34,4 +34,5 @@ export const EVENT_VERSIONS: Readonly<Record<EventType, EventVersion>> = {
   FirstAdminClaimed: FIRST_VERSION,
   NationalIdClaimed: FIRST_VERSION,
   AuditCheckpointSigned: FIRST_VERSION,
+  AuditKeyHandedOver: FIRST_VERSION,
 };
