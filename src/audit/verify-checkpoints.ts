@@ -1,5 +1,5 @@
 import { checkStream, type StoredChainEvent } from '../event-store/integrity/chain.ts';
-import { asCheckpoint, checkpointSignatureValid, headsThrough, type Checkpoint } from './checkpoint.ts';
+import { asCheckpoint, checkpointHash, checkpointSignatureValid, headsThrough, type Checkpoint } from './checkpoint.ts';
 import { merkleRoot } from './merkle.ts';
 import { keyIdOf } from './signing.ts';
 import type { Problem } from './verify.ts';
@@ -66,6 +66,12 @@ export function checkCheckpoints(input: Input): { latest: CheckpointSummary | nu
     }
     if (keyIdOf(checkpoint.publicKey) !== checkpoint.keyId) {
       problems.push({ ...at(event), code: 'checkpoint.key-id', message: 'keyId is not the fingerprint of publicKey' });
+    }
+    if (checkpoint.format !== 'pollster-checkpoint/1') {
+      const before = latest?.checkpoint;
+      if (checkpoint.sequence !== Number(event.revision) || checkpoint.previous !== (before ? checkpointHash(before) : null)) {
+        problems.push({ ...at(event), code: 'checkpoint.chain', message: `checkpoint ${checkpoint.sequence} does not follow the one before it in the log (sequence or previous hash)` });
+      }
     }
     const through = BigInt(checkpoint.through);
     if (through < previousThrough) {
