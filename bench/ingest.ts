@@ -14,6 +14,7 @@ import { startServer } from './support/server.ts';
  * tokens issued beforehand) cast ballots on 10 active polls at a fixed concurrency. Printed next
  * to the ceiling of the same database: single-row autocommit INSERTs from as many clients.
  * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--fraud on|off|both] [--redis URL] [--server start|serve] [--profile]
+ *        npm run bench -- ingest --checkpoints [--ballots N] [--rounds 4]: the cost of audit checkpoints and a witness (ingest-checkpoints.ts)
  *   --rate R      paces the load at R ballots/s (latency at a given load, rather than at saturation)
  *   --fraud       velocity detection on, off, or both (default): both alternates off/on rounds (ABBA) on one
  *                 server (detection switched per poll, limit 0 = off) and prints the cost in %
@@ -31,6 +32,7 @@ const ROUNDS = 4; // per mode, in ABBA order, so drift (a warming JIT, a growing
 type Mode = 'off' | 'on';
 
 export async function main(args: string[]): Promise<void> {
+  if (args.includes('--checkpoints')) return (await import('./ingest-checkpoints.ts')).main(args);
   const ballots = numberFlag(args, 'ballots', 20_000);
   const concurrency = numberFlag(args, 'concurrency', 64);
   const rate = numberFlag(args, 'rate', 0);
@@ -88,10 +90,10 @@ export async function main(args: string[]): Promise<void> {
   if (profileDir) await printProfile(profileDir);
 }
 
-type Poll = Awaited<ReturnType<typeof preparePolls>>[number];
+export type Poll = Awaited<ReturnType<typeof preparePolls>>[number];
 
 /** One measured round: `ballots` ballots over the round's polls, each from a random client address. */
-async function castRound(request: Request, polls: Poll[], ballots: number, concurrency: number, rate: number, name: string, pid: number) {
+export async function castRound(request: Request, polls: Poll[], ballots: number, concurrency: number, rate: number, name: string, pid: number) {
   const before = processUsage(pid);
   const started = performance.now();
   const cast = async (i: number) => {
@@ -117,9 +119,9 @@ async function castRound(request: Request, polls: Poll[], ballots: number, concu
 /** A random public-looking IPv4 address: a fresh /24 almost every time, as many real voters are. */
 const randomClient = () => `${11 + randomInt(180)}.${randomInt(256)}.${randomInt(256)}.${1 + randomInt(254)}`;
 
-type Request = ReturnType<typeof jsonClient>;
+export type Request = ReturnType<typeof jsonClient>;
 
-async function preparePolls(request: Request, organizer: Record<string, string>, ballots: number, mode: Mode) {
+export async function preparePolls(request: Request, organizer: Record<string, string>, ballots: number, mode: Mode) {
   const perPoll = Math.ceil(ballots / POLLS);
   return Promise.all(
     Array.from({ length: POLLS }, async (_, p) => {

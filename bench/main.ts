@@ -37,7 +37,7 @@ const BENCHMARKS: Record<string, { describe: string; flags: string; load: () => 
   },
   ingest: {
     describe: 'ballots through the HTTP API (server in its own process) vs the raw INSERT ceiling',
-    flags: '[--ballots 20000] [--concurrency 64] [--rate 0] [--fraud on|off|both] [--redis URL] [--server start|serve] [--profile]',
+    flags: '[--ballots 20000] [--concurrency 64] [--rate 0] [--fraud on|off|both] [--redis URL] [--server start|serve] [--profile] | --checkpoints [--ballots 60000] [--rounds 4]',
     load: () => import('./ingest.ts'),
   },
 };
