@@ -41,8 +41,11 @@ export class CheckpointWriter {
   }
 
   async write(pollId: string, through: bigint, reason: CheckpointReason): Promise<{ checkpoint: Checkpoint; appended: AppendResult }> {
-    const known = await this.#headsAt(pollId, through);
     const last = await this.#latest(pollId);
+    // Never behind the checkpoint it chains to (a manual checkpoint at the head position can be
+    // below the job's cursor, which reads past the last event): the log was complete there already.
+    const previousThrough = last ? BigInt(last.checkpoint.through) : 0n;
+    const known = await this.#headsAt(pollId, through > previousThrough ? through : previousThrough);
     const checkpoint = buildCheckpoint(
       { pollId, previous: last?.checkpoint, sequence: last ? Number(last.revision) + 1 : 0, through: known.through, heads: [...known.heads.values()], events: known.events, reason, signedAt: this.#options.now() },
       this.#options.key,
