@@ -20,6 +20,7 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  * single-row INSERT on the same database, in the same run, is the ceiling.
  * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker]
  *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--profile]
+ *        npm run bench -- ingest --checkpoints [--ballots N] [--rounds 4]: the cost of audit checkpoints and a witness (ingest-checkpoints.ts)
  *   --mode        `start` (default): the whole service in one process, projections included, as `npm start`
  *                 runs it; `serve+worker`: `pollster serve` and `pollster worker --partitions P` (default 1:
  *                 the README's advice is about as many partitions as worker processes)
@@ -53,6 +54,7 @@ interface Sample {
 }
 
 export async function main(args: string[]): Promise<void> {
+  if (args.includes('--checkpoints')) return (await import('./ingest-checkpoints.ts')).main(args);
   const ballots = numberFlag(args, 'ballots', 20_000);
   const concurrency = numberFlag(args, 'concurrency', 64);
   const rate = numberFlag(args, 'rate', 0);
@@ -225,10 +227,10 @@ async function projectionsCaughtUp(client: pg.Client): Promise<number> {
   return performance.now() - started;
 }
 
-type Poll = Awaited<ReturnType<typeof preparePolls>>[number];
+export type Poll = Awaited<ReturnType<typeof preparePolls>>[number];
 
 /** One measured round: `ballots` ballots over the round's polls, each from a random client address. */
-async function castRound(request: Request, polls: Poll[], ballots: number, concurrency: number, rate: number, name: string) {
+export async function castRound(request: Request, polls: Poll[], ballots: number, concurrency: number, rate: number, name: string) {
   const started = performance.now();
   const cast = async (i: number) => {
     if (rate) {
@@ -249,9 +251,9 @@ async function castRound(request: Request, polls: Poll[], ballots: number, concu
 /** A random public-looking IPv4 address: a fresh /24 almost every time, as many real voters are. */
 const randomClient = () => `${11 + randomInt(180)}.${randomInt(256)}.${randomInt(256)}.${1 + randomInt(254)}`;
 
-type Request = ReturnType<typeof jsonClient>;
+export type Request = ReturnType<typeof jsonClient>;
 
-async function preparePolls(request: Request, organizer: Record<string, string>, ballots: number, mode: Fraud) {
+export async function preparePolls(request: Request, organizer: Record<string, string>, ballots: number, mode: Fraud) {
   const perPoll = Math.ceil(ballots / POLLS);
   return Promise.all(
     Array.from({ length: POLLS }, async (_, p) => {

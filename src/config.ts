@@ -37,12 +37,22 @@ const ConfigSchema = Type.Object({
   REGISTRY_URL: Type.Optional(Url),
   /** Access-token signing key; unset = a generated key kept in the database's `secrets` table. */
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
-  /** Ed25519 key signing audit checkpoints and exports: a base64 32-byte seed or a PKCS#8 PEM; unset = generated into `secrets`. */
+  /**
+   * Ed25519 keys signing audit checkpoints, exports and the checkpoint feed: base64 32-byte seeds,
+   * comma-separated, oldest first (the last signs), or one PKCS#8 PEM. Unset: AUDIT_SIGNING_KEY_FILE.
+   */
   AUDIT_SIGNING_KEY: Type.Optional(Type.String({ minLength: 32 })),
+  /** Unset: `<POLLSTER_DATA_DIR>/keys/audit-signing-key`, created (0600) on first start. */
+  AUDIT_SIGNING_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   /** The worker signs a poll's checkpoint after this many new events of the poll (and at every PollClosed). */
   AUDIT_CHECKPOINT_EVENTS: Type.Integer({ minimum: 1, default: 1000 }),
   /** ... or once its oldest unsigned event is this old. */
-  AUDIT_CHECKPOINT_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
+  AUDIT_CHECKPOINT_SECONDS: Type.Integer({ minimum: 1, default: 5 }),
+  /**
+   * How often the checkpoint job looks (its own interval, not JOBS_INTERVAL_MS): with the 5 s above,
+   * an event of a poll with traffic is under a signed checkpoint within about 6 s (README, "Witnesses").
+   */
+  AUDIT_CHECKPOINT_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 86_400_000, default: 1000 }),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600 }),
   /** Proxies whose X-Forwarded-For is believed: `true`, a hop count, or comma-separated addresses/CIDRs. */
   TRUST_PROXY: Type.Optional(Type.String()),

@@ -44,3 +44,52 @@ function treeHash(leaves: readonly Buffer[], from: number, to: number): Buffer {
   while (k * 2 < n) k *= 2;
   return sha256(Buffer.from([1]), treeHash(leaves, from, from + k), treeHash(leaves, from + k, to));
 }
+
+/** The leaves of `merkleRoot`, in its order (for inclusion proofs). */
+export function sortedHeads(heads: readonly StreamHead[]): StreamHead[] {
+  return [...heads].sort(byStreamBytes);
+}
+
+/** RFC 6962 audit path (PATH(m, D[n]), section 2.1.1) of leaf `index` among `leaves`, hex. */
+export function auditPath(leaves: readonly Buffer[], index: number): string[] {
+  const path: Buffer[] = [];
+  const walk = (from: number, to: number, m: number): void => {
+    const n = to - from;
+    if (n <= 1) return;
+    let k = 1;
+    while (k * 2 < n) k *= 2;
+    if (m < k) {
+      walk(from, from + k, m);
+      path.push(treeHash(leaves, from + k, to));
+    } else {
+      walk(from + k, to, m - k);
+      path.push(treeHash(leaves, from, from + k));
+    }
+  };
+  walk(0, leaves.length, index);
+  return path.map((p) => p.toString('hex'));
+}
+
+/** The root an audit path leads to from a leaf hash (RFC 9162, 2.1.3.2); undefined when the path cannot fit the tree size. */
+export function rootFromPath(leaf: Buffer, index: number, size: number, path: readonly string[]): string | undefined {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return undefined;
+  let fn = index;
+  let sn = size - 1;
+  let r = leaf;
+  for (const hex of path) {
+    const p = Buffer.from(hex, 'hex');
+    if (sn === 0) return undefined;
+    if (fn % 2 === 1 || fn === sn) {
+      r = sha256(Buffer.from([1]), p, r);
+      if (fn % 2 === 0) while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      r = sha256(Buffer.from([1]), r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 ? r.toString('hex') : undefined;
+}

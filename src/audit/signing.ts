@@ -37,6 +37,13 @@ export function signingKeyFrom(material: string): SigningKey {
   return { privateKey, publicKey, keyId: keyIdOf(publicKey) };
 }
 
+/** A pinned fingerprint (`--key`): the 32 hex digits of a keyId, or a public key (whose keyId it then is). */
+export function fingerprintFrom(material: string): string {
+  const text = material.trim().toLowerCase();
+  if (/^[0-9a-f]{32}$/.test(text.replace(/[:\s-]/g, ''))) return text.replace(/[:\s-]/g, '');
+  return keyIdOf(publicKeyFrom(material));
+}
+
 /** A pinned public key: raw base64url/base64, or an SPKI PEM. */
 export function publicKeyFrom(material: string): string {
   const text = material.trim();
@@ -46,7 +53,7 @@ export function publicKeyFrom(material: string): string {
   return raw.toString('base64url');
 }
 
-export type Purpose = 'pollster-checkpoint/1' | 'pollster-audit-export/1';
+export type Purpose = 'pollster-checkpoint/1' | 'pollster-checkpoint/2' | 'pollster-audit-export/1' | 'pollster-key-handover/1' | 'pollster-audit-feed/1';
 
 export function signMessage(key: SigningKey, purpose: Purpose, payload: string): string {
   return sign(null, Buffer.from(`${purpose}\n${payload}`, 'utf8'), key.privateKey).toString('base64url');

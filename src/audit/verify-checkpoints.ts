@@ -1,5 +1,5 @@
 import { checkStream, type StoredChainEvent } from '../event-store/integrity/chain.ts';
-import { asCheckpoint, checkpointSignatureValid, headsThrough, type Checkpoint } from './checkpoint.ts';
+import { asCheckpoint, checkpointHash, checkpointSignatureValid, headsThrough, type Checkpoint } from './checkpoint.ts';
 import { merkleRoot } from './merkle.ts';
 import { keyIdOf } from './signing.ts';
 import type { Problem } from './verify.ts';
@@ -20,7 +20,10 @@ interface Input {
   pollId: string;
   events: readonly StoredChainEvent[];
   checkpoints: readonly (StoredChainEvent & { data: unknown })[];
-  trustedKey?: string;
+  /** Fingerprints of the keys the verifier trusts (pinned, and those handed over to from there); undefined: none pinned. */
+  trustedKeyIds?: ReadonlySet<string>;
+  /** For messages: the key the verifier pinned. */
+  pinnedKeyId?: string;
   expectedThrough?: bigint;
 }
 
@@ -37,8 +40,8 @@ export function checkCheckpoints(input: Input): { latest: CheckpointSummary | nu
   for (const p of checkStream(input.checkpoints)) {
     problems.push({ code: p.code, message: p.message, stream: p.stream, revision: String(p.revision), position: String(p.position) });
   }
-  if (input.trustedKey === undefined && input.checkpoints.length > 0) {
-    warnings.push('no trusted public key given: each checkpoint was checked against the key it names; compare its keyId with GET /api/audit/public-key');
+  if (input.trustedKeyIds === undefined && input.checkpoints.length > 0) {
+    warnings.push('no key pinned: each checkpoint was checked against the key it names; pin the fingerprint `pollster audit key` prints (--key)');
   }
   const ordered = [...input.checkpoints].sort((a, b) => (a.revision < b.revision ? -1 : 1));
   let latest: { event: StoredChainEvent; checkpoint: Checkpoint; signatureOk: boolean } | undefined;
@@ -49,16 +52,25 @@ export function checkCheckpoints(input: Input): { latest: CheckpointSummary | nu
       problems.push({ ...at(event), code: 'checkpoint.malformed', message: `not a checkpoint of poll ${input.pollId}` });
       continue;
     }
-    const key = input.trustedKey ?? checkpoint.publicKey;
-    let signatureOk = checkpointSignatureValid(checkpoint, key);
-    if (input.trustedKey !== undefined && checkpoint.publicKey !== input.trustedKey) {
+    let signatureOk = checkpointSignatureValid(checkpoint, checkpoint.publicKey);
+    if (input.trustedKeyIds !== undefined && !input.trustedKeyIds.has(keyIdOf(checkpoint.publicKey))) {
       signatureOk = false;
-      problems.push({ ...at(event), code: 'checkpoint.unknown-key', message: `signed by key ${checkpoint.keyId}, not the trusted key ${keyIdOf(input.trustedKey)}` });
+      problems.push({
+        ...at(event),
+        code: 'checkpoint.unknown-key',
+        message: `signed by key ${keyIdOf(checkpoint.publicKey)}, which no hand-over chains back to the trusted key ${input.pinnedKeyId ?? [...input.trustedKeyIds][0] ?? '(none)'}`,
+      });
     } else if (!signatureOk) {
       problems.push({ ...at(event), code: 'checkpoint.bad-signature', message: 'the signature does not match the checkpoint' });
     }
     if (keyIdOf(checkpoint.publicKey) !== checkpoint.keyId) {
       problems.push({ ...at(event), code: 'checkpoint.key-id', message: 'keyId is not the fingerprint of publicKey' });
+    }
+    if (checkpoint.format !== 'pollster-checkpoint/1') {
+      const before = latest?.checkpoint;
+      if (checkpoint.sequence !== Number(event.revision) || checkpoint.previous !== (before ? checkpointHash(before) : null)) {
+        problems.push({ ...at(event), code: 'checkpoint.chain', message: `checkpoint ${checkpoint.sequence} does not follow the one before it in the log (sequence or previous hash)` });
+      }
     }
     const through = BigInt(checkpoint.through);
     if (through < previousThrough) {

@@ -5,7 +5,8 @@ import { checkTrailer, EXPORT_FORMAT, type ExportHeader } from './export-format.
 import { receiptBallot, type ReceiptBallot } from './receipt-status.ts';
 import { keyIdOf } from './signing.ts';
 import { type EventSchemas, POLLSTER_SCHEMAS } from '../event-store/schema-versions.ts';
-import { verifyPollLog, type PublishedResults, type VerifyReport } from './verify.ts';
+import { trust, verifyPollLog, type PublishedResults, type VerifyReport } from './verify.ts';
+import { HANDOVER_STREAM } from './key-handover.ts';
 
 /**
  * `pollster audit verify --file export.jsonl`: an export checked with no database, by anyone.
@@ -25,7 +26,7 @@ export interface ExportVerification {
  * The file holds events as stored, in whatever version each was written: `schemas` (default:
  * Pollster's) upcasts them for the re-tally and the receipt, never for a hash.
  */
-export function verifyExport(text: string, options: { publicKey?: string; receipt?: string; schemas?: EventSchemas } = {}): ExportVerification {
+export function verifyExport(text: string, options: { publicKey?: string; pinnedKeyIds?: readonly string[]; receipt?: string; schemas?: EventSchemas } = {}): ExportVerification {
   const firstLine = text.slice(0, text.indexOf('\n') === -1 ? text.length : text.indexOf('\n'));
   let header: ExportHeader | undefined;
   try {
@@ -37,15 +38,16 @@ export function verifyExport(text: string, options: { publicKey?: string; receip
   const problems: VerifyReport['problems'] = [];
   const warnings: string[] = [];
   if (header === undefined) problems.push({ code: 'export.header', message: `the first line is not a ${EXPORT_FORMAT} header` });
-  const key = options.publicKey ?? header?.publicKey ?? '';
-  if (options.publicKey === undefined) warnings.push(`no --public-key given: trusting the key in the file (keyId ${header ? keyIdOf(header.publicKey) : '?'}); compare it with GET /api/audit/public-key`);
-  else if (header !== undefined && header.publicKey !== options.publicKey) problems.push({ code: 'export.unknown-key', message: `the file names key ${header.keyId}, not the trusted key ${keyIdOf(options.publicKey)}` });
+  // A pinned public key is a pinned fingerprint: keys it handed over to are trusted too.
+  const pinned = [...(options.pinnedKeyIds ?? []), ...(options.publicKey !== undefined ? [keyIdOf(options.publicKey)] : [])];
+  const key = header?.publicKey ?? '';
   const { lines, problem } = checkTrailer(text, key);
   if (problem) problems.push({ code: 'export.trailer', message: problem });
 
   const pollId = header?.pollId ?? '';
   const events: FileEvent[] = [];
   const checkpoints: FileEvent[] = [];
+  const handovers: FileEvent[] = [];
   let published: PublishedResults | null = null;
   lines.slice(1).forEach((line, i) => {
     let record: Record<string, unknown>;
@@ -59,10 +61,16 @@ export function verifyExport(text: string, options: { publicKey?: string; receip
     else if (record.kind === 'event') {
       const e = toEvent(record);
       if (e === undefined) problems.push({ code: 'export.line', message: `line ${i + 2} is not a well-formed event` });
-      else (e.stream === auditStream(pollId) ? checkpoints : events).push(e);
+      else (e.stream === auditStream(pollId) ? checkpoints : e.stream === HANDOVER_STREAM ? handovers : events).push(e);
     } else problems.push({ code: 'export.line', message: `line ${i + 2} has unknown kind ${String(record.kind)}` });
   });
-  const report = verifyPollLog({ pollId, events, checkpoints, trustedKey: key, published, ...(options.schemas ? { schemas: options.schemas } : {}) });
+  const handoverData = handovers.map((e) => e.data);
+  if (pinned.length === 0) warnings.push(`no --key given: trusting the key in the file (fingerprint ${header ? keyIdOf(header.publicKey) : '?'}); compare it with the one \`pollster audit key\` prints`);
+  else if (header !== undefined && !trust({ pinnedKeyIds: pinned, handovers: handoverData }).trustedKeyIds!.has(keyIdOf(header.publicKey))) {
+    problems.push({ code: 'export.unknown-key', message: `the file is signed by key ${keyIdOf(header.publicKey)}, which no hand-over chains back to the pinned key ${pinned[0]}` });
+  }
+  const trusted = pinned.length > 0 ? { pinnedKeyIds: pinned } : { trustedKey: key };
+  const report = verifyPollLog({ pollId, events, checkpoints, handovers: handoverData, ...trusted, published, ...(options.schemas ? { schemas: options.schemas } : {}) });
   report.problems.unshift(...problems);
   report.warnings.unshift(...warnings);
   report.ok = report.problems.length === 0;

@@ -9,7 +9,10 @@ import { verifyPollLog, type VerifyReport } from './verify.ts';
 export interface VerifyPollDeps {
   store: EventStore;
   sql: DatabasePool;
-  key: SigningKey;
+  /** The installation's key: trusted, with its hand-overs, unless `pinnedKeyIds` says otherwise. */
+  key?: SigningKey;
+  /** Fingerprints an auditor pinned (`pollster audit verify --key`): trust starts there instead of at `key`. */
+  pinnedKeyIds?: readonly string[];
 }
 
 /**
@@ -29,7 +32,8 @@ export async function verifyPoll(deps: VerifyPollDeps, pollId: string): Promise<
     pollId,
     events: log.events,
     checkpoints: log.checkpoints,
-    trustedKey: deps.key.publicKey,
+    handovers: log.handovers.map((e) => e.data),
+    ...(deps.pinnedKeyIds ? { pinnedKeyIds: deps.pinnedKeyIds } : deps.key ? { trustedKey: deps.key.publicKey } : {}),
     published,
     ...(signed !== null ? { expectedThrough: signed } : {}),
   });

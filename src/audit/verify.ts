@@ -6,6 +6,8 @@ import { checkStream, type StoredChainEvent } from '../event-store/integrity/cha
 import { checkCheckpoints, type CheckpointSummary } from './verify-checkpoints.ts';
 import { merkleRoot } from './merkle.ts';
 import { headsThrough } from './checkpoint.ts';
+import { ancestors, keyChain } from './key-handover.ts';
+import { keyIdOf } from './signing.ts';
 import { asStored, type EventSchemas, POLLSTER_SCHEMAS } from '../event-store/schema-versions.ts';
 
 /**
@@ -18,8 +20,16 @@ export interface VerifyInput {
   /** Every event of `poll-<id>` and `ballot-<id>-*`, in log order. */
   events: readonly StoredChainEvent[];
   checkpoints: readonly (StoredChainEvent & { data: unknown })[];
-  /** A public key the verifier trusts; without one each checkpoint's own key is used, with a warning. */
+  /**
+   * A public key the verifier trusts (the installation's own, online): it and the keys that handed
+   * over to it, and those it handed over to. Without this or `pinnedKeyIds` each checkpoint's own
+   * key is used, with a warning.
+   */
   trustedKey?: string;
+  /** Fingerprints an auditor pinned (`--key`): they and every key a valid hand-over chains to from them. */
+  pinnedKeyIds?: readonly string[];
+  /** The hand-overs of the log (`auditkey-handovers`), their data in log order. */
+  handovers?: readonly unknown[];
   /** Results as published (read model, or the export's copy); undefined: nothing to compare with. */
   published?: PublishedResults | null;
   /** How far the checkpoint job says it has signed: the log must still hold a checkpoint that far. */
@@ -74,7 +84,7 @@ export function verifyPollLog(input: VerifyInput): VerifyReport {
   const chainProblems = problems.length;
   if (!byStream.has(own)) problems.push({ code: 'poll.missing', message: `the log holds no stream ${own}` });
 
-  const checked = checkCheckpoints({ ...input, events, checkpoints });
+  const checked = checkCheckpoints({ pollId: input.pollId, events, checkpoints, ...trust(input), ...(input.expectedThrough !== undefined ? { expectedThrough: input.expectedThrough } : {}) });
   // The counting over current shapes, made here from the stored form by the upcasters.
   const schemas = input.schemas ?? POLLSTER_SCHEMAS;
   const current = events.map((e) => schemas.upcast(e));
@@ -107,6 +117,15 @@ export function verifyPollLog(input: VerifyInput): VerifyReport {
     problems,
     warnings,
   };
+}
+
+/** The fingerprints a verifier trusts: its roots and every key valid hand-overs chain to from them. */
+export function trust(input: Pick<VerifyInput, 'trustedKey' | 'pinnedKeyIds' | 'handovers'>): { trustedKeyIds?: Set<string>; pinnedKeyId?: string } {
+  const handovers = input.handovers ?? [];
+  const roots = [...(input.pinnedKeyIds ?? [])];
+  if (input.trustedKey !== undefined) roots.push(...ancestors(keyIdOf(input.trustedKey), handovers));
+  if (roots.length === 0) return {};
+  return { trustedKeyIds: keyChain(roots, handovers), pinnedKeyId: input.pinnedKeyIds?.[0] ?? keyIdOf(input.trustedKey!) };
 }
 
 const located = (p: { code: string; message: string; stream: string; revision: bigint; position: bigint }): Problem => ({

@@ -2,7 +2,7 @@ import { v5 as uuidv5 } from 'uuid';
 import type { AppendResult, EventStore } from '../event-store/port.ts';
 import { withSchemaVersion } from '../event-store/schema-versions.ts';
 import { auditStream, ballotStream, pollStream } from '../domain/shared/streams.ts';
-import { buildCheckpoint, CHECKPOINT_EVENT, type Checkpoint, type CheckpointReason } from './checkpoint.ts';
+import { asCheckpoint, buildCheckpoint, CHECKPOINT_EVENT, type Checkpoint, type CheckpointReason } from './checkpoint.ts';
 import type { StreamHead } from './merkle.ts';
 import type { SigningKey } from './signing.ts';
 
@@ -33,27 +33,54 @@ export interface CheckpointWriterOptions {
 export class CheckpointWriter {
   readonly #options: CheckpointWriterOptions;
   readonly #known = new Map<string, Known>();
+  /** The latest checkpoint of each poll signed or read here, and its revision in `audit-<pollId>`. */
+  readonly #last = new Map<string, { checkpoint: Checkpoint; revision: bigint }>();
 
   constructor(options: CheckpointWriterOptions) {
     this.#options = options;
   }
 
   async write(pollId: string, through: bigint, reason: CheckpointReason): Promise<{ checkpoint: Checkpoint; appended: AppendResult }> {
-    const known = await this.#headsAt(pollId, through);
+    const last = await this.#latest(pollId);
+    // Never behind the checkpoint it chains to (a manual checkpoint at the head position can be
+    // below the job's cursor, which reads past the last event): the log was complete there already.
+    const previousThrough = last ? BigInt(last.checkpoint.through) : 0n;
+    const known = await this.#headsAt(pollId, through > previousThrough ? through : previousThrough);
     const checkpoint = buildCheckpoint(
-      { pollId, through: known.through, heads: [...known.heads.values()], events: known.events, reason, signedAt: this.#options.now() },
+      { pollId, previous: last?.checkpoint, sequence: last ? Number(last.revision) + 1 : 0, through: known.through, heads: [...known.heads.values()], events: known.events, reason, signedAt: this.#options.now() },
       this.#options.key,
     );
-    const appended = await this.#options.store.append(
-      auditStream(pollId),
-      [{ id: uuidv5(`${pollId}:${known.through}`, CHECKPOINT_NAMESPACE), type: CHECKPOINT_EVENT, data: checkpoint, metadata: withSchemaVersion(CHECKPOINT_EVENT, { actor: 'system' }) }],
-      'any',
-    );
+    let appended: AppendResult;
+    try {
+      // Expecting the revision it chains to: two signers at once (the job, a manual checkpoint) cannot fork the chain.
+      appended = await this.#options.store.append(
+        auditStream(pollId),
+        [{ id: uuidv5(`${pollId}:${known.through}:${checkpoint.sequence}`, CHECKPOINT_NAMESPACE), type: CHECKPOINT_EVENT, data: checkpoint, metadata: withSchemaVersion(CHECKPOINT_EVENT, { actor: 'system' }) }],
+        last ? last.revision : 'no_stream',
+      );
+    } catch (error) {
+      this.#last.delete(pollId);
+      throw error;
+    }
+    this.#last.set(pollId, { checkpoint, revision: appended.nextExpectedRevision ?? (last ? last.revision + 1n : 0n) });
     // Most recently signed last: the eviction below drops the polls signed longest ago.
     this.#known.delete(pollId);
     if (reason !== 'close') this.#known.set(pollId, known);
     this.#evict();
     return { checkpoint, appended };
+  }
+
+  /** The poll's latest checkpoint: the one signed here last, caught up with any signed elsewhere since. */
+  async #latest(pollId: string): Promise<{ checkpoint: Checkpoint; revision: bigint } | undefined> {
+    let last = this.#last.get(pollId);
+    const newer = await this.#options.store.readStream(auditStream(pollId), last ? { fromRevision: last.revision + 1n } : {});
+    for (const e of newer) {
+      const checkpoint = asCheckpoint(e.stored?.data ?? e.data);
+      if (checkpoint) last = { checkpoint, revision: e.revision };
+      else last = last ? { ...last, revision: e.revision } : undefined;
+    }
+    if (last) this.#last.set(pollId, last);
+    return last;
   }
 
   async #headsAt(pollId: string, through: bigint): Promise<Known> {

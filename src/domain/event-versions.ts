@@ -8,8 +8,8 @@ import type { UserEvent } from './user/events.ts';
 import type { FirstAdminClaimed } from './user/first-admin.ts';
 import type { JoinCodeEvent } from './join-code/join-code.ts';
 
-/** Every event type the log holds: the aggregates' events and the audit checkpoint (src/audit). */
-export type EventType = (PollEvent | BallotEvent | UserEvent | FirstAdminClaimed | NationalIdEvent | CredentialEvent | JoinCodeEvent)['type'] | 'AuditCheckpointSigned';
+/** Every event type the log holds: the aggregates' events, the audit checkpoint and the signing key's hand-overs (src/audit). */
+export type EventType = (PollEvent | BallotEvent | UserEvent | FirstAdminClaimed | NationalIdEvent | CredentialEvent | JoinCodeEvent)['type'] | 'AuditCheckpointSigned' | 'AuditKeyHandedOver';
 
 /**
  * The current version of every event type and the upcasters from each older one. A type missing
@@ -39,4 +39,5 @@ export const EVENT_VERSIONS: Readonly<Record<EventType, EventVersion>> = {
   AuditCheckpointSigned: FIRST_VERSION,
   JoinCodeReserved: FIRST_VERSION,
   JoinCodeReleased: FIRST_VERSION,
+  AuditKeyHandedOver: FIRST_VERSION,
 };

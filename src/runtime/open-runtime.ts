@@ -9,6 +9,7 @@ import type { Config } from '../config.ts';
 import { join } from 'node:path';
 import { openDatabase } from './database.ts';
 import { openEventStore } from './event-store.ts';
+import { auditKeySource } from './audit-keys.ts';
 import { createLiveInfrastructure, type LiveInfrastructure } from './live.ts';
 import { createLogger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
@@ -55,10 +56,10 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     databaseUrl: database.url,
     registryUrl: config.REGISTRY_URL ?? sandbox?.url ?? NO_REGISTRY,
     ...(config.JWT_SECRET ? { jwtSecret: config.JWT_SECRET } : {}),
-    ...(config.AUDIT_SIGNING_KEY ? { auditSigningKey: config.AUDIT_SIGNING_KEY } : {}),
+    auditKeys: auditKeySource(config),
     ...(live.resultsCache ? { resultsCache: live.resultsCache } : {}),
     sqlPoolSize: options.sqlPoolSize ?? config.DATABASE_POOL_SIZE,
-    keyLog: (line) => logger.warn({ component: 'voter-keys' }, line),
+    keyLog: (line) => logger.warn({ component: 'keys' }, line),
     voterKeys: config.VOTER_KEY ? { value: config.VOTER_KEY } : { file: config.VOTER_KEY_FILE ?? join(config.dataDir, 'keys', 'voter-key') },
     webhookAllowedNetworks: config.WEBHOOK_ALLOWED_NETWORKS?.split(',').map((n) => n.trim()) ?? [],
     ...(mailer ? { mailer } : {}),
@@ -70,6 +71,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     // Velocity counts in Redis when there is one (shared by every API node), else in this process.
     fraud: { settings: fraudSettingsFrom(config), ...(live.redis ? { redis: live.redis } : {}), logger: logger.child({ component: 'fraud' }) },
   });
+  const { current, where } = services.secrets.auditKeys;
+  // The line an auditor compares with the fingerprint they pinned (README.md, "Audit").
+  logger.info({ component: 'audit', keyId: current.keyId, keySource: where }, `audit signing key fingerprint ${current.keyId} (from ${where})`);
   return {
     logger,
     store,

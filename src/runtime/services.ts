@@ -8,7 +8,8 @@ import { HttpNationalRegistry } from '../adapters/national-registry/http-registr
 import type { NationalRegistry } from '../adapters/national-registry/port.ts';
 import { PollCache } from '../adapters/poll-cache/poll-cache.ts';
 import { CredentialKeys } from '../adapters/credential-keys.ts';
-import { loadSigningKey } from '../audit/signing-key.ts';
+import { recordHandovers } from '../audit/key-handover.ts';
+import { loadAuditKeys, type AuditKeyRing, type AuditKeySource } from '../audit/signing-key.ts';
 import type { SigningKey } from '../audit/signing.ts';
 import { loadOrCreateSecret } from '../db/secrets.ts';
 import { createSqlPool } from '../db/slonik.ts';
@@ -57,8 +58,10 @@ export interface Services {
     /** Derive anonymous voter keys and per-poll ballot hashes (src/adapters/voter-keys.ts). */
     voterKeys: VoterKeyring;
     jwtSecret: string;
-    /** Signs the audit checkpoints and exports (AUDIT_SIGNING_KEY, else generated into `secrets`). */
+    /** Signs the audit checkpoints, exports and the checkpoint feed: the ring's current key. */
     auditKey: SigningKey;
+    /** The whole audit key ring (AUDIT_SIGNING_KEY or its key file), oldest first, and where it came from. */
+    auditKeys: AuditKeyRing;
   };
   close(): Promise<void>;
 }
@@ -69,8 +72,12 @@ export interface ServiceOptions {
   registryUrl: string;
   /** Overrides the generated key kept in the `secrets` table. */
   jwtSecret?: string;
-  /** AUDIT_SIGNING_KEY: overrides the generated Ed25519 key kept in the `secrets` table. */
-  auditSigningKey?: string;
+  /**
+   * Where the audit key ring lives (AUDIT_SIGNING_KEY, AUDIT_SIGNING_KEY_FILE or
+   * `<data dir>/keys/audit-signing-key`). Unset (tests, tools on a throwaway database): a file under
+   * the system's temporary folder named after the database, as for the voter keys.
+   */
+  auditKeys?: AuditKeySource;
   sqlPoolSize?: number;
   /**
    * Where the voter key ring lives (VOTER_KEY, VOTER_KEY_FILE or `<data dir>/keys/voter-key`).
@@ -107,6 +114,13 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     options.voterKeys ?? { file: join(tmpdir(), 'pollster-voter-keys', createHash('sha256').update(options.databaseUrl).digest('hex').slice(0, 24)) },
     options.keyLog ?? ((line) => (options.logger ?? silentLogger).info(line)),
   );
+  const auditKeys = await loadAuditKeys(
+    sql,
+    options.auditKeys ?? { file: join(tmpdir(), 'pollster-audit-keys', createHash('sha256').update(options.databaseUrl).digest('hex').slice(0, 24)) },
+    options.keyLog ?? ((line) => (options.logger ?? silentLogger).info(line)),
+  );
+  // Before the new key signs anything: the previous key hands over to it in the log.
+  await recordHandovers(options.store, auditKeys.all, new Date());
   const polls = new PollCache(options.store);
   await polls.start();
   const commands: CommandDeps = {
@@ -140,7 +154,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       identityKey: voterKeys.key(voterKeys.base).toString(),
       voterKeys,
       jwtSecret: options.jwtSecret ?? (await loadOrCreateSecret(sql, 'jwt')),
-      auditKey: await loadSigningKey(sql, options.auditSigningKey),
+      auditKey: auditKeys.current,
+      auditKeys,
     },
     async close() {
       await projections?.stop();

@@ -10,6 +10,8 @@ export interface Job {
   readonly name: string;
   /** One round; must be safe to repeat (a round cut short by a crash is simply run again). */
   run(signal: AbortSignal): Promise<void>;
+  /** Its own interval between rounds, where it needs one (default: the worker's JOBS_INTERVAL_MS). */
+  readonly intervalMs?: number;
   /** Called once each time this worker takes the lease, before the first round (e.g. clean up after a crashed holder). */
   onAcquired?(): Promise<void>;
 }
@@ -64,7 +66,8 @@ export class LeasedJob {
   }
 
   async #run(): Promise<void> {
-    const { job, logger, intervalMs } = this.#options;
+    const { job, logger } = this.#options;
+    const intervalMs = job.intervalMs ?? this.#options.intervalMs;
     const signal = this.#stop.signal;
     while (!signal.aborted) {
       try {

@@ -28,6 +28,7 @@ export type WorkerConfig = Pick<
   | 'WEBHOOK_RETRY_BASE_MS'
   | 'AUDIT_CHECKPOINT_EVENTS'
   | 'AUDIT_CHECKPOINT_SECONDS'
+  | 'AUDIT_CHECKPOINT_INTERVAL_MS'
   | 'EVENT_STORE'
   | 'LOG_HORIZON_WARN_SECONDS'
   | 'dataDir'
@@ -163,6 +164,7 @@ function buildJobs(options: StartWorkerOptions): Job[] {
         now: services.commands.now,
         everyEvents: config.AUDIT_CHECKPOINT_EVENTS,
         everySeconds: config.AUDIT_CHECKPOINT_SECONDS,
+        intervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
       }),
     'log-horizon': () =>
       logHorizonJob({

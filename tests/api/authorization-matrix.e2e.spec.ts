@@ -48,6 +48,10 @@ const OPERATIONS: Operation[] = [
   { id: 'verifyPoll', allowed: ['admin', 'auditor'], request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/audit/verify` }) },
   { id: 'checkReceipt', allowed: EVERYONE, tokenless: true, request: () => ({ method: 'GET', url: `/api/receipts/${'A'.repeat(43)}` }) },
   { id: 'getAuditPublicKey', allowed: EVERYONE, tokenless: true, request: () => ({ method: 'GET', url: '/api/audit/public-key' }) },
+  // Witnesses run on auditors' machines without an account: the feed and proofs are open to anyone.
+  { id: 'listCheckpoints', allowed: EVERYONE, tokenless: true, request: () => ({ method: 'GET', url: '/api/audit/checkpoints' }) },
+  { id: 'checkpointFeed', allowed: EVERYONE, tokenless: true, request: () => ({ method: 'GET', url: '/api/audit/checkpoints.jsonl' }) },
+  { id: 'getReceiptProof', allowed: EVERYONE, tokenless: true, request: () => ({ method: 'GET', url: `/api/receipts/${'A'.repeat(43)}/proof?checkpoint=${'0'.repeat(64)}` }) },
   // A plain GET of the websocket route: 426 (upgrade required) once the viewer is let in. The SSE
   // route shares its access check (src/api/live/access.ts) and would stream instead of answering.
   { id: 'liveResults', allowed: EVERYONE, request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/live` }) },

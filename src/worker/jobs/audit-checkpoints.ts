@@ -16,6 +16,8 @@ export interface AuditCheckpointsDeps {
   /** AUDIT_CHECKPOINT_EVENTS / AUDIT_CHECKPOINT_SECONDS. */
   everyEvents: number;
   everySeconds: number;
+  /** AUDIT_CHECKPOINT_INTERVAL_MS: rounds this often (default: the worker's JOBS_INTERVAL_MS). */
+  intervalMs?: number;
   /** Log pages read per round (1,000 events each), so one round never runs unbounded. */
   maxPages?: number;
 }
@@ -45,6 +47,7 @@ export function auditCheckpointsJob(deps: AuditCheckpointsDeps): Job {
   const writer = new CheckpointWriter({ store: deps.store, key: deps.key, now: deps.now });
   return {
     name: 'audit-checkpoints',
+    ...(deps.intervalMs !== undefined ? { intervalMs: deps.intervalMs } : {}),
     async run(signal) {
       const through = await readAhead(signal);
       const due = await deps.sql.any(sql.type(dueRow)`

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
 import { listAuditEvents } from '../../../audit/audit-events.ts';
 import { checkReceipt } from '../../../audit/check-receipt.ts';
 import { publicKeyPem } from '../../../audit/signing.ts';
@@ -9,7 +10,12 @@ import { assertPollVisible } from '../../poll-access.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
-import { AuditEventsPageView, AuditEventsQuery, PublicKeyView, ReceiptParams, ReceiptView, VerifyReportView } from './schemas.ts';
+import { checkpointHash } from '../../../audit/checkpoint.ts';
+import { feedText, readCheckpointFeed } from '../../../audit/checkpoint-feed.ts';
+import { proveInclusion } from '../../../audit/inclusion-proof.ts';
+import {
+  AuditEventsPageView, AuditEventsQuery, FeedPageView, FeedQuery, InclusionProofView, ProofQuery, PublicKeyView, ReceiptParams, ReceiptView, VerifyReportView,
+} from './schemas.ts';
 
 /** bigint fields (positions, revisions) go out as JSON numbers, as everywhere in the API. */
 type Plain<T> = T extends bigint ? number : T extends readonly unknown[] ? Plain<T[number]>[] : T extends object ? { [K in keyof T]: Plain<T[K]> } : T;
@@ -96,6 +102,67 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       if (!checked.included) return { included: false };
       const { receipt: _receipt, eventPosition: _at, ...view } = checked;
       return plain(view);
+    },
+  );
+
+  // The checkpoint feed (src/audit/checkpoint-feed.ts): read from the log, open to anyone, since a
+  // witness runs on an auditor's machine; it shows poll ids and event counts, never an event.
+  app.get(
+    '/api/audit/checkpoints',
+    {
+      schema: {
+        operationId: 'listCheckpoints',
+        tags: ['audit'],
+        summary: 'Every signed checkpoint and key hand-over after a log position, read from the log itself',
+        querystring: FeedQuery,
+        response: { 200: FeedPageView, ...problems(400) },
+      },
+    },
+    async (request) => {
+      const page = await readCheckpointFeed(services.store, BigInt(request.query.after ?? 0), request.query.limit ?? 1000);
+      const items = page.items.map((i) =>
+        i.kind === 'checkpoint'
+          ? { kind: i.kind, position: i.position, hash: checkpointHash(i.checkpoint), checkpoint: { ...i.checkpoint } }
+          : { kind: i.kind, position: i.position, handover: { ...i.handover } },
+      );
+      return { ...page, items };
+    },
+  );
+
+  app.get(
+    '/api/audit/checkpoints.jsonl',
+    {
+      schema: {
+        operationId: 'checkpointFeed',
+        tags: ['audit'],
+        summary: 'The same as JSON lines, closed by an end line signed by the current key: what `pollster audit witness` follows',
+        querystring: FeedQuery,
+        produces: ['application/x-ndjson'],
+        response: { 200: Type.String({ description: 'JSON lines: checkpoint and handover lines, then the signed end line' }), ...problems(400) },
+      },
+    },
+    async (request, reply) => {
+      const after = BigInt(request.query.after ?? 0);
+      const page = await readCheckpointFeed(services.store, after, request.query.limit ?? 1000);
+      return reply.type('application/x-ndjson').serializer((payload: unknown) => String(payload)).send(feedText(page, after, services.secrets.auditKey));
+    },
+  );
+
+  app.get(
+    '/api/receipts/:receipt/proof',
+    {
+      schema: {
+        operationId: 'getReceiptProof',
+        tags: ['audit'],
+        summary: "A Merkle inclusion proof of the receipt's ballot under one signed checkpoint (by its hash); check it with `pollster audit receipt`",
+        params: ReceiptParams,
+        querystring: ProofQuery,
+        response: { 200: InclusionProofView, ...problems(400, 404, 409, 422) },
+      },
+    },
+    async (request) => {
+      const proof = await proveInclusion(services.store, request.params.receipt, request.query.checkpoint);
+      return { ...proof, checkpoint: { ...proof.checkpoint } };
     },
   );
 

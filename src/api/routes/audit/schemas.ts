@@ -92,3 +92,41 @@ export const PublicKeyView = Type.Object({
   keyId: Type.String({ description: 'first 16 bytes of SHA-256(public key), hex' }),
   pem: Type.String({ description: 'SPKI PEM' }),
 });
+
+const Digits = Type.String({ pattern: '^[0-9]{1,19}$', description: 'a log position, as a string' });
+const Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
+
+export const FeedQuery = Type.Object(
+  {
+    after: Type.Optional({ ...Position, description: "checkpoints and hand-overs after this log position (the previous page's next)" }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+/** A checkpoint as signed (src/audit/README.md, "Checkpoints"); passed through as the log holds it. */
+const SignedCheckpoint = Type.Record(Type.String(), Type.Unknown(), { description: 'AuditCheckpointSigned data: format, pollId, sequence, previous, through, events, streams, merkleRoot, reason, signedAt, keyId, publicKey, signature' });
+
+export const FeedPageView = Type.Object({
+  items: Type.Array(
+    Type.Union([
+      Type.Object({ kind: Type.Literal('checkpoint'), position: Digits, hash: Hex, checkpoint: SignedCheckpoint }),
+      Type.Object({ kind: Type.Literal('handover'), position: Digits, handover: Type.Record(Type.String(), Type.Unknown(), { description: 'AuditKeyHandedOver data' }) }),
+    ]),
+  ),
+  next: Digits,
+  head: Digits,
+});
+
+export const ProofQuery = Type.Object({ checkpoint: Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'the checkpoint hash, as a witness kept it' }) }, { additionalProperties: false });
+
+export const InclusionProofView = Type.Object({
+  format: Type.Literal('pollster-inclusion/1'),
+  receipt: Type.String(),
+  checkpoint: SignedCheckpoint,
+  event: Type.Object({ stream: Type.String(), revision: Digits, position: Digits, hash: Hex }),
+  chain: Type.Array(Hex, { description: "content digests of the ballot stream's later events up to the signed head" }),
+  leaf: Type.Object({ stream: Type.String(), revision: Digits, hash: Hex, index: Type.Integer({ minimum: 0 }) }),
+  treeSize: Type.Integer({ minimum: 1 }),
+  path: Type.Array(Hex, { description: 'RFC 6962 audit path, leaf to root' }),
+});
