@@ -4,12 +4,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { tokenAccount } from '../commands/users/token-account.ts';
 import type { Services } from '../runtime/services.ts';
 import { liveEdge, type LiveEdgeOptions } from './live/index.ts';
 import { frontDoorRoutes } from './pages/pages.ts';
 import accessLog from './plugins/access-log.ts';
 import auth from './plugins/auth.ts';
+import commands from './plugins/commands.ts';
+import queries from './plugins/queries.ts';
 import openapi from './plugins/openapi.ts';
 import protection, { perMinute } from './plugins/protection.ts';
 import finiteNumbers from './plugins/finite-numbers.ts';
@@ -87,6 +88,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // The command and query sides, as `app.commands` and `app.queries`: all that routes see.
+  await app.register(commands, { services: deps.services });
+  await app.register(queries, { services: deps.services });
   await app.register(problemDetails);
   await app.register(accessLog);
   await app.register(mediaTypes);
@@ -99,7 +103,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(auth, {
     secret: deps.services.secrets.jwtSecret,
     accessTokenSeconds: http.accessTokenSeconds,
-    accounts: (userId) => tokenAccount(deps.services, userId),
+    accounts: app.queries.tokenAccount,
   });
   await app.register(healthRoutes, { checks: deps.healthChecks });
   await app.register(frontDoorRoutes);

@@ -2,11 +2,11 @@ import { httpServerOptions } from '../http-server.ts';
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { tokenAccount } from '../../commands/users/token-account.ts';
 import { type AppDependencies, DEFAULT_HTTP, type HttpSettings } from '../app.ts';
 import accessLog from '../plugins/access-log.ts';
 import auth from '../plugins/auth.ts';
 import openapi from '../plugins/openapi.ts';
+import queries from '../plugins/queries.ts';
 import finiteNumbers from '../plugins/finite-numbers.ts';
 import { frameworkErrorOptions } from '../plugins/framework-errors.ts';
 import mediaTypes from '../plugins/media-types.ts';
@@ -53,6 +53,8 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Viewers only read: `app.queries` without the command side.
+  await app.register(queries, { services: deps.services });
   await app.register(problemDetails);
   await app.register(accessLog);
   await app.register(mediaTypes);
@@ -63,7 +65,7 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
   await app.register(auth, {
     secret: deps.services.secrets.jwtSecret,
     accessTokenSeconds: http.accessTokenSeconds,
-    accounts: (userId) => tokenAccount(deps.services, userId),
+    accounts: app.queries.tokenAccount,
   });
   await app.register(healthRoutes, { checks: deps.healthChecks });
   await app.register(frontDoorRoutes);
