@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Services } from '../runtime/services.ts';
+import type { ApiServices } from './api-services.ts';
 import { liveEdge, type LiveEdgeOptions } from './live/index.ts';
 import { frontDoorRoutes } from './pages/pages.ts';
 import accessLog from './plugins/access-log.ts';
@@ -31,13 +31,13 @@ import { getResultsRoute } from './routes/results/get-results.ts';
 /** Everything the HTTP layer needs, passed in: the app opens no connections of its own. */
 export interface AppDependencies {
   logger: Logger;
-  services: Services;
+  services: ApiServices;
   healthChecks: HealthChecks;
   http?: Partial<HttpSettings>;
   /** Shared rate-limit counters across API nodes (REDIS_URL); in-process when absent. */
   redis?: Redis;
   /** The live edge's bus and LIVE_* settings; without a bus the edge follows the read model alone. */
-  live?: Omit<LiveEdgeOptions, 'services'>;
+  live?: LiveEdgeOptions;
 }
 
 /** The HTTP knobs of the README's configuration table, with their defaults. */
@@ -97,7 +97,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(textInput);
   await app.register(finiteNumbers);
   // First, so that its request-duration hook sees every route registered after it.
-  await app.register(metricsRoute, { services: deps.services });
+  await app.register(metricsRoute);
   await app.register(protection, { corsOrigins: http.corsOrigins, ...(deps.redis ? { redis: deps.redis } : {}) });
   await app.register(openapi);
   await app.register(auth, {
@@ -107,14 +107,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   await app.register(healthRoutes, { checks: deps.healthChecks });
   await app.register(frontDoorRoutes);
-  // Route plugins of the API (each takes the services it needs):
-  await app.register(auditRoutes, { services: deps.services });
-  await app.register(reviewRoutes, { services: deps.services });
-  await app.register(getResultsRoute, { services: deps.services });
-  await app.register(getAnalyticsRoute, { services: deps.services });
-  await app.register(liveEdge, { services: deps.services, ...deps.live });
-  await app.register(accountRoutes, { services: deps.services, rateLimit: perMinute(http.authPerMinute) });
-  await app.register(pollRoutes, { services: deps.services });
-  await app.register(ballotRoutes, { services: deps.services, rateLimit: perMinute(http.ballotsPerMinute) });
+  // Route plugins of the API: each reaches app.commands and app.queries, nothing else.
+  await app.register(auditRoutes);
+  await app.register(reviewRoutes);
+  await app.register(getResultsRoute);
+  await app.register(getAnalyticsRoute);
+  await app.register(liveEdge, { ...deps.live });
+  await app.register(accountRoutes, { rateLimit: perMinute(http.authPerMinute) });
+  await app.register(pollRoutes);
+  await app.register(ballotRoutes, { rateLimit: perMinute(http.ballotsPerMinute) });
   return app as unknown as FastifyInstance;
 }

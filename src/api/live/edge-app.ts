@@ -69,7 +69,7 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
   });
   await app.register(healthRoutes, { checks: deps.healthChecks });
   await app.register(frontDoorRoutes);
-  await app.register(liveEdge, { services: deps.services, ...deps.live });
+  await app.register(liveEdge, { ...deps.live });
   // Set to any value counts: the operator chose one.
   const name = (option: string) => option.split('=')[0];
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].map(name);

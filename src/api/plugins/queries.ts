@@ -10,7 +10,7 @@ import { getJob } from '../../commands/users/import/import-jobs.ts';
 import { tokenAccount } from '../../commands/users/token-account.ts';
 import { oldestOpenWrite } from '../../db/open-writes.ts';
 import { PostgresEventStore } from '../../event-store/postgres/postgres-event-store.ts';
-import { getAnalytics } from '../../projections/analytics/get-analytics.ts';
+import { emptyAnalytics, getAnalytics, type AnalyticsBucket } from '../../projections/analytics/get-analytics.ts';
 import { findBallot } from '../../projections/polls-catalog/find-ballot.ts';
 import { findFlag } from '../../projections/polls-catalog/find-flag.ts';
 import { listFlags } from '../../projections/polls-catalog/list-flags.ts';
@@ -44,7 +44,8 @@ function queriesOf(services: ApiServices) {
     findBallot: given(sql, findBallot),
     findFlag: given(sql, findFlag),
     listFlags: given(sql, listFlags),
-    analytics: given(sql, getAnalytics),
+    /** A poll's engagement figures; all zero for a poll the read model has not seen yet. */
+    analytics: async (pollId: string, bucket: AnalyticsBucket) => (await getAnalytics(sql, pollId, bucket)) ?? emptyAnalytics(pollId),
     results: (pollId: string) => currentResults(services, pollId),
     resultsAt: given(store, resultsAt),
     resultsAsOf: given(store, resultsAsOf),

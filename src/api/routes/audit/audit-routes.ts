@@ -1,10 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { listAuditEvents } from '../../../audit/audit-events.ts';
-import { checkReceipt } from '../../../audit/check-receipt.ts';
 import { publicKeyPem } from '../../../audit/signing.ts';
-import { verifyPoll } from '../../../audit/verify-poll.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
-import type { Services } from '../../../runtime/services.ts';
 import { assertPollVisible } from '../../poll-access.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { bearer, problems } from '../../schemas/common.ts';
@@ -20,12 +16,12 @@ const plain = <T>(value: T): Plain<T> => JSON.parse(JSON.stringify(value, (_k, v
  * auditors and admins, checkReceipt and the signing key for anyone, since a voter checks a
  * receipt and a third party pins the key without an account.
  */
-export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const auditors = app.auth.role('auditor', 'admin');
 
   /** The poll as this caller may audit it: drafts follow the one draft rule (poll-access.ts). */
   async function existing(pollId: string, user: AuthUser) {
-    const state = await services.commands.polls.get(pollId);
+    const state = await app.queries.poll(pollId);
     if (state.status === 'none') throw pollNotFound(pollId);
     assertPollVisible(state, user);
     return state;
@@ -50,7 +46,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       const pollId = request.params.pollId.toLowerCase();
       const state = await existing(pollId, request.user);
       const showIdentities = !state.poll.settings.anonymous && request.user.roles.includes('auditor');
-      const page = await listAuditEvents(services.store, pollId, {
+      const page = await app.queries.auditEvents(pollId, {
         after: BigInt(request.query.after ?? 0),
         limit: request.query.limit ?? 100,
         showIdentities,
@@ -75,7 +71,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     async (request) => {
       const pollId = request.params.pollId.toLowerCase();
       await existing(pollId, request.user);
-      const { results: _replayed, ...report } = await verifyPoll({ store: services.store, sql: services.sql, key: services.secrets.auditKey }, pollId);
+      const { results: _replayed, ...report } = await app.queries.verifyPoll(pollId);
       return report;
     },
   );
@@ -92,7 +88,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       },
     },
     async (request) => {
-      const checked = await checkReceipt(services.store, request.params.receipt);
+      const checked = await app.queries.checkReceipt(request.params.receipt);
       if (!checked.included) return { included: false };
       const { receipt: _receipt, eventPosition: _at, ...view } = checked;
       return plain(view);
@@ -110,7 +106,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       },
     },
     async () => {
-      const { publicKey, keyId } = services.secrets.auditKey;
+      const { publicKey, keyId } = app.queries.auditPublicKey();
       return { algorithm: 'Ed25519' as const, publicKey, keyId, pem: publicKeyPem(publicKey) };
     },
   );
