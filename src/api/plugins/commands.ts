@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Readable } from 'node:stream';
 import { pollKey } from '../../adapters/voter-keys.ts';
+import { ImportJobs, type ImportJobsOptions } from '../../adapters/user-import/import-jobs-runner.ts';
 import type { ImportFormat } from '../../adapters/user-import/parse-rows.ts';
 import { castBallot } from '../../commands/ballots/cast-ballot.ts';
 import { changeBallot } from '../../commands/ballots/change-ballot.ts';
@@ -16,7 +17,7 @@ import { openPoll } from '../../commands/polls/open-poll.ts';
 import { accountDeps } from '../../commands/users/account-deps.ts';
 import { changePassword } from '../../commands/users/change-password.ts';
 import { grantRole } from '../../commands/users/grant-role.ts';
-import { ImportJobs, type ImportJobsOptions } from '../../commands/users/import/import-jobs-runner.ts';
+import { importRowsWith } from '../../commands/users/import/run-import.ts';
 import { takeSetupTokens } from '../../commands/users/import/setup-tokens.ts';
 import { login } from '../../commands/users/login.ts';
 import { logoutEverywhere } from '../../commands/users/logout-everywhere.ts';
@@ -87,7 +88,7 @@ export default fp<CommandsOptions>(
   async (app: FastifyInstance, { services, imports }) => {
     // Made now, not at the first failed login, which would otherwise take twice as long as the rest.
     await dummyHash();
-    const jobs = new ImportJobs(accountDeps(services), { logger: app.log, ...imports });
+    const jobs = new ImportJobs(services.sql, importRowsWith(accountDeps(services)), { logger: app.log, ...imports });
     // Shutdown stops running imports (they end as failed; importing the file again skips what they did).
     app.addHook('onClose', () => jobs.close());
     app.decorate('commands', commandsOf(services, jobs));

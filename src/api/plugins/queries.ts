@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { getJob } from '../../adapters/user-import/import-jobs.ts';
 import { listAuditEvents } from '../../audit/audit-events.ts';
 import { checkReceipt } from '../../audit/check-receipt.ts';
 import { verifyPoll } from '../../audit/verify-poll.ts';
 import { getMyBallot } from '../../commands/ballots/get-my-ballot.ts';
 import { accountCreatedAt } from '../../commands/users/account-created-at.ts';
 import { getMe } from '../../commands/users/get-me.ts';
-import { getJob } from '../../commands/users/import/import-jobs.ts';
 import { tokenAccount } from '../../commands/users/token-account.ts';
 import { oldestOpenWrite } from '../../db/open-writes.ts';
 import { PostgresEventStore } from '../../event-store/postgres/postgres-event-store.ts';
