@@ -1,5 +1,5 @@
 import type { ExistingPollState } from '../domain/poll/state.ts';
-import { getPoll } from '../projections/polls-catalog/get-poll.ts';
+import { getPoll } from '../projections/queries.ts';
 import type { ApiServices } from './api-services.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -83,7 +83,7 @@ function commandsOf(services: ApiServices, jobs: ImportJobs) {
   };
 }
 
-/** `app.commands`: registered before the routes, which declare it as a dependency through `app.commands`. */
+/** `app.commands`, for the routes registered after it. Also runs the import jobs of this process. */
 export default fp<CommandsOptions>(
   async (app: FastifyInstance, { services, imports }) => {
     // Made now, not at the first failed login, which would otherwise take twice as long as the rest.

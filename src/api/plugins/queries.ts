@@ -10,15 +10,19 @@ import { getMe } from '../../commands/users/get-me.ts';
 import { tokenAccount } from '../../commands/users/token-account.ts';
 import { oldestOpenWrite } from '../../db/open-writes.ts';
 import { PostgresEventStore } from '../../event-store/postgres/postgres-event-store.ts';
-import { emptyAnalytics, getAnalytics, type AnalyticsBucket } from '../../projections/analytics/get-analytics.ts';
-import { findBallot } from '../../projections/polls-catalog/find-ballot.ts';
-import { findFlag } from '../../projections/polls-catalog/find-flag.ts';
-import { listFlags } from '../../projections/polls-catalog/list-flags.ts';
-import { listPolls } from '../../projections/polls-catalog/list-polls.ts';
-import { currentResults } from '../../projections/results/current-results.ts';
-import { rawTallyAt } from '../../projections/results/raw-tally-at.ts';
-import { resultsAsOf } from '../../projections/results/results-as-of.ts';
-import { resultsAt } from '../../projections/results/results-at.ts';
+import {
+  currentResults,
+  emptyAnalytics,
+  findBallot,
+  findFlag,
+  getAnalytics,
+  listFlags,
+  listPolls,
+  rawTallyAt,
+  resultsAsOf,
+  resultsAt,
+  type AnalyticsBucket,
+} from '../../projections/queries.ts';
 import type { ApiServices } from '../api-services.ts';
 import { findPoll } from '../find-poll.ts';
 import { given } from './given.ts';
