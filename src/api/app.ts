@@ -4,8 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { tokenAccount } from '../commands/users/token-account.ts';
-import type { Services } from '../runtime/services.ts';
+import type { ApiServices } from './api-services.ts';
 import { liveEdge, type LiveEdgeOptions } from './live/index.ts';
 import { joinPageRoutes } from './pages/join-routes.ts';
 import { frontDoorRoutes } from './pages/pages.ts';
@@ -13,6 +12,8 @@ import { presenterPageRoutes } from './pages/presenter-routes.ts';
 import { votePageRoutes } from './pages/vote-routes.ts';
 import accessLog from './plugins/access-log.ts';
 import auth from './plugins/auth.ts';
+import commands from './plugins/commands.ts';
+import queries from './plugins/queries.ts';
 import openapi from './plugins/openapi.ts';
 import protection, { perMinute, sharedPerMinute } from './plugins/protection.ts';
 import finiteNumbers from './plugins/finite-numbers.ts';
@@ -35,13 +36,13 @@ import { getResultsRoute } from './routes/results/get-results.ts';
 /** Everything the HTTP layer needs, passed in: the app opens no connections of its own. */
 export interface AppDependencies {
   logger: Logger;
-  services: Services;
+  services: ApiServices;
   healthChecks: HealthChecks;
   http?: Partial<HttpSettings>;
   /** Shared rate-limit counters across API nodes (REDIS_URL); in-process when absent. */
   redis?: Redis;
   /** The live edge's bus and LIVE_* settings; without a bus the edge follows the read model alone. */
-  live?: Omit<LiveEdgeOptions, 'services'>;
+  live?: LiveEdgeOptions;
 }
 
 /** The HTTP knobs of the README's configuration table, with their defaults. */
@@ -93,37 +94,40 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // The command and query sides, as `app.commands` and `app.queries`: all that routes see.
+  await app.register(commands, { services: deps.services });
+  await app.register(queries, { services: deps.services });
   await app.register(problemDetails);
   await app.register(accessLog);
   await app.register(mediaTypes);
   await app.register(textInput);
   await app.register(finiteNumbers);
   // First, so that its request-duration hook sees every route registered after it.
-  await app.register(metricsRoute, { services: deps.services });
+  await app.register(metricsRoute);
   await app.register(protection, { corsOrigins: http.corsOrigins, ...(deps.redis ? { redis: deps.redis } : {}) });
   await app.register(openapi);
   await app.register(auth, {
     secret: deps.services.secrets.jwtSecret,
     accessTokenSeconds: http.accessTokenSeconds,
-    accounts: (userId) => tokenAccount(deps.services, userId),
+    accounts: app.queries.tokenAccount,
   });
   await app.register(healthRoutes, { checks: deps.healthChecks });
   await app.register(frontDoorRoutes);
-  // Route plugins of the API (each takes the services it needs):
-  await app.register(auditRoutes, { services: deps.services });
-  await app.register(reviewRoutes, { services: deps.services });
-  await app.register(getResultsRoute, { services: deps.services });
-  await app.register(getAnalyticsRoute, { services: deps.services });
-  await app.register(liveEdge, { services: deps.services, ...deps.live });
-  await app.register(accountRoutes, { services: deps.services, rateLimit: perMinute(http.authPerMinute) });
-  await app.register(pollRoutes, { services: deps.services });
+  // Route plugins of the API: each reaches app.commands and app.queries, nothing else.
+  await app.register(auditRoutes);
+  await app.register(reviewRoutes);
+  await app.register(getResultsRoute);
+  await app.register(getAnalyticsRoute);
+  await app.register(liveEdge, { ...deps.live });
+  await app.register(accountRoutes, { rateLimit: perMinute(http.authPerMinute) });
+  await app.register(pollRoutes);
   // One count per address over every join code lookup, the pages' included.
   const joinRateLimit = sharedPerMinute(app as unknown as FastifyInstance, http.joinPerMinute, 'join-code');
-  await app.register(joinPollRoute, { services: deps.services, rateLimit: joinRateLimit });
-  await app.register(joinPageRoutes, { services: deps.services, rateLimit: joinRateLimit });
-  await app.register(votePageRoutes, { services: deps.services, rateLimit: joinRateLimit });
-  await app.register(presenterPageRoutes, { services: deps.services });
-  await app.register(ballotRoutes, { services: deps.services, rateLimit: perMinute(http.ballotsPerMinute) });
-  await app.register(credentialRoutes, { services: deps.services, rateLimit: perMinute(http.ballotsPerMinute) });
+  await app.register(joinPollRoute, { rateLimit: joinRateLimit });
+  await app.register(joinPageRoutes, { rateLimit: joinRateLimit });
+  await app.register(votePageRoutes, { rateLimit: joinRateLimit });
+  await app.register(presenterPageRoutes);
+  await app.register(ballotRoutes, { rateLimit: perMinute(http.ballotsPerMinute) });
+  await app.register(credentialRoutes, { rateLimit: perMinute(http.ballotsPerMinute) });
   return app as unknown as FastifyInstance;
 }

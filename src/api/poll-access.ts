@@ -2,7 +2,7 @@ import { pollNotFound } from '../domain/poll/errors.ts';
 import type { ExistingPollState } from '../domain/poll/state.ts';
 import { ForbiddenError, UnauthenticatedError } from '../domain/shared/errors.ts';
 import type { Role } from '../domain/user/roles.ts';
-import { emailDomain, type VerifiedEmails } from '../commands/users/verified-emails.ts';
+import { emailDomain } from '../commands/users/verified-emails.ts';
 import type { AuthUser } from './plugins/auth.ts';
 
 /** Roles that see every draft (README, "Voting rules"); the organizer sees their own. */
@@ -44,14 +44,14 @@ const ACROSS_ORGANIZATIONS = ['admin', 'auditor', 'analyst', 'reviewer'] as cons
  * live); public and private polls pass untouched (private ones are reached by link or token).
  */
 export async function assertMayReachPoll(
-  verifiedEmails: VerifiedEmails,
+  verifiedEmail: (userId: string) => Promise<string | null>,
   state: ExistingPollState,
   user: AuthUser | undefined,
 ): Promise<void> {
   if (state.poll.settings.visibility !== 'organization') return;
   if (user && (user.userId === state.poll.organizerId || ACROSS_ORGANIZATIONS.some((r) => user.roles.includes(r)))) return;
   if (!user) throw new UnauthenticatedError('auth.required', 'this poll is open to the accounts of its organization: log in');
-  const [mine, organizers] = await Promise.all([verifiedEmails.of(user.userId), verifiedEmails.of(state.poll.organizerId)]);
+  const [mine, organizers] = await Promise.all([verifiedEmail(user.userId), verifiedEmail(state.poll.organizerId)]);
   if (mine === null) {
     throw new ForbiddenError('poll.organization-only',
       "this poll is open to its organizer's organization (email domain): verify your email address first (POST /api/auth/email/verification)");

@@ -1,7 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createServer } from 'node:net';
 import { OperatorError } from '../operator-error.ts';
-import { exitGracefully } from '../runtime/graceful-exit.ts';
 
 export class PortInUseError extends OperatorError {
   constructor(host: string, port: number) {
@@ -28,10 +27,17 @@ export async function assertPortFree(host: string, port: number): Promise<void> 
  * The only place that opens a port. On SIGTERM/SIGINT it stops accepting connections, lets
  * in-flight requests finish, then runs the given shutdown (close stores, stop the embedded
  * database) and exits 0. If the port was taken since the check, the shutdown runs at once.
+ * `exitGracefully` is how every long-running process stops (src/runtime/graceful-exit.ts: the
+ * signals, the time limit), passed in by the process that listens.
  */
 export async function listen(
   app: FastifyInstance,
-  options: { host: string; port: number; onShutdown: () => Promise<void> },
+  options: {
+    host: string;
+    port: number;
+    onShutdown: () => Promise<void>;
+    exitGracefully: (logger: FastifyBaseLogger, shutdown: () => Promise<void>) => void;
+  },
 ): Promise<string> {
   let address: string;
   try {
@@ -41,7 +47,7 @@ export async function listen(
     await options.onShutdown();
     throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(options.host, options.port) : error;
   }
-  exitGracefully(app.log, async () => {
+  options.exitGracefully(app.log, async () => {
     await app.close();
     await options.onShutdown();
   });

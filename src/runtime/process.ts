@@ -4,6 +4,7 @@ import { assertPortFree, listen } from '../api/server.ts';
 import type { Config } from '../config.ts';
 import { startWorker } from '../worker/start-worker.ts';
 import { openRuntime } from './open-runtime.ts';
+import { exitGracefully } from './graceful-exit.ts';
 
 export function httpSettings(config: Config): HttpSettings {
   const proxy = config.TRUST_PROXY;
@@ -42,6 +43,7 @@ export async function startProcess(config: Config): Promise<void> {
   await listen(app, {
     host: config.HOST,
     port: config.PORT,
+    exitGracefully,
     onShutdown: async () => {
       await jobs.stop();
       redisKeeper.stop();

@@ -3,6 +3,7 @@ import { buildEdgeApp } from '../api/live/edge-app.ts';
 import { liveSettingsFrom } from '../api/live/settings.ts';
 import { assertPortFree, listen } from '../api/server.ts';
 import type { Config } from '../config.ts';
+import { exitGracefully } from './graceful-exit.ts';
 import { openRuntime } from './open-runtime.ts';
 import { httpSettings } from './process.ts';
 
@@ -31,5 +32,5 @@ export async function startServe(config: Config, options: { edgeOnly: boolean })
   };
   const app = options.edgeOnly ? await buildEdgeApp(deps) : await buildApp({ ...deps, ...(live.redis ? { redis: live.redis } : {}) });
   logger.info({ edgeOnly: options.edgeOnly, bus: config.NATS_URL ? 'nats' : 'in-process' }, 'serving');
-  await listen(app, { host: config.HOST, port: config.PORT, onShutdown: () => runtime.close() });
+  await listen(app, { host: config.HOST, port: config.PORT, onShutdown: () => runtime.close(), exitGracefully });
 }

@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import type { ApiServices } from '../api/api-services.ts';
+import type { WorkerServices } from '../worker/start-worker.ts';
 import pino from 'pino';
-import type { DatabasePool } from 'slonik';
 import type { CommandDeps } from '../commands/command-deps.ts';
 import type { EventStore } from '../event-store/port.ts';
 import { createBallotScreen, type FraudOptions } from '../commands/fraud/create-screen.ts';
 import { HttpNationalRegistry } from '../adapters/national-registry/http-registry.ts';
-import type { NationalRegistry } from '../adapters/national-registry/port.ts';
 import { PollCache } from '../adapters/poll-cache/poll-cache.ts';
 import { CredentialKeys } from '../adapters/credential-keys.ts';
 import { recordHandovers } from '../audit/key-handover.ts';
 import { loadAuditKeys, type AuditKeyRing, type AuditKeySource } from '../audit/signing-key.ts';
-import type { SigningKey } from '../audit/signing.ts';
 import { loadOrCreateSecret } from '../db/secrets.ts';
 import { createSqlPool } from '../db/slonik.ts';
-import { loadVoterKeys, type VoterKeyring, type VoterKeySource } from '../adapters/voter-keys.ts';
+import { loadVoterKeys, type VoterKeySource } from '../adapters/voter-keys.ts';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,43 +25,14 @@ import type { ResultsCache } from '../projections/to-redis/results-cache.ts';
 import { openCountryDatabase, type CountryDatabase } from '../adapters/geo/country-database.ts';
 
 /**
- * Every port a Pollster process uses, built once from the opened stores and passed down (the API
- * routes, the worker and the CLI take what they need from here; nothing is a module singleton).
+ * Every port a Pollster process uses, built once from the opened stores and passed down: the API
+ * (src/api/api-services.ts) and the worker (WorkerServices) each say what they take; the CLI
+ * takes what it needs from here. Nothing is a module singleton.
  */
-export interface Services {
-  store: EventStore;
-  /** SQL for everything but the event store's hot path (credentials, read models). */
-  sql: DatabasePool;
-  /** For sessions that must stay on one connection of their own (the worker's advisory-lock leases). */
-  databaseUrl: string;
-  commands: CommandDeps;
-  registry: NationalRegistry;
+export interface Services extends ApiServices, WorkerServices {
+  secrets: ApiServices['secrets'];
   /** The projection workers, where this process runs them (single-process mode, tests). */
   projections: Projections | undefined;
-  /**
-   * Read-your-writes: resolves once the read models have applied the log through `position`
-   * (at once where this process runs no projections: there is nothing local to wait for).
-   */
-  readModelsAt(position: bigint): Promise<void>;
-  /** Redis results (REDIS_URL); getResults asks it first and falls back to the read model. */
-  resultsCache?: ResultsCache;
-  /** Sends the one-time codes of email verification (SMTP_URL, else the outbox folder). */
-  mailer: Mailer;
-  /** Verified email addresses from the log, cached per node: what organization membership rests on. */
-  verifiedEmails: VerifiedEmails;
-  /** Client address → country for ballot analytics (GEOIP_COUNTRY_DB, else the shipped file). */
-  countries: CountryDatabase;
-  secrets: {
-    /** HMAC key for national-id hashes: the base key of the voter key ring, never in the database. */
-    identityKey: string;
-    /** Derive anonymous voter keys and per-poll ballot hashes (src/adapters/voter-keys.ts). */
-    voterKeys: VoterKeyring;
-    jwtSecret: string;
-    /** Signs the audit checkpoints, exports and the checkpoint feed: the ring's current key. */
-    auditKey: SigningKey;
-    /** The whole audit key ring (AUDIT_SIGNING_KEY or its key file), oldest first, and where it came from. */
-    auditKeys: AuditKeyRing;
-  };
   close(): Promise<void>;
 }
 

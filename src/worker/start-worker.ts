@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { DatabasePool } from 'slonik';
+import type { SigningKey } from '../audit/signing.ts';
+import type { CommandDeps } from '../commands/command-deps.ts';
+import type { EventStore } from '../event-store/port.ts';
 import type { Config } from '../config.ts';
 import { getResults, type PostgresProjection, type ProjectionRunnerOptions, type ProjectionStatus } from '../projections/index.ts';
 import { LeaseSession } from '../projections/leases/lease-session.ts';
 import { PartitionLeases } from '../projections/leases/partition-leases.ts';
-import type { Services } from '../runtime/services.ts';
 import { archiveJob, type ResultsQuery } from './jobs/archive/archive-job.ts';
 import { oldestOpenWrite } from '../db/open-writes.ts';
 import { auditCheckpointsJob } from './jobs/audit-checkpoints.ts';
@@ -37,9 +40,19 @@ export type WorkerConfig = Pick<
 const JOB_NAMES = ['poll-schedule', 'milestones', 'webhooks', 'archival', 'audit-checkpoints', 'log-horizon'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
+/** The ports a worker runs on (the process's services, src/runtime/services.ts, have them all). */
+export interface WorkerServices {
+  store: EventStore;
+  sql: DatabasePool;
+  /** For the leases' session, which must stay on one connection of its own (advisory locks). */
+  databaseUrl: string;
+  commands: CommandDeps;
+  secrets: { auditKey: SigningKey };
+}
+
 export interface StartWorkerOptions {
   /** Built with runProjections: false; the worker runs its own, partitioned. */
-  services: Services;
+  services: WorkerServices;
   config: WorkerConfig;
   logger: Logger;
   /** `--partitions N` (default PROJECTION_PARTITIONS) and `--partition i` (pin one, no re-balancing). */

@@ -4,7 +4,8 @@ import { Readable } from 'node:stream';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountDeps } from '../../src/commands/users/account-deps.ts';
-import { ImportJobs, UploadTooLargeError } from '../../src/commands/users/import/import-jobs-runner.ts';
+import { ImportJobs, UploadTooLargeError } from '../../src/adapters/user-import/import-jobs-runner.ts';
+import { importRowsWith } from '../../src/commands/users/import/run-import.ts';
 import { userStream } from '../../src/domain/shared/streams.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 
@@ -227,7 +228,7 @@ describe('importUsers (JSON lines) and refusals', () => {
   });
 
   it('refuses an upload above the size limit (413) without creating a job', async () => {
-    const jobs = new ImportJobs(accountDeps(t.services), { maxBytes: 64 });
+    const jobs = new ImportJobs(t.services.sql, importRowsWith(accountDeps(t.services)), { maxBytes: 64 });
     const big = Readable.from([Buffer.from('email,displayName\n'), Buffer.from('x'.repeat(100))]);
     await expect(jobs.start(big, 'csv', randomUUID())).rejects.toMatchObject({ statusCode: 413 });
     await expect(jobs.start(Readable.from([Buffer.alloc(65)]), 'csv', randomUUID())).rejects.toBeInstanceOf(UploadTooLargeError);

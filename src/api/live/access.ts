@@ -2,8 +2,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { pollNotFound } from '../../domain/poll/errors.ts';
-import type { PollState } from '../../domain/poll/state.ts';
-import type { VerifiedEmails } from '../../commands/users/verified-emails.ts';
 import { assertMayReachPoll } from '../poll-access.ts';
 import { assertMaySeeResults } from '../routes/results/results-visibility.ts';
 import { bearer, Position, problems } from '../schemas/common.ts';
@@ -42,16 +40,16 @@ type LiveRequest = FastifyRequest<{ Params: { pollId: string }; Querystring: { a
  * getResults decides. Runs before the websocket upgrade, so a refusal is a plain problem+json
  * 401/403/404 rather than an opened-then-closed socket.
  */
-export function liveAccess(app: FastifyInstance, pollState: (pollId: string) => Promise<PollState>, verifiedEmails: VerifiedEmails) {
+export function liveAccess(app: FastifyInstance) {
   return async (request: LiveRequest, reply: Parameters<typeof app.auth.optional>[1]): Promise<void> => {
     const token = request.query.access_token;
     if (token !== undefined && request.headers.authorization === undefined) request.headers.authorization = `Bearer ${token}`;
     await app.auth.optional(request, reply);
     const pollId = request.params.pollId.toLowerCase();
-    const state = await pollState(pollId);
+    const state = await app.queries.poll(pollId);
     if (state.status === 'none') throw pollNotFound(pollId);
     assertMaySeeResults(state, request.anonymous ? undefined : request.user);
-    await assertMayReachPoll(verifiedEmails, state, request.anonymous ? undefined : request.user);
+    await assertMayReachPoll(app.queries.verifiedEmail, state, request.anonymous ? undefined : request.user);
   };
 }
 

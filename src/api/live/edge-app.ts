@@ -2,11 +2,11 @@ import { httpServerOptions } from '../http-server.ts';
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { tokenAccount } from '../../commands/users/token-account.ts';
 import { type AppDependencies, DEFAULT_HTTP, type HttpSettings } from '../app.ts';
 import accessLog from '../plugins/access-log.ts';
 import auth from '../plugins/auth.ts';
 import openapi from '../plugins/openapi.ts';
+import queries from '../plugins/queries.ts';
 import finiteNumbers from '../plugins/finite-numbers.ts';
 import { frameworkErrorOptions } from '../plugins/framework-errors.ts';
 import mediaTypes from '../plugins/media-types.ts';
@@ -48,6 +48,8 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Viewers only read: `app.queries` without the command side.
+  await app.register(queries, { services: deps.services });
   await app.register(problemDetails);
   await app.register(accessLog);
   await app.register(mediaTypes);
@@ -58,11 +60,11 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
   await app.register(auth, {
     secret: deps.services.secrets.jwtSecret,
     accessTokenSeconds: http.accessTokenSeconds,
-    accounts: (userId) => tokenAccount(deps.services, userId),
+    accounts: app.queries.tokenAccount,
   });
   await app.register(healthRoutes, { checks: deps.healthChecks });
   await app.register(frontDoorRoutes);
-  await app.register(liveEdge, { services: deps.services, ...deps.live });
+  await app.register(liveEdge, { ...deps.live });
   // Set to any value counts: the operator chose one.
   const name = (option: string) => option.split('=')[0];
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].map(name);

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { InProcessLiveBus } from '../../projections/to-nats/in-process-live-bus.ts';
 import type { LiveBus } from '../../projections/to-nats/live-bus.ts';
-import type { Services } from '../../runtime/services.ts';
 import { liveAccess } from './access.ts';
 import { ViewerLimits } from './viewer-limits.ts';
 import { LiveHub } from './live-hub.ts';
@@ -21,8 +20,6 @@ declare module 'fastify' {
 }
 
 export interface LiveEdgeOptions {
-  /** Snapshots (results cache, read model) and the poll cache for the visibility rules. */
-  services: Services;
   /**
    * The bus the results projection publishes to (src/runtime/live.ts). Without one the edge still
    * works, from the read model alone: each watched poll is re-read every LIVE_RESYNC_MS.
@@ -33,15 +30,15 @@ export interface LiveEdgeOptions {
 
 /**
  * The live edge (ARCHITECTURE.md, "Live edge"): liveResults (websocket), liveResultsSse and the
- * live results page, over one LiveHub per app. Needs the auth and problem-details plugins.
+ * live results page, over one LiveHub per app. Snapshots and the visibility rules come from
+ * `app.queries` (results, the poll cache, verified emails).
  */
 export const liveEdge = fp<LiveEdgeOptions>(
   async (app: FastifyInstance, options) => {
     const settings: LiveSettings = { ...DEFAULT_LIVE, ...options.settings };
-    const { services } = options;
     const hub = new LiveHub({
       bus: options.bus ?? new InProcessLiveBus(),
-      loadResults: resultsLoader(services),
+      loadResults: resultsLoader(app.queries.results),
       throttleMs: settings.throttleMs,
       heartbeatMs: settings.heartbeatMs,
       resyncMs: settings.resyncMs,
@@ -52,7 +49,7 @@ export const liveEdge = fp<LiveEdgeOptions>(
     // once per socket); no client set in ws (the hub tracks the viewers, and closes them on preClose).
     await app.register(websocket, { options: { maxPayload: 1024, perMessageDeflate: false, clientTracking: false } });
     const limits = new ViewerLimits({ perAddress: settings.maxViewersPerAddress, total: settings.maxViewers });
-    const checkAccess = liveAccess(app, (pollId) => services.commands.polls.get(pollId), services.verifiedEmails);
+    const checkAccess = liveAccess(app);
     const access: typeof checkAccess = async (request, reply) => {
       await checkAccess(request, reply);
       limits.admit(request); // after the access checks: a refused viewer holds no slot
@@ -60,11 +57,11 @@ export const liveEdge = fp<LiveEdgeOptions>(
     const routeOptions = { hub, access, maxBufferedBytes: settings.maxBufferedBytes };
     await app.register(liveWsRoute, routeOptions);
     await app.register(liveSseRoute, routeOptions);
-    await app.register(livePageRoutes, { services });
+    await app.register(livePageRoutes);
     // Before the server closes: end the viewers' connections so that close does not wait on them.
     app.addHook('preClose', async () => hub.close());
   },
-  { name: 'live-edge', dependencies: ['auth', 'problem-details'] },
+  { name: 'live-edge', dependencies: ['auth', 'problem-details', 'queries'] },
 );
 
 export { edgeMetricsText, type EdgeMetrics } from './metrics.ts';

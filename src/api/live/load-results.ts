@@ -1,6 +1,4 @@
 import type { PollResults } from '../../domain/results/results.ts';
-import { currentResults } from '../../projections/queries.ts';
-import type { Services } from '../../runtime/services.ts';
 import type { ResultsState } from './frames.ts';
 
 /** Where snapshots come from: one read per poll however many viewers join (the hub single-flights it). */
@@ -16,9 +14,9 @@ const toResultsState = (results: PollResults): ResultsState => {
  * Snapshots as getResults answers them (currentResults): a viewer of a new poll gets zeros with a
  * real position rather than an error, and never a Redis entry older than the read model.
  */
-export function resultsLoader(services: Pick<Services, 'sql' | 'store' | 'resultsCache'>): ResultsLoader {
+export function resultsLoader(currentResults: (pollId: string) => Promise<PollResults | null>): ResultsLoader {
   return async (pollId) => {
-    const results = await currentResults(services, pollId);
+    const results = await currentResults(pollId);
     return results ? toResultsState(results) : null;
   };
 }

@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../runtime/services.ts';
-import { findPoll } from '../find-poll.ts';
 import { pollNotFoundPage } from '../pages/pages.ts';
 
 /** The page's three files, read once at start: they are small and never change while running. */
@@ -27,9 +25,9 @@ const CSP =
  * a mistyped link is a 404 rather than a page shell that says so later. Whether this viewer may
  * see the poll is left to the page: its token is in the URL's fragment, which never reaches us.
  */
-export async function livePageRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
+export async function livePageRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { pollIdOrSlug: string } }>('/polls/:pollIdOrSlug', { schema: { hide: true } }, async (request, reply) => {
-    if (!(await findPoll(services, request.params.pollIdOrSlug))) return pollNotFoundPage(reply);
+    if (!(await app.queries.findPoll(request.params.pollIdOrSlug))) return pollNotFoundPage(reply);
     return reply
       .type('text/html; charset=utf-8')
       .header('content-security-policy', CSP)

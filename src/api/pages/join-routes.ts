@@ -1,7 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { findPollByJoinCode } from '../../commands/polls/join-codes.ts';
 import { NotFoundError } from '../../domain/shared/errors.ts';
-import type { Services } from '../../runtime/services.ts';
 import type { SharedRateLimit } from '../plugins/protection.ts';
 import { joinForm, notFoundPage, renderPage, sendPage } from './render.ts';
 
@@ -10,10 +8,10 @@ import { joinForm, notFoundPage, renderPage, sendPage } from './render.ts';
  * (the link a QR code holds) sends the browser on to the poll's vote page. Every lookup counts
  * against the address's join code rate limit, as findPollByJoinCode does.
  */
-export async function joinPageRoutes(app: FastifyInstance, { services, rateLimit }: { services: Services; rateLimit: SharedRateLimit }): Promise<void> {
+export async function joinPageRoutes(app: FastifyInstance, { rateLimit }: { rateLimit: SharedRateLimit }): Promise<void> {
   async function redirectToPoll(code: string, reply: Parameters<typeof sendPage>[0]) {
     try {
-      const poll = await findPollByJoinCode(services.commands, code.replace(/\s+/g, ''));
+      const poll = await app.queries.findPollByJoinCode(code.replace(/\s+/g, ''));
       return reply.redirect(`/v/${encodeURIComponent(poll.poll.slug)}`, 303);
     } catch (error) {
       if (error instanceof NotFoundError) return notFoundPage(reply, `No open poll has the code ${code}`);

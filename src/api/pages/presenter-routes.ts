@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
-import type { Services } from '../../runtime/services.ts';
 import { escapeHtml, notFoundPage, renderPage, sendPage } from './render.ts';
 import { resolvePoll } from './resolve-poll.ts';
 
@@ -13,9 +12,9 @@ const origin = (request: FastifyRequest) => `${request.protocol}://${request.hos
  * the results are drawn by presenter.js from getResults and the liveResults feed, showing only
  * what any viewer of the results may see (no review queue numbers).
  */
-export async function presenterPageRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
+export async function presenterPageRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { key: string } }>('/p/:key', { schema: { hide: true } }, async (request, reply) => {
-    const state = await resolvePoll(services, request.params.key);
+    const state = await resolvePoll(app, request.params.key);
     if (!state) return notFoundPage(reply, 'No such poll');
     const { poll } = state;
     const code = state.status === 'active' ? state.joinCode : undefined;

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../runtime/services.ts';
 import type { SharedRateLimit } from '../plugins/protection.ts';
 import { escapeHtml, notFoundPage, renderPage, sendPage } from './render.ts';
 import { resolvePoll } from './resolve-poll.ts';
@@ -10,9 +9,9 @@ import { resolvePoll } from './resolve-poll.ts';
  * through getPoll with the voter's own credentials and casts through castBallot, as any client.
  * Rate-limited with the join code lookups, since a code in this URL is one.
  */
-export async function votePageRoutes(app: FastifyInstance, { services, rateLimit }: { services: Services; rateLimit: SharedRateLimit }): Promise<void> {
+export async function votePageRoutes(app: FastifyInstance, { rateLimit }: { rateLimit: SharedRateLimit }): Promise<void> {
   app.get<{ Params: { key: string } }>('/v/:key', { schema: { hide: true }, ...rateLimit }, async (request, reply) => {
-    const state = await resolvePoll(services, request.params.key);
+    const state = await resolvePoll(app, request.params.key);
     if (!state) return notFoundPage(reply, 'No such poll');
     return sendPage(reply, 200, renderPage({
       title: 'Vote',

@@ -1,9 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { PostgresEventStore } from '../../event-store/postgres/postgres-event-store.ts';
-import { oldestOpenWrite } from '../../db/open-writes.ts';
-import type { Services } from '../../runtime/services.ts';
 import { edgeMetricsText } from '../live/metrics.ts';
 
 /**
@@ -12,8 +9,9 @@ import { edgeMetricsText } from '../live/metrics.ts';
  * and seconds: the numbers to alert on; parked events), the age of the transaction holding the
  * log's horizon (postgres store) and the live edge (viewers, frames, drops).
  */
-export const metricsRoute = fp<{ services: Services }>(
-  async (app: FastifyInstance, { services }) => {
+export const metricsRoute = fp(
+  async (app: FastifyInstance) => {
+    const { queries } = app;
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'pollster_' });
     const durations = new Histogram({
@@ -31,25 +29,25 @@ export const metricsRoute = fp<{ services: Services }>(
     const lagSeconds = new Gauge({ name: 'pollster_projection_lag_seconds', help: 'Age of the oldest event not applied yet.', labelNames: ['projection'], registers: [registry] });
     const parked = new Gauge({ name: 'pollster_projection_parked_since_start', help: 'Events parked as poison since this process started.', labelNames: ['projection'], registers: [registry] });
     // The postgres store's readers see only what committed before the oldest open write began.
-    const horizon =
-      services.store instanceof PostgresEventStore
-        ? new Gauge({
-            name: 'pollster_log_horizon_age_seconds',
-            help: 'How long the oldest transaction holding a transaction id on the database server has been open (0: none); readers of the log see nothing committed after it began.',
-            registers: [registry],
-          })
-        : undefined;
+    const horizonAge = queries.logHorizonAge;
+    const horizon = horizonAge
+      ? new Gauge({
+          name: 'pollster_log_horizon_age_seconds',
+          help: 'How long the oldest transaction holding a transaction id on the database server has been open (0: none); readers of the log see nothing committed after it began.',
+          registers: [registry],
+        })
+      : undefined;
 
     app.get('/metrics', { schema: { tags: ['operations'], operationId: 'metrics', summary: 'Prometheus metrics' } }, async (_request, reply) => {
-      for (const status of (await services.projections?.status()) ?? []) {
+      for (const status of await queries.projectionStatus()) {
         lagEvents.set({ projection: status.name }, status.lag.events);
         lagSeconds.set({ projection: status.name }, status.lag.seconds);
         parked.set({ projection: status.name }, status.parkedSinceStart);
       }
-      horizon?.set((await oldestOpenWrite(services.sql))?.seconds ?? 0);
+      if (horizonAge) horizon?.set(await horizonAge());
       const edge = app.hasDecorator('liveEdge') ? `\n${edgeMetricsText(app.liveEdge.metrics())}` : '';
       return reply.type(registry.contentType).send(`${await registry.metrics()}${edge}`);
     });
   },
-  { name: 'metrics' },
+  { name: 'metrics', dependencies: ['queries'] },
 );

@@ -1,4 +1,4 @@
-import type { ImportCounters } from '../../commands/users/import/run-import.ts';
+import type { ImportCounters } from '../../adapters/user-import/report.ts';
 
 /**
  * A one-line bar on stderr, redrawn at most 10 times a second (the runner calls `update` every

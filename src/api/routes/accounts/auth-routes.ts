@@ -1,17 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import type { AccountDeps } from '../../../commands/users/account-deps.ts';
-import { changePassword } from '../../../commands/users/change-password.ts';
-import { login } from '../../../commands/users/login.ts';
-import { logoutEverywhere } from '../../../commands/users/logout-everywhere.ts';
-import { register } from '../../../commands/users/register.ts';
 import type { RateLimitConfig } from '../../plugins/protection.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { accountContext } from './context.ts';
 import { ChangePasswordBody, LoginBody, LoginResult, RegisterBody, Registered } from './schemas.ts';
 
 /** register, login, changePassword, logoutEverywhere: the operations that create, prove or revoke a credential. */
-export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; rateLimit: RateLimitConfig }> = async (app, { deps, rateLimit }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfig }> = async (app, { rateLimit }) => {
   app.post(
     '/api/auth/register',
     {
@@ -27,7 +22,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; rateLimi
       },
     },
     async (request, reply) => {
-      const registered = await register(deps, request.body, accountContext(request));
+      const registered = await app.commands.register(request.body, accountContext(request));
       return reply.status(201).send(registered);
     },
   );
@@ -49,7 +44,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; rateLimi
       },
     },
     async (request) => {
-      const session = await login(deps, request.body.email, request.body.password);
+      const session = await app.commands.login(request.body.email, request.body.password);
       return { ...app.issueAccessToken(session), mustChangePassword: session.mustChangePassword };
     },
   );
@@ -71,7 +66,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; rateLimi
       },
     },
     async (request, reply) => {
-      await changePassword(deps, request.user.userId, request.body, accountContext(request));
+      await app.commands.changePassword(request.user.userId, request.body, accountContext(request));
       app.auth.forget(request.user.userId);
       return reply.status(204).send(null);
     },
@@ -92,7 +87,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; rateLimi
       },
     },
     async (request, reply) => {
-      await logoutEverywhere(deps, request.user.userId);
+      await app.commands.logoutEverywhere(request.user.userId);
       app.auth.forget(request.user.userId);
       return reply.status(204).send(null);
     },

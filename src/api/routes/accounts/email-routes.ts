@@ -1,9 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import type { AccountDeps } from '../../../commands/users/account-deps.ts';
 import { CODE_DIGITS, CODE_TTL_MS, MAX_ATTEMPTS, RESEND_AFTER_MS } from '../../../commands/users/email-codes.ts';
-import { requestEmailVerification } from '../../../commands/users/request-email-verification.ts';
-import { verifyEmail } from '../../../commands/users/verify-email.ts';
 import type { RateLimitConfig } from '../../plugins/protection.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { accountContext } from './context.ts';
@@ -30,7 +27,7 @@ const EmailVerifiedView = Type.Object({
  * client address like register and login, so one host cannot spread guesses or mail over many
  * accounts faster than that.
  */
-export const emailRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; rateLimit: RateLimitConfig }> = async (app, { deps, rateLimit }) => {
+export const emailRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfig }> = async (app, { rateLimit }) => {
   app.post(
     '/api/auth/email/verification',
     {
@@ -47,7 +44,7 @@ export const emailRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; rateLim
         response: { 202: CodeSent, ...problems(401, 404, 409, 429, 503) },
       },
     },
-    async (request, reply) => reply.status(202).send(await requestEmailVerification(deps, request.user.userId)),
+    async (request, reply) => reply.status(202).send(await app.commands.requestEmailVerification(request.user.userId)),
   );
 
   app.post(
@@ -67,6 +64,6 @@ export const emailRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; rateLim
         response: { 200: EmailVerifiedView, ...problems(400, 401, 404, 409, 422, 429) },
       },
     },
-    async (request) => verifyEmail(deps, request.user.userId, request.body.code, accountContext(request)),
+    async (request) => app.commands.verifyEmail(request.user.userId, request.body.code, accountContext(request)),
   );
 };

@@ -1,11 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Readable } from 'node:stream';
 import Type from 'typebox';
-import { getJob } from '../../../commands/users/import/import-jobs.ts';
-import type { ImportJobs } from '../../../commands/users/import/import-jobs-runner.ts';
 import type { ImportFormat } from '../../../adapters/user-import/parse-rows.ts';
-import { takeSetupTokens } from '../../../commands/users/import/setup-tokens.ts';
-import type { AccountDeps } from '../../../commands/users/account-deps.ts';
 import { acceptedMediaTypes, problemError, unsupportedMediaType } from '../../plugins/problem-details.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { JobAccepted, JobParams, JobView } from './schemas.ts';
@@ -24,7 +20,7 @@ const JSONL_EXAMPLE = '{"email":"ada@example.org","displayName":"Ada Lovelace"}\
  * content-type parsers hand the raw request stream on (after the admin check has run, since
  * parsing comes first but reads nothing), and the job spools it to disk and imports it row by row.
  */
-export const importRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; jobs: ImportJobs }> = async (app, { deps, jobs }) => {
+export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Encapsulated in this plugin: other routes keep refusing these content types, and this one
   // refuses JSON (and anything else) with a 415 naming its own (problem-details.ts).
   app.removeAllContentTypeParsers();
@@ -61,7 +57,7 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; jobs: 
       if (format === undefined) throw problemError(unsupportedMediaType(acceptedMediaTypes(request)));
       // An empty body is never parsed: it imports nothing, as an empty stream.
       const upload = request.body instanceof Readable ? request.body : Readable.from([]);
-      const jobId = await jobs.start(upload, format, request.user.userId);
+      const jobId = await app.commands.importUsers(upload, format, request.user.userId);
       return reply.status(202).header('location', `/api/admin/jobs/${jobId}`).send({ jobId });
     },
   );
@@ -79,7 +75,7 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; jobs: 
         response: { 200: JobView, ...problems(400, 401, 403, 404) },
       },
     },
-    async (request) => getJob(deps.sql, request.params.jobId),
+    async (request) => app.queries.job(request.params.jobId),
   );
 
   app.get(
@@ -102,7 +98,7 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; jobs: 
       },
     },
     async (request, reply) => {
-      const csv = await takeSetupTokens(deps.sql, request.params.jobId);
+      const csv = await app.commands.takeSetupTokens(request.params.jobId);
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('cache-control', 'no-store')

@@ -1,15 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import type { AccountDeps } from '../../../commands/users/account-deps.ts';
-import { getMe } from '../../../commands/users/get-me.ts';
-import { grantRole } from '../../../commands/users/grant-role.ts';
-import { verifyNationalId } from '../../../commands/users/verify-national-id.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { accountContext } from './context.ts';
 import { GrantRoleBody, GrantRoleParams, MeView, Verified, VerifyBody } from './schemas.ts';
 
 /** me, verifyNationalId and grantRole: operations on an existing account. */
-export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps }> = async (app, { deps }) => {
+export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/me',
     {
@@ -23,7 +19,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps }> = async 
       },
     },
     async (request) => {
-      const me = await getMe(deps, request.user.userId);
+      const me = await app.queries.me(request.user.userId);
       return { ...me, roles: [...me.roles] };
     },
   );
@@ -44,7 +40,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps }> = async 
         response: { 200: Verified, ...problems(400, 401, 404, 409, 422, 503) },
       },
     },
-    async (request) => verifyNationalId(deps, request.user.userId, request.body.nationalId, accountContext(request)),
+    async (request) => app.commands.verifyNationalId(request.user.userId, request.body.nationalId, accountContext(request)),
   );
 
   app.post(
@@ -63,7 +59,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps }> = async 
       },
     },
     async (request, reply) => {
-      await grantRole(deps, request.params.userId, request.body.role, request.user.userId, accountContext(request));
+      await app.commands.grantRole(request.params.userId, request.body.role, request.user.userId, accountContext(request));
       return reply.status(204).send(null);
     },
   );

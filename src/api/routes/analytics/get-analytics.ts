@@ -2,8 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import { ForbiddenError } from '../../../domain/shared/errors.ts';
-import { emptyAnalytics, getAnalytics } from '../../../projections/queries.ts';
-import type { Services } from '../../../runtime/services.ts';
 import { assertPollVisible } from '../../poll-access.ts';
 import { bearer, problems, Uuid } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
@@ -64,7 +62,7 @@ const ANALYTICS_ROLES = ['admin', 'analyst'] as const;
  * poll comes from the poll cache (always current), the figures from the read model (eventually
  * consistent; a poll it has not seen yet shows nothing counted).
  */
-export const getAnalyticsRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const getAnalyticsRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/polls/:pollId/analytics',
     {
@@ -86,15 +84,15 @@ export const getAnalyticsRoute: FastifyPluginAsyncTypebox<{ services: Services }
     async (request) => {
       const { pollId } = request.params;
       const bucket = request.query.bucket ?? 'minute';
-      const poll = await services.commands.polls.get(pollId);
+      const poll = await app.queries.poll(pollId);
       if (poll.status === 'none') throw pollNotFound(pollId);
       assertPollVisible(poll, request.user);
       const { userId, roles } = request.user;
       if (poll.poll.organizerId !== userId && !ANALYTICS_ROLES.some((role) => roles.includes(role))) {
         throw new ForbiddenError('analytics.forbidden', `only the organizer of poll ${pollId}, admins and analysts may see its analytics`);
       }
-      const view = (await getAnalytics(services.sql, pollId, bucket)) ?? emptyAnalytics(pollId);
-      return { ...view, granularity: bucket, countryData: services.countries.info };
+      const view = await app.queries.analytics(pollId, bucket);
+      return { ...view, granularity: bucket, countryData: app.queries.countryData() };
     },
   );
 };

@@ -1,18 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { listAuditEvents } from '../../../audit/audit-events.ts';
-import { checkReceipt } from '../../../audit/check-receipt.ts';
+import type { verifyPoll } from '../../../audit/verify-poll.ts';
 import { publicKeyPem } from '../../../audit/signing.ts';
-import { verifyPoll } from '../../../audit/verify-poll.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
-import type { Services } from '../../../runtime/services.ts';
 import { assertPollVisible } from '../../poll-access.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 import { checkpointHash } from '../../../audit/checkpoint.ts';
-import { feedText, readCheckpointFeed } from '../../../audit/checkpoint-feed.ts';
-import { proveInclusion } from '../../../audit/inclusion-proof.ts';
 import {
   AuditEventsPageView, AuditEventsQuery, FeedPageView, FeedQuery, InclusionProofView, ProofQuery, PublicKeyView, ReceiptParams, ReceiptView, VerifyReportView,
 } from './schemas.ts';
@@ -26,12 +21,12 @@ const plain = <T>(value: T): Plain<T> => JSON.parse(JSON.stringify(value, (_k, v
  * auditors and admins, checkReceipt and the signing key for anyone, since a voter checks a
  * receipt and a third party pins the key without an account.
  */
-export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const auditors = app.auth.role('auditor', 'admin');
 
   /** The poll as this caller may audit it: drafts follow the one draft rule (poll-access.ts). */
   async function existing(pollId: string, user: AuthUser) {
-    const state = await services.commands.polls.get(pollId);
+    const state = await app.queries.poll(pollId);
     if (state.status === 'none') throw pollNotFound(pollId);
     assertPollVisible(state, user);
     return state;
@@ -56,7 +51,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       const pollId = request.params.pollId.toLowerCase();
       const state = await existing(pollId, request.user);
       const showIdentities = !state.poll.settings.anonymous && request.user.roles.includes('auditor');
-      const page = await listAuditEvents(services.store, pollId, {
+      const page = await app.queries.auditEvents(pollId, {
         after: BigInt(request.query.after ?? 0),
         limit: request.query.limit ?? 100,
         showIdentities,
@@ -81,7 +76,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     async (request) => {
       const pollId = request.params.pollId.toLowerCase();
       await existing(pollId, request.user);
-      const { results: _replayed, ...report } = await verifyPoll({ store: services.store, sql: services.sql, key: services.secrets.auditKey }, pollId);
+      const { results: _replayed, ...report } = await app.queries.verifyPoll(pollId);
       return positionsAsNumbers(report);
     },
   );
@@ -98,7 +93,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       },
     },
     async (request) => {
-      const checked = await checkReceipt(services.store, request.params.receipt);
+      const checked = await app.queries.checkReceipt(request.params.receipt);
       if (!checked.included) return { included: false };
       const { receipt: _receipt, eventPosition: _at, ...view } = checked;
       return plain(view);
@@ -119,13 +114,13 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       },
     },
     async (request) => {
-      const page = await readCheckpointFeed(services.store, BigInt(request.query.after ?? 0), request.query.limit ?? 1000);
+      const page = await app.queries.checkpointFeed(BigInt(request.query.after ?? 0), request.query.limit ?? 1000);
       const items = page.items.map((i) =>
         i.kind === 'checkpoint'
-          ? { kind: i.kind, position: i.position, hash: checkpointHash(i.checkpoint), checkpoint: { ...i.checkpoint } }
-          : { kind: i.kind, position: i.position, handover: { ...i.handover } },
+          ? { kind: i.kind, position: Number(i.position), hash: checkpointHash(i.checkpoint), checkpoint: { ...i.checkpoint } }
+          : { kind: i.kind, position: Number(i.position), handover: { ...i.handover } },
       );
-      return { ...page, items };
+      return { items, next: Number(page.next), head: Number(page.head) };
     },
   );
 
@@ -143,8 +138,8 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
     async (request, reply) => {
       const after = BigInt(request.query.after ?? 0);
-      const page = await readCheckpointFeed(services.store, after, request.query.limit ?? 1000);
-      return reply.type('application/x-ndjson').serializer((payload: unknown) => String(payload)).send(feedText(page, after, services.secrets.auditKey));
+      const page = await app.queries.checkpointFeed(after, request.query.limit ?? 1000);
+      return reply.type('application/x-ndjson').serializer((payload: unknown) => String(payload)).send(app.queries.checkpointFeedText(page, after));
     },
   );
 
@@ -161,8 +156,14 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       },
     },
     async (request) => {
-      const proof = await proveInclusion(services.store, request.params.receipt, request.query.checkpoint);
-      return { ...proof, checkpoint: { ...proof.checkpoint } };
+      const proof = await app.queries.inclusionProof(request.params.receipt, request.query.checkpoint);
+      // The proof file keeps positions as decimal strings (src/audit/README.md); the API's JSON, numbers.
+      return {
+        ...proof,
+        checkpoint: { ...proof.checkpoint },
+        event: { ...proof.event, revision: Number(proof.event.revision), position: Number(proof.event.position) },
+        leaf: { ...proof.leaf, revision: Number(proof.leaf.revision) },
+      };
     },
   );
 
@@ -177,7 +178,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       },
     },
     async () => {
-      const { publicKey, keyId } = services.secrets.auditKey;
+      const { publicKey, keyId } = app.queries.auditPublicKey();
       return { algorithm: 'Ed25519' as const, publicKey, keyId, pem: publicKeyPem(publicKey) };
     },
   );

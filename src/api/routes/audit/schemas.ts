@@ -93,7 +93,7 @@ export const PublicKeyView = Type.Object({
   pem: Type.String({ description: 'SPKI PEM' }),
 });
 
-const Digits = Type.String({ pattern: '^[0-9]{1,19}$', description: 'a log position, as a string' });
+const Revision = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'stream revision' });
 const Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
 
 export const FeedQuery = Type.Object(
@@ -110,12 +110,12 @@ const SignedCheckpoint = Type.Record(Type.String(), Type.Unknown(), { descriptio
 export const FeedPageView = Type.Object({
   items: Type.Array(
     Type.Union([
-      Type.Object({ kind: Type.Literal('checkpoint'), position: Digits, hash: Hex, checkpoint: SignedCheckpoint }),
-      Type.Object({ kind: Type.Literal('handover'), position: Digits, handover: Type.Record(Type.String(), Type.Unknown(), { description: 'AuditKeyHandedOver data' }) }),
+      Type.Object({ kind: Type.Literal('checkpoint'), position: Position, hash: Hex, checkpoint: SignedCheckpoint }),
+      Type.Object({ kind: Type.Literal('handover'), position: Position, handover: Type.Record(Type.String(), Type.Unknown(), { description: 'AuditKeyHandedOver data' }) }),
     ]),
   ),
-  next: Digits,
-  head: Digits,
+  next: Position,
+  head: Position,
 });
 
 export const ProofQuery = Type.Object({ checkpoint: Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'the checkpoint hash, as a witness kept it' }) }, { additionalProperties: false });
@@ -124,9 +124,9 @@ export const InclusionProofView = Type.Object({
   format: Type.Literal('pollster-inclusion/1'),
   receipt: Type.String(),
   checkpoint: SignedCheckpoint,
-  event: Type.Object({ stream: Type.String(), revision: Digits, position: Digits, hash: Hex }),
+  event: Type.Object({ stream: Type.String(), revision: Revision, position: Position, hash: Hex }),
   chain: Type.Array(Hex, { description: "content digests of the ballot stream's later events up to the signed head" }),
-  leaf: Type.Object({ stream: Type.String(), revision: Digits, hash: Hex, index: Type.Integer({ minimum: 0 }) }),
+  leaf: Type.Object({ stream: Type.String(), revision: Revision, hash: Hex, index: Type.Integer({ minimum: 0 }) }),
   treeSize: Type.Integer({ minimum: 1 }),
   path: Type.Array(Hex, { description: 'RFC 6962 audit path, leaf to root' }),
 });

@@ -1,18 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Answer, AnswerInput } from '../../../domain/ballot/answers.ts';
-import { castBallot } from '../../../commands/ballots/cast-ballot.ts';
-import { changeBallot } from '../../../commands/ballots/change-ballot.ts';
-import { getMyBallot } from '../../../commands/ballots/get-my-ballot.ts';
-import { voterFor } from '../../../commands/ballots/voter-key.ts';
 import type { BallotCredential } from '../../../domain/ballot/credential-voter.ts';
 import { credentialHeader, credentialVoter } from './credential-voter.ts';
-import { isNationalIdVerified } from '../../../commands/users/national-id-verified.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
-import type { Services } from '../../../runtime/services.ts';
 import { assertMayReachPoll } from '../../poll-access.ts';
-import { ballotMeta } from '../../ballot-meta.ts';
-import { pollKey } from '../../../adapters/voter-keys.ts';
 import { commandContext } from '../../command-context.ts';
 import { screeningFacts } from '../../screening-facts.ts';
 import type { RateLimitConfig } from '../../plugins/protection.ts';
@@ -27,33 +19,25 @@ type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string; ch
  * answers are judged by the ballot decider, and the answer goes out only once the ballot is
  * durably in the log; a voter who lost that answer asks getMyBallot for it.
  */
-export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateLimit: RateLimitConfig }> = async (
-  app,
-  { services, rateLimit },
-) => {
+export const ballotRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfig }> = async (app, { rateLimit }) => {
   /**
    * Who is voting, as the poll's voter policy says: the same for casting, changing and looking up
    * a ballot, so each of them reaches one and the same ballot stream.
    */
   async function voterOf(request: FastifyRequest, pollId: string, voteToken: { value: string | undefined; field: string }, credential?: BallotCredential) {
-    const poll = await services.commands.polls.get(pollId);
+    const poll = await app.queries.poll(pollId);
     if (poll.status === 'none') throw pollNotFound(pollId);
     // Blind polls: the credential is the voter, checked at issuance against the poll's policy and reach.
     if (credential !== undefined || poll.poll.settings.anonymity === 'blind') return { poll, voter: await credentialVoter(request, poll.poll, credential) };
-    await assertMayReachPoll(services.verifiedEmails, poll, request.anonymous ? undefined : request.user);
+    await assertMayReachPoll(app.queries.verifiedEmail, poll, request.anonymous ? undefined : request.user);
     const userId = request.anonymous ? undefined : request.user?.userId;
-    const voter = await voterFor(
-      poll.poll,
-      {
-        ...(userId ? { userId } : {}),
-        ...(voteToken.value ? { voteToken: voteToken.value } : {}),
-        voteTokenField: voteToken.field,
-        nationalIdVerified: () => isNationalIdVerified(services.commands, userId!),
-        ip: request.ip,
-        userAgent: request.headers['user-agent'] ?? '',
-      },
-      services.secrets.voterKeys,
-    );
+    const voter = await app.commands.voterFor(poll.poll, {
+      ...(userId ? { userId } : {}),
+      ...(voteToken.value ? { voteToken: voteToken.value } : {}),
+      voteTokenField: voteToken.field,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? '',
+    });
     return { poll, voter };
   }
 
@@ -64,7 +48,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
     const context = commandContext(request, voter.voterKey);
     // On an anonymous poll the event metadata must not name the account either.
     if (poll.poll.settings.anonymous) context.actor = 'anonymous';
-    const meta = ballotMeta(request.ip, request.headers['user-agent'] ?? '', pollKey(services.secrets.voterKeys, poll.poll), services.countries);
+    const meta = app.commands.ballotMeta(poll.poll, request.ip, request.headers['user-agent'] ?? '');
     return { ballot: { pollId, ...voter, answers: body.answers, meta }, context };
   }
 
@@ -95,10 +79,10 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
     },
     async (request, reply) => {
       const { ballot, context } = await ballotRequest(request, request.params.pollId, request.body);
-      const screening = screeningFacts(request, services, request.body.challenge);
+      const screening = screeningFacts(request, app, request.body.challenge);
       const { startedAt } = request.body;
       const meta = startedAt === undefined ? ballot.meta : { ...ballot.meta, startedAt };
-      const receipt = await castBallot(services.commands, { ...ballot, meta, screening }, context);
+      const receipt = await app.commands.castBallot({ ...ballot, meta, screening }, context);
       return reply.status(201).send({ ...receipt, position: Number(receipt.position) });
     },
   );
@@ -117,7 +101,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
     },
     async (request) => {
       const { ballot, context } = await ballotRequest(request, request.params.pollId, request.body);
-      const receipt = await changeBallot(services.commands, ballot, context);
+      const receipt = await app.commands.changeBallot(ballot, context);
       return { ...receipt, position: Number(receipt.position) };
     },
   );
@@ -144,7 +128,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateL
     async (request, reply) => {
       const { pollId } = request.params;
       const { voter } = await voterOf(request, pollId, { value: request.headers['vote-token'], field: 'headers.vote-token' }, credentialHeader(request.headers['ballot-credential']));
-      const ballot = await getMyBallot(services.commands, pollId, voter.voterKey);
+      const ballot = await app.queries.myBallot(pollId, voter.voterKey);
       // A voter's own choices: for no shared cache to keep.
       const { answers, ...rest } = ballot;
       return reply.header('cache-control', 'private, no-store').send({

@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { issueBallotCredential } from '../../../commands/credentials/issue-credential.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
-import type { Services } from '../../../runtime/services.ts';
 import { commandContext } from '../../command-context.ts';
 import type { RateLimitConfig } from '../../plugins/protection.ts';
 import { assertMayReachPoll } from '../../poll-access.ts';
@@ -32,7 +30,7 @@ const IssuedCredential = Type.Object({
  * ballot credentials"). The caller is named here, and only here; the ballot that the credential
  * later casts is sent without a login.
  */
-export const credentialRoutes: FastifyPluginAsyncTypebox<{ services: Services; rateLimit: RateLimitConfig }> = async (app, { services, rateLimit }) => {
+export const credentialRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfig }> = async (app, { rateLimit }) => {
   app.post(
     '/api/polls/:pollId/credentials',
     {
@@ -55,14 +53,10 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ services: Services; r
     },
     async (request, reply) => {
       const { pollId } = request.params;
-      const poll = await services.commands.polls.get(pollId);
+      const poll = await app.queries.poll(pollId);
       if (poll.status === 'none') throw pollNotFound(pollId);
-      await assertMayReachPoll(services.verifiedEmails, poll, request.user);
-      const keys = services.commands.credentialKeys;
-      if (!keys) throw new Error('this process has no credential key store');
-      const issued = await issueBallotCredential(
-        services.commands,
-        keys,
+      await assertMayReachPoll(app.queries.verifiedEmail, poll, request.user);
+      const issued = await app.commands.issueBallotCredential(
         { pollId, accountId: request.user.userId, blindedMessage: request.body.blindedMessage },
         commandContext(request),
       );

@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { createPoll } from '../../../commands/polls/create-poll.ts';
 import { DEFAULT_POLL_SETTINGS } from '../../../domain/poll/commands.ts';
-import type { Services } from '../../../runtime/services.ts';
 import { commandContext } from '../../command-context.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { CreatedPoll, CreatePollBody } from '../../schemas/poll.ts';
 
-export const createPollRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const createPollRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/polls',
     {
@@ -22,13 +20,12 @@ export const createPollRoute: FastifyPluginAsyncTypebox<{ services: Services }> 
     },
     async (request, reply) => {
       const { settings, ...rest } = request.body;
-      const { poll, position } = await createPoll(
-        services.commands,
+      const { poll, position } = await app.commands.createPoll(
         request.user.userId,
         { ...rest, settings: { ...DEFAULT_POLL_SETTINGS, ...settings } },
         commandContext(request),
       );
-      await services.readModelsAt(position); // the creator's next listPolls shows it
+      await app.queries.readModelsAt(position); // the creator's next listPolls shows it
       return reply.status(201).send({ pollId: poll.pollId, slug: poll.slug, status: 'draft' as const });
     },
   );

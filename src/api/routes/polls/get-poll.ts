@@ -3,8 +3,6 @@ import Type from 'typebox';
 import { fraudCheckUnavailableOf } from '../../../domain/poll/definition.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { PollState } from '../../../domain/poll/state.ts';
-import type { Services } from '../../../runtime/services.ts';
-import { findPoll } from '../../find-poll.ts';
 import { assertMayReachPoll, assertPollVisible } from '../../poll-access.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollView } from '../../schemas/poll.ts';
@@ -23,8 +21,8 @@ function pollView(state: Exclude<PollState, { status: 'none' }>) {
   };
 }
 
-/** getPoll by id or slug (src/api/find-poll.ts). */
-export const getPollRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+/** getPoll by id or slug (app.queries.findPoll, src/api/find-poll.ts). */
+export const getPollRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/polls/:pollIdOrSlug',
     {
@@ -40,11 +38,11 @@ export const getPollRoute: FastifyPluginAsyncTypebox<{ services: Services }> = a
     },
     async (request) => {
       const key = request.params.pollIdOrSlug;
-      const state = await findPoll(services, key);
+      const state = await app.queries.findPoll(key);
       if (!state) throw pollNotFound(key);
       const user = request.anonymous ? undefined : request.user;
       assertPollVisible(state, user, key);
-      await assertMayReachPoll(services.verifiedEmails, state, user);
+      await assertMayReachPoll(app.queries.verifiedEmail, state, user);
       return pollView(state);
     },
   );

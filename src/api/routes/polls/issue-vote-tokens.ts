@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { issueVoteTokens } from '../../../commands/polls/issue-vote-tokens.ts';
-import type { Services } from '../../../runtime/services.ts';
 import { actorOf, commandContext } from '../../command-context.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { IssueTokensBody, PollIdParams } from '../../schemas/poll.ts';
 
-export const issueVoteTokensRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const issueVoteTokensRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/polls/:pollId/tokens',
     {
@@ -26,8 +24,7 @@ export const issueVoteTokensRoute: FastifyPluginAsyncTypebox<{ services: Service
       },
     },
     async (request, reply) => {
-      const { tokens } = await issueVoteTokens(
-        services.commands,
+      const { tokens } = await app.commands.issueVoteTokens(
         request.params.pollId,
         request.body.count,
         actorOf(request),

@@ -1,7 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { findPollByJoinCode } from '../../../commands/polls/join-codes.ts';
-import type { Services } from '../../../runtime/services.ts';
 import type { SharedRateLimit } from '../../plugins/protection.ts';
 import { problems, Uuid } from '../../schemas/common.ts';
 import { JoinCode } from '../../schemas/poll.ts';
@@ -18,7 +16,7 @@ export const JoinedPoll = Type.Object({
  * the poll's id and slug: what the poll shows, and to whom, is getPoll's decision. Rate-limited
  * per address together with the pages that look codes up, so codes cannot be tried in bulk.
  */
-export const joinPollRoute: FastifyPluginAsyncTypebox<{ services: Services; rateLimit: SharedRateLimit }> = async (app, { services, rateLimit }) => {
+export const joinPollRoute: FastifyPluginAsyncTypebox<{ rateLimit: SharedRateLimit }> = async (app, { rateLimit }) => {
   app.get(
     '/api/join/:code',
     {
@@ -33,7 +31,7 @@ export const joinPollRoute: FastifyPluginAsyncTypebox<{ services: Services; rate
       },
     },
     async (request) => {
-      const poll = await findPollByJoinCode(services.commands, request.params.code);
+      const poll = await app.queries.findPollByJoinCode(request.params.code);
       return { pollId: poll.poll.pollId, slug: poll.poll.slug, joinCode: poll.joinCode!, votePath: `/v/${poll.poll.slug}` };
     },
   );

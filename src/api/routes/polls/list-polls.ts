@@ -2,8 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { fraudCheckUnavailableOf } from '../../../domain/poll/definition.ts';
 import { UnauthenticatedError } from '../../../domain/shared/errors.ts';
-import { listPolls } from '../../../projections/queries.ts';
-import type { Services } from '../../../runtime/services.ts';
 import { listableDrafts } from '../../poll-access.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollStatus, PollView } from '../../schemas/poll.ts';
@@ -15,7 +13,7 @@ const PollSummary = Type.Intersect([Type.Omit(PollView, ['questions']), Type.Obj
  * admins see all. Private and organization polls are reached by link, never listed to others;
  * drafts follow the one draft rule (poll-access.ts).
  */
-export const listPollsRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const listPollsRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/polls',
     {
@@ -44,7 +42,7 @@ export const listPollsRoute: FastifyPluginAsyncTypebox<{ services: Services }> =
       const user = request.anonymous ? undefined : request.user;
       const { status, mine, cursor, limit } = request.query;
       if (mine && !user) throw new UnauthenticatedError('auth.required', 'mine=true needs a logged-in account');
-      const page = await listPolls(services.sql, {
+      const page = await app.queries.listPolls({
         ...(status ? { status } : {}),
         ...(mine && user ? { organizerId: user.userId } : {}),
         ...(user?.roles.includes('admin') ? {} : { visibleTo: { userId: user?.userId ?? null } }),

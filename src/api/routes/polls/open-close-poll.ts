@@ -1,14 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { closePoll } from '../../../commands/polls/close-poll.ts';
-import { openPoll } from '../../../commands/polls/open-poll.ts';
-import type { Services } from '../../../runtime/services.ts';
 import { actorOf, commandContext } from '../../command-context.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { JoinCode, PollIdParams } from '../../schemas/poll.ts';
 
 /** Status moves draft → active → closed, by the poll's organizer (or an admin). */
-export const openClosePollRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const openClosePollRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/polls/:pollId/open',
     {
@@ -29,8 +26,8 @@ export const openClosePollRoutes: FastifyPluginAsyncTypebox<{ services: Services
       },
     },
     async (request) => {
-      const { position, joinCode } = await openPoll(services.commands, request.params.pollId, actorOf(request), commandContext(request));
-      await services.readModelsAt(position);
+      const { position, joinCode } = await app.commands.openPoll(request.params.pollId, actorOf(request), commandContext(request));
+      await app.queries.readModelsAt(position);
       return { status: 'active' as const, ...(joinCode ? { joinCode } : {}) };
     },
   );
@@ -49,7 +46,7 @@ export const openClosePollRoutes: FastifyPluginAsyncTypebox<{ services: Services
       },
     },
     async (request) => {
-      await services.readModelsAt(await closePoll(services.commands, request.params.pollId, actorOf(request), commandContext(request)));
+      await app.queries.readModelsAt(await app.commands.closePoll(request.params.pollId, actorOf(request), commandContext(request)));
       return { status: 'closed' as const };
     },
   );

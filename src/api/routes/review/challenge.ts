@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { NotFoundError } from '../../../domain/shared/errors.ts';
-import type { Services } from '../../../runtime/services.ts';
 import { problems } from '../../schemas/common.ts';
 
 const PuzzleView = Type.Object({
@@ -17,7 +16,7 @@ const PuzzleView = Type.Object({
  * Anyone may ask, without an account: open polls have anonymous voters. Issuing one costs the
  * server one hash and one HMAC and stores nothing.
  */
-export const challengeRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const challengeRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/challenge',
     {
@@ -33,10 +32,10 @@ export const challengeRoute: FastifyPluginAsyncTypebox<{ services: Services }> =
       },
     },
     async (_request, reply) => {
-      const screen = services.commands.fraud;
-      if (!screen) throw new NotFoundError('challenge.disabled', 'fraud detection is off on this server: no challenge is needed');
+      const puzzle = app.commands.issueChallenge();
+      if (!puzzle) throw new NotFoundError('challenge.disabled', 'fraud detection is off on this server: no challenge is needed');
       void reply.header('cache-control', 'no-store');
-      return screen.challenges.issue(services.commands.now());
+      return puzzle;
     },
   );
 };

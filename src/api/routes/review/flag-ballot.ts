@@ -1,8 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { flagBallot } from '../../../commands/ballots/flag-ballot.ts';
 import { ballotNotFound } from '../../../domain/ballot/errors.ts';
-import { findBallot } from '../../../projections/queries.ts';
-import type { Services } from '../../../runtime/services.ts';
 import { commandContext } from '../../command-context.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { FlagBallotBody, FlagBallotParams, FlagCreatedView } from './schemas.ts';
@@ -12,7 +9,7 @@ import { FlagBallotBody, FlagBallotParams, FlagCreatedView } from './schemas.ts'
  * read model (a ballot cast a moment ago may not be there yet: 404, try again). Any ballot may get
  * several flags; each is decided on its own.
  */
-export const flagBallotRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const flagBallotRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/polls/:pollId/ballots/:ballotId/flags',
     {
@@ -29,14 +26,13 @@ export const flagBallotRoute: FastifyPluginAsyncTypebox<{ services: Services }> 
     },
     async (request, reply) => {
       const { pollId, ballotId } = request.params;
-      const ballot = await findBallot(services.sql, pollId.toLowerCase(), ballotId.toLowerCase());
+      const ballot = await app.queries.findBallot(pollId.toLowerCase(), ballotId.toLowerCase());
       if (ballot === null) throw ballotNotFound();
-      const { flagId, position } = await flagBallot(
-        services.commands,
+      const { flagId, position } = await app.commands.flagBallot(
         { pollId: ballot.pollId, voterKey: ballot.voterKey, ballotId: ballot.ballotId, reasons: [request.body.reason], flaggedBy: request.user.userId },
         commandContext(request),
       );
-      await services.readModelsAt(position); // the reviewer's next listFlags shows it
+      await app.queries.readModelsAt(position); // the reviewer's next listFlags shows it
       return reply.status(201).send({ flagId, position: Number(position) });
     },
   );

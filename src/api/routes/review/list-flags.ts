@@ -1,11 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { listFlags } from '../../../projections/queries.ts';
-import type { Services } from '../../../runtime/services.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { FlagPageView, ListFlagsQuery } from './schemas.ts';
 
 /** listFlags: the review queue. Reviewers work it; admins and auditors may read it. */
-export const listFlagsRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const listFlagsRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/review/flags',
     {
@@ -22,7 +20,7 @@ export const listFlagsRoute: FastifyPluginAsyncTypebox<{ services: Services }> =
     },
     async (request) => {
       const { status, pollId, reason, cursor, limit } = request.query;
-      const page = await listFlags(services.sql, {
+      const page = await app.queries.listFlags({
         ...(status ? { status } : {}),
         ...(pollId ? { pollId: pollId.toLowerCase() } : {}),
         ...(reason ? { reason } : {}),

@@ -1,8 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { reviewFlag } from '../../../commands/ballots/review-flag.ts';
 import { flagNotFound } from '../../../domain/ballot/errors.ts';
-import { findFlag } from '../../../projections/queries.ts';
-import type { Services } from '../../../runtime/services.ts';
 import { commandContext } from '../../command-context.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { FlagIdParams, ReviewBody, ReviewedView } from './schemas.ts';
@@ -13,7 +10,7 @@ import { FlagIdParams, ReviewBody, ReviewedView } from './schemas.ts';
  * reviewer and the note; the ballot decider refuses a second decision (409 flag.already-decided),
  * also when two reviewers race, since both append against the stream revision they read.
  */
-export const reviewFlagRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const reviewFlagRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/review/flags/:flagId/decision',
     {
@@ -29,16 +26,15 @@ export const reviewFlagRoute: FastifyPluginAsyncTypebox<{ services: Services }> 
       },
     },
     async (request) => {
-      const flag = await findFlag(services.sql, request.params.flagId.toLowerCase());
+      const flag = await app.queries.findFlag(request.params.flagId.toLowerCase());
       if (flag === null) throw flagNotFound(request.params.flagId);
       const { decision, note } = request.body;
       const reviewerId = request.user.userId;
-      const position = await reviewFlag(
-        services.commands,
+      const position = await app.commands.reviewFlag(
         { pollId: flag.pollId, voterKey: flag.voterKey, flagId: flag.flagId, decision, note, reviewerId },
         commandContext(request),
       );
-      await services.readModelsAt(position); // results and the queue show the decision on the next read
+      await app.queries.readModelsAt(position); // results and the queue show the decision on the next read
       const status = decision === 'uphold' ? ('upheld' as const) : ('rejected' as const);
       return { flagId: flag.flagId, status, reviewerId, note: note.trim(), position: Number(position) };
     },

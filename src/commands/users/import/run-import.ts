@@ -2,28 +2,7 @@ import { excerpt } from '../../../domain/shared/text.ts';
 import type { CommandContext } from '../../handle-command.ts';
 import { importRow, type ImportDeps } from './import-row.ts';
 import { ImportFileError, parseRows, type ImportFormat } from '../../../adapters/user-import/parse-rows.ts';
-
-export interface ImportCounters {
-  processed: number;
-  imported: number;
-  skipped: number;
-  failed: number;
-  nationalIdsIgnored: number;
-  setupTokens: number;
-}
-
-export interface RowError {
-  line: number;
-  message: string;
-}
-
-/** Where an import's results go: the job table (API) or a file and a progress bar (CLI). */
-export interface ImportSink {
-  /** A setup token for an account imported without a password; it must reach the admin once. */
-  setupToken(line: number, email: string, token: string): Promise<void>;
-  /** Called every `progressIntervalMs` (a heartbeat, too) with the errors reported since the last call. */
-  progress?(counters: ImportCounters, newErrors: RowError[]): Promise<void> | void;
-}
+import type { ImportCounters, ImportRows, ImportSink, ImportSummary, RowError } from '../../../adapters/user-import/report.ts';
 
 export interface ImportOptions {
   format: ImportFormat;
@@ -44,12 +23,6 @@ export interface ImportOptions {
 }
 
 const INTERNAL = 'the server could not import it (an internal error, logged)';
-
-export interface ImportSummary extends ImportCounters {
-  errors: RowError[];
-  /** Set when the import stopped early (bad header, lost database, aborted). */
-  fatal?: { line: number | null; message: string };
-}
 
 const DEFAULT_IMPORT_CONCURRENCY = 32;
 const MAX_REPORTED_ERRORS = 1000;
@@ -146,4 +119,17 @@ export async function runImport(
   if (!fatal && options.signal?.aborted) fatal = { line: null, message: 'the import was stopped before the end of the file' };
   await flush();
   return { ...counters, errors, ...(fatal ? { fatal } : {}) };
+}
+
+/** runImport as the job runner calls it (src/adapters/user-import/import-jobs-runner.ts): the job's creator acts. */
+export function importRowsWith(deps: ImportDeps): ImportRows {
+  return (upload, { jobId, createdBy, format, sink, signal, onInternalError, concurrency }) =>
+    runImport(deps, upload, {
+      format,
+      context: { actor: `user:${createdBy}`, correlationId: jobId },
+      sink,
+      signal,
+      onInternalError,
+      ...(concurrency ? { concurrency } : {}),
+    });
 }

@@ -4,7 +4,7 @@ import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { csvCell } from '../../../adapters/csv-cell.ts';
 import { ConflictError, NotFoundError } from '../../../domain/shared/errors.ts';
-import { jobNotFound } from './import-jobs.ts';
+import { jobNotFound } from '../../../adapters/user-import/import-jobs.ts';
 
 const BATCH = 1000;
 const Job = z.object({ status: z.string(), served: z.boolean() });

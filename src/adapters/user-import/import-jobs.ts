@@ -1,8 +1,8 @@
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { NotFoundError } from '../../../domain/shared/errors.ts';
-import type { ImportFormat } from '../../../adapters/user-import/parse-rows.ts';
-import type { ImportCounters, ImportSink, RowError } from './run-import.ts';
+import { NotFoundError } from '../../domain/shared/errors.ts';
+import type { ImportFormat } from './parse-rows.ts';
+import type { ImportCounters, ImportSink, RowError } from './report.ts';
 
 /**
  * The `import_jobs` table (migrations/004): what GET /api/admin/jobs/{jobId} reports. The running

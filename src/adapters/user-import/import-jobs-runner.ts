@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { excerpt } from '../../../domain/shared/text.ts';
-import type { ImportDeps } from './import-row.ts';
+import type { DatabasePool } from 'slonik';
+import { excerpt } from '../../domain/shared/text.ts';
 import { createJob, failJob, finishJob, jobSink, markRunning } from './import-jobs.ts';
-import type { ImportFormat } from '../../../adapters/user-import/parse-rows.ts';
-import { runImport } from './run-import.ts';
+import type { ImportFormat } from './parse-rows.ts';
+import type { ImportRows } from './report.ts';
 
 export interface ImportJobsOptions {
   /** Largest upload accepted, in bytes. Default 256 MiB (about 3 million rows). */
@@ -36,12 +36,14 @@ export class UploadTooLargeError extends Error {
  * running jobs (they end as failed; a re-run skips what they imported) and waits for them.
  */
 export class ImportJobs {
-  readonly #deps: ImportDeps;
+  readonly #pool: DatabasePool;
+  readonly #importRows: ImportRows;
   readonly #options: ImportJobsOptions;
   readonly #running = new Map<string, { abort: AbortController; done: Promise<void> }>();
 
-  constructor(deps: ImportDeps, options: ImportJobsOptions = {}) {
-    this.#deps = deps;
+  constructor(pool: DatabasePool, importRows: ImportRows, options: ImportJobsOptions = {}) {
+    this.#pool = pool;
+    this.#importRows = importRows;
     this.#options = options;
   }
 
@@ -51,7 +53,7 @@ export class ImportJobs {
     const file = join(dir, `${jobId}.${format}`);
     try {
       await pipeline(upload, byteLimit(this.#options.maxBytes ?? DEFAULT_IMPORT_MAX_BYTES), createWriteStream(file, { mode: 0o600 }));
-      await createJob(this.#deps.sql, { jobId, createdBy, format });
+      await createJob(this.#pool, { jobId, createdBy, format });
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       throw error;
@@ -65,12 +67,13 @@ export class ImportJobs {
   }
 
   async #run(jobId: string, file: string, format: ImportFormat, createdBy: string, signal: AbortSignal): Promise<void> {
-    const pool = this.#deps.sql;
+    const pool = this.#pool;
     await markRunning(pool, jobId);
     try {
-      const summary = await runImport(this.#deps, createReadStream(file), {
+      const summary = await this.#importRows(createReadStream(file), {
+        jobId,
+        createdBy,
         format,
-        context: { actor: `user:${createdBy}`, correlationId: jobId },
         // Progress is written with the errors; setup tokens go to the table for one download.
         sink: jobSink(pool, jobId),
         signal,
