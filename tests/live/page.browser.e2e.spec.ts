@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, callerWith, openedPoll } from '../support/api-client.ts';
+import { launchChromium } from '../pages/support/browser.ts';
 import { serviceUrls } from '../support/services.ts';
 import { castBallots } from './support/ballots.ts';
 import { startEdgeApp, type EdgeTestApp } from './support/edge-app.ts';
@@ -10,17 +11,12 @@ import { startEdgeApp, type EdgeTestApp } from './support/edge-app.ts';
  * The live results page in a real headless Chromium (Debian package `chromium`), against the app
  * on a real port with the real NATS bus: ballots cast through the API must show up on the page.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let t: EdgeTestApp;
 let browser: Browser;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the browser test needs headless Chromium. Install it with: apt-get install -y chromium`);
-  }
   t = await startEdgeApp(serviceUrls.nats, { throttleMs: 300 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
