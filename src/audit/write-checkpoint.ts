@@ -1,5 +1,5 @@
 import { v5 as uuidv5 } from 'uuid';
-import type { AppendResult, EventStore } from '../event-store/port.ts';
+import type { AppendResult, EventStore, RecordedEvent } from '../event-store/port.ts';
 import { withSchemaVersion } from '../event-store/schema-versions.ts';
 import { auditStream, ballotStream, pollStream } from '../domain/shared/streams.ts';
 import { asCheckpoint, buildCheckpoint, CHECKPOINT_EVENT, type Checkpoint, type CheckpointReason } from './checkpoint.ts';
@@ -9,6 +9,9 @@ import type { SigningKey } from './signing.ts';
 // Checkpoint event ids derive from (poll, through), so a round repeated after a crash re-appends
 // the same id and the store answers with the earlier checkpoint instead of writing a second one.
 const CHECKPOINT_NAMESPACE = '4b7e2d1a-8c3f-5e6d-9a0b-1c2d3e4f5a6b';
+
+// `poll-<uuid>` and `ballot-<uuid>-<voterKey>`: the streams a poll's checkpoint covers.
+const POLL_OF = /^(?:poll|ballot)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:-|$)/;
 
 interface Known {
   through: bigint;
@@ -81,6 +84,26 @@ export class CheckpointWriter {
     }
     if (last) this.#last.set(pollId, last);
     return last;
+  }
+
+  /**
+   * Carries the heads kept between checkpoints forward with a page of `$all` that the caller read
+   * anyway (the checkpoint job tails the poll and ballot categories): a poll whose heads are
+   * complete through `from` is then complete through `next`, and its next checkpoint reads
+   * nothing again. Heads not exactly at `from` are left alone; #headsAt reads what they miss.
+   */
+  observe(events: readonly RecordedEvent[], from: bigint, next: bigint): void {
+    const advanced = new Set<string>();
+    for (const [pollId, known] of this.#known) if (known.through === from) advanced.add(pollId);
+    if (advanced.size === 0) return;
+    for (const e of events) {
+      const pollId = POLL_OF.exec(e.stream)?.[1];
+      if (pollId === undefined || !advanced.has(pollId)) continue;
+      const known = this.#known.get(pollId)!;
+      known.events++;
+      known.heads.set(e.stream, { stream: e.stream, revision: e.revision, hash: e.hash ?? '' });
+    }
+    for (const pollId of advanced) this.#known.get(pollId)!.through = next;
   }
 
   async #headsAt(pollId: string, through: bigint): Promise<Known> {

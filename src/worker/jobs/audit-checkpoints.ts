@@ -80,6 +80,7 @@ export function auditCheckpointsJob(deps: AuditCheckpointsDeps): Job {
     for (let page = 0; page < (deps.maxPages ?? 50) && !signal.aborted; page++) {
       const read = await deps.store.readAll({ from, limit: PAGE, categories: ['poll', 'ballot'] });
       for (const event of read.events) note(pending, event);
+      writer.observe(read.events, from, read.next);
       from = read.next;
       if (read.events.length < PAGE) break;
     }
