@@ -1,7 +1,7 @@
 import { v5 as uuidv5 } from 'uuid';
 import type { AppendResult, EventStore, RecordedEvent } from '../event-store/port.ts';
 import { withSchemaVersion } from '../event-store/schema-versions.ts';
-import { auditStream, ballotStream, pollStream } from '../domain/shared/streams.ts';
+import { auditStream, ballotStream, pollIdOfStream, pollStream } from '../domain/shared/streams.ts';
 import { asCheckpoint, buildCheckpoint, CHECKPOINT_EVENT, type Checkpoint, type CheckpointReason } from './checkpoint.ts';
 import type { StreamHead } from './merkle.ts';
 import type { SigningKey } from './signing.ts';
@@ -10,8 +10,6 @@ import type { SigningKey } from './signing.ts';
 // the same id and the store answers with the earlier checkpoint instead of writing a second one.
 const CHECKPOINT_NAMESPACE = '4b7e2d1a-8c3f-5e6d-9a0b-1c2d3e4f5a6b';
 
-// `poll-<uuid>` and `ballot-<uuid>-<voterKey>`: the streams a poll's checkpoint covers.
-const POLL_OF = /^(?:poll|ballot)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:-|$)/;
 
 interface Known {
   through: bigint;
@@ -97,7 +95,7 @@ export class CheckpointWriter {
     for (const [pollId, known] of this.#known) if (known.through === from) advanced.add(pollId);
     if (advanced.size === 0) return;
     for (const e of events) {
-      const pollId = POLL_OF.exec(e.stream)?.[1];
+      const pollId = pollIdOfStream(e.stream);
       if (pollId === undefined || !advanced.has(pollId)) continue;
       const known = this.#known.get(pollId)!;
       known.events++;

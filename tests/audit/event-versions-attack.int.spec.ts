@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { behindTriggers } from './support.ts';
 import { exportPoll } from '../../src/audit/export-poll.ts';
 import { ExportSigner } from '../../src/audit/export-format.ts';
 import { readPollLog } from '../../src/audit/poll-log.ts';
@@ -127,7 +128,7 @@ describe('a version-1 event whose stored bytes are altered', () => {
 
   it('in the database (append-only triggers switched off by a superuser) is caught online, whatever the upcaster', async () => {
     const e = v1Cast();
-    await behindTriggers('UPDATE events SET data = $1::jsonb WHERE id = $2', [JSON.stringify(altered(e)), e.id]);
+    await behindTriggers(client, 'UPDATE events SET data = $1::jsonb WHERE id = $2', [JSON.stringify(altered(e)), e.id]);
     try {
       const online = await verifyPoll({ store: t.services.store, sql: t.services.sql, key: t.services.secrets.auditKey }, pollId);
       caughtAt(online, e);
@@ -136,22 +137,9 @@ describe('a version-1 event whose stored bytes are altered', () => {
         caughtAt(verifyPollLog({ pollId, events: read.events, checkpoints: read.checkpoints, trustedKey: publicKey(), schemas }), e);
       }
     } finally {
-      await behindTriggers('UPDATE events SET data = $1::jsonb WHERE id = $2', [JSON.stringify(e.data), e.id]);
+      await behindTriggers(client, 'UPDATE events SET data = $1::jsonb WHERE id = $2', [JSON.stringify(e.data), e.id]);
     }
     expect((await verifyPoll({ store: t.services.store, sql: t.services.sql, key: t.services.secrets.auditKey }, pollId)).ok).toBe(true);
   });
 });
 
-/** The attacker's move: the triggers off, the change, the triggers back on as they were. */
-async function behindTriggers(statement: string, values: unknown[]): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await client.query('ALTER TABLE events DISABLE TRIGGER events_append_only_rows');
-    await client.query(statement, values);
-    await client.query('ALTER TABLE events ENABLE ALWAYS TRIGGER events_append_only_rows');
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  }
-}

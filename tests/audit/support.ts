@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import pino from 'pino';
 import { auditCheckpointsJob } from '../../src/worker/jobs/audit-checkpoints.ts';
 import { answersFor, call, callerWith, openedPoll, type Caller } from '../support/api-client.ts';
@@ -78,4 +79,18 @@ export async function pollWithHistory(t: TestApp, options: { voters: number; ano
   await t.services.readModelsAt(await t.services.store.headPosition());
   await checkpointRound(t);
   return { poll, organizer, receipts, steps };
+}
+
+/** The attacker's move: the triggers off, the change, the triggers back on as they were. */
+export async function behindTriggers(client: pg.Client, statement: string, values: unknown[] = []): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('ALTER TABLE events DISABLE TRIGGER events_append_only_rows');
+    await client.query(statement, values);
+    await client.query('ALTER TABLE events ENABLE ALWAYS TRIGGER events_append_only_rows');
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
 }

@@ -5,7 +5,7 @@ import { canonicalJson } from '../../src/event-store/integrity/canonical-json.ts
 import { contentDigest, GENESIS, link } from '../../src/event-store/integrity/chain.ts';
 import { verifyPoll } from '../../src/audit/verify-poll.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { pollWithHistory } from './support.ts';
+import { behindTriggers, pollWithHistory } from './support.ts';
 
 /**
  * Issue 7: 1,000 random tampers of the stored events table, each committed, verified through
@@ -73,19 +73,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** The attacker's move: the triggers off, the change, the triggers back on as they were. */
-async function behindTriggers(statement: string, values: unknown[] = []): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await client.query('ALTER TABLE events DISABLE TRIGGER events_append_only_rows');
-    await client.query(statement, values);
-    await client.query('ALTER TABLE events ENABLE ALWAYS TRIGGER events_append_only_rows');
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  }
-}
 
 const verify = () => verifyPoll({ store: t.services.store, sql: t.services.sql, key: t.services.secrets.auditKey }, pollId);
 
@@ -117,7 +104,7 @@ describe(`audit verify against tampering (seed ${SEED})`, () => {
         const report = await verify();
         expect(report.ok, `round ${round}: ${kind} went unnoticed (seed ${SEED}): ${undo.what}`).toBe(false);
       } finally {
-        await behindTriggers(undo.sql, undo.values);
+        await behindTriggers(client, undo.sql, undo.values);
       }
     }
     expect((await verify()).ok).toBe(true);
@@ -147,13 +134,13 @@ async function tamper(
         continue;
       }
       if (canonicalJson(parsed) === canonicalJson(row[column])) continue;
-      await behindTriggers(`UPDATE events SET ${column} = $1::jsonb WHERE id = $2`, [mutated, row.id]);
+      await behindTriggers(client, `UPDATE events SET ${column} = $1::jsonb WHERE id = $2`, [mutated, row.id]);
       return { sql: `UPDATE events SET ${column} = $1::jsonb WHERE id = $2`, values: [original, row.id], what: `${column} of ${row.stream}@${row.revision}: ${mutated}` };
     }
   }
   if (kind === 'delete') {
     const row = pick(rows);
-    await behindTriggers('DELETE FROM events WHERE id = $1', [row.id]);
+    await behindTriggers(client, 'DELETE FROM events WHERE id = $1', [row.id]);
     return {
       sql: `INSERT INTO events (position, id, stream, category, revision, type, data, metadata, hash, recorded_at)
             VALUES ($1, $2, $3, split_part($3, '-', 1), $4, $5, $6, $7, $8, now())`,
@@ -167,7 +154,7 @@ async function tamper(
     const mine = rows.filter((r) => r.stream === stream);
     const a = pick(mine);
     const b = pick(mine.filter((r) => r !== a));
-    await behindTriggers(moveRevisions(a, b.revision, b, a.revision));
+    await behindTriggers(client, moveRevisions(a, b.revision, b, a.revision));
     return { sql: moveRevisions(a, a.revision, b, b.revision), values: [], what: `swapped ${stream} revisions ${a.revision} and ${b.revision}` };
   }
   // forge: a BallotCast of a new voter, or a change at the head of an existing ballot stream,
@@ -186,7 +173,7 @@ async function tamper(
   const below = rows.filter((r) => BigInt(r.position) < through);
   const base = BigInt(pick(below).position) & ~0xfffffn;
   const position = base + 500_000n + BigInt(Math.floor(random() * 500_000));
-  await behindTriggers(
+  await behindTriggers(client, 
     `INSERT INTO events (position, id, stream, category, revision, type, data, metadata, hash) VALUES ($1, $2, $3, 'ballot', $4, $5, $6, $7, $8)`,
     [String(position), id, stream, String(revision), type, data, template.metadata, hash],
   );

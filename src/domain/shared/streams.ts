@@ -14,6 +14,11 @@ export const auditStream = (pollId: string): string => `audit-${pollId}`;
 /** An account's blind ballot credential for one poll: issued once, by `no_stream` (src/domain/credential). */
 export const credentialStream = (pollId: string, accountId: string): string => `credential-${pollId}-${accountId}`;
 
+const POLL_OR_BALLOT = /^(?:poll|ballot)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:-|$)/;
+
+/** The poll a `poll-<id>` or `ballot-<id>-<voterKey>` stream belongs to; undefined for any other stream. */
+export const pollIdOfStream = (stream: string): string | undefined => POLL_OR_BALLOT.exec(stream)?.[1];
+
 export const userStream = (userId: string): string => `user-${userId}`;
 
 /** Keyed by the HMAC of the national id, never the id itself, so the log holds no raw national id. */

@@ -5,6 +5,7 @@ import type { EventStore, RecordedEvent } from '../../event-store/port.ts';
 import type { CheckpointReason } from '../../audit/checkpoint.ts';
 import type { SigningKey } from '../../audit/signing.ts';
 import { CheckpointWriter } from '../../audit/write-checkpoint.ts';
+import { pollIdOfStream } from '../../domain/shared/streams.ts';
 import type { Job } from '../leased-job.ts';
 
 export interface AuditCheckpointsDeps {
@@ -22,8 +23,6 @@ export interface AuditCheckpointsDeps {
   maxPages?: number;
 }
 
-// `poll-<uuid>` and `ballot-<uuid>-<voterKey>`: the poll id is the uuid.
-const POLL_OF = /^(?:poll|ballot)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:-|$)/;
 const PAGE = 1000;
 
 const dueRow = z.object({ poll_id: z.string(), close_pending: z.boolean(), pending: z.bigint() });
@@ -104,7 +103,7 @@ export function auditCheckpointsJob(deps: AuditCheckpointsDeps): Job {
 }
 
 function note(pending: Map<string, Pending>, event: RecordedEvent): void {
-  const pollId = POLL_OF.exec(event.stream)?.[1];
+  const pollId = pollIdOfStream(event.stream);
   if (pollId === undefined) return;
   const known = pending.get(pollId);
   const closed = event.type === 'PollClosed';
