@@ -1,5 +1,5 @@
 import { v5 as uuidv5 } from 'uuid';
-import type { AppendResult, EventStore, RecordedEvent } from '../event-store/port.ts';
+import type { AppendResult, EventHead, EventStore } from '../event-store/port.ts';
 import { withSchemaVersion } from '../event-store/schema-versions.ts';
 import { auditStream, ballotStream, pollIdOfStream, pollStream } from '../domain/shared/streams.ts';
 import { asCheckpoint, buildCheckpoint, CHECKPOINT_EVENT, type Checkpoint, type CheckpointReason } from './checkpoint.ts';
@@ -90,7 +90,7 @@ export class CheckpointWriter {
    * complete through `from` is then complete through `next`, and its next checkpoint reads
    * nothing again. Heads not exactly at `from` are left alone; #headsAt reads what they miss.
    */
-  observe(events: readonly RecordedEvent[], from: bigint, next: bigint): void {
+  observe(events: readonly EventHead[], from: bigint, next: bigint): void {
     const advanced = new Set<string>();
     for (const [pollId, known] of this.#known) if (known.through === from) advanced.add(pollId);
     if (advanced.size === 0) return;
@@ -111,7 +111,7 @@ export class CheckpointWriter {
     const ballots = ballotStream(pollId, '');
     let from = known.through;
     for (;;) {
-      const page = await this.#options.store.readAll({ from, limit: 1000, streamPrefixes: [own, ballots] });
+      const page = await this.#options.store.readAllHeads({ from, limit: 1000, streamPrefixes: [own, ballots] });
       for (const e of page.events) {
         if (e.position > through) return { ...known, through };
         if (e.stream !== own && !e.stream.startsWith(ballots)) continue;

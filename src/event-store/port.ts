@@ -80,6 +80,18 @@ export interface ReadAllResult {
   next: bigint;
 }
 
+/**
+ * What a reader that follows positions, not content, needs of an event (`readAllHeads`): its
+ * place in the log, its type as stored and its chain hash, without the data to fetch and parse.
+ */
+export type EventHead = Pick<RecordedEvent, 'stream' | 'revision' | 'position' | 'type' | 'recordedAt' | 'hash'>;
+
+export interface ReadAllHeadsResult {
+  events: EventHead[];
+  /** As ReadAllResult.next. */
+  next: bigint;
+}
+
 export interface ReadAllOptions {
   /** Events with position strictly greater than this; 0n = from the start. */
   from: bigint;
@@ -116,6 +128,8 @@ export interface EventStore {
   readStream(stream: string, options?: { fromRevision?: bigint; maxCount?: number }): Promise<RecordedEvent[]>;
   /** Up to `limit` events of `$all` with position > `from`, in position order, with no holes. */
   readAll(options: ReadAllOptions): Promise<ReadAllResult>;
+  /** The page readAll would return, as heads: an adapter that can leave the content behind does. */
+  readAllHeads(options: ReadAllOptions): Promise<ReadAllHeadsResult>;
   /** Position of the last event of `$all` readable now (0n for an empty log). */
   headPosition(): Promise<bigint>;
   subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent[]>;

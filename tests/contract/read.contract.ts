@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EventStore } from '../../src/event-store/port.ts';
 import { event, events, freshCategory, readAllOf, sleep } from './helpers.ts';
 
-/** readStream, readAll (paging, categories), headPosition. */
+/** readStream, readAll (paging, categories), readAllHeads, headPosition. */
 export function readContract(store: () => EventStore): void {
   describe('read', () => {
     it('readStream reads from a revision, up to maxCount, and [] for a missing stream', async () => {
@@ -87,6 +87,25 @@ export function readContract(store: () => EventStore): void {
       // With a category as well, both filters apply.
       const onlyB = await store().readAll({ from: 0n, limit: 100, streamPrefixes: prefixes, categories: [b] });
       expect(onlyB.events.map((e) => e.stream)).toEqual([`${b}-${id}-v1`, `${b}-${id}-v1`, `${b}-${id}-v2`]);
+    });
+
+    it('readAllHeads returns the page readAll would, each event without its content, under both filters', async () => {
+      const [a, b] = [freshCategory(), freshCategory()];
+      for (let i = 0; i < 3; i++) {
+        await store().append(`${a}-${i}`, events(2), 'no_stream');
+        await store().append(`${b}-${i}`, [event()], 'no_stream');
+      }
+      for (const filter of [{ categories: [a] }, { streamPrefixes: [`${a}-1`, `${b}-2`] }, { categories: [b], streamPrefixes: [`${b}-0`] }]) {
+        let from = 0n;
+        for (;;) {
+          const [whole, heads] = [await store().readAll({ from, limit: 2, ...filter }), await store().readAllHeads({ from, limit: 2, ...filter })];
+          expect(heads.next).toBe(whole.next);
+          expect(heads.events).toEqual(whole.events.map(({ stream, revision, position, type, recordedAt, hash }) => ({ stream, revision, position, type, recordedAt, ...(hash === undefined ? {} : { hash }) })));
+          for (const head of heads.events) expect(Object.keys(head)).not.toContain('data');
+          if (whole.events.length < 2) break;
+          from = whole.next;
+        }
+      }
     });
 
     it('headPosition reaches the position of the last append', async () => {

@@ -17,6 +17,7 @@ import type {
   EventStore,
   EventToAppend,
   ExpectedRevision,
+  ReadAllHeadsResult,
   ReadAllOptions,
   ReadAllResult,
   RecordedEvent,
@@ -165,6 +166,12 @@ export class EventStoreDbEventStore implements EventStore {
       throw translate(error, '$all');
     }
     return { events, next };
+  }
+
+  // KurrentDB sends each event whole; the heads are cut from the page (no saving on the wire).
+  async readAllHeads(options: ReadAllOptions): Promise<ReadAllHeadsResult> {
+    const { events, next } = await this.readAll(options);
+    return { events: events.map(({ stream, revision, position, type, recordedAt, hash }) => ({ stream, revision, position, type, recordedAt, ...(hash === undefined ? {} : { hash }) })), next };
   }
 
   async headPosition(): Promise<bigint> {

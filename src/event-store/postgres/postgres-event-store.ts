@@ -1,13 +1,13 @@
 import diagnostics from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
-import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, ReadAllResult, RecordedEvent, SubscribeOptions } from '../port.ts';
+import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, ReadAllHeadsResult, ReadAllOptions, ReadAllResult, RecordedEvent, SubscribeOptions } from '../port.ts';
 import { UnavailableError } from '../../domain/shared/errors.ts';
 import { writeBatch } from './append-batch.ts';
 import { type ClosablePool, createPool } from './pool.ts';
 import { CommitSignal } from './commit-signal.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { pendingAppend, prepareEvents } from './pending-append.ts';
-import { headPosition, readAll, readStream, subscribeToAll } from './read.ts';
+import { headPosition, readAll, readAllHeads, readStream, subscribeToAll } from './read.ts';
 import { SharedPages } from './shared-pages.ts';
 import { type EventSchemas, POLLSTER_SCHEMAS } from '../schema-versions.ts';
 
@@ -118,6 +118,11 @@ export class PostgresEventStore implements EventStore {
   async readAll(options: { from: bigint; limit: number; categories?: readonly string[] }): Promise<ReadAllResult> {
     const page = await readAll(this.#reads.pool, options);
     return { events: upcastAll(page.events, this.#schemas), next: page.next };
+  }
+
+  // Heads carry no content, so nothing to upcast: the type is the one stored.
+  readAllHeads(options: ReadAllOptions): Promise<ReadAllHeadsResult> {
+    return readAllHeads(this.#reads.pool, options);
   }
 
   headPosition(): Promise<bigint> {

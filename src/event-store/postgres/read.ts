@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { ReadAllOptions, ReadAllResult, RecordedEvent, SubscribeOptions } from '../port.ts';
+import type { EventHead, ReadAllHeadsResult, ReadAllOptions, ReadAllResult, RecordedEvent, SubscribeOptions } from '../port.ts';
 import type { CommitSignal } from './commit-signal.ts';
-import { EVENT_COLUMNS, type EventRow, STORED_COLUMNS, toRecordedEvent } from './row.ts';
+import { EVENT_COLUMNS, type EventRow, HEAD_COLUMNS, type HeadRow, STORED_COLUMNS, toEventHead, toRecordedEvent } from './row.ts';
 import { codePointOrder, likePrefix, normalizePrefixes, upperBound } from './stream-prefix.ts';
 
 /**
@@ -13,27 +13,43 @@ const HORIZON = `(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)`;
 
 // The horizon comes back with the page (one row even when no event is readable), so a page that
 // is not full can report how far the log is complete: everything below the horizon is final.
-const readAllSql = (filter: string) => `SELECT h.horizon::text AS horizon, e.*
+const readAllSql = (filter: string, columns: string) => `SELECT h.horizon::text AS horizon, e.*
   FROM (SELECT ${HORIZON} AS horizon) h
-  LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM events
+  LEFT JOIN LATERAL (SELECT ${columns} FROM events
     WHERE ${filter} position > $1 AND position < h.horizon ORDER BY position LIMIT $2) e ON true`;
-const READ_ALL = readAllSql('');
 // Uses the (category, position) index; categories are few, so `= ANY` stays an index scan.
-const READ_ALL_CATEGORIES = readAllSql('category = ANY($3::text[]) AND');
-
+const CATEGORIES = 'category = ANY($3::text[]) AND';
 // By stream prefix (stream-prefix.ts). LIKE is the exact test; `$4` is the category filter ('{}' = any).
-const READ_ALL_LIKE = readAllSql(`stream LIKE ANY($3::text[]) AND (cardinality($4::text[]) = 0 OR category = ANY($4::text[])) AND`);
+const LIKE = `stream LIKE ANY($3::text[]) AND (cardinality($4::text[]) = 0 OR category = ANY($4::text[])) AND`;
 // One index range of (stream, revision) per prefix (prefixes normalised so ranges never overlap),
 // then merged in position order. `OFFSET 0` fences the range scan: otherwise the generic plan of
 // this prepared statement filters the whole log by walking the position index (90 ms instead of
 // 3 ms on 300k events). Every page still sorts all of the prefixes' events: fine for one poll.
-const READ_ALL_RANGES = `SELECT h.horizon::text AS horizon, e.*
+const readRangesSql = (columns: string) => `SELECT h.horizon::text AS horizon, e.*
   FROM (SELECT ${HORIZON} AS horizon) h
-  LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM unnest($3::text[], $4::text[], $5::text[]) AS p(lo, hi, pattern)
+  LEFT JOIN LATERAL (SELECT ${columns} FROM unnest($3::text[], $4::text[], $5::text[]) AS p(lo, hi, pattern)
     CROSS JOIN LATERAL (SELECT ${STORED_COLUMNS}, category FROM events WHERE stream >= p.lo AND stream < p.hi OFFSET 0) ev
     WHERE ev.stream LIKE p.pattern AND (cardinality($6::text[]) = 0 OR ev.category = ANY($6::text[]))
       AND ev.position > $1 AND ev.position < h.horizon
     ORDER BY ev.position LIMIT $2) e ON true`;
+
+/** The statements of one shape of page (whole events or heads), prepared under their own names. */
+interface PageStatements {
+  name: string;
+  all: string;
+  categories: string;
+  like: string;
+  ranges: string;
+}
+const pageStatements = (name: string, columns: string): PageStatements => ({
+  name,
+  all: readAllSql('', columns),
+  categories: readAllSql(CATEGORIES, columns),
+  like: readAllSql(LIKE, columns),
+  ranges: readRangesSql(columns),
+});
+const EVENTS = pageStatements('pollster-read-all', EVENT_COLUMNS);
+const HEADS = pageStatements('pollster-read-heads', HEAD_COLUMNS);
 
 const HEAD = `SELECT max(position)::text AS head FROM events WHERE position < ${HORIZON}`;
 
@@ -56,35 +72,49 @@ export async function readStream(
   return rows.map(toRecordedEvent);
 }
 
-type PageRow = { horizon: string } & ({ [K in keyof EventRow]: null } | EventRow);
+type PageRow<R> = { horizon: string } & ({ [K in keyof R]: null } | R);
 
-async function pageQuery(pool: pg.Pool, options: ReadAllOptions): Promise<pg.QueryConfig> {
+async function pageQuery(pool: pg.Pool, options: ReadAllOptions, statements: PageStatements): Promise<pg.QueryConfig> {
   const from = String(options.from);
   const categories = options.categories ?? [];
   const prefixes = normalizePrefixes(options.streamPrefixes);
+  const { name } = statements;
   if (prefixes !== undefined) {
     const patterns = prefixes.map(likePrefix);
     const uppers = prefixes.map(upperBound);
     if (uppers.every((u) => u !== undefined) && (await codePointOrder(pool))) {
-      return { name: 'pollster-read-all-ranges', text: READ_ALL_RANGES, values: [from, options.limit, prefixes, uppers, patterns, categories] };
+      return { name: `${name}-ranges`, text: statements.ranges, values: [from, options.limit, prefixes, uppers, patterns, categories] };
     }
-    return { name: 'pollster-read-all-like', text: READ_ALL_LIKE, values: [from, options.limit, patterns, categories] };
+    return { name: `${name}-like`, text: statements.like, values: [from, options.limit, patterns, categories] };
   }
   return categories.length > 0
-    ? { name: 'pollster-read-all-cat', text: READ_ALL_CATEGORIES, values: [from, options.limit, categories] }
-    : { name: 'pollster-read-all', text: READ_ALL, values: [from, options.limit] };
+    ? { name: `${name}-cat`, text: statements.categories, values: [from, options.limit, categories] }
+    : { name, text: statements.all, values: [from, options.limit] };
 }
 
-export async function readAll(pool: pg.Pool, options: ReadAllOptions): Promise<ReadAllResult> {
-  const { rows } = await pool.query<PageRow>(await pageQuery(pool, options));
-  const events: RecordedEvent[] = [];
-  for (const row of rows) if (row.position !== null) events.push(toRecordedEvent(row as EventRow));
+async function readPage<R extends { position: string }, E extends { position: bigint }>(
+  pool: pg.Pool,
+  options: ReadAllOptions,
+  statements: PageStatements,
+  convert: (row: R) => E,
+): Promise<{ events: E[]; next: bigint }> {
+  const { rows } = await pool.query<PageRow<R>>(await pageQuery(pool, options, statements));
+  const events: E[] = [];
+  for (const row of rows) if (row.position !== null) events.push(convert(row as R));
   const last = events.at(-1)?.position;
   if (events.length === options.limit && last !== undefined) return { events, next: last };
   // Not full: the log is complete up to just below the horizon (never move a checkpoint back).
   const through = BigInt(rows[0]?.horizon ?? '0') - 1n;
   const floor = last ?? options.from;
   return { events, next: through > floor ? through : floor };
+}
+
+export function readAll(pool: pg.Pool, options: ReadAllOptions): Promise<ReadAllResult> {
+  return readPage<EventRow, RecordedEvent>(pool, options, EVENTS, toRecordedEvent);
+}
+
+export function readAllHeads(pool: pg.Pool, options: ReadAllOptions): Promise<ReadAllHeadsResult> {
+  return readPage<HeadRow, EventHead>(pool, options, HEADS, toEventHead);
 }
 
 export async function headPosition(pool: pg.Pool): Promise<bigint> {

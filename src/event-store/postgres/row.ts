@@ -1,4 +1,4 @@
-import type { EventMetadata, RecordedEvent } from '../port.ts';
+import type { EventHead, EventMetadata, RecordedEvent } from '../port.ts';
 
 /**
  * One row of `events` as the reads select it (EVENT_COLUMNS): int8 comes back as a string, jsonb
@@ -29,6 +29,16 @@ export const EVENT_COLUMNS =
   "position, id, stream, revision, type, data, metadata, floor(extract(epoch FROM recorded_at) * 1000)::int8 AS recorded_at, encode(hash, 'hex') AS hash, digest_format";
 /** The stored columns EVENT_COLUMNS is computed from, for subqueries that EVENT_COLUMNS then reads. */
 export const STORED_COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_at, hash, digest_format';
+
+/** What a heads page selects (HEAD_COLUMNS): the row without its content. */
+export type HeadRow = Pick<EventRow, 'position' | 'stream' | 'revision' | 'type' | 'recorded_at' | 'hash'>;
+export const HEAD_COLUMNS = "position, stream, revision, type, floor(extract(epoch FROM recorded_at) * 1000)::int8 AS recorded_at, encode(hash, 'hex') AS hash";
+
+export function toEventHead(row: HeadRow): EventHead {
+  const head: EventHead = { stream: row.stream, revision: BigInt(row.revision), position: BigInt(row.position), type: row.type, recordedAt: new Date(Number(row.recorded_at)) };
+  if (row.hash !== null) head.hash = row.hash;
+  return head;
+}
 
 /** int8 stays exact: BigInt from the string, never through a JS number. */
 export function toRecordedEvent(row: EventRow): RecordedEvent {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import type { EventStore, RecordedEvent } from '../../event-store/port.ts';
+import type { EventHead, EventStore } from '../../event-store/port.ts';
 import type { CheckpointReason } from '../../audit/checkpoint.ts';
 import type { SigningKey } from '../../audit/signing.ts';
 import { CheckpointWriter } from '../../audit/write-checkpoint.ts';
@@ -77,7 +77,9 @@ export function auditCheckpointsJob(deps: AuditCheckpointsDeps): Job {
     let from = cursor ?? 0n;
     const pending = new Map<string, Pending>();
     for (let page = 0; page < (deps.maxPages ?? 50) && !signal.aborted; page++) {
-      const read = await deps.store.readAll({ from, limit: PAGE, categories: ['poll', 'ballot'] });
+      // Heads only: counting and carrying heads forward needs no event's content, and parsing every
+      // ballot's data here was most of what checkpoints cost the ingest path.
+      const read = await deps.store.readAllHeads({ from, limit: PAGE, categories: ['poll', 'ballot'] });
       for (const event of read.events) note(pending, event);
       writer.observe(read.events, from, read.next);
       from = read.next;
@@ -102,7 +104,7 @@ export function auditCheckpointsJob(deps: AuditCheckpointsDeps): Job {
   }
 }
 
-function note(pending: Map<string, Pending>, event: RecordedEvent): void {
+function note(pending: Map<string, Pending>, event: EventHead): void {
   const pollId = pollIdOfStream(event.stream);
   if (pollId === undefined) return;
   const known = pending.get(pollId);
