@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { DatabasePool } from 'slonik';
 import type { CountryDatabase } from '../adapters/geo/country-database.ts';
 import type { Mailer } from '../adapters/mail/port.ts';
@@ -39,7 +40,7 @@ export interface ApiServices {
   countries: CountryDatabase;
   secrets: {
     /** HMAC key for national-id hashes: the base key of the voter key ring, never in the database. */
-    identityKey: string;
+    identityKey: KeyObject;
     /** Derive anonymous voter keys and per-poll ballot hashes (src/adapters/voter-keys.ts). */
     voterKeys: VoterKeyring;
     /** Signs access tokens. */

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { BallotMetaInput } from '../domain/ballot/commands.ts';
 import type { CountryDatabase } from '../adapters/geo/country-database.ts';
@@ -38,7 +38,7 @@ export function deviceClass(userAgent: string): string {
 }
 
 /** `pollKey`: src/adapters/voter-keys.ts, the poll's own key, which the database never holds. */
-export function ballotMeta(ip: string, userAgent: string, pollKey: Buffer, countries: CountryDatabase): BallotMetaInput {
+export function ballotMeta(ip: string, userAgent: string, pollKey: KeyObject, countries: CountryDatabase): BallotMetaInput {
   return {
     ipPrefix: ipPrefix(ip),
     device: deviceClass(userAgent),

@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { openCountryDatabase } from '../adapters/geo/country-database.ts';
 import { ballotMeta, deviceClass } from './ballot-meta.ts';
@@ -57,8 +58,8 @@ describe('deviceClass', () => {
   it('headless Chrome is a bot', () => expect(deviceClass(UA.headlessChrome)).toBe('bot'));
 });
 
-const POLL_A = Buffer.alloc(32, 1);
-const POLL_B = Buffer.alloc(32, 2);
+const POLL_A = createSecretKey(Buffer.alloc(32, 1));
+const POLL_B = createSecretKey(Buffer.alloc(32, 2));
 
 describe('ballotMeta', () => {
   it('keeps the country, a prefix and a hash, never the address or the user agent', () => {

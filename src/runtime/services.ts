@@ -121,7 +121,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     verifiedEmails: new VerifiedEmails(options.store),
     countries: openCountryDatabase(options.countryDatabaseFile),
     secrets: {
-      identityKey: voterKeys.key(voterKeys.base).toString(),
+      identityKey: voterKeys.key(voterKeys.base),
       voterKeys,
       jwtSecret: options.jwtSecret ?? (await loadOrCreateSecret(sql, 'jwt')),
       auditKey: auditKeys.current,

@@ -1,4 +1,4 @@
-import { constants, createHmac, createPublicKey, publicEncrypt } from 'node:crypto';
+import { constants, createHmac, createPublicKey, type KeyObject, publicEncrypt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blindCredential, castWithCredential, fetchCredentialKey, issue, type BallotCredential } from '../../src/client/blind-credential.ts';
 import { pollKey } from '../../src/adapters/voter-keys.ts';
@@ -140,8 +140,8 @@ describe('a database dump, the operator\'s keys and the blinded messages cannot 
     };
     collect([...dump.values()]);
     const keys = t.services.secrets.voterKeys;
-    const candidates: (string | Buffer)[] = [...[...stored].filter((s) => s.length >= 16), keys.key(keys.current), pollKey(keys, poll)];
-    const hmac = (key: string | Buffer, value: string) => createHmac('sha256', key).update(value).digest('hex');
+    const candidates: (string | Buffer | KeyObject)[] = [...[...stored].filter((s) => s.length >= 16), keys.key(keys.current), pollKey(keys, poll)];
+    const hmac = (key: string | Buffer | KeyObject, value: string) => createHmac('sha256', key).update(value).digest('hex');
     const found = voters.flatMap((voter) => candidates.filter((key) =>
       [hmac(key, voter.userId), hmac(key, `${poll.pollId}:${voter.userId}`)].some((g) => stored.has(`c.${g}`) || stored.has(`a.${g}`) || stored.has(g))));
     expect(found).toEqual([]);

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollKey } from '../../src/adapters/voter-keys.ts';
 import { answersFor, call, callerWith, openedPoll, type Caller } from '../support/api-client.ts';
@@ -56,15 +56,15 @@ function strings(value: unknown, out = new Set<string>()): Set<string> {
 }
 
 const allStrings = () => strings([...dump.values()]);
-const hmac = (key: string | Buffer, value: string) => createHmac('sha256', key).update(value).digest('hex');
+const hmac = (key: string | Buffer | KeyObject, value: string) => createHmac('sha256', key).update(value).digest('hex');
 
 /** Voter keys as the attacker guesses them: with the derivation of src/commands/ballots/voter-key.ts, and simpler ones. */
-function guesses(key: string | Buffer, pollId: string, userId: string): string[] {
+function guesses(key: string | Buffer | KeyObject, pollId: string, userId: string): string[] {
   return [hmac(createHmac('sha256', key).update(`poll:${pollId}`).digest(), userId), hmac(key, userId), hmac(key, `${pollId}:${userId}`)];
 }
 
 /** Which account the stored strings name through a voter key derived with one of `keys`. */
-function relinked(keys: Iterable<string | Buffer>, stored: Set<string>) {
+function relinked(keys: Iterable<string | Buffer | KeyObject>, stored: Set<string>) {
   const found: string[] = [];
   for (const key of keys) {
     for (const poll of polls) {

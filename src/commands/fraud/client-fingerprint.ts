@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 
 /**
  * The client's fingerprint for velocity detection: its full address, keyed-hashed and never
@@ -6,6 +6,6 @@ import { createHmac } from 'node:crypto';
  * user agent is left out on purpose: on `open` polls it is part of the voter, and a host minting
  * voters by changing it is what the fingerprint counts.
  */
-export function clientFingerprint(identityKey: string, ip: string): string {
+export function clientFingerprint(identityKey: KeyObject, ip: string): string {
   return createHmac('sha256', identityKey).update(`client-address:${ip}`).digest('hex').slice(0, 32);
 }

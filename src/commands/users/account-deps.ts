@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { DatabasePool } from 'slonik';
 import type { EventStore } from '../../event-store/port.ts';
 import type { NationalRegistry } from '../../adapters/national-registry/port.ts';
@@ -8,7 +9,7 @@ export interface AccountDeps {
   store: EventStore;
   sql: DatabasePool;
   registry: NationalRegistry;
-  identityKey: string;
+  identityKey: KeyObject;
   now: () => Date;
   newId: () => string;
   /**
@@ -24,7 +25,7 @@ export function accountDeps(services: {
   store: EventStore;
   sql: DatabasePool;
   registry: NationalRegistry;
-  secrets: { identityKey: string };
+  secrets: { identityKey: KeyObject };
   commands: { now: () => Date; newId: () => string };
   mailer: Mailer;
 }): AccountDeps {

@@ -1,4 +1,4 @@
-import { createHmac, randomInt } from 'node:crypto';
+import { createHmac, type KeyObject, randomInt } from 'node:crypto';
 import type { DatabasePool } from 'slonik';
 import { sql } from 'slonik';
 import { z } from 'zod';
@@ -22,7 +22,7 @@ export const newCode = (): string => String(randomInt(0, 10 ** CODE_DIGITS)).pad
  * Keyed, so a copy of the table does not give the codes away by hashing all 10^8 of them; bound
  * to the account, so a row moved to another account verifies nothing.
  */
-export const hashCode = (key: string, userId: string, code: string): string =>
+export const hashCode = (key: KeyObject, userId: string, code: string): string =>
   createHmac('sha256', key).update(`email-code:${userId}:${code}`).digest('hex');
 
 /** What people paste: `1234 5678`, `1234-5678`. */

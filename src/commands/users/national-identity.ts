@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import { nationalIdDecider } from '../../domain/national-id/decider.ts';
 import { nationalIdTaken } from '../../domain/national-id/errors.ts';
 import { nationalIdStream, userStream } from '../../domain/shared/streams.ts';
@@ -16,7 +16,7 @@ export interface VerifiedIdentity {
 }
 
 /** HMAC, not a plain hash: national ids are few enough to enumerate, so only the key holder can link them. */
-const hashNationalId = (identityKey: string, normalisedId: string): string =>
+const hashNationalId = (identityKey: KeyObject, normalisedId: string): string =>
   createHmac('sha256', identityKey).update(normalisedId).digest('hex');
 
 /** 422 bad id or not eligible, 404 unknown to the registry, 503 registry unavailable. */
