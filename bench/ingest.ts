@@ -19,7 +19,7 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  * N distinct voters cast ballots on 10 active polls at a fixed concurrency, and pgbench's raw
  * single-row INSERT on the same database, in the same run, is the ceiling.
  * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker]
- *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--profile]
+ *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--profile] [--statements]
  *        npm run bench -- ingest --checkpoints [--ballots N] [--rounds 4]: the cost of audit checkpoints and a witness (ingest-checkpoints.ts)
  *   --mode        `start` (default): the whole service in one process, projections included, as `npm start`
  *                 runs it; `serve+worker`: `pollster serve` and `pollster worker --partitions P` (default 1:
@@ -30,6 +30,7 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  *   --redis, --nats  use these servers; by default the bench starts its own (redis-server and nats-server
  *                 from PATH), so their CPU and message counts are the bench's alone
  *   --profile     runs the API process under --cpu-prof and prints where its CPU time went
+ *   --statements  prints SQL statements per ballot by statement (prepared name or opening words)
  * Printed per ballot, for each process: CPU (the Node processes, the PostgreSQL backends of the
  * bench's database, Redis), round trips (SQL statements, Redis calls, NATS publishes; counted
  * inside the server by bench/support/round-trips.ts) and the waits (group commit, close gate).
@@ -51,6 +52,7 @@ interface Sample {
   pgCpu: Map<number, number>;
   redisCpu: number;
   natsIn: number;
+  byStatement: Map<string, number>;
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -61,6 +63,7 @@ export async function main(args: string[]): Promise<void> {
   const partitions = numberFlag(args, 'partitions', 1);
   const ceilingSeconds = numberFlag(args, 'ceiling-seconds', 10);
   const profile = args.includes('--profile');
+  const showStatements = args.includes('--statements');
   const fraud = stringFlag(args, 'fraud', 'on');
   if (!['on', 'off', 'both'].includes(fraud)) throw new Error('--fraud takes on, off or both');
   const settings: Fraud[] = fraud === 'both' ? ['off', 'on'] : [fraud as Fraud];
@@ -110,10 +113,15 @@ export async function main(args: string[]): Promise<void> {
         pgCpu: await backendCpu(monitor, dbName),
         redisCpu: redis ? redisCpuSeconds(await redis.info()) : 0,
         natsIn: nats ? await nats.messagesIn() : 0,
+        byStatement: usages.reduce((all, u) => {
+          for (const [k, n] of u.byStatement) all.set(k, (all.get(k) ?? 0) + n);
+          return all;
+        }, new Map<string, number>()),
       };
     };
     const own = { redis: redis !== undefined, nats: nats !== undefined };
     const totals = new Map<Fraud, Totals>();
+    const first = await snapshot();
     for (const [r, f] of rounds.entries()) {
       const before = await snapshot();
       const figures = await castRound(request, polls[r]!, perRound, concurrency, rate, `ballots via HTTP, fraud ${f} (round ${Math.floor(r / settings.length) + 1})`);
@@ -131,6 +139,7 @@ export async function main(args: string[]): Promise<void> {
           `(${t.errors} errors)\n  ${perBallot(t, mode, own)}`,
       );
     }
+    if (showStatements) printStatements(first.byStatement, (await snapshot()).byStatement, perRound * rounds.length);
     if (settings.length === 2) {
       const [off, on] = [totals.get('off')!, totals.get('on')!];
       const cost = (x: Totals) => (sum(x.nodeCpuMs) + x.pgCpuMs + x.redisCpuMs) / x.operations;
@@ -309,6 +318,12 @@ async function pgbenchCeiling(url: string, concurrency: number, seconds: number)
       if (clients <= 1 || !/too many clients/.test(String((error as { stderr?: string }).stderr))) throw error;
     }
   }
+}
+
+function printStatements(before: Map<string, number>, after: Map<string, number>, ballots: number): void {
+  const per = [...after].map(([k, n]) => [k, (n - (before.get(k) ?? 0)) / ballots] as const).filter(([, n]) => n > 0.001);
+  console.log('SQL statements per ballot, by statement (all rounds):');
+  for (const [k, n] of per.sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${n.toFixed(3).padStart(6)}  ${k}`);
 }
 
 async function printProfile(dir: string): Promise<void> {

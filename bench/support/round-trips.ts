@@ -14,12 +14,20 @@ import pg from 'pg';
  * on a busy machine where throughput does not.
  */
 const counts = { statements: 0, redisCalls: 0, redisCommands: 0 };
+/** Statements by prepared name or opening words: which ones a ballot costs (`--statements`). */
+const byStatement = new Map<string, number>();
+const statementKey = (first: unknown): string => {
+  const config = typeof first === 'string' ? { text: first } : (first as { name?: string; text?: string } | undefined);
+  return config?.name ?? (config?.text ?? '?').replace(/\s+/g, ' ').trim().slice(0, 72);
+};
 let append: number[] = [];
 let gate: number[] = [];
 
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   counts.statements++;
+  const key = statementKey(args[0]);
+  byStatement.set(key, (byStatement.get(key) ?? 0) + 1);
   return (query as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof query;
 
@@ -46,6 +54,8 @@ export interface ProcessUsage {
   /** Samples since the previous `usage` answer. */
   append: number[];
   gate: number[];
+  /** Cumulative, by statement (see byStatement). */
+  byStatement: [string, number][];
 }
 
 if (process.send) {
@@ -53,7 +63,7 @@ if (process.send) {
   process.on('message', (message) => {
     if (message !== 'usage') return;
     const cpu = process.cpuUsage();
-    const usage: ProcessUsage = { cpuMs: (cpu.user + cpu.system) / 1000, ...counts, append, gate };
+    const usage: ProcessUsage = { cpuMs: (cpu.user + cpu.system) / 1000, ...counts, append, gate, byStatement: [...byStatement] };
     append = [];
     gate = [];
     process.send!(usage);
