@@ -27,6 +27,9 @@ function line(row: Row): string {
   ].join(',');
 }
 
+/** The figures of the view that are one number each, the summary rows after the poll's own. */
+type Figure = { [K in keyof AnalyticsView]: AnalyticsView[K] extends number | null ? K : never }[keyof AnalyticsView];
+
 /** Most ballots first, then by name: the order a reader scans for, and the same on every export (jsonb keeps no order of ours). */
 const breakdown = (section: string, counts: Record<string, number>): Row[] =>
   Object.entries(counts)
@@ -35,7 +38,7 @@ const breakdown = (section: string, counts: Record<string, number>): Row[] =>
 
 /** The CSV of one poll's figures: summary, time series, devices, countries, then questions in the poll's order. */
 export function analyticsCsv(view: AnalyticsView, poll: PollDefinition, bucket: AnalyticsBucket, countryData: CountryDataInfo): string {
-  const figure = (key: keyof AnalyticsView & string): Row => ({ section: 'summary', key, value: view[key] as number | null });
+  const figure = (key: Figure): Row => ({ section: 'summary', key, value: view[key] });
   // Questions come from the definition, not the view: a poll the read model has not seen yet
   // still lists every question (none shown), and the text is the one the voters saw.
   const byId = new Map(view.questions.map((q) => [q.questionId, q]));
