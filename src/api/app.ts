@@ -22,6 +22,7 @@ import mediaTypes from './plugins/media-types.ts';
 import problemDetails from './plugins/problem-details.ts';
 import textInput from './plugins/text-input.ts';
 import { accountRoutes } from './routes/accounts/index.ts';
+import { exportAnalyticsCsvRoute } from './routes/analytics/export-analytics-csv.ts';
 import { getAnalyticsRoute } from './routes/analytics/get-analytics.ts';
 import { auditRoutes } from './routes/audit/audit-routes.ts';
 import { ballotRoutes } from './routes/ballots/ballot-routes.ts';
@@ -118,6 +119,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(reviewRoutes);
   await app.register(getResultsRoute);
   await app.register(getAnalyticsRoute);
+  await app.register(exportAnalyticsCsvRoute);
   await app.register(liveEdge, { ...deps.live });
   await app.register(accountRoutes, { rateLimit: perMinute(http.authPerMinute) });
   await app.register(pollRoutes);

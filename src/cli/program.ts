@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAnalyticsCommands } from './analytics.ts';
 import { registerAuditCommands } from './audit.ts';
 import { registerCredentialCommands } from './credential.ts';
 import { registerMigrateCommand } from './migrate.ts';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerAuditCommands(program);
   registerCredentialCommands(program);
+  registerAnalyticsCommands(program);
 
   usageLineAfterErrors(program);
   return program;

@@ -12,3 +12,4 @@ export { readPollEvents, type ReadPollEventsOptions } from './shared/read-poll-e
 export { resultsAt } from './results/results-at.ts';
 export { resultsAsOf } from './results/results-as-of.ts';
 export { getAnalytics, emptyAnalytics, type AnalyticsBucket, type AnalyticsView } from './analytics/get-analytics.ts';
+export { getAnalyticsCsv } from './analytics/analytics-csv.ts';

@@ -56,6 +56,7 @@ const OPERATIONS: Operation[] = [
   // route shares its access check (src/api/live/access.ts) and would stream instead of answering.
   { id: 'liveResults', allowed: EVERYONE, request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/live` }) },
   { id: 'getAnalytics', allowed: ['owner', 'admin', 'analyst'], request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/analytics` }) },
+  { id: 'exportAnalyticsCsv', allowed: ['owner', 'admin', 'analyst'], request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/analytics.csv` }) },
   // Fraud review: the ids are unknown, so an allowed caller gets 404 (after the role check) and nothing changes.
   { id: 'listFlags', allowed: ['admin', 'auditor', 'reviewer'], request: () => ({ method: 'GET', url: '/api/review/flags' }) },
   { id: 'flagBallot', allowed: ['reviewer'], request: (poll) => ({ method: 'POST', url: `/api/polls/${poll.pollId}/ballots/00000000-0000-4000-8000-000000000000/flags`, payload: { reason: 'matrix' } }) },
@@ -216,6 +217,7 @@ describe('a draft is its organizer’s and the admins’ only, on every read', (
     { id: 'getResults', seen: 200, request: () => ({ method: 'GET', url: `/api/polls/${draft.pollId}/results` }) },
     { id: 'liveResults', seen: 426, request: () => ({ method: 'GET', url: `/api/polls/${draft.pollId}/live` }) },
     { id: 'getAnalytics', seen: 200, authenticated: true, request: () => ({ method: 'GET', url: `/api/polls/${draft.pollId}/analytics` }) },
+    { id: 'exportAnalyticsCsv', seen: 200, authenticated: true, request: () => ({ method: 'GET', url: `/api/polls/${draft.pollId}/analytics.csv` }) },
     { id: 'listAuditEvents', seen: 200, roles: ['admin', 'auditor'], request: () => ({ method: 'GET', url: `/api/polls/${draft.pollId}/audit/events` }) },
     { id: 'verifyPoll', seen: 200, roles: ['admin', 'auditor'], request: () => ({ method: 'GET', url: `/api/polls/${draft.pollId}/audit/verify` }) },
   ];

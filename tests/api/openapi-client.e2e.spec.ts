@@ -13,7 +13,7 @@ import { createTestApp, type TestApp } from '../support/app.ts';
  * The generated-client path of the README, end to end: a typed client generated from the served
  * /api/openapi.json with openapi-typescript, a small program written against it with
  * openapi-fetch, compiled by tsc (strict) and run against the real server over HTTP: register,
- * log in, create, open, cast, results and the first frame of the server-sent events.
+ * log in, create, open, cast, results, the analytics CSV and the first frame of the server-sent events.
  */
 let t: TestApp;
 let baseUrl: string;
@@ -79,6 +79,10 @@ const position: number = cast.data?.position ?? fail('castBallot', cast.error);
 const results = await api.GET('/api/polls/{pollId}/results', { params: { path: { pollId }, query: { at: position } }, headers });
 const tally: Results = results.data ?? fail('getResults', results.error);
 
+// the CSV download is typed text; its query is typed too (bucket: 'minute' | 'hour')
+const csv = await api.GET('/api/polls/{pollId}/analytics.csv', { params: { path: { pollId }, query: { bucket: 'hour' } }, headers, parseAs: 'text' });
+const csvText: string = csv.data ?? fail('exportAnalyticsCsv', csv.error);
+
 const sse = await api.GET('/api/polls/{pollId}/live/sse', { params: { path: { pollId } }, headers, parseAs: 'stream' });
 const reader = (sse.data ?? fail('liveResultsSse', sse.response.status)).pipeThrough(new TextDecoderStream()).getReader();
 let text = '';
@@ -104,7 +108,7 @@ const firstFrame = first ?? fail('sse frame', text);
 const latestFrame = latest ?? fail('sse frame', text);
 
 console.log(JSON.stringify({
-  pollId, position, totalBallots: tally.totalBallots, votes: tally.questions[0]?.options[0]?.votes,
+  pollId, position, totalBallots: tally.totalBallots, votes: tally.questions[0]?.options[0]?.votes, csvHeader: csvText.split('\\r\\n')[0],
   frame: { type: firstFrame.type, totalBallots: latestFrame.results.totalBallots },
 }));
 `;
@@ -141,7 +145,7 @@ function compile(files: string[]): Map<string, string[]> {
 }
 
 describe('a client generated from /api/openapi.json', () => {
-  it('compiles (strict) and runs register, login, create, open, cast, results and the first SSE frame', async () => {
+  it('compiles (strict) and runs register, login, create, open, cast, results, the analytics CSV and the first SSE frame', async () => {
     const document = await (await fetch(`${baseUrl}/api/openapi.json`)).json();
     const types = astToString(await openapiTS(document as Parameters<typeof openapiTS>[0]));
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
@@ -150,7 +154,7 @@ describe('a client generated from /api/openapi.json', () => {
     writeFileSync(join(dir, 'mistakes.ts'), MISTAKES);
 
     // named types for the bodies, not inline shapes
-    for (const name of ['Poll', 'Question', 'Ballot', 'BallotReceipt', 'Results', 'Flag', 'Problem', 'LiveFrame', 'ImportUserRow']) {
+    for (const name of ['Poll', 'Question', 'Ballot', 'BallotReceipt', 'Results', 'Flag', 'Problem', 'LiveFrame', 'ImportUserRow', 'AnalyticsCsvRow']) {
       expect(types, name).toMatch(new RegExp(`\\b${name}: \\{`));
     }
     const diagnostics = compile([join(dir, 'program.ts'), join(dir, 'mistakes.ts')]);
@@ -162,7 +166,8 @@ describe('a client generated from /api/openapi.json', () => {
     const admin = await callerWith(t, 'admin');
     const { stdout } = await promisify(execFile)(process.execPath, [join(dir, 'program.ts'), baseUrl, admin.headers.authorization!.replace(/^Bearer /, '')], { timeout: 60_000 });
     const outcome = JSON.parse(stdout.trim().split('\n').pop()!);
-    expect(outcome).toMatchObject({ totalBallots: 1, votes: 1, frame: { type: 'snapshot', totalBallots: 1 } });
+    // Response.text() decodes UTF-8 and drops the byte order mark the server sends for spreadsheets.
+    expect(outcome).toMatchObject({ totalBallots: 1, votes: 1, frame: { type: 'snapshot', totalBallots: 1 }, csvHeader: 'section,key,label,value,shown,rate' });
     expect(outcome.position).toBeGreaterThan(0);
   }, 120_000); // tsc over the generated types takes most of it on a small machine
 });

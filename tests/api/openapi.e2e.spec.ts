@@ -15,7 +15,7 @@ const API_MD_OPERATIONS = [
   // Voting (and getMyBallot, for a voter whose castBallot answer was lost)
   'castBallot', 'changeBallot', 'getMyBallot',
   // Results, live, analytics
-  'getResults', 'liveResults', 'liveResultsSse', 'getAnalytics',
+  'getResults', 'liveResults', 'liveResultsSse', 'getAnalytics', 'exportAnalyticsCsv',
   // Audit
   'listAuditEvents', 'verifyPoll', 'checkReceipt', 'getAuditPublicKey',
   // Fraud review (and the challenge a flagged network solves)
@@ -59,7 +59,7 @@ describe('OpenAPI document', () => {
   it('names every JSON request and response body as a component, with the types clients need', () => {
     const schemas = document.components.schemas;
     for (const name of ['Poll', 'Question', 'Option', 'PollPage', 'CreatePollRequest', 'Ballot', 'Answer', 'BallotReceipt', 'MyBallot', 'Results',
-      'QuestionResult', 'Round', 'PollAnalytics', 'Flag', 'FlagPage', 'AuditEvent', 'VerifyReport', 'Problem', 'LiveFrame', 'ImportUserRow']) {
+      'QuestionResult', 'Round', 'PollAnalytics', 'Flag', 'FlagPage', 'AuditEvent', 'VerifyReport', 'Problem', 'LiveFrame', 'ImportUserRow', 'AnalyticsCsvRow']) {
       expect(schemas[name], name).toBeDefined();
     }
     for (const { id, status, media } of bodies()) {
@@ -89,6 +89,10 @@ describe('OpenAPI document', () => {
     expect(Object.keys(upload).sort()).toEqual(['application/jsonl', 'application/x-ndjson', 'text/csv']);
     for (const media of Object.values<any>(upload)) expect(media.schema).toMatchObject({ type: 'string', 'x-row': { $ref: '#/components/schemas/ImportUserRow' } });
     expect(Object.keys(op('getJobSetupTokens').responses[200].content)).toEqual(['text/csv']);
+    const analytics = op('exportAnalyticsCsv').responses[200].content;
+    expect(Object.keys(analytics)).toEqual(['text/csv']);
+    expect(analytics['text/csv'].schema).toMatchObject({ type: 'string', 'x-row': { $ref: '#/components/schemas/AnalyticsCsvRow' } });
+    expect(analytics['text/csv'].example).toMatch(/^section,key,label,value,shown,rate\r\n/);
   });
 
   it('types every log position alike: an integer below 2^53', () => {

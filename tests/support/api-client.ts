@@ -25,7 +25,9 @@ export async function callerWith(t: AppUnderTest, ...roles: Role[]): Promise<Cal
 export async function call(app: FastifyInstance, options: InjectOptions & { caller?: Caller }) {
   const { caller, ...rest } = options;
   const response = await app.inject({ ...rest, headers: { ...(caller?.headers ?? {}), ...(rest.headers ?? {}) } });
-  const body = response.body ? (JSON.parse(response.body) as any) : undefined;
+  // A CSV download is text; everything else this answers is JSON.
+  const text = (response.headers['content-type'] ?? '').toString().startsWith('text/csv');
+  const body = !response.body ? undefined : text ? response.body : (JSON.parse(response.body) as any);
   return { status: response.statusCode, body, headers: response.headers };
 }
 

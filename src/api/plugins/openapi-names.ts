@@ -98,7 +98,32 @@ export const PROBLEM_EXAMPLES = (status: number): Json => {
 
 const Position = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'log position ($all)' };
 
-/** Media types no JSON route schema can express: server-sent events, the websocket, the import upload. */
+const ANALYTICS_CSV_EXAMPLE = [
+  'section,key,label,value,shown,rate',
+  'summary,pollId,3f9a1c52-8d4e-4b1a-9c7e-2a5b6c7d8e9f,,,',
+  'summary,title,Lunch,,,',
+  'summary,bucket,hour,,,',
+  'summary,totalBallots,,4,,',
+  'summary,uniqueVoters,,4,,',
+  'summary,completionRate,,0.875,,',
+  'summary,avgResponseSeconds,,26,,',
+  'summary,medianResponseSeconds,,26,,',
+  'summary,p90ResponseSeconds,,37.2,,',
+  'summary,timedBallots,,2,,',
+  'summary,countryDataSource,@ip-location-db/geo-whois-asn-country-mmdb (ipinfo-country),,,',
+  'summary,countryDataBuiltAt,2026-06-17T00:00:00.000Z,,,',
+  'timeSeries,2030-03-01T09:00:00.000Z,,3,,',
+  'timeSeries,2030-03-01T10:00:00.000Z,,1,,',
+  'device,desktop,,3,,',
+  'device,mobile,,1,,',
+  'country,GB,,1,,',
+  'country,US,,3,,',
+  'question,5b1e0f3a-2c4d-4e6f-8a9b-0c1d2e3f4a5b,Where?,4,4,1',
+  'question,6c2f1a4b-3d5e-4f70-9b0c-1d2e3f4a5b6c,"\'=HYPERLINK(""http://x"")",3,4,0.75',
+  '',
+].join('\r\n');
+
+/** Media types no JSON route schema can express: server-sent events, the websocket, the import upload, the analytics CSV. */
 export const STREAM_CONTENT: { components: Record<string, Json>; operations: Record<string, { requestBody?: Json; responses?: Record<string, Json> }> } = {
   components: {
     LiveFrame: {
@@ -109,6 +134,23 @@ export const STREAM_CONTENT: { components: Record<string, Json>; operations: Rec
         type: { enum: ['snapshot', 'results'], description: 'snapshot: the first frame (the results as they stand); results: after a change' },
         position: Position,
         results: { $ref: '#/components/schemas/Results' },
+      },
+    },
+    AnalyticsCsvRow: {
+      type: 'object',
+      description: 'One row of exportAnalyticsCsv (header `section,key,label,value,shown,rate`). `section` says what the row is: '
+        + '`summary` (one figure; `key` names it: pollId, title, bucket, countryDataSource and countryDataBuiltAt in `label`, '
+        + 'the numbers of getAnalytics in `value`), `timeSeries` (`key` the bucket start, ISO UTC; `value` ballots), `device` and '
+        + '`country` (`key` the class or code; `value` ballots), `question` (`key` the questionId, `label` its text, `value` answered, '
+        + '`shown`, `rate` answered/shown). Text sits in `label` only; `value`, `shown` and `rate` are numbers or empty (no figure yet)',
+      required: ['section', 'key', 'label', 'value', 'shown', 'rate'],
+      properties: {
+        section: { enum: ['summary', 'timeSeries', 'device', 'country', 'question'] },
+        key: { type: 'string' },
+        label: { type: 'string', description: "text: the poll title, a question's text, an id; a cell a spreadsheet would run as a formula starts with `'`" },
+        value: { type: 'string', description: 'a number, or empty' },
+        shown: { type: 'string', description: 'question rows: counted ballots shown the question' },
+        rate: { type: 'string', description: 'question rows: answered / shown (1 - rate is the drop-off); empty without ballots' },
       },
     },
     ImportUserRow: {
@@ -141,6 +183,20 @@ export const STREAM_CONTENT: { components: Record<string, Json>; operations: Rec
     liveResults: {
       responses: {
         101: { description: 'Switching protocols: the websocket is open; each text message is a LiveFrame (JSON), a snapshot first' },
+      },
+    },
+    exportAnalyticsCsv: {
+      responses: {
+        200: {
+          description: "The poll's analytics as one CSV table (RFC 4180, UTF-8 with a byte order mark, CRLF line ends), "
+            + 'sent as an attachment: a header row, then AnalyticsCsvRow rows: summary, timeSeries, device, country, question',
+          content: {
+            'text/csv': {
+              schema: { type: 'string', description: 'CSV whose rows are AnalyticsCsvRow', 'x-row': { $ref: '#/components/schemas/AnalyticsCsvRow' } },
+              example: ANALYTICS_CSV_EXAMPLE,
+            },
+          },
+        },
       },
     },
     importUsers: {

@@ -12,6 +12,7 @@ import { accountCreatedAt } from '../../commands/users/account-created-at.ts';
 import { getMe } from '../../commands/users/get-me.ts';
 import { tokenAccount } from '../../commands/users/token-account.ts';
 import { oldestOpenWrite } from '../../db/open-writes.ts';
+import type { PollDefinition } from '../../domain/poll/definition.ts';
 import { PostgresEventStore } from '../../event-store/postgres/postgres-event-store.ts';
 import {
   currentResults,
@@ -19,6 +20,7 @@ import {
   findBallot,
   findFlag,
   getAnalytics,
+  getAnalyticsCsv,
   listFlags,
   listPolls,
   rawTallyAt,
@@ -55,6 +57,8 @@ function queriesOf(services: ApiServices) {
     listFlags: given(sql, listFlags),
     /** A poll's engagement figures; all zero for a poll the read model has not seen yet. */
     analytics: async (pollId: string, bucket: AnalyticsBucket) => (await getAnalytics(sql, pollId, bucket)) ?? emptyAnalytics(pollId),
+    /** The same figures as one CSV table for spreadsheets (projections/analytics/analytics-csv.ts). */
+    analyticsCsv: (poll: PollDefinition, bucket: AnalyticsBucket) => getAnalyticsCsv(sql, poll, bucket, services.countries.info),
     /** Which IP database the countries come from, and its build date. */
     countryData: () => services.countries.info,
     results: (pollId: string) => currentResults(services, pollId),

@@ -1,10 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { pollNotFound } from '../../../domain/poll/errors.ts';
-import { ForbiddenError } from '../../../domain/shared/errors.ts';
-import { assertPollVisible } from '../../poll-access.ts';
 import { bearer, problems, Uuid } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
+import { assertMayReadAnalytics } from './analytics-access.ts';
+
+/** `?bucket=minute|hour`: anything else is 400 request.invalid, field `querystring.bucket`. */
+export const AnalyticsQuery = Type.Object(
+  { bucket: Type.Optional(Type.Union([Type.Literal('minute'), Type.Literal('hour')], { default: 'minute' })) },
+  { additionalProperties: false },
+);
 
 const Counts = (description: string) => Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { description });
 
@@ -52,15 +56,11 @@ const AnalyticsView = Type.Object(
   { $id: 'PollAnalytics' },
 );
 
-/** Roles that may read any poll's analytics; the poll's own organizer may always read its own. */
-const ANALYTICS_ROLES = ['admin', 'analyst'] as const;
-
 /**
- * getAnalytics: engagement figures from the analytics read model. Who may see them depends on the
- * poll (its organizer), so the check runs after the poll is found: 401 without a token, 404 for
- * no poll or a draft the caller may not see (the one draft rule, poll-access.ts), then 403. The
- * poll comes from the poll cache (always current), the figures from the read model (eventually
- * consistent; a poll it has not seen yet shows nothing counted).
+ * getAnalytics: engagement figures from the analytics read model, for the callers
+ * analytics-access.ts lets in (401 without a token, then 404, then 403). The poll comes from the
+ * poll cache (always current), the figures from the read model (eventually consistent; a poll it
+ * has not seen yet shows nothing counted).
  */
 export const getAnalyticsRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -74,23 +74,14 @@ export const getAnalyticsRoute: FastifyPluginAsyncTypebox = async (app) => {
         description: "The poll's organizer, admins and analysts. Counts follow the results: ballots after the close and rejected ballots are left out.",
         security: bearer,
         params: PollIdParams,
-        querystring: Type.Object(
-          { bucket: Type.Optional(Type.Union([Type.Literal('minute'), Type.Literal('hour')], { default: 'minute' })) },
-          { additionalProperties: false },
-        ),
+        querystring: AnalyticsQuery,
         response: { 200: AnalyticsView, ...problems(400, 401, 403, 404) },
       },
     },
     async (request) => {
       const { pollId } = request.params;
       const bucket = request.query.bucket ?? 'minute';
-      const poll = await app.queries.poll(pollId);
-      if (poll.status === 'none') throw pollNotFound(pollId);
-      assertPollVisible(poll, request.user);
-      const { userId, roles } = request.user;
-      if (poll.poll.organizerId !== userId && !ANALYTICS_ROLES.some((role) => roles.includes(role))) {
-        throw new ForbiddenError('analytics.forbidden', `only the organizer of poll ${pollId}, admins and analysts may see its analytics`);
-      }
+      assertMayReadAnalytics(await app.queries.poll(pollId), request.user, pollId);
       const view = await app.queries.analytics(pollId, bucket);
       return { ...view, granularity: bucket, countryData: app.queries.countryData() };
     },
