@@ -25,3 +25,15 @@ export class DuplicateEventIdError extends ConflictError {
     super('stream.duplicate-event-id', `stream ${stream}: event ids already used elsewhere: ${ids.join(', ')}`);
   }
 }
+
+/** A fenced append (port.ts, AppendOptions) whose fence stream had moved on: nothing was written. */
+export class FencedOutError extends ConflictError {
+  readonly fence: { stream: string; revision: bigint };
+  readonly actual: bigint | 'no_stream';
+
+  constructor(stream: string, fence: { stream: string; revision: bigint }, actual: bigint | 'no_stream') {
+    super('stream.fenced-out', `stream ${stream}: fence ${fence.stream} was to be at revision ${fence.revision}, is at ${String(actual)}`);
+    this.fence = fence;
+    this.actual = actual;
+  }
+}

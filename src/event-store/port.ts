@@ -61,6 +61,16 @@ export interface StoredContent {
   metadata: EventMetadata;
 }
 
+/**
+ * `fence`: append only if `stream` is still at `revision` in log order: no event of it lies
+ * between that revision and this append's position, whenever it commits. Otherwise nothing is
+ * written and the append fails with FencedOutError. The fence stream's category must be one the
+ * store was told can be a fence (its writers then coordinate with fenced appends).
+ */
+export interface AppendOptions {
+  fence?: { stream: string; revision: bigint };
+}
+
 export interface AppendResult {
   /** Revision of the last event written (or found, for an idempotent re-append). */
   nextExpectedRevision: bigint;
@@ -122,8 +132,10 @@ export interface SubscribeOptions {
 }
 
 export interface EventStore {
-  /** Appends atomically or throws `WrongExpectedRevisionError`. */
-  append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** Appends atomically or throws `WrongExpectedRevisionError` (or `FencedOutError`, see AppendOptions). */
+  append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision, options?: AppendOptions): Promise<AppendResult>;
+  /** Whether `append` takes a fence; a store without them throws for one, and callers wait instead. */
+  readonly fences: boolean;
   /** Events of one stream from `fromRevision` (inclusive), oldest first; [] when the stream does not exist. */
   readStream(stream: string, options?: { fromRevision?: bigint; maxCount?: number }): Promise<RecordedEvent[]>;
   /** Up to `limit` events of `$all` with position > `from`, in position order, with no holes. */

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { castBallot } from '../../src/commands/ballots/cast-ballot.ts';
 import { changeBallot } from '../../src/commands/ballots/change-ballot.ts';
 import type { CommandDeps } from '../../src/commands/command-deps.ts';
+import type { EventStore } from '../../src/event-store/port.ts';
 import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
 import type { Actor } from '../../src/commands/polls/authorize.ts';
 import { closePoll } from '../../src/commands/polls/close-poll.ts';
@@ -32,11 +34,36 @@ const caches: PollCache[] = [];
 const organizer: Actor = { kind: 'user', userId: randomUUID(), roles: ['voter', 'organizer'] };
 const context = () => ({ actor: 'user:test', correlationId: randomUUID() });
 
-async function depsWithOwnCache(): Promise<CommandDeps> {
-  const polls = new PollCache(store);
+async function depsWithOwnCache(over: EventStore = store): Promise<CommandDeps> {
+  const polls = new PollCache(over);
   await polls.start();
   caches.push(polls);
-  return { store, polls, voteTokens: voteTokenRegistry(store, sqlPool), now: () => new Date(), newId: randomUUID };
+  return { store: over, polls, voteTokens: voteTokenRegistry(over, sqlPool), now: () => new Date(), newId: randomUUID };
+}
+
+/** The same log through a store that takes no fences (as KurrentDB): ballots then wait at the close gate. */
+const withoutFences = (): EventStore => ({
+  fences: false,
+  append: (stream, events, expected, options) => (options?.fence ? Promise.reject(new Error('no fences here')) : store.append(stream, events, expected)),
+  readStream: (stream, options) => store.readStream(stream, options),
+  readAll: (options) => store.readAll(options),
+  readAllHeads: (options) => store.readAllHeads(options),
+  headPosition: () => store.headPosition(),
+  subscribeToAll: (options) => store.subscribeToAll(options),
+  close: async () => {},
+});
+
+/** Ballots that waited at the close gate (src/adapters/poll-cache) while `work` ran. */
+async function gateWaits(work: () => Promise<unknown>): Promise<number> {
+  let waits = 0;
+  const count = () => waits++;
+  diagnostics.subscribe('pollster:close-gate', count);
+  try {
+    await work();
+  } finally {
+    diagnostics.unsubscribe('pollster:close-gate', count);
+  }
+  return waits;
 }
 
 async function activePoll(deps: CommandDeps, settings: Partial<PollSettings> = {}): Promise<PollDefinition> {
@@ -210,10 +237,18 @@ describe('a bounded poll cache', () => {
   });
 });
 
-describe('no ballot after close, across processes', () => {
+for (const [how, fenced, over] of [['fenced appends', true, () => store], ['the close gate, on a store without fences', false, withoutFences]] as const) describe(`no ballot after close, across processes: ${how}`, () => {
+  it(fenced ? 'a ballot is answered without waiting at the close gate' : 'every ballot waits at the close gate', async () => {
+    const deps = await depsWithOwnCache(over());
+    const poll = await activePoll(deps);
+    const waits = await gateWaits(() => Promise.all(Array.from({ length: 20 }, (_, i) => castBallot(deps, { pollId: poll.pollId, voterKey: `u.g${i}`, answers: answersFor(poll) }, context()))));
+    expect(deps.store.fences).toBe(fenced);
+    expect(waits).toBe(fenced ? 0 : 20);
+  });
+
   it('every accepted ballot precedes PollClosed in the log; every ballot after it was refused', async () => {
-    const closer = await depsWithOwnCache();
-    const voting = await depsWithOwnCache(); // another process: learns of the close only from the log
+    const closer = await depsWithOwnCache(over());
+    const voting = await depsWithOwnCache(over()); // another process: learns of the close only from the log
     const poll = await activePoll(closer);
     await voting.polls.get(poll.pollId);
     // Voters keep arriving, 8 at a time, from before the close until 40 ballots after it returned,
@@ -252,8 +287,8 @@ describe('no ballot after close, across processes', () => {
   });
 
   it('a close racing bursts of 64 ballots fired in its own turn: no accepted ballot follows PollClosed', async () => {
-    const closer = await depsWithOwnCache();
-    const voting = await depsWithOwnCache(); // its cache learns of the close only from the log
+    const closer = await depsWithOwnCache(over());
+    const voting = await depsWithOwnCache(over()); // its cache learns of the close only from the log
     // The ballots of a burst share group commits and the tail's reads with one another; the close
     // lands between them, in the same or the other flusher's transaction.
     for (let round = 0; round < 4; round++) {

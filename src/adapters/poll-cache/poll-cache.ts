@@ -74,6 +74,17 @@ export class PollCache {
     return this.refresh(pollId);
   }
 
+  /**
+   * The cached state with the stream revision it folds: what a ballot decides on and is fenced
+   * on (a ballot appended with this revision as its fence is refused if the poll moved on).
+   */
+  async current(pollId: string): Promise<{ state: PollState; revision: bigint }> {
+    const cached = this.#entries.get(pollId);
+    if (cached) return { state: cached.state, revision: cached.revision };
+    const entry = await this.#load(pollId);
+    return { state: entry.state, revision: entry.revision };
+  }
+
   /** Re-reads the poll stream (e.g. a vote token this process has not seen issued yet). */
   async refresh(pollId: string): Promise<PollState> {
     return (await this.#load(pollId)).state;

@@ -13,6 +13,7 @@ import {
   type AllStreamResolvedEvent,
 } from '@kurrent/kurrentdb-client';
 import type {
+  AppendOptions,
   AppendResult,
   EventStore,
   EventToAppend,
@@ -30,6 +31,7 @@ import { translate } from './translate-error.ts';
 import { validateAppend } from './validate-append.ts';
 import { startOf, withHashes } from './integrity.ts';
 import { WrongExpectedRevisionError } from '../errors.ts';
+import { ValidationError } from '../../domain/shared/errors.ts';
 import {
   UNKNOWN_POSITION,
   allFilter,
@@ -58,7 +60,11 @@ export class EventStoreDbEventStore implements EventStore {
     this.#schemas = schemas;
   }
 
-  async append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+  /** KurrentDB has no multi-stream condition: callers of a fenced append wait on the log instead. */
+  readonly fences = false;
+
+  async append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision, options?: AppendOptions): Promise<AppendResult> {
+    if (options?.fence) throw new ValidationError('event-store.fences-unsupported', 'this event store takes no fenced appends');
     validateAppend(stream, events);
     // The chain (integrity.ts, untested here) needs the head first; 'any' retries a lost race.
     for (let attempt = 1; ; attempt++) {

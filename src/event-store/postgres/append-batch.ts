@@ -48,7 +48,13 @@ const code = (expected: ExpectedRevision): bigint =>
 // aggregate folds the links in ordinal order instead. Its SQL transition function costs ~20 µs a
 // row, so single-event appends (nearly all of them) take the direct branch of the UNION ALL.
 const GENESIS = `'\\x${'00'.repeat(32)}'::bytea`;
-const rowsOf = (appends: string) => `(SELECT (pg_current_xact_id()::text::bigint << 20) + $9::int + t.ordinal AS position, t.ordinal, t.i,
+// A batch with a fenced append, or an append to a stream that can be a fence, first calls
+// pollster_append_fences (migrations/022_append_fences.sql) through a CTE that the WHERE reads as
+// an InitPlan: its locks are taken before the first row is inserted, i.e. before this transaction
+// has an id (and so a position), and an event whose fence does not hold is not inserted.
+const FENCES = `WITH fences AS MATERIALIZED (SELECT pollster_append_fences($12::text[], $2::text[], $13::text[], $14::bigint[]) AS ok)\n`;
+const FENCE_HOLDS = `(SELECT f.ok FROM fences f)[t.ordinal]`;
+const rowsOf = (appends: string, fenced: boolean) => `(SELECT (pg_current_xact_id()::text::bigint << 20) + $9::int + t.ordinal AS position, t.ordinal, t.i,
                t.id, t.stream, t.category, t.type, t.data, t.metadata, substring($10::bytea FROM t.ordinal::int * 32 - 31 FOR 32) AS digest,
                CASE WHEN t.expected = ${NO_STREAM} THEN t.i ELSE coalesce(l.last, -1) + 1 + t.i END AS revision,
                CASE WHEN l.last IS NULL THEN ${GENESIS} ELSE l.last_hash END AS prev
@@ -58,26 +64,29 @@ const rowsOf = (appends: string) => `(SELECT (pg_current_xact_id()::text::bigint
                WITH ORDINALITY AS t(id, stream, category, type, data, metadata, expected, i, n, ordinal)
           LEFT JOIN LATERAL (SELECT e.revision AS last, e.hash AS last_hash FROM events e
                 WHERE t.expected <> ${NO_STREAM} AND e.stream = t.stream ORDER BY e.revision DESC LIMIT 1) l ON true
-         WHERE ${appends} AND CASE WHEN t.expected IN (${NO_STREAM}, ${ANY}) THEN true
+         WHERE ${appends}${fenced ? ` AND ${FENCE_HOLDS}` : ''} AND CASE WHEN t.expected IN (${NO_STREAM}, ${ANY}) THEN true
                WHEN t.expected = ${STREAM_EXISTS} THEN l.last IS NOT NULL ELSE l.last = t.expected END)`;
 const INSERT_HEAD = `INSERT INTO events (position, id, stream, category, revision, type, data, metadata, hash)`;
-const SINGLES = `SELECT r.position, r.id, r.stream, r.category, r.revision, r.type, r.data, r.metadata, sha256(r.prev || int8send(r.revision) || r.digest)
-  FROM ${rowsOf('t.n = 1')} r`;
-const MULTIS = `SELECT m.position, m.id, m.stream, m.category, m.revision, m.type, m.data, m.metadata,
+const singles = (fenced: boolean) => `SELECT r.position, r.id, r.stream, r.category, r.revision, r.type, r.data, r.metadata, sha256(r.prev || int8send(r.revision) || r.digest)
+  FROM ${rowsOf('t.n = 1', fenced)} r`;
+const multis = (fenced: boolean) => `SELECT m.position, m.id, m.stream, m.category, m.revision, m.type, m.data, m.metadata,
        pollster_chain(m.prev, m.revision, m.digest, m.i = 0) OVER (ORDER BY m.ordinal)
-  FROM ${rowsOf('t.n > 1')} m`;
-// A batch of single-event appends only (the ballot path) skips the second branch altogether.
-const INSERT_SINGLES = `${INSERT_HEAD}\n${SINGLES}`;
-const INSERT_ROWS = `${INSERT_HEAD}\n${SINGLES}\nUNION ALL\n${MULTIS}`;
+  FROM ${rowsOf('t.n > 1', fenced)} m`;
 const RETURNING = `RETURNING (position & 1048575)::int AS ordinal, position::text AS position, revision::text AS revision, encode(hash, 'hex') AS hash`;
+// A batch of single-event appends only (the ballot path) skips the second branch altogether.
 // ON CONFLICT DO NOTHING lets the rest of the batch commit when one append collides. It costs a
 // speculative insertion per row (a pre-check of the three unique indexes, one more WAL record):
 // ~15% of the statement, so the first try of a batch outside a transaction goes without it, and
 // only a batch that does collide (unique_violation: nothing of it was written) runs again with it.
-const INSERT_PLAIN = `${INSERT_ROWS}\n${RETURNING}`;
-const INSERT_GUARDED = `${INSERT_ROWS}\nON CONFLICT DO NOTHING\n${RETURNING}`;
-const SINGLES_PLAIN = `${INSERT_SINGLES}\n${RETURNING}`;
-const SINGLES_GUARDED = `${INSERT_SINGLES}\nON CONFLICT DO NOTHING\n${RETURNING}`;
+const insertSql = (shape: { singles: boolean; guarded: boolean; fenced: boolean }) =>
+  `${shape.fenced ? FENCES : ''}${INSERT_HEAD}\n${singles(shape.fenced)}${shape.singles ? '' : `\nUNION ALL\n${multis(shape.fenced)}`}` +
+  `${shape.guarded ? '\nON CONFLICT DO NOTHING' : ''}\n${RETURNING}`;
+const STATEMENTS = new Map(
+  [true, false].flatMap((singles) => [true, false].flatMap((guarded) => [true, false].map((fenced) => {
+    const name = `pollster-append-${singles ? 'singles' : 'insert'}${guarded ? '-guarded' : ''}${fenced ? '-fenced' : ''}`;
+    return [name, insertSql({ singles, guarded, fenced })] as const;
+  }))),
+);
 const UNIQUE_VIOLATION = '23505';
 
 const DELETE = `DELETE FROM events WHERE id = ANY($1::uuid[])`;
@@ -93,7 +102,8 @@ interface LookupRow {
 
 async function lookup(client: pg.PoolClient, appends: readonly PendingAppend[]): Promise<Lookup> {
   const ids = appends.flatMap((a) => a.events.map((e) => e.id));
-  const streams = appends.map((a) => a.stream);
+  // Fence streams too: decideLost tells a fence that moved from a race lost.
+  const streams = [...new Set(appends.flatMap((a) => (a.fence ? [a.stream, a.fence.stream] : [a.stream])))];
   const { rows } = await client.query<LookupRow>({ name: 'pollster-append-lookup', text: LOOKUP, values: [ids, streams] });
   const result: Lookup = { byId: new Map<string, StoredEvent>(), lastRevision: new Map<string, bigint>() };
   for (const row of rows) {
@@ -111,9 +121,9 @@ async function lookup(client: pg.PoolClient, appends: readonly PendingAppend[]):
   return result;
 }
 
-function statement(plain: boolean, singles: boolean, values: unknown[]): pg.QueryConfig {
-  if (singles) return plain ? { name: 'pollster-append-singles', text: SINGLES_PLAIN, values } : { name: 'pollster-append-singles-guarded', text: SINGLES_GUARDED, values };
-  return plain ? { name: 'pollster-append-insert', text: INSERT_PLAIN, values } : { name: 'pollster-append-insert-guarded', text: INSERT_GUARDED, values };
+function statement(plain: boolean, singles: boolean, fenced: boolean, values: unknown[]): pg.QueryConfig {
+  const name = `pollster-append-${singles ? 'singles' : 'insert'}${plain ? '' : '-guarded'}${fenced ? '-fenced' : ''}`;
+  return { name, text: STATEMENTS.get(name)!, values };
 }
 
 interface Written {
@@ -135,9 +145,16 @@ async function insert(client: pg.PoolClient, appends: readonly PendingAppend[], 
   const indexes: number[] = [];
   const digests: Buffer[] = []; // concatenated below: row k's digest at bytes 32k .. 32k+31
   const sizes: number[] = [];
+  const fenced = appends.some((a) => a.fence !== undefined || a.fenceStream);
+  const fenceStreams: string[] = [];
+  const fenceRevisions: string[] = [];
   for (const append of appends) {
     const expected = String(code(append.expected));
     append.events.forEach((e, i) => {
+      if (fenced) {
+        fenceStreams.push(append.fence?.stream ?? '');
+        fenceRevisions.push(String(append.fence?.revision ?? 0n));
+      }
       ids.push(e.id);
       streams.push(append.stream);
       categories.push(append.category);
@@ -151,7 +168,10 @@ async function insert(client: pg.PoolClient, appends: readonly PendingAppend[], 
     });
   }
   const { rows } = await client.query<{ ordinal: number; position: string; revision: string; hash: string }>(
-    statement(plain, sizes.every((n) => n === 1), [ids, streams, categories, types, `[${datas.join(',')}]`, `[${metadatas.join(',')}]`, expecteds, indexes, ordinalOffset, Buffer.concat(digests), sizes]),
+    statement(plain, sizes.every((n) => n === 1), fenced, [
+      ids, streams, categories, types, `[${datas.join(',')}]`, `[${metadatas.join(',')}]`, expecteds, indexes, ordinalOffset, Buffer.concat(digests), sizes,
+      ...(fenced ? [[...new Set(appends.filter((a) => a.fenceStream).map((a) => a.stream))], fenceStreams, fenceRevisions] : []),
+    ]),
   );
   // Row k of the arrays came back with ordinal offset+k+1.
   // (filled: `every` skips the holes of a bare `new Array(n)`)

@@ -1,4 +1,4 @@
-import { DuplicateEventIdError, WrongExpectedRevisionError } from '../errors.ts';
+import { DuplicateEventIdError, FencedOutError, WrongExpectedRevisionError } from '../errors.ts';
 import type { ExpectedRevision } from '../port.ts';
 import type { Outcome, PendingAppend } from './pending-append.ts';
 
@@ -58,14 +58,18 @@ function expectedHolds(expected: ExpectedRevision, current: bigint | undefined):
 
 /**
  * Why an append that the INSERT did not (fully) write lost, from a lookup made after it:
- * its ids already stored (idempotent re-append or DuplicateEventIdError), the expected revision
- * not holding (WrongExpectedRevisionError), or 'again': a race with a writer that was still in
+ * its ids already stored (idempotent re-append or DuplicateEventIdError), its fence moved
+ * (FencedOutError), the expected revision not holding (WrongExpectedRevisionError), or 'again': a race with a writer that was still in
  * progress when the INSERT took its snapshot (always the case for 'any'), so writing again on a
  * fresh snapshot is the right answer.
  */
 export function decideLost(append: PendingAppend, lookup: Lookup): Outcome | 'again' {
   const prior = priorOutcome(append, lookup.byId);
   if (prior !== undefined) return prior;
+  if (append.fence) {
+    const at = lookup.lastRevision.get(append.fence.stream);
+    if ((at ?? -1n) !== append.fence.revision) return { error: new FencedOutError(append.stream, append.fence, at ?? 'no_stream') };
+  }
   const current = lookup.lastRevision.get(append.stream);
   if (expectedHolds(append.expected, current)) return 'again';
   return { error: new WrongExpectedRevisionError(append.stream, append.expected, current ?? 'no_stream') };

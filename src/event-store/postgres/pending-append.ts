@@ -21,6 +21,10 @@ export interface PendingAppend {
   expected: ExpectedRevision;
   /** Times this append went back to the queue (expected 'any' losing a race, deadlock retry). */
   attempts: number;
+  /** Written only if this stream is still at this revision in log order (port.ts, AppendOptions). */
+  fence: { stream: string; revision: bigint } | undefined;
+  /** The stream can be a fence: its batch takes the fence lock exclusively before writing. */
+  fenceStream: boolean;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
 }
@@ -75,6 +79,7 @@ export function pendingAppend(
   expected: ExpectedRevision,
   resolve: (result: AppendResult) => void,
   reject: (error: unknown) => void,
+  fencing: { fence?: { stream: string; revision: bigint } | undefined; fenceStream?: boolean } = {},
 ): PendingAppend {
-  return { stream, category: categoryOf(stream), events, expected, attempts: 0, resolve, reject };
+  return { stream, category: categoryOf(stream), events, expected, attempts: 0, resolve, reject, fence: fencing.fence, fenceStream: fencing.fenceStream ?? false };
 }

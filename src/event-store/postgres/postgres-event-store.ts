@@ -1,7 +1,8 @@
 import diagnostics from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
-import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, ReadAllHeadsResult, ReadAllOptions, ReadAllResult, RecordedEvent, SubscribeOptions } from '../port.ts';
-import { UnavailableError } from '../../domain/shared/errors.ts';
+import type { AppendOptions, AppendResult, EventStore, EventToAppend, ExpectedRevision, ReadAllHeadsResult, ReadAllOptions, ReadAllResult, RecordedEvent, SubscribeOptions } from '../port.ts';
+import { UnavailableError, ValidationError } from '../../domain/shared/errors.ts';
+import { categoryOf } from '../port.ts';
 import { writeBatch } from './append-batch.ts';
 import { type ClosablePool, createPool } from './pool.ts';
 import { CommitSignal } from './commit-signal.ts';
@@ -38,6 +39,12 @@ export interface PostgresEventStoreOptions {
   appendStatementTimeoutMs?: number;
   /** Event versions every read upcasts to (default: Pollster's, src/domain/event-versions.ts). */
   schemas?: EventSchemas;
+  /**
+   * Categories whose streams can be fences (port.ts, AppendOptions; default `poll`): every append
+   * to one of them takes the fence's lock (migrations/022_append_fences.sql). Every process
+   * writing the log must use the same list.
+   */
+  fenceCategories?: readonly string[];
 }
 
 // A read or a batch that waited this long for a free connection fails, naming the pool and its
@@ -63,6 +70,7 @@ export class PostgresEventStore implements EventStore {
   readonly #closed = new AbortController();
   readonly #pollIntervalMs: number;
   readonly #schemas: EventSchemas;
+  readonly #fenceCategories: ReadonlySet<string>;
 
   constructor(options: PostgresEventStoreOptions) {
     const flushers = options.flushers ?? 2;
@@ -90,6 +98,7 @@ export class PostgresEventStore implements EventStore {
     );
     this.#pollIntervalMs = options.pollIntervalMs ?? 50;
     this.#schemas = options.schemas ?? POLLSTER_SCHEMAS;
+    this.#fenceCategories = new Set(options.fenceCategories ?? ['poll']);
     const maxAttempts = options.maxAttempts ?? 10;
     this.#committer = new GroupCommitter(
       (batch) => writeBatch(this.#writes.pool, batch, maxAttempts),
@@ -98,15 +107,22 @@ export class PostgresEventStore implements EventStore {
     );
   }
 
-  append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+  readonly fences = true;
+
+  append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision, options?: AppendOptions): Promise<AppendResult> {
     if (this.#closed.signal.aborted) return Promise.reject(new UnavailableError('event-store.closed', 'event store is closed'));
     let prepared;
+    const fence = options?.fence;
     try {
       prepared = prepareEvents(stream, events);
+      if (fence && !this.#fenceCategories.has(categoryOf(fence.stream))) {
+        throw new ValidationError('event-store.not-a-fence', `stream ${fence.stream} cannot be a fence: its category is not among the store's fence categories`);
+      }
     } catch (error) {
       return Promise.reject(error);
     }
-    const committed = new Promise<AppendResult>((resolve, reject) => this.#committer.submit(pendingAppend(stream, prepared, expected, resolve, reject)));
+    const fencing = { fence, fenceStream: this.#fenceCategories.has(categoryOf(stream)) };
+    const committed = new Promise<AppendResult>((resolve, reject) => this.#committer.submit(pendingAppend(stream, prepared, expected, resolve, reject, fencing)));
     return appendTimings.hasSubscribers ? timed(committed) : committed;
   }
 

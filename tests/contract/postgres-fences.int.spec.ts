@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/domain/shared/errors.ts';
+import { FencedOutError } from '../../src/event-store/errors.ts';
+import type { AppendResult } from '../../src/event-store/port.ts';
+import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { event, freshCategory } from './helpers.ts';
+
+/**
+ * Fenced appends (src/event-store/port.ts, AppendOptions; migrations/022_append_fences.sql): what
+ * the ballot path relies on for "no ballot accepted after its poll closed". Two stores stand for
+ * two processes; the attack is a close racing hundreds of ballots.
+ */
+let db: TestDatabase;
+const fenceCategory = freshCategory();
+let a: PostgresEventStore;
+let b: PostgresEventStore;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  a = new PostgresEventStore({ connectionString: db.url, fenceCategories: [fenceCategory] });
+  b = new PostgresEventStore({ connectionString: db.url, fenceCategories: [fenceCategory] });
+});
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  await db?.drop();
+});
+
+const outcome = (appended: Promise<AppendResult>) =>
+  appended.then(
+    (result) => ({ ok: result }) as const,
+    (error: unknown) => ({ error }) as const,
+  );
+
+describe('fenced appends (postgres)', () => {
+  it('write while the fence stream is at the revision given, and write nothing once it moved', async () => {
+    const fence = `${fenceCategory}-${randomUUID()}`;
+    const other = freshCategory();
+    await a.append(fence, [event()], 'no_stream');
+    const first = await a.append(`${other}-1`, [event()], 'no_stream', { fence: { stream: fence, revision: 0n } });
+    expect(first.nextExpectedRevision).toBe(0n);
+    await b.append(fence, [event()], 0n);
+    const refused = await outcome(a.append(`${other}-2`, [event()], 'no_stream', { fence: { stream: fence, revision: 0n } }));
+    expect('error' in refused && refused.error).toBeInstanceOf(FencedOutError);
+    expect(refused).toMatchObject({ error: { code: 'stream.fenced-out', actual: 1n } });
+    expect(await a.readStream(`${other}-2`)).toEqual([]);
+    // A stream that does not exist yet is at revision -1.
+    const unborn = `${fenceCategory}-${randomUUID()}`;
+    await a.append(`${other}-3`, [event()], 'no_stream', { fence: { stream: unborn, revision: -1n } });
+    expect(await a.readStream(`${other}-3`)).toHaveLength(1);
+  });
+
+  it('refuse a fence on a stream whose category was not declared a fence, before anything is queued', async () => {
+    const refused = await outcome(a.append(`${freshCategory()}-x`, [event()], 'no_stream', { fence: { stream: `${freshCategory()}-f`, revision: 0n } }));
+    expect('error' in refused && refused.error).toBeInstanceOf(ValidationError);
+    expect(refused).toMatchObject({ error: { code: 'event-store.not-a-fence' } });
+  });
+
+  for (const closer of ['the other process', 'the same process'] as const) {
+    it(`a close racing 300 fenced ballots from ${closer}: every ballot accepted lies before the close in the log, every one refused wrote nothing`, async () => {
+      const poll = `${fenceCategory}-${randomUUID()}`;
+      const ballots = freshCategory();
+      await a.append(poll, [event()], 'no_stream');
+      const cast = Array.from({ length: 300 }, (_, i) =>
+        (async () => {
+          // Spread over the close: some well before, most around it, some after.
+          await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 60)));
+          return outcome(a.append(`${ballots}-${i}`, [event()], 'no_stream', { fence: { stream: poll, revision: 0n } }));
+        })(),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      const closed = await (closer === 'the same process' ? a : b).append(poll, [event()], 0n);
+      const results = await Promise.all(cast);
+      const accepted = results.flatMap((r) => ('ok' in r ? [r.ok.position] : []));
+      const refused = results.flatMap((r, i) => ('error' in r ? [{ i, error: r.error }] : []));
+      expect(accepted.length + refused.length).toBe(300);
+      for (const position of accepted) expect(position).toBeLessThan(closed.position);
+      for (const { i, error } of refused) {
+        expect(error).toBeInstanceOf(FencedOutError);
+        expect(await a.readStream(`${ballots}-${i}`)).toEqual([]);
+      }
+      // The race was a race: the close landed between ballots.
+      expect(accepted.length).toBeGreaterThan(0);
+      expect(refused.length).toBeGreaterThan(0);
+    }, 30_000);
+  }
+});
