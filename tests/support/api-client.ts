@@ -22,10 +22,19 @@ export async function callerWith(t: AppUnderTest, ...roles: Role[]): Promise<Cal
   return { userId, headers: { authorization: `Bearer ${accessToken}` } };
 }
 
+/** JSON as JSON; anything else (the console's CSV and HTML) as the text it is. */
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 export async function call(app: FastifyInstance, options: InjectOptions & { caller?: Caller }) {
   const { caller, ...rest } = options;
   const response = await app.inject({ ...rest, headers: { ...(caller?.headers ?? {}), ...(rest.headers ?? {}) } });
-  const body = response.body ? (JSON.parse(response.body) as any) : undefined;
+  const body = response.body ? (parsed(response.body) as any) : undefined;
   return { status: response.statusCode, body, headers: response.headers };
 }
 
