@@ -11,7 +11,7 @@ function el(tag, props = {}, ...children) {
 }
 
 const TOKEN_KEY = 'pollster.accessToken';
-const VIEWS = ['sign-in', 'no-role', 'polls-view', 'create-view', 'poll-view', 'sheet'];
+const VIEWS = ['sign-in', 'register', 'no-role', 'polls-view', 'create-view', 'poll-view', 'sheet'];
 const STATUS_WORDS = { draft: 'Draft', active: 'Open', closed: 'Closed' };
 const POLICY_WORDS = { account: 'signed-in accounts', verified: 'verified people', token: 'vote tokens', open: 'anyone' };
 const KIND_HELP = {
@@ -99,20 +99,37 @@ function signOut(why) {
 $('sign-in').addEventListener('submit', async (event) => {
   event.preventDefault();
   $('sign-in-error').hidden = true;
-  const { status: code, body } = await api('POST', '/api/auth/login', { email: $('email').value, password: $('password').value });
-  if (code !== 200) {
-    $('sign-in-error').textContent = code === 401 ? 'That email and password do not match.' : problemText(body, 'Signing in failed. Try again.');
+  const failed = await signIn($('email').value, $('password').value);
+  if (failed) {
+    $('sign-in-error').textContent = failed;
     $('sign-in-error').hidden = false;
     return;
   }
-  if (body.mustChangePassword) {
-    $('sign-in-error').textContent = 'This account must set its password first (POST /api/auth/password), then sign in here.';
-    $('sign-in-error').hidden = false;
-    return;
-  }
+  $('password').value = '';
+  await route();
+});
+
+async function signIn(email, password) {
+  const { status: code, body } = await api('POST', '/api/auth/login', { email, password });
+  if (code !== 200) return code === 401 ? 'That email and password do not match.' : problemText(body, 'Signing in failed. Try again.');
+  if (body.mustChangePassword) return 'This account must set its password first (POST /api/auth/password), then sign in here.';
   accessToken = body.accessToken;
   localStorage.setItem(TOKEN_KEY, accessToken);
-  $('password').value = '';
+  return null;
+}
+
+$('show-register').addEventListener('click', () => { show('register'); $('reg-name').focus(); });
+$('show-sign-in').addEventListener('click', () => { show('sign-in'); $('email').focus(); });
+
+$('register').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearErrors($('register'));
+  const account = { email: $('reg-email').value.trim(), password: $('reg-password').value, displayName: $('reg-name').value.trim() };
+  const answer = await api('POST', '/api/auth/register', account);
+  if (answer.status !== 201) { showProblem($('register'), answer.body, $('register-error')); return; }
+  const failed = await signIn(account.email, account.password);
+  if (failed) { show('sign-in'); $('sign-in-error').textContent = failed; $('sign-in-error').hidden = false; return; }
+  $('register').reset();
   await route();
 });
 
