@@ -60,8 +60,8 @@ describe('organiser console', () => {
     await page.goto(`${t.baseUrl}/o`);
     await page.waitForSelector('#sign-in:not([hidden])');
     await expectAccessible(page, 'console sign-in');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(SEEDED_PASSWORD);
+    await page.locator('#sign-in').getByLabel('Email').fill(email);
+    await page.locator('#sign-in').getByLabel('Password').fill(SEEDED_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForSelector('#no-polls:not([hidden])');
     expect(await page.textContent('#who')).toContain(email);
@@ -242,13 +242,28 @@ describe('organiser console', () => {
     await close();
   });
 
-  it('tells a signed-in account without the organizer role what it needs, and shows no console', async () => {
+  it('creates an account from the sign-in form, and tells it (not the first account, so a voter) that it needs the organizer role', async () => {
     const { page, errors, close } = await openPage(browser, t.baseUrl);
-    const { userId } = await signedIn(page, []);
     await page.goto(`${t.baseUrl}/o`);
+    await page.getByRole('button', { name: 'Create one' }).click();
+    await page.getByLabel('Your name').fill('Vera');
+    const form = page.locator('#register');
+    await form.getByLabel('Email').fill('not an address');
+    await form.getByLabel('Password').fill('long enough password');
+    await page.getByRole('button', { name: 'Create the account' }).click();
+    await page.waitForSelector('#reg-email-error:not([hidden])');
+    expect(await page.getAttribute('[data-field="email"]', 'aria-invalid')).toBe('true');
+    const email = `vera-${Date.now()}@example.org`;
+    await form.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Create the account' }).click();
     await page.waitForSelector('#no-role:not([hidden])');
     expect(await page.getByRole('heading', { name: 'You need the organizer role' }).isVisible()).toBe(true);
-    expect(await page.textContent('#no-role-user')).toBe(userId);
+    // The id an admin needs to grant the role, as /api/me names this account.
+    const token = await page.evaluate(() => (globalThis as any).localStorage.getItem('pollster.accessToken'));
+    const me = await call(t.app, { method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+    expect(me.body.roles).toEqual(['voter']);
+    expect(await page.textContent('#no-role-user')).toBe(me.body.userId);
+    expect(await page.textContent('#who')).toContain(email);
     for (const view of ['#polls-view', '#create-view', '#poll-view']) expect(await page.isHidden(view), view).toBe(true);
     await page.goto(`${t.baseUrl}/o#new`);
     await page.waitForSelector('#no-role:not([hidden])');
