@@ -27,6 +27,8 @@ let nextCursor = null;
 /** Tokens are shown once: kept in this tab only, per poll, until they are downloaded or printed. */
 const issued = new Map();
 let questionSerial = 0;
+/** What the results on screen were drawn from. */
+let lastResults = '';
 
 async function api(method, path, body) {
   const headers = { accept: 'application/json' };
@@ -305,7 +307,7 @@ $('create-form').addEventListener('submit', async (event) => {
 
 async function showPoll(pollId) {
   show('poll-view');
-  if (poll?.pollId !== pollId) $('results').replaceChildren();
+  if (poll?.pollId !== pollId) { $('results').replaceChildren(); lastResults = ''; }
   const answer = await api('GET', `/api/polls/${encodeURIComponent(pollId)}`);
   if (answer.status !== 200) { notice(problemText(answer.body, 'This poll could not be loaded.')); return; }
   poll = answer.body;
@@ -458,11 +460,17 @@ async function loadResults() {
   const answer = await api('GET', `/api/polls/${poll.pollId}/results`);
   if (answer.status !== 200) {
     $('results-summary').textContent = problemText(answer.body, 'No results yet.');
+    lastResults = '';
     $('results').replaceChildren();
     return;
   }
   const r = answer.body;
   const texts = new Map(poll.questions.map((q) => [q.questionId, q.text]));
+  // Redrawn only when something changed: the summary is a live region, and a table redrawn under a
+  // screen reader's cursor loses its place.
+  const drawn = JSON.stringify([poll.status, r.totalBallots, r.flaggedPending, r.questions]);
+  if (drawn === lastResults) return;
+  lastResults = drawn;
   $('results-summary').replaceChildren(
     el('strong', { id: 'total-ballots', textContent: `${r.totalBallots} ${r.totalBallots === 1 ? 'ballot' : 'ballots'}` }),
     ` counted. Review queue: `,
@@ -470,6 +478,15 @@ async function loadResults() {
     ` flagged ${r.flaggedPending === 1 ? 'ballot awaits' : 'ballots await'} a reviewer (they count until a reviewer rejects them).`);
   $('results').replaceChildren(...r.questions.map((q) => questionResults(q, texts.get(q.questionId) ?? '')));
 }
+
+/**
+ * While an open poll is on screen, its results are read again every few seconds: ballots reach
+ * the read model a moment after they are cast, and an organiser should not have to keep pressing
+ * Refresh. getResults is a cheap read; the presenter view is the place for every frame live.
+ */
+setInterval(() => {
+  if (!$('poll-view').hidden && poll?.status === 'active' && document.visibilityState === 'visible') loadResults();
+}, 5000);
 $('refresh-results').addEventListener('click', async () => { await loadResults(); status('Results refreshed.'); });
 
 // ---- start ----------------------------------------------------------------------------------
