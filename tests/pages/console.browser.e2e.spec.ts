@@ -98,7 +98,7 @@ describe('organiser console', () => {
     poll = (await call(t.app, { method: 'GET', url: `/api/polls/${poll.pollId}`, caller: organizer })).body;
     expect(poll.status).toBe('active');
     expect(await page.textContent('#join-code')).toBe(poll.joinCode);
-    expect(await page.textContent('#status')).toContain(poll.joinCode);
+    await expect.poll(() => page.textContent('#status')).toContain(poll.joinCode);
 
     // The clipboard, then its fallback where the browser refuses it.
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.baseUrl });
@@ -120,8 +120,9 @@ describe('organiser console', () => {
     expect((await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots/${cast.body.ballotId}/flags`, caller: reviewer, payload: { reason: 'looks odd' } })).status).toBe(201);
     await t.settled();
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await expect.poll(() => page.textContent('#total-ballots')).toBe('1 ballot');
-    expect(await page.textContent('#flagged-pending')).toBe('1');
+    // The page also reads the results every 5 s: wait for the drawing that includes the flag.
+    await expect.poll(() => page.textContent('#flagged-pending')).toBe('1');
+    expect(await page.textContent('#total-ballots')).toBe('1 ballot');
     expect(await page.locator('.results-question').count()).toBe(4);
     expect(await page.textContent('.results-question:first-child tbody tr:first-child')).toContain('Lake1100%');
     await expectAccessible(page, 'console poll view');
@@ -253,6 +254,7 @@ describe('organiser console', () => {
     await page.getByRole('button', { name: 'Create the account' }).click();
     await page.waitForSelector('#reg-email-error:not([hidden])');
     expect(await page.getAttribute('[data-field="email"]', 'aria-invalid')).toBe('true');
+    await expectAccessible(page, 'account form with an error');
     const email = `vera-${Date.now()}@example.org`;
     await form.getByLabel('Email').fill(email);
     await page.getByRole('button', { name: 'Create the account' }).click();
