@@ -334,14 +334,18 @@ async function showPoll(pollId) {
 }
 
 async function move(action) {
-  const answer = await api('POST', `/api/polls/${poll.pollId}/${action}`);
+  // One request per press: a second open or close would only come back 409.
+  for (const id of ['open-poll', 'close-now']) $(id).disabled = true;
+  const answer = await api('POST', `/api/polls/${poll.pollId}/${action}`).finally(() => {
+    for (const id of ['open-poll', 'close-now']) $(id).disabled = false;
+  });
   if (answer.status !== 200) { notice(problemText(answer.body, `The poll could not be ${action === 'open' ? 'opened' : 'closed'}.`)); return; }
   notice(null);
   await showPoll(poll.pollId);
   status(action === 'open'
     ? `The poll is open.${answer.body.joinCode ? ` Its join code is ${answer.body.joinCode}.` : ''}`
     : 'The poll is closed: no more ballots count.');
-  (action === 'open' ? $('copy-code') : $('poll-title-heading')).focus?.();
+  (action === 'open' && !$('join-panel').hidden ? $('copy-code') : $('poll-title-heading')).focus();
 }
 $('open-poll').addEventListener('click', () => move('open'));
 $('close-poll').addEventListener('click', () => { $('close-confirm').hidden = false; $('close-now').focus(); });
