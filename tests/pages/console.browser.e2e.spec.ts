@@ -75,6 +75,12 @@ describe('organiser console', () => {
     await question(page, 4, 'How was last year?', 'rating', { scale: [0, 10] });
     await page.getByLabel('Voters may change their vote').check();
     await page.getByLabel('Who may find the poll').selectOption('private');
+    // Each kind shows its own inputs only.
+    const boxes = page.locator('#question-list > fieldset');
+    expect(await boxes.nth(0).getByLabel('Lowest').isVisible()).toBe(false);
+    expect(await boxes.nth(1).getByLabel('Most choices a voter may tick').isVisible()).toBe(true);
+    expect(await boxes.nth(3).getByLabel('Options, one per line').isVisible()).toBe(false);
+    expect(await boxes.nth(3).getByLabel('Lowest').isVisible()).toBe(true);
     await expectAccessible(page, 'console create form');
     await expectNoSidewaysScroll(page);
     await screenshot(page, 'console-create-390');
