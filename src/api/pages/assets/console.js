@@ -450,7 +450,7 @@ function questionResults(q, text) {
     const names = new Map(q.options.map((o) => [o.optionId, o.text]));
     // As on the presenter view: a winner only once the poll is closed, the leader until then.
     const word = poll.status === 'closed' ? 'Winner' : 'Leading';
-    parts.push(el('p', { textContent: last ? `${q.winner ? `${word}: ${names.get(q.winner)}` : 'No winner yet'} after ${q.rounds.length} instant-runoff ${q.rounds.length === 1 ? 'round' : 'rounds'}.` : 'No rankings yet.' }),
+    parts.push(el('p', { textContent: last ? `${q.winner ? `${word}: ${names.get(q.winner)}` : (poll.status === 'closed' ? 'No winner' : 'No leader yet')} after ${q.rounds.length} instant-runoff ${q.rounds.length === 1 ? 'round' : 'rounds'}.` : 'No rankings yet.' }),
       table(['Option', 'Last round'], q.options.map((o) => [o.text, last?.tallies?.[o.optionId] ?? 0])));
   } else {
     parts.push(table(['Option', 'Votes', '%'], q.options.map((o) => [o.text, o.votes, `${Math.round(o.percentage)}%`])));
