@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ApiServices } from './api-services.ts';
 import { liveEdge, type LiveEdgeOptions } from './live/index.ts';
+import { consolePageRoutes } from './pages/console-routes.ts';
 import { joinPageRoutes } from './pages/join-routes.ts';
 import { frontDoorRoutes } from './pages/pages.ts';
 import { presenterPageRoutes } from './pages/presenter-routes.ts';
@@ -129,6 +130,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(joinPageRoutes, { rateLimit: joinRateLimit });
   await app.register(votePageRoutes, { rateLimit: joinRateLimit });
   await app.register(presenterPageRoutes);
+  await app.register(consolePageRoutes);
   await app.register(ballotRoutes, { rateLimit: perMinute(http.ballotsPerMinute) });
   await app.register(credentialRoutes, { rateLimit: perMinute(http.ballotsPerMinute) });
   return app as unknown as FastifyInstance;

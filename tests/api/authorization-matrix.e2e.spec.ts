@@ -61,6 +61,9 @@ const OPERATIONS: Operation[] = [
   { id: 'listFlags', allowed: ['admin', 'auditor', 'reviewer'], request: () => ({ method: 'GET', url: '/api/review/flags' }) },
   { id: 'flagBallot', allowed: ['reviewer'], request: (poll) => ({ method: 'POST', url: `/api/polls/${poll.pollId}/ballots/00000000-0000-4000-8000-000000000000/flags`, payload: { reason: 'matrix' } }) },
   { id: 'reviewFlag', allowed: ['reviewer'], request: () => ({ method: 'POST', url: '/api/review/flags/00000000-0000-4000-8000-000000000000/decision', payload: { decision: 'reject', note: 'matrix' } }) },
+  // The console's pages that turn the caller's own vote tokens into a CSV and a QR sheet (src/api/pages/console-routes.ts).
+  { id: 'consoleLinksCsv', allowed: ['owner', 'admin'], request: (poll) => ({ method: 'POST', url: `/o/polls/${poll.pollId}/links.csv`, payload: { tokens: ['A'.repeat(22)] } }) },
+  { id: 'consoleQrSheet', allowed: ['owner', 'admin'], request: (poll) => ({ method: 'POST', url: `/o/polls/${poll.pollId}/qr-sheet`, payload: { tokens: ['A'.repeat(22)] } }) },
 ];
 
 const REGISTERED = { email: 'matrix@example.org', password: 'long enough password' };

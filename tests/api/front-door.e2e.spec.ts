@@ -35,6 +35,7 @@ describe('the front door', () => {
     expect(page).toContain('<h1>Pollster</h1>');
     expect(page).toContain('href="/api/docs"');
     expect(page).toContain('href="/api/openapi.json"');
+    expect(page).toContain('href="/o"');
     expect(page).toContain('/polls/&lt;poll id or slug&gt;');
     // Nothing from elsewhere: every link and stylesheet is on this origin.
     expect(page).not.toMatch(/(src|href)="(https?:)?\/\//);

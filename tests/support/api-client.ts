@@ -25,9 +25,9 @@ export async function callerWith(t: AppUnderTest, ...roles: Role[]): Promise<Cal
 export async function call(app: FastifyInstance, options: InjectOptions & { caller?: Caller }) {
   const { caller, ...rest } = options;
   const response = await app.inject({ ...rest, headers: { ...(caller?.headers ?? {}), ...(rest.headers ?? {}) } });
-  // A CSV download is text; everything else this answers is JSON.
-  const text = (response.headers['content-type'] ?? '').toString().startsWith('text/csv');
-  const body = !response.body ? undefined : text ? response.body : (JSON.parse(response.body) as any);
+  // JSON answers (problem+json too) as JSON, strictly; CSV and HTML downloads as the text they are.
+  const json = /json/.test((response.headers['content-type'] ?? '').toString());
+  const body = !response.body ? undefined : json ? (JSON.parse(response.body) as any) : response.body;
   return { status: response.statusCode, body, headers: response.headers };
 }
 

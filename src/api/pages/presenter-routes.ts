@@ -1,10 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
-import { escapeHtml, notFoundPage, renderPage, sendPage } from './render.ts';
+import type { FastifyInstance } from 'fastify';
+import { qrSvg } from './qr.ts';
+import { escapeHtml, notFoundPage, origin, renderPage, sendPage } from './render.ts';
 import { resolvePoll } from './resolve-poll.ts';
-
-/** This server's address as the browser reached it (Host, and X-Forwarded-* where TRUST_PROXY believes them). */
-const origin = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
 
 /**
  * `/p/<slug or id>`: the presenter view for a room's screen. The join instructions (address, code,
@@ -20,13 +17,13 @@ export async function presenterPageRoutes(app: FastifyInstance): Promise<void> {
     const code = state.status === 'active' ? state.joinCode : undefined;
     const base = origin(request);
     const link = code ? `${base}/j/${code}` : `${base}/v/${poll.slug}`;
-    const qr = await QRCode.toString(link, { type: 'svg', margin: 1, errorCorrectionLevel: 'M', color: { dark: '#000000', light: '#ffffff' } });
+    const qr = await qrSvg(link);
     const join = state.status === 'active'
       ? `<section class="join-box" aria-labelledby="join-title">
     <h2 id="join-title">Vote now</h2>
     <p class="join-step">Go to <strong class="join-url">${escapeHtml(`${base.replace(/^https?:\/\//, '')}/j`)}</strong></p>
     ${code ? `<p class="join-step">and enter <strong class="join-code" id="join-code" aria-label="code ${escapeHtml(code.split('').join(' '))}">${escapeHtml(code.replace(/^(\d{3})(\d+)$/, '$1 $2'))}</strong></p>` : ''}
-    <div class="qr" role="img" aria-label="QR code for ${escapeHtml(link)}">${qr.replace(/<svg /, '<svg aria-hidden="true" focusable="false" ')}</div>
+    <div class="qr" role="img" aria-label="QR code for ${escapeHtml(link)}">${qr}</div>
     <p class="muted join-or">or scan the code with a phone camera</p>
   </section>`
       : `<section class="join-box"><h2>${state.status === 'closed' ? 'Voting has closed' : 'Voting opens soon'}</h2></section>`;

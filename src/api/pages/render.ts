@@ -1,4 +1,7 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** This server's address as the browser reached it (Host, and X-Forwarded-* where TRUST_PROXY believes them). */
+export const origin = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
 
 /** Text into HTML (element content and double-quoted attributes). */
 export function escapeHtml(text: string): string {
