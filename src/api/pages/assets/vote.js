@@ -217,12 +217,15 @@ function nationalIdForm() {
       el('input', { id: 'national-id-input', autocomplete: 'off', required: true })),
     el('p', { className: 'error', id: 'national-id-error', hidden: true, role: 'alert' }),
     el('button', { type: 'submit', textContent: 'Confirm' }));
+  form.querySelector('#national-id-input').setAttribute('aria-describedby', 'national-id-error');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const { status, body } = await api('POST', '/api/identity/verify', { nationalId: $('national-id-input').value.trim() });
     if (status === 200 && body.verified) return start();
     $('national-id-error').textContent = body?.detail ?? 'The registry did not confirm this ID.';
     $('national-id-error').hidden = false;
+    $('national-id-input').setAttribute('aria-invalid', 'true');
+    $('national-id-input').focus();
   });
   return form;
 }
