@@ -150,17 +150,23 @@ describe('vote page, blind poll', () => {
     await close();
   });
 
-  it('refuses a second credential of the account with a plain message', async () => {
+  it('refuses a key other than the one the link pins, and a second credential of the account, with plain messages', async () => {
     const poll = await openPoll({ voterPolicy: 'account', anonymous: true, anonymity: 'blind' });
     const { userId, email } = await seedAccount(t.services);
     // The account's one credential, obtained elsewhere (the CLI's code, in Node).
     const { accessToken } = t.app.issueAccessToken({ userId, roles: ['voter'], tokenVersion: 0 });
     await requestCredential({ baseUrl: t.baseUrl, pollId: poll.pollId, accessToken, key: poll.credentialKey });
     const { page, errors, foreign, close } = await openPage(browser, t.baseUrl);
-    await page.goto(`${t.baseUrl}/v/${poll.slug}`);
+    // A link that pins another key: the page refuses the poll's before sending anything.
+    await page.goto(`${t.baseUrl}/v/${poll.slug}#fingerprint=${'0'.repeat(64)}`);
     await signIn(page, email);
     await page.getByRole('button', { name: 'Get my ballot credential' }).click();
     await page.waitForSelector('#credential-error:not([hidden])');
+    expect(await page.textContent('#credential-error')).toContain(`is not the expected ${'0'.repeat(64)}`);
+    await page.evaluate(() => (globalThis as any).history.replaceState(null, '', (globalThis as any).location.pathname));
+    await page.reload();
+    await page.getByRole('button', { name: 'Get my ballot credential' }).click();
+    await page.waitForSelector('#credential-error:text("already obtained")');
     expect(await page.textContent('#credential-error')).toContain('You already obtained the credential for this poll');
     expect(await page.isHidden('#ballot')).toBe(true);
     await expectAccessible(page, 'blind poll, second credential refused');
