@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_IDS } from '../../src/adapters/national-registry/sandbox/index.ts';
-import { requestCredential } from '../../src/client/blind-credential.ts';
+import { castWithCredential, requestCredential } from '../../src/client/blind-credential.ts';
 import { call, callerWith, type Caller } from '../support/api-client.ts';
 import { seedAccount, SEEDED_PASSWORD } from '../support/accounts.ts';
 import { serviceUrls } from '../support/services.ts';
@@ -63,8 +63,8 @@ const ballotStream = (pollId: string, message: string) =>
   `ballot-${pollId}-c.${createHash('sha256').update(Buffer.from(message, 'base64url')).digest('hex')}`;
 
 describe('vote page, blind poll', () => {
-  it('obtains the credential signed in, keeps it in the browser, casts later and changes without the account', async () => {
-    const poll = await openPoll({ voterPolicy: 'account', anonymous: true, anonymity: 'blind', allowChangeVote: true });
+  it('obtains the credential signed in, says this browser holds it, and casts later without the account', async () => {
+    const poll = await openPoll({ voterPolicy: 'account', anonymous: true, anonymity: 'blind' });
     const { userId, email } = await seedAccount(t.services);
     const { page, errors, foreign, close } = await openPage(browser, t.baseUrl);
     // A cookie the browser would send with any same-origin request: the ballot requests must not carry it.
@@ -117,8 +117,36 @@ describe('vote page, blind poll', () => {
       expect(r.headers.cookie, `${r.method} ${r.path}`).toBeUndefined();
     }
 
-    // Again later: the page knows this browser voted, and changes the vote with the same credential.
+    // Once more: the page remembers that this browser voted; this poll takes no change.
+    const receipt = (await page.textContent('#receipt-code'))!.trim();
     await page.reload();
+    await page.waitForSelector('#credential-status:text("You voted from this browser")');
+    expect(await page.textContent('#credential-status code')).toBe(receipt);
+    expect(await page.isHidden('#ballot')).toBe(true);
+    expect(await page.getByRole('button', { name: 'Change my vote' }).count()).toBe(0);
+    expect(errors).toEqual([]);
+    expect(foreign).toEqual([]);
+    await close();
+  });
+
+  it('changes the vote with the credential this browser holds, and offers to remove it once the poll is closed', async () => {
+    const poll = await openPoll({ voterPolicy: 'account', anonymous: true, anonymity: 'blind', allowChangeVote: true });
+    const { userId } = await seedAccount(t.services);
+    // A credential obtained and cast from this browser earlier, as the page keeps it (the client's own code, in Node).
+    const { accessToken } = t.app.issueAccessToken({ userId, roles: ['voter'], tokenVersion: 0 });
+    const credential = await requestCredential({ baseUrl: t.baseUrl, pollId: poll.pollId, accessToken, key: poll.credentialKey });
+    const answers = [{ questionId: poll.questions[0].questionId, optionIds: [poll.questions[0].options[1].optionId] }, { questionId: poll.questions[1].questionId, rating: 4 }];
+    const { receipt } = await castWithCredential({ baseUrl: t.baseUrl, pollId: poll.pollId, credential, answers });
+    const { pollId, slug, title, questions, settings } = poll;
+    const record = { credential, obtainedAt: new Date().toISOString(), poll: { pollId, slug, title, questions, settings, status: 'active' }, receipt, votedAt: new Date().toISOString() };
+    const { page, errors, foreign, close } = await openPage(browser, t.baseUrl);
+    await page.context().addCookies([{ name: 'session', value: 'would-name-the-voter', url: t.baseUrl }]);
+    const requests = recordRequests(page);
+    await page.goto(`${t.baseUrl}/`);
+    await page.evaluate(([key, value]) => localStorage.setItem(key!, value!), [`pollster.credential.${poll.pollId}`, JSON.stringify(record)]);
+
+    // Back to the vote page: it knows this browser voted, and changes the vote with the same credential.
+    await page.goto(`${t.baseUrl}/v/${poll.slug}`);
     await page.waitForSelector('#credential-status:text("You voted from this browser")');
     expect(await page.isHidden('#ballot')).toBe(true);
     await page.getByRole('button', { name: 'Change my vote' }).click();
@@ -131,7 +159,8 @@ describe('vote page, blind poll', () => {
     expect(changed).toHaveLength(1);
     expect(changed[0]!.headers.authorization).toBeUndefined();
     expect(changed[0]!.headers.cookie).toBeUndefined();
-    const events = await t.services.store.readStream(ballotStream(poll.pollId, stored.credential.message));
+    expect((await page.textContent('#receipt-code'))!.trim()).not.toBe(receipt);
+    const events = await t.services.store.readStream(ballotStream(poll.pollId, credential.message));
     expect(events.map((e) => e.type)).toEqual(['BallotCast', 'BallotChanged']);
     await t.settled();
     const results = (await call(t.app, { method: 'GET', url: `/api/polls/${poll.pollId}/results` })).body;
@@ -176,6 +205,20 @@ describe('vote page, blind poll', () => {
     await close();
   });
 });
+describe('the blind-credential modules', () => {
+  it('are served as JavaScript from this server, and nothing else from their folders', async () => {
+    for (const url of ['/assets/client/blind-credential.js', '/assets/client/credential-message.js', '/assets/vendor/blindrsa-ts/index.js', '/assets/vendor/blindrsa-ts/sjcl/index.js']) {
+      const served = await t.app.inject({ method: 'GET', url });
+      expect(served.statusCode, url).toBe(200);
+      expect(served.headers['content-type'], url).toBe('text/javascript; charset=utf-8');
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/assets/client/blind-credential.js' })).body).toContain("from '/assets/vendor/blindrsa-ts/index.js'");
+    for (const url of ['/assets/client/blind-credential.ts', '/assets/client/cli.js', '/assets/vendor/blindrsa-ts/index.js.map', '/assets/vendor/blindrsa-ts/../../package.json']) {
+      expect((await t.app.inject({ method: 'GET', url })).statusCode, url).toBe(404);
+    }
+  });
+});
+
 describe('vote page, verified poll', () => {
   it('asks for the national ID after sign-in, shows the registry\'s refusal at the field, then lets the confirmed voter cast', async () => {
     const poll = await openPoll({ voterPolicy: 'verified' });
