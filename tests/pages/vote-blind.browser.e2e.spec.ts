@@ -198,6 +198,7 @@ describe('vote page, blind poll', () => {
     await page.getByRole('button', { name: 'Get my ballot credential' }).click();
     await page.waitForSelector('#credential-error:text("already obtained")');
     expect(await page.textContent('#credential-error')).toContain('You already obtained the credential for this poll');
+    expect(await page.isHidden('#obtain')).toBe(true);
     expect(await page.isHidden('#ballot')).toBe(true);
     await screenshot(page, 'vote-blind-refused-390');
     expect(errors).toEqual([]);

@@ -81,6 +81,8 @@ export function obtainPanel(el, poll, onObtain) {
     } catch (e) {
       error.textContent = obtainError(e);
       error.hidden = false;
+      // Asking again cannot help: the store holds the account's one issuance.
+      if (e instanceof CredentialClientError && e.code === 'credential.already-issued') button.hidden = true;
     } finally {
       button.disabled = false;
     }
