@@ -57,11 +57,16 @@ export interface ClientOptions {
 export class CredentialClientError extends Error {
   readonly status: number;
   readonly code: string | undefined;
-  constructor(status: number, code: string | undefined, detail: string) {
+  /** The request field at fault (e.g. `answers[1].optionIds`), so a form can show the problem there. */
+  readonly field: string | undefined;
+  readonly detail: string;
+  constructor(status: number, code: string | undefined, detail: string, field?: string) {
     super(`${status}${code ? ` ${code}` : ''}: ${detail}`);
     this.name = 'CredentialClientError';
     this.status = status;
     this.code = code;
+    this.detail = detail;
+    this.field = field;
   }
 }
 
@@ -77,7 +82,7 @@ async function call(options: ClientOptions, path: string, init: RequestInit): Pr
   // `omit`: no cookie or HTTP auth of the browser rides along and names the voter.
   const response = await (options.fetch ?? fetch)(url(options, path), { credentials: 'omit', ...init });
   const body: any = (response.headers.get('content-type') ?? '').includes('json') ? await response.json() : undefined;
-  if (!response.ok) throw new CredentialClientError(response.status, body?.code, body?.detail ?? response.statusText);
+  if (!response.ok) throw new CredentialClientError(response.status, body?.code, body?.detail ?? response.statusText, body?.field);
   return body;
 }
 
@@ -132,15 +137,22 @@ export async function requestCredential(options: ClientOptions & { accessToken: 
   return issue({ ...options, pending: await blindCredential(options.pollId, options.key) });
 }
 
-/** Step 3, WITHOUT a login: cast (or, with `change`, replace) the ballot this credential stands for. */
+/**
+ * Step 3, WITHOUT a login: cast (or, with `change`, replace) the ballot this credential stands for.
+ * `challenge`: the solved proof of work when a busy network got 428 `fraud.challenge-required`.
+ */
 export async function castWithCredential(
-  options: ClientOptions & { credential: BallotCredential; answers: unknown[]; change?: boolean; idempotencyKey?: string },
+  options: ClientOptions & { credential: BallotCredential; answers: unknown[]; change?: boolean; idempotencyKey?: string; challenge?: string },
 ): Promise<{ ballotId: string; receipt: string; position: number }> {
   const { credential } = options;
   if (credential.pollId.toLowerCase() !== options.pollId.toLowerCase()) throw new Error('this credential is for another poll');
   return call(options, options.change ? '/ballots/mine' : '/ballots', {
     method: options.change ? 'PUT' : 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': options.idempotencyKey ?? crypto.randomUUID() },
-    body: JSON.stringify({ answers: options.answers, credential: { message: credential.message, signature: credential.signature } }),
+    body: JSON.stringify({
+      answers: options.answers,
+      credential: { message: credential.message, signature: credential.signature },
+      ...(options.challenge === undefined ? {} : { challenge: options.challenge }),
+    }),
   });
 }

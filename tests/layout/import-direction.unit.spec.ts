@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
  */
 const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
-  ['client'], // the voter's side of blind credentials (Node and the browser): the CLI uses it, the server never
+  ['client'], // the voter's side of blind credentials (Node and the browser): the CLI imports it, the server never (the vote page serves its source to browsers as text)
   ['runtime'], // process wiring: opens the stores, builds the services, starts the app or worker
   ['api', 'worker'],
   ['commands', 'audit'],

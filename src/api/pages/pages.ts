@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BROWSER_MODULES } from './browser-modules.ts';
 
 /** Read once at start: small, and they never change while running. */
 const file = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url));
@@ -10,7 +11,7 @@ const CSS = file('pollster.css');
 /** The pages' own scripts and styles (src/api/pages/assets), by name; nothing else is served from there. */
 const ASSET_TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 const PAGE_ASSETS = new Map(
-  ['vote.js', 'challenge-worker.js', 'presenter.js', 'presenter.css', 'console.js', 'console.css'].map((name) => [name, { body: file(`assets/${name}`), type: ASSET_TYPES[name.split('.').pop()!]! }]),
+  ['vote.js', 'vote-blind.js', 'challenge-worker.js', 'presenter.js', 'presenter.css', 'console.js', 'console.css'].map((name) => [name, { body: file(`assets/${name}`), type: ASSET_TYPES[name.split('.').pop()!]! }]),
 );
 
 /**
@@ -55,4 +56,11 @@ export async function frontDoorRoutes(app: FastifyInstance): Promise<void> {
     if (!asset) return reply.callNotFound();
     return reply.type(asset.type).header('cache-control', 'public, max-age=3600').send(asset.body);
   });
+  const browserModule = async (request: FastifyRequest, reply: FastifyReply) => {
+    const asset = BROWSER_MODULES.get(request.url.split('?')[0]!);
+    if (!asset) return reply.callNotFound();
+    return reply.type(asset.type).header('cache-control', 'public, max-age=300').send(asset.body);
+  };
+  app.get('/assets/client/:name', { schema: { hide: true } }, browserModule);
+  app.get('/assets/vendor/blindrsa-ts/*', { schema: { hide: true } }, browserModule);
 }

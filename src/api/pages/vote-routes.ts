@@ -16,7 +16,7 @@ export async function votePageRoutes(app: FastifyInstance, { rateLimit }: { rate
     return sendPage(reply, 200, renderPage({
       title: 'Vote',
       scripts: ['/assets/pages/vote.js'],
-      bodyAttributes: { 'data-poll-id': state.poll.pollId, class: 'vote-page' },
+      bodyAttributes: { 'data-poll-id': state.poll.pollId, 'data-blind': String(state.poll.settings.anonymity === 'blind'), class: 'vote-page' },
       body: `<main id="main">
   <h1 id="title">Loading the poll…</h1>
   <p id="description" class="lead" hidden></p>

@@ -20,10 +20,11 @@ export async function launchChromium(): Promise<Browser> {
 /**
  * A page that records its script errors and any request to another origin (the pages make none).
  * `bypassCSP` only so that the accessibility check can inject axe-core; the pages' own policy is
- * checked by the e2e tests of their headers.
+ * checked by the e2e tests of their headers, and a test that runs no axe may enforce it
+ * (`enforceCSP`): a refused script or connection is then a console error, recorded below.
  */
-export async function openPage(browser: Browser, baseUrl: string, viewport = PHONE) {
-  const context = await browser.newContext({ viewport, bypassCSP: true });
+export async function openPage(browser: Browser, baseUrl: string, viewport = PHONE, { enforceCSP = false } = {}) {
+  const context = await browser.newContext({ viewport, bypassCSP: !enforceCSP });
   const page = await context.newPage();
   // Fail within the test's time with playwright's own message rather than at vitest's timeout.
   page.setDefaultTimeout(8_000);

@@ -2,6 +2,8 @@
 // castBallot (or changeBallot), solves a 428 challenge in a web worker, shows the receipt.
 // Plain browser JavaScript, no build step. Account token: localStorage['pollster.accessToken'],
 // as the live page; a vote token from the link's fragment `#token=…` (never sent to the server's logs).
+// Blind polls (data-blind): vote-blind.js obtains the credential signed in, then every request goes
+// without the account, so nothing the server sees ties the ballot to the sign-in but time and address.
 const $ = (id) => document.getElementById(id);
 function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -13,6 +15,12 @@ const pollId = document.body.dataset.pollId;
 const TOKEN_KEY = 'pollster.accessToken';
 let accessToken = localStorage.getItem(TOKEN_KEY);
 const fromLink = new URLSearchParams(location.hash.slice(1)).get('token');
+/** A link `#fingerprint=<hex>` from the organiser pins the blind poll's key: any other is refused. */
+const pinnedKey = new URLSearchParams(location.hash.slice(1)).get('fingerprint');
+const blindPoll = document.body.dataset.blind === 'true';
+/** vote-blind.js, loaded for blind polls only; `held`: the credential this browser holds for the poll. */
+let blind = null;
+let held = null;
 let poll;
 let mode = 'cast';
 /** answers[i] was built from questions[answerQuestions[i]]: how a problem's `field` finds its question. */
@@ -20,9 +28,10 @@ let answerQuestions = [];
 
 async function api(method, path, body) {
   const headers = { accept: 'application/json' };
-  if (accessToken) headers.authorization = `Bearer ${accessToken}`;
+  // Once a blind credential is held, the account stays out of every request (even a receipt check).
+  if (accessToken && !held) headers.authorization = `Bearer ${accessToken}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(path, { method, headers, credentials: held ? 'omit' : 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
@@ -208,12 +217,15 @@ function nationalIdForm() {
       el('input', { id: 'national-id-input', autocomplete: 'off', required: true })),
     el('p', { className: 'error', id: 'national-id-error', hidden: true, role: 'alert' }),
     el('button', { type: 'submit', textContent: 'Confirm' }));
+  form.querySelector('#national-id-input').setAttribute('aria-describedby', 'national-id-error');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const { status, body } = await api('POST', '/api/identity/verify', { nationalId: $('national-id-input').value.trim() });
     if (status === 200 && body.verified) return start();
     $('national-id-error').textContent = body?.detail ?? 'The registry did not confirm this ID.';
     $('national-id-error').hidden = false;
+    $('national-id-input').setAttribute('aria-invalid', 'true');
+    $('national-id-input').focus();
   });
   return form;
 }
@@ -221,6 +233,7 @@ function nationalIdForm() {
 /** What the poll's voter policy needs before the ballot can be shown; true when it can. */
 async function prepareVoter() {
   const policy = poll.settings.voterPolicy;
+  if (held) return showHeld(false);
   if (policy === 'open') { $('voter').replaceChildren(); return true; }
   if (policy === 'token') { $('voter').replaceChildren(tokenBox()); return true; }
   if (!accessToken) {
@@ -232,8 +245,38 @@ async function prepareVoter() {
   const signedIn = el('p', { className: 'muted' }, `Signed in as ${me.body?.email ?? 'you'}. `,
     el('button', { type: 'button', className: 'link', textContent: 'Sign out', onclick: () => { localStorage.removeItem(TOKEN_KEY); accessToken = null; start(); } }));
   if (policy === 'verified' && !me.body?.nationalIdVerified) { $('voter').replaceChildren(signedIn, nationalIdForm()); return false; }
+  if (blind) {
+    $('voter').replaceChildren(signedIn, blind.obtainPanel(el, poll, async () => {
+      held = await blind.obtainCredential(poll, accessToken, pinnedKey);
+      showHeld(true);
+      $('credential').focus();
+    }));
+    return false;
+  }
   $('voter').replaceChildren(signedIn);
   return true;
+}
+
+/**
+ * The blind poll's credential panel; true when the ballot is to be shown at once (come back to
+ * vote). `offerChange`: false right after a ballot, whose receipt offers the change itself.
+ */
+function showHeld(justObtained, offerChange = true) {
+  const panel = blind.heldPanel(el, held, {
+    justObtained,
+    allowChange: offerChange && poll.settings.allowChangeVote && poll.status === 'active',
+    onVote: (next) => { setMode(next); showBallot(); $('questions').querySelector('input, button')?.focus(); },
+  });
+  panel.tabIndex = -1;
+  $('voter').replaceChildren(panel);
+  if (held.receipt) setMode('change');
+  return !justObtained && !held.receipt;
+}
+
+function showBallot() {
+  if (!$('questions').childElementCount) $('questions').replaceChildren(...poll.questions.map(questionBlock));
+  $('ballot').hidden = false;
+  $('receipt').hidden = true;
 }
 
 // ---- casting -------------------------------------------------------------------------------
@@ -293,19 +336,24 @@ async function submit(event) {
   if (poll.settings.voterPolicy === 'token') body.voteToken = $('vote-token')?.value.trim() ?? '';
   $('cast').disabled = true;
   $('working').textContent = mode === 'change' ? 'Changing your vote…' : 'Casting your vote…';
+  const send = () => held
+    ? blind.castHeld(held, body.answers, { change: mode === 'change', challenge: body.challenge })
+    : api(mode === 'change' ? 'PUT' : 'POST', `/api/polls/${pollId}/ballots${mode === 'change' ? '/mine' : ''}`, body);
   try {
-    let answer = mode === 'change'
-      ? await api('PUT', `/api/polls/${pollId}/ballots/mine`, body)
-      : await api('POST', `/api/polls/${pollId}/ballots`, body);
+    let answer = await send();
     if (answer.status === 428) {
       $('working').textContent = 'Many votes come from your network: your browser is doing a short check. One moment…';
       body.challenge = await solveChallenge();
       $('challenge-slot').replaceChildren();
-      answer = await api('POST', `/api/polls/${pollId}/ballots`, body);
+      answer = await send();
     }
-    if (answer.status === 201 || answer.status === 200) return showReceipt(answer.body);
-    if (answer.status === 409 && answer.body?.code === 'ballot.already-cast') return alreadyVoted();
-    if (answer.status === 401) { localStorage.removeItem(TOKEN_KEY); accessToken = null; await start(); return; }
+    if (answer.status === 201 || answer.status === 200) {
+      showReceipt(answer.body);
+      if (held) { held = blind.heldCredential(pollId); showHeld(false, false); }
+      return;
+    }
+    if (answer.status === 409 && answer.body?.code === 'already-voted') return alreadyVoted();
+    if (answer.status === 401 && !held) { localStorage.removeItem(TOKEN_KEY); accessToken = null; await start(); return; }
     showProblem(answer.body);
   } catch {
     showProblem({ detail: 'The vote could not be sent. Check your connection and try again.' });
@@ -356,7 +404,13 @@ function showReceipt(result) {
 // ---- start ---------------------------------------------------------------------------------
 
 async function start() {
-  const loaded = await api('GET', `/api/polls/${pollId}`).catch(() => ({ status: 0 }));
+  if (blindPoll) {
+    blind ??= await import('/assets/pages/vote-blind.js');
+    held = blind.heldCredential(pollId);
+  }
+  let loaded = await api('GET', `/api/polls/${pollId}`).catch(() => ({ status: 0 }));
+  // Read without the account, a poll of an organisation is closed to the holder: the copy kept with the credential serves.
+  if (held && loaded.status !== 200 && held.poll) loaded = { status: 200, body: held.poll };
   if (loaded.status !== 200) {
     $('title').textContent = loaded.status === 404 || loaded.status === 403 ? 'This poll is not available to you' : 'The poll could not be loaded';
     if ((loaded.status === 404 || loaded.status === 403 || loaded.status === 401) && !accessToken) $('voter').replaceChildren(signInForm('It may be for signed-in accounts only.'));
@@ -372,12 +426,13 @@ async function start() {
     notice(poll.status === 'closed' ? 'This poll is closed: no more votes are taken.' : 'This poll has not opened yet. Come back when the organiser opens it.');
     $('ballot').hidden = true;
     if (poll.status === 'closed') $('voter').replaceChildren(el('p', {}, el('a', { href: `/polls/${poll.slug}`, textContent: 'See the results' })));
+    if (poll.status === 'closed' && held) $('voter').append(el('p', { textContent: 'This browser still holds your ballot credential for this poll. It is of no use now that the poll is closed: remove it, so that nobody using this browser can read your vote with it.' }),
+      el('button', { type: 'button', className: 'secondary', textContent: 'Remove the credential from this browser', onclick: () => { blind.forgetCredential(pollId); held = null; start(); } }));
     return;
   }
   notice(null);
   if (!(await prepareVoter())) { $('ballot').hidden = true; return; }
-  if (!$('questions').childElementCount) $('questions').replaceChildren(...poll.questions.map(questionBlock));
-  $('ballot').hidden = false;
+  showBallot();
 }
 
 $('ballot').addEventListener('submit', submit);
