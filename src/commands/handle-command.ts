@@ -3,7 +3,7 @@ import type { Decider } from '../domain/shared/decider.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
 import { aggregateStream, toDomainEvent } from '../event-store/aggregate-stream.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError } from '../event-store/errors.ts';
-import type { AppendResult, EventMetadata, EventStore, ExpectedRevision, RecordedEvent } from '../event-store/port.ts';
+import type { AppendOptions, AppendResult, EventMetadata, EventStore, ExpectedRevision, RecordedEvent } from '../event-store/port.ts';
 import { withSchemaVersion } from '../event-store/schema-versions.ts';
 
 /** Who asked, and which request: recorded in the metadata of every event the command writes. */
@@ -66,6 +66,8 @@ export async function handleCommand<C, Ev extends AnyEvent, S>(
   stream: string,
   command: C,
   context: CommandContext,
+  /** Passed to every append (a fence: port.ts, AppendOptions). */
+  appendOptions?: AppendOptions,
 ): Promise<HandledCommand<Ev>> {
   for (let attempt = 1; ; attempt++) {
     const { state, events: history, revision } = await aggregateStream(store, decider, stream);
@@ -76,7 +78,7 @@ export async function handleCommand<C, Ev extends AnyEvent, S>(
     const expected: ExpectedRevision = revision ?? 'no_stream';
     try {
       const toStore = toAppend(events, context);
-      const appended = await store.append(stream, toStore, expected);
+      const appended = await store.append(stream, toStore, expected, appendOptions);
       return { events, eventIds: toStore.map((e) => e.id), appended };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw asKeyReuse(error, context);

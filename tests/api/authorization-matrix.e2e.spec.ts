@@ -4,6 +4,7 @@ import type { Role } from '../../src/domain/user/roles.ts';
 import { SEEDED_PASSWORD, seedAccount } from '../support/accounts.ts';
 import { answersFor, call, callerWith, lunchPoll, openedPoll, type Caller } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { committedHead } from '../support/log-head.ts';
 
 /**
  * Every operation × every role and anonymous: allowed (anything but 401/403) or denied (401
@@ -228,7 +229,7 @@ describe('a draft is its organizer’s and the admins’ only, on every read', (
   beforeAll(async () => {
     const created = await call(t.app, { method: 'POST', url: '/api/polls', caller: owner, payload: lunchPoll() });
     draft = created.body;
-    await t.services.readModelsAt(await t.services.store.headPosition());
+    await t.services.readModelsAt(await committedHead(t.services));
   });
 
   describe.each(READS)('$id', (read) => {

@@ -9,6 +9,7 @@ import { PostgresEventStore } from '../../src/event-store/postgres/postgres-even
 import { createServices, type Services } from '../../src/runtime/services.ts';
 import { answersFor, call, callerWith, openedPoll, type Caller } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { committedHead } from '../support/log-head.ts';
 
 /**
  * Vote tokens through HTTP on two API nodes sharing one database: a node's memory does not grow
@@ -74,7 +75,7 @@ describe('memory per node', () => {
         kept.push(issued.body.tokens[batch * 7]); // one per batch, the rest dropped as a client would
       }
       // The voting node's tail has folded every batch into its cached poll state by now.
-      await voting.services.commands.polls.closedBefore(poll.pollId, await t.services.store.headPosition());
+      await voting.services.commands.polls.closedBefore(poll.pollId, await committedHead(t.services));
       for (const [i, token] of kept.entries()) expect((await vote(i % 2 ? voting.app : t.app, poll, token)).status).toBe(201);
     };
     // A first batch through both nodes: every bounded cache (poll states, shared log pages, pools,

@@ -4,6 +4,7 @@ import { ballotStream, pollStream } from '../../src/domain/shared/streams.ts';
 import { call, callerWith, type Caller } from '../support/api-client.ts';
 import type { TestApp } from '../support/app.ts';
 import { checkpointRound, variedAnswers } from './support.ts';
+import { committedHead } from '../support/log-head.ts';
 
 /**
  * A log that mixes event versions: the poll and ballots of tests/fixtures/v1-poll.export.jsonl
@@ -92,7 +93,7 @@ export async function mixedLog(t: TestApp, voters = 4): Promise<MixedLog> {
       if (changed.status !== 200) throw new Error(`changeBallot: ${changed.status} ${JSON.stringify(changed.body)}`);
     }
   }
-  await t.services.readModelsAt(await t.services.store.headPosition());
+  await t.services.readModelsAt(await committedHead(t.services));
   await checkpointRound(t, 1);
   return { fixture, voters: callers, receipts };
 }

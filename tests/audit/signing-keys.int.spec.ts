@@ -15,6 +15,7 @@ import { getResults } from '../../src/projections/results/get-results.ts';
 import { call, callerWith } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { pollWithHistory, variedAnswers } from './support.ts';
+import { committedHead } from '../support/log-head.ts';
 
 /**
  * Issue 16.4, as the attacks it stops: an operator (or whoever holds the database) who signs with
@@ -62,7 +63,7 @@ describe('a pinned audit key', () => {
     await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: voter, payload: { answers: variedAnswers(poll, 1) } });
     const swapped = signingKeyFrom(newSeed());
     await recordHandovers(t.services.store, [swapped, signingKeyFrom(newSeed())], new Date());
-    await new CheckpointWriter({ store: t.services.store, key: swapped, now: () => new Date() }).write(poll.pollId, await t.services.store.headPosition(), 'manual');
+    await new CheckpointWriter({ store: t.services.store, key: swapped, now: () => new Date() }).write(poll.pollId, await committedHead(t.services), 'manual');
 
     const online = await verifyPoll({ store: t.services.store, sql: t.services.sql, pinnedKeyIds: pinned }, poll.pollId);
     expect(online.ok).toBe(false);
@@ -93,8 +94,8 @@ describe('a pinned audit key', () => {
 
     const voter = await callerWith(t);
     await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: voter, payload: { answers: variedAnswers(poll, 2) } });
-    await t.services.readModelsAt(await t.services.store.headPosition());
-    await new CheckpointWriter({ store: t.services.store, key: next, now: () => new Date() }).write(poll.pollId, await t.services.store.headPosition(), 'manual');
+    await t.services.readModelsAt(await committedHead(t.services));
+    await new CheckpointWriter({ store: t.services.store, key: next, now: () => new Date() }).write(poll.pollId, await committedHead(t.services), 'manual');
 
     // Pinned before the rotation: both keys' checkpoints verify.
     const pinnedOld = await verifyPoll({ store: t.services.store, sql: t.services.sql, pinnedKeyIds: [old.keyId] }, poll.pollId);

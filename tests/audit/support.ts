@@ -3,6 +3,7 @@ import pino from 'pino';
 import { auditCheckpointsJob } from '../../src/worker/jobs/audit-checkpoints.ts';
 import { answersFor, call, callerWith, openedPoll, type Caller } from '../support/api-client.ts';
 import type { TestApp } from '../support/app.ts';
+import { committedHead } from '../support/log-head.ts';
 
 /** A ballot for `lunchPoll` that varies with `i`, so the results are not all one option. */
 export function variedAnswers(poll: any, i: number) {
@@ -76,7 +77,7 @@ export async function pollWithHistory(t: TestApp, options: { voters: number; ano
     if (decided.status !== 200) throw new Error(`reviewFlag: ${decided.status} ${JSON.stringify(decided.body)}`);
   }
   if (options.close ?? true) await call(t.app, { method: 'POST', url: `${url}/close`, caller: organizer });
-  await t.services.readModelsAt(await t.services.store.headPosition());
+  await t.services.readModelsAt(await committedHead(t.services));
   await checkpointRound(t);
   return { poll, organizer, receipts, steps };
 }

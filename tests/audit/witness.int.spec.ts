@@ -17,6 +17,7 @@ import { auditStream } from '../../src/domain/shared/streams.ts';
 import { call, callerWith, openedPoll } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { variedAnswers } from './support.ts';
+import { committedHead } from '../support/log-head.ts';
 
 /**
  * Issue 16.5, as the attacks a witness on another machine stops. The operator holds the signing
@@ -45,7 +46,7 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) {
     const cast = await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: await callerWith(t), payload: { answers: variedAnswers(poll, i) } });
     receipts.push(cast.body.receipt);
-    await writer.write(poll.pollId, await t.services.store.headPosition(), 'events');
+    await writer.write(poll.pollId, await committedHead(t.services), 'events');
   }
   fake = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(fakeFeed));
   await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
@@ -97,7 +98,7 @@ describe('pollster audit witness', () => {
     expect(first.stdout).toContain('caught up: 3 checkpoints of 1 polls');
     // More traffic, a fourth checkpoint: the next pass takes it.
     await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: await callerWith(t), payload: { answers: variedAnswers(poll, 3) } });
-    await new CheckpointWriter({ store: t.services.store, key: key(), now: () => new Date() }).write(poll.pollId, await t.services.store.headPosition(), 'events');
+    await new CheckpointWriter({ store: t.services.store, key: key(), now: () => new Date() }).write(poll.pollId, await committedHead(t.services), 'events');
     const second = await pollster(['audit', 'witness', '--from', serverUrl, '--state', honest, '--once']);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('caught up: 4 checkpoints');

@@ -238,12 +238,37 @@ describe('a bounded poll cache', () => {
 });
 
 for (const [how, fenced, over] of [['fenced appends', true, () => store], ['the close gate, on a store without fences', false, withoutFences]] as const) describe(`no ballot after close, across processes: ${how}`, () => {
-  it(fenced ? 'a ballot is answered without waiting at the close gate' : 'every ballot waits at the close gate', async () => {
+  it(fenced ? 'a ballot or its change is answered without waiting at the close gate' : 'every ballot and change waits at the close gate', async () => {
     const deps = await depsWithOwnCache(over());
-    const poll = await activePoll(deps);
-    const waits = await gateWaits(() => Promise.all(Array.from({ length: 20 }, (_, i) => castBallot(deps, { pollId: poll.pollId, voterKey: `u.g${i}`, answers: answersFor(poll) }, context()))));
+    const poll = await activePoll(deps, { allowChangeVote: true });
+    const voters = Array.from({ length: 20 }, (_, i) => `u.g${i}`);
+    const casts = await gateWaits(() => Promise.all(voters.map((voterKey) => castBallot(deps, { pollId: poll.pollId, voterKey, answers: answersFor(poll) }, context()))));
+    const changes = await gateWaits(() => Promise.all(voters.map((voterKey) => changeBallot(deps, { pollId: poll.pollId, voterKey, answers: answersFor(poll, 1) }, context()))));
     expect(deps.store.fences).toBe(fenced);
-    expect(waits).toBe(fenced ? 0 : 20);
+    expect([casts, changes]).toEqual(fenced ? [0, 0] : [20, 20]);
+  });
+
+  it('changes racing a close: every change accepted precedes PollClosed in the log; one refused wrote nothing after it', async () => {
+    const closer = await depsWithOwnCache(over());
+    const voting = await depsWithOwnCache(over());
+    const poll = await activePoll(closer, { allowChangeVote: true });
+    const voters = Array.from({ length: 96 }, (_, i) => `u.c${i}`);
+    for (const voterKey of voters) await castBallot(voting, { pollId: poll.pollId, voterKey, answers: answersFor(poll) }, context());
+    const change = (voterKey: string) => codeOf(changeBallot(voting, { pollId: poll.pollId, voterKey, answers: answersFor(poll, 1) }, context()));
+    const before = voters.slice(0, 48).map(change);
+    const closing = closePoll(closer, poll.pollId, organizer, context());
+    const after = voters.slice(48).map(change);
+    const outcomes = await Promise.all([...before, ...after]);
+    await closing;
+    const [closed] = (await store.readStream(`poll-${poll.pollId}`)).filter((e) => e.type === 'PollClosed');
+    for (const [i, voterKey] of voters.entries()) {
+      const changed = (await store.readStream(`ballot-${poll.pollId}-${voterKey}`)).find((e) => e.type === 'BallotChanged');
+      if (outcomes[i] === 'ok') expect(changed!.position).toBeLessThan(closed!.position);
+      else {
+        expect(outcomes[i]).toBe('poll.not-active');
+        if (changed) expect(fenced ? 'a change written after the close' : changed.position > closed!.position).toBe(fenced ? undefined : true);
+      }
+    }
   });
 
   it('every accepted ballot precedes PollClosed in the log; every ballot after it was refused', async () => {

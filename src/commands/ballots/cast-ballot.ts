@@ -28,7 +28,7 @@ export interface BallotRequest {
 }
 
 /** Tries of a ballot whose poll stream moved under it; a closed poll is refused on the second. */
-const MAX_FENCED_ATTEMPTS = 3;
+export const MAX_FENCED_ATTEMPTS = 3;
 
 export interface BallotReceipt {
   ballotId: string;

@@ -9,6 +9,7 @@ import { liveProjections } from '../../../src/runtime/live.ts';
 import { createServices, type Services } from '../../../src/runtime/services.ts';
 import { createTestDatabase } from '../../support/database.ts';
 import { TEST_READ_MODELS_TIMEOUT_MS } from '../../support/app.ts';
+import { committedHead } from '../../support/log-head.ts';
 
 export interface EdgeTestApp {
   app: FastifyInstance;
@@ -61,7 +62,7 @@ export async function startEdgeApp(natsUrl: string, settings: Partial<LiveSettin
     wsUrl: `ws://127.0.0.1:${address.port}`,
     buses: { publisher: publisherBus, edge: edgeBus },
     async settled() {
-      await services.readModelsAt(await store.headPosition());
+      await services.readModelsAt(await committedHead(services));
     },
     async close() {
       await app.close();
