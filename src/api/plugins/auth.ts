@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import type { TokenAccount } from '../../commands/users/token-account.ts';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/shared/errors.ts';
 import type { Role } from '../../domain/user/roles.ts';
+import { requireRole } from '../read-rules.ts';
 import { isAccessTokenClaims } from './access-token.ts';
 import { AccountCache, DEFAULT_ACCOUNT_CACHE, type AccountCacheOptions } from './account-cache.ts';
 
@@ -106,9 +107,7 @@ export default fp<AuthOptions>(
       (...roles: Role[]): Guard =>
       async (request) => {
         await verify(request);
-        if (!roles.some((r) => request.user.roles.includes(r))) {
-          throw new ForbiddenError('auth.role-required', `this needs one of the roles: ${roles.join(', ')}`);
-        }
+        requireRole(request.user, roles);
       };
     app.decorate('auth', { required, optional, role, forget: (userId: string) => accounts.forget(userId) });
     app.decorate('issueAccessToken', (session: Session) => ({
