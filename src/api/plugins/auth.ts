@@ -37,7 +37,14 @@ declare module 'fastify' {
      * preHandlers: `auth.required`, `auth.optional`, `auth.role('organizer', 'admin')` (any of
      * them); `auth.forget(userId)` after this node changed an account's token version.
      */
-    auth: { required: Guard; optional: Guard; role: (...roles: Role[]) => Guard; forget: (userId: string) => void };
+    auth: {
+      required: Guard;
+      optional: Guard;
+      role: (...roles: Role[]) => Guard;
+      forget: (userId: string) => void;
+      /** The caller as `auth.optional` decides it (undefined: no token), for APIs that are not routes of their own (GraphQL). */
+      caller: (request: FastifyRequest) => Promise<AuthUser | undefined>;
+    };
     /** Signs an access token for a session of an account. */
     issueAccessToken: (session: Session) => { accessToken: string; expiresIn: number };
   }
@@ -109,7 +116,12 @@ export default fp<AuthOptions>(
         await verify(request);
         requireRole(request.user, roles);
       };
-    app.decorate('auth', { required, optional, role, forget: (userId: string) => accounts.forget(userId) });
+    const caller = async (request: FastifyRequest): Promise<AuthUser | undefined> => {
+      if (!request.headers.authorization) return undefined;
+      await verify(request);
+      return request.user;
+    };
+    app.decorate('auth', { required, optional, role, caller, forget: (userId: string) => accounts.forget(userId) });
     app.decorate('issueAccessToken', (session: Session) => ({
       accessToken: app.jwt.sign({
         sub: session.userId,

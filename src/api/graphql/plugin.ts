@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import mercurius from 'mercurius';
+import type { WebSocket } from 'ws';
+import { contextOf } from './context.ts';
+import { formatErrors } from './errors.ts';
+import { assertWithinCost, DEFAULT_GRAPHQL_LIMITS, type GraphqlLimits } from './limits.ts';
+import { resolvers } from './resolvers/index.ts';
+
+const schema = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+
+export interface GraphqlOptions {
+  /** GraphiQL at /graphiql: for development only (NODE_ENV not `production`). */
+  graphiql: boolean;
+  limits?: Partial<GraphqlLimits>;
+}
+
+/**
+ * The GraphQL read API at /graphql (queries over GET and POST, subscriptions over a websocket).
+ * Encapsulated on purpose (no fastify-plugin): mercurius sets an error handler, and REST keeps
+ * its own problem+json one. Needs the auth plugin, `app.queries` and the live edge (`app.liveEdge`).
+ */
+export async function graphqlApi(app: FastifyInstance, options: GraphqlOptions): Promise<void> {
+  const limits: GraphqlLimits = { ...DEFAULT_GRAPHQL_LIMITS, ...options.limits };
+  // GraphQL describes itself (introspection stays on: clients generate from it); the OpenAPI
+  // document is REST's, so its routes stay out of it, as the pages and GET /metrics do.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: true };
+  });
+  const sockets = new Set<WebSocket>();
+  await app.register(mercurius, {
+    schema,
+    resolvers: resolvers as never,
+    path: '/graphql',
+    graphiql: options.graphiql,
+    queryDepth: limits.maxDepth,
+    graphql: { parseOptions: { maxTokens: limits.maxTokens } },
+    additionalRouteOptions: { bodyLimit: limits.maxQueryBytes },
+    errorFormatter: formatErrors as never,
+    context: (request) => contextOf(app, request),
+    subscription: {
+      context: (socket, request) => {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+        return contextOf(app, request);
+      },
+      keepAlive: 15_000,
+    },
+  });
+  app.graphql.addHook('preExecution', (schema, document, _context, variables) => {
+    assertWithinCost(schema, document, variables, limits.maxCost);
+  });
+  // The live edge ends its viewers before close; the subscription sockets go with them.
+  app.addHook('preClose', async () => {
+    for (const socket of sockets) socket.terminate();
+  });
+}

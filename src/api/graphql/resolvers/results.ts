@@ -1,0 +1,53 @@
+import { pollNotFound } from '../../../domain/poll/errors.ts';
+import type { RunoffRound } from '../../../domain/results/instant-runoff.ts';
+import { IteratorViewer, type LiveFrame } from '../../live/iterator-viewer.ts';
+import { assertMayReadResults } from '../../read-rules.ts';
+import type { GraphqlContext } from '../context.ts';
+import { codedError } from '../errors.ts';
+import { pollState, type PollNode } from './polls.ts';
+
+/** Records of the REST body as lists: GraphQL has no map type, and clients would lose the types. */
+const entries = <V>(record: Record<string, V>) => Object.entries(record);
+
+export const resultsTypes = {
+  QuestionResult: {
+    rounds: (q: { rounds?: RunoffRound[] }) =>
+      q.rounds?.map((r) => ({ ...r, tallies: entries(r.tallies).map(([optionId, votes]) => ({ optionId, votes })) })) ?? null,
+    distribution: (q: { distribution?: Record<string, number> }) =>
+      q.distribution ? entries(q.distribution).map(([value, ballots]) => ({ value: Number(value), ballots })) : null,
+  },
+  // The REST body counts positions as JSON numbers; the read model may hold a bigint.
+  Results: { position: (r: { position: bigint | number }) => Number(r.position) },
+};
+
+export const pollResultsField = {
+  /** getResults (the current results): the same rule and the same read. */
+  async results(poll: PollNode, _args: unknown, context: GraphqlContext) {
+    const state = await pollState(context, poll.pollId);
+    await assertMayReadResults(context.queries.verifiedEmail, state, await context.caller());
+    const results = await context.queries.results(poll.pollId);
+    if (!results) throw pollNotFound(poll.pollId);
+    return results;
+  },
+};
+
+/** Who may watch decides once, when the subscription starts, as the websocket and SSE routes do. */
+export const resultsSubscription = {
+  results: {
+    async subscribe(_root: unknown, args: { pollId: string; after?: number | null }, context: GraphqlContext) {
+      const pollId = args.pollId.toLowerCase();
+      try {
+        const state = await pollState(context, pollId);
+        await assertMayReadResults(context.queries.verifiedEmail, state, await context.caller());
+      } catch (error) {
+        // The subscription protocol sends errors as they are thrown: give them REST's code here.
+        throw codedError(error as Error, context.log);
+      }
+      context.hub.counters.connections.graphql++;
+      const viewer = new IteratorViewer(pollId, (gone) => context.hub.leave(pollId, gone));
+      void context.hub.join(pollId, viewer, args.after ?? undefined);
+      return viewer;
+    },
+    resolve: (frame: LiveFrame) => frame,
+  },
+};
