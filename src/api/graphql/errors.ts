@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { ExecutionResult, GraphQLError as GraphQLErrorType } from 'graphql';
+import { GraphQLError } from './graphql-js.ts';
 import { PollsterError } from '../../domain/shared/errors.ts';
 import { problemOf } from '../plugins/problem-details.ts';
 
@@ -13,7 +14,7 @@ type Coded = Error & { code?: unknown; statusCode?: unknown; extensions?: Record
  * same refusal (`auth.invalid-token`, `poll.not-found`, `results.hidden`, ...) and
  * `extensions.status` its HTTP status; an unexpected error is `internal`, its details in the log only.
  */
-export function codedError(error: Error, log: FastifyBaseLogger): GraphQLError {
+export function codedError(error: Error, log: FastifyBaseLogger): GraphQLErrorType {
   const graphql = error instanceof GraphQLError ? error : undefined;
   const original = (graphql ? graphql.originalError : error) as Coded | undefined;
   const at = { ...(graphql?.nodes ? { nodes: graphql.nodes } : {}), ...(graphql?.path ? { path: graphql.path } : {}) };
@@ -23,7 +24,6 @@ export function codedError(error: Error, log: FastifyBaseLogger): GraphQLError {
   }
   const given = graphql?.extensions.code ?? original?.extensions?.code;
   if (typeof given === 'string') return new GraphQLError(error.message, { ...at, extensions: { ...original?.extensions, ...graphql?.extensions } });
-  if (original?.code === 'MER_ERR_GQL_QUERY_DEPTH') return new GraphQLError(original.message, { extensions: { code: GRAPHQL_CODES.tooDeep } });
   // Syntax and validation errors of the query itself: graphql-js raises them without an original.
   if (graphql && !original) return new GraphQLError(graphql.message, { ...at, ...(graphql.source ? { source: graphql.source } : {}), ...(graphql.positions ? { positions: graphql.positions } : {}), extensions: { code: GRAPHQL_CODES.invalid } });
   if (original && typeof original.statusCode === 'number' && original.statusCode < 500) {
@@ -40,7 +40,7 @@ export function codedError(error: Error, log: FastifyBaseLogger): GraphQLError {
  * GraphQL over HTTP spec has it.
  */
 export function formatErrors(
-  execution: ExecutionResult & { errors: readonly GraphQLError[]; statusCode?: number },
+  execution: ExecutionResult & { errors: readonly GraphQLErrorType[]; statusCode?: number },
   context: { reply?: { log: FastifyBaseLogger }; app: { log: FastifyBaseLogger } },
 ) {
   const log = context.reply?.log ?? context.app.log;

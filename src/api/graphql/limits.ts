@@ -1,6 +1,8 @@
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { ASTVisitor, DocumentNode, FragmentDefinitionNode, GraphQLSchema, SelectionSetNode, ValidationContext } from 'graphql';
 import { directiveEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import mercurius from 'mercurius';
+import { GRAPHQL_CODES } from './errors.ts';
+import { GraphQLError, Kind } from './graphql-js.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 
 /**
@@ -10,10 +12,10 @@ import { ValidationError } from '../../domain/shared/errors.ts';
  */
 export interface GraphqlLimits {
   /**
-   * Nesting of selections. The data types have no cycles (the deepest read,
-   * `polls.nodes.results.questions.rounds.tallies.votes`, is 7), so depth matters where types do
-   * cycle: introspection (`__Type.fields.type.fields...`). 15 is the depth of the standard
-   * introspection query (graphql-js getIntrospectionQuery, what GraphiQL and code generators send).
+   * Nesting of selections, introspection fields aside (graphql-js bounds those with its own rule,
+   * and the standard introspection query that GraphiQL and code generators send is 15 deep). The
+   * deepest read of today's schema, `polls.nodes.results.questions.rounds.tallies.votes`, is 7:
+   * the bound is for the types that will point back at each other (a flag's poll, a poll's flags).
    */
   maxDepth: number;
   /** Sum of the `@complexity` of the selected fields, lists multiplied by their `first`. */
@@ -24,7 +26,7 @@ export interface GraphqlLimits {
   maxQueryBytes: number;
 }
 
-export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = { maxDepth: 15, maxCost: 1000, maxTokens: 2000, maxQueryBytes: 16_384 };
+export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = { maxDepth: 8, maxCost: 1000, maxTokens: 2000, maxQueryBytes: 16_384 };
 
 /** Page sizes, as REST bounds `limit` on the same operations (listPolls, listFlags, listAuditEvents). */
 export const PAGE_SIZE = { polls: 100, flags: 100, auditEvents: 1000 } as const;
@@ -49,6 +51,43 @@ export function assertWithinCost(schema: GraphQLSchema, document: DocumentNode, 
   const cost = getComplexity({ schema, query: document, variables: variables ?? {}, estimators, ...(operationName ? { operationName } : {}) });
   if (cost > maxCost) {
     throw new mercurius.ErrorWithProps(`query cost ${cost} is above the limit of ${maxCost}: ask for fewer items or fewer nested reads`,
-      { code: 'graphql.too-costly', cost, maxCost }, 400);
+      { code: GRAPHQL_CODES.tooCostly, cost, maxCost }, 400);
   }
+}
+
+/** How deep a selection set reaches; a fragment counts as the selections it holds, a cycle (invalid anyway) as too deep. */
+function depthOf(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen: ReadonlySet<string>): number {
+  let deepest = 0;
+  for (const selection of set.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value.startsWith('__')) continue;
+      deepest = Math.max(deepest, 1 + (selection.selectionSet ? depthOf(selection.selectionSet, fragments, seen) : 0));
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      deepest = Math.max(deepest, depthOf(selection.selectionSet, fragments, seen));
+    } else {
+      const name = selection.name.value;
+      const fragment = fragments.get(name);
+      if (seen.has(name)) return Number.POSITIVE_INFINITY;
+      if (fragment) deepest = Math.max(deepest, depthOf(fragment.selectionSet, fragments, new Set([...seen, name])));
+    }
+  }
+  return deepest;
+}
+
+/** A validation rule: refuses operations nested deeper than `maxDepth` (code `graphql.too-deep`). */
+export function depthLimit(maxDepth: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    const fragments = new Map(
+      context.getDocument().definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    );
+    return {
+      OperationDefinition(operation) {
+        const depth = depthOf(operation.selectionSet, fragments, new Set());
+        if (depth > maxDepth) {
+          context.reportError(new GraphQLError(`${operation.name?.value ?? 'the operation'} is nested ${depth} deep, above the limit of ${maxDepth}`,
+            { nodes: [operation], extensions: { code: GRAPHQL_CODES.tooDeep, depth, maxDepth } }));
+        }
+      },
+    };
+  };
 }

@@ -3,8 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import mercurius from 'mercurius';
 import type { WebSocket } from 'ws';
 import { contextOf } from './context.ts';
-import { formatErrors } from './errors.ts';
-import { assertWithinCost, DEFAULT_GRAPHQL_LIMITS, type GraphqlLimits } from './limits.ts';
+import { codedError, formatErrors } from './errors.ts';
+import { specifiedRules, validate } from './graphql-js.ts';
+import { assertWithinCost, DEFAULT_GRAPHQL_LIMITS, depthLimit, type GraphqlLimits } from './limits.ts';
 import { resolvers } from './resolvers/index.ts';
 
 const schema = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
@@ -33,7 +34,7 @@ export async function graphqlApi(app: FastifyInstance, options: GraphqlOptions):
     resolvers: resolvers as never,
     path: '/graphql',
     graphiql: options.graphiql,
-    queryDepth: limits.maxDepth,
+    validationRules: [depthLimit(limits.maxDepth)],
     graphql: { parseOptions: { maxTokens: limits.maxTokens } },
     additionalRouteOptions: { bodyLimit: limits.maxQueryBytes },
     errorFormatter: formatErrors as never,
@@ -49,6 +50,11 @@ export async function graphqlApi(app: FastifyInstance, options: GraphqlOptions):
   });
   app.graphql.addHook('preExecution', (schema, document, _context, variables) => {
     assertWithinCost(schema, document, variables, limits.maxCost);
+  });
+  // graphql-js' subscribe() validates nothing, and mercurius skips its rules for subscriptions.
+  app.graphql.addHook('preSubscriptionExecution', (schema, document) => {
+    const errors = validate(schema, document, [...specifiedRules, depthLimit(limits.maxDepth)]);
+    if (errors[0]) throw codedError(errors[0], app.log);
   });
   // The live edge ends its viewers before close; the subscription sockets go with them.
   app.addHook('preClose', async () => {

@@ -1,4 +1,5 @@
-import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import type { ValueNode } from 'graphql';
+import { GraphQLScalarType, Kind } from '../graphql-js.ts';
 
 /** Event data and metadata are whatever the event holds: passed through as JSON. */
 export const JSONScalar = new GraphQLScalarType({
