@@ -14,14 +14,17 @@ export interface GraphqlContext {
    * once connection_init has put the client's `authorization` among the request headers.
    */
   caller: () => Promise<AuthUser | undefined>;
+  /** On a websocket: its subscriptions, shared by the contexts mercurius copies per subscription. */
+  socket?: { subscriptions: number; maxSubscriptions: number };
 }
 
-export function contextOf(app: FastifyInstance, request: FastifyRequest): GraphqlContext {
+export function contextOf(app: FastifyInstance, request: FastifyRequest, socket?: GraphqlContext['socket']): GraphqlContext {
   let caller: Promise<AuthUser | undefined> | undefined;
   return {
     queries: app.queries,
     hub: app.liveEdge,
     log: request.log,
     caller: () => (caller ??= app.auth.caller(request)),
+    ...(socket ? { socket } : {}),
   };
 }

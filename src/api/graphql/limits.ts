@@ -24,9 +24,14 @@ export interface GraphqlLimits {
   maxTokens: number;
   /** Bytes of a request body (POST) and of a websocket message (subscriptions). */
   maxQueryBytes: number;
+  /**
+   * Subscriptions one websocket may hold at once. The socket itself takes one live viewer slot
+   * (LIVE_MAX_VIEWERS, LIVE_MAX_VIEWERS_PER_ADDRESS) like a websocket of the live routes.
+   */
+  maxSubscriptionsPerSocket: number;
 }
 
-export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = { maxDepth: 8, maxCost: 1000, maxTokens: 2000, maxQueryBytes: 16_384 };
+export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = { maxDepth: 8, maxCost: 1000, maxTokens: 2000, maxQueryBytes: 16_384, maxSubscriptionsPerSocket: 10 };
 
 /** Page sizes, as REST bounds `limit` on the same operations (listPolls, listFlags, listAuditEvents). */
 export const PAGE_SIZE = { polls: 100, flags: 100, auditEvents: 1000 } as const;

@@ -28,6 +28,10 @@ export async function graphqlApi(app: FastifyInstance, options: GraphqlOptions):
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, hide: true };
   });
+  // A subscription socket is a live viewer like the live routes' sockets: the same slots, taken before the upgrade.
+  app.addHook('preHandler', async (request) => {
+    if (request.ws) app.liveViewers.admit(request);
+  });
   const sockets = new Set<WebSocket>();
   await app.register(mercurius, {
     schema,
@@ -43,7 +47,7 @@ export async function graphqlApi(app: FastifyInstance, options: GraphqlOptions):
       context: (socket, request) => {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
-        return contextOf(app, request);
+        return contextOf(app, request, { subscriptions: 0, maxSubscriptions: limits.maxSubscriptionsPerSocket });
       },
       keepAlive: 15_000,
     },

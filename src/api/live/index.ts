@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** This node's live edge: `liveEdge.metrics()` for /metrics (viewers per poll, frames, drops). */
     liveEdge: LiveHub;
+    /** LIVE_MAX_VIEWERS*: slots of live connections, taken by the live routes and by GraphQL subscription sockets. */
+    liveViewers: ViewerLimits;
   }
 }
 
@@ -55,6 +57,7 @@ export const liveEdge = fp<LiveEdgeOptions>(
     // once per socket); no client set in ws (the hub tracks the viewers, and closes them on preClose).
     await app.register(websocket, { options: { maxPayload: options.maxMessageBytes ?? 1024, perMessageDeflate: false, clientTracking: false } });
     const limits = new ViewerLimits({ perAddress: settings.maxViewersPerAddress, total: settings.maxViewers });
+    app.decorate('liveViewers', limits);
     const checkAccess = liveAccess(app);
     const access: typeof checkAccess = async (request, reply) => {
       await checkAccess(request, reply);

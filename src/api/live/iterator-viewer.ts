@@ -18,14 +18,19 @@ export class IteratorViewer implements Viewer, AsyncIterableIterator<LiveFrame> 
   readonly transport = 'graphql' as const;
   readonly pollId: string;
   #left: (viewer: IteratorViewer) => void;
+  #ended: () => void;
   #unread: LiveFrame | undefined;
   #waiting: ((result: IteratorResult<LiveFrame>) => void) | undefined;
   #done = false;
 
-  /** `left`: called once when the subscriber stops (not when the hub dropped the viewer). */
-  constructor(pollId: string, left: (viewer: IteratorViewer) => void) {
+  /**
+   * `left`: once when the subscriber stops, to leave the hub (a viewer the hub dropped has left it);
+   * `ended`: once when the iteration ends, whichever side ended it.
+   */
+  constructor(pollId: string, left: (viewer: IteratorViewer) => void, ended: () => void = () => {}) {
     this.pollId = pollId;
     this.#left = left;
+    this.#ended = ended;
   }
 
   send(frame: EncodedFrame): boolean {
@@ -69,7 +74,9 @@ export class IteratorViewer implements Viewer, AsyncIterableIterator<LiveFrame> 
   }
 
   #finish(): void {
+    if (this.#done) return;
     this.#done = true;
+    this.#ended();
     this.#unread = undefined;
     this.#waiting?.({ value: undefined, done: true });
     this.#waiting = undefined;

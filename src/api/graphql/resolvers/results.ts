@@ -1,6 +1,7 @@
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { RunoffRound } from '../../../domain/results/instant-runoff.ts';
 import { IteratorViewer, type LiveFrame } from '../../live/iterator-viewer.ts';
+import { TooManyViewersError } from '../../live/viewer-limits.ts';
 import { assertMayReadResults } from '../../read-rules.ts';
 import type { GraphqlContext } from '../context.ts';
 import { codedError } from '../errors.ts';
@@ -43,8 +44,15 @@ export const resultsSubscription = {
         // The subscription protocol sends errors as they are thrown: give them REST's code here.
         throw codedError(error as Error, context.log);
       }
+      const socket = context.socket;
+      if (socket && socket.subscriptions >= socket.maxSubscriptions) {
+        throw codedError(new TooManyViewersError('live.too-many-subscriptions', `at most ${socket.maxSubscriptions} subscriptions per websocket`), context.log);
+      }
+      if (socket) socket.subscriptions++;
       context.hub.counters.connections.graphql++;
-      const viewer = new IteratorViewer(pollId, (gone) => context.hub.leave(pollId, gone));
+      const viewer = new IteratorViewer(pollId, (gone) => context.hub.leave(pollId, gone), () => {
+        if (socket) socket.subscriptions--;
+      });
       void context.hub.join(pollId, viewer, args.after ?? undefined);
       return viewer;
     },
