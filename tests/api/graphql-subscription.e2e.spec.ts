@@ -60,6 +60,19 @@ describe('subscription results', () => {
     }
   });
 
+  it('holds at most 10 subscriptions on one websocket', async () => {
+    const poll = await openedPoll(t.app, owner);
+    const viewer = await subscribe(baseUrl, RESULTS, { pollId: poll.pollId });
+    try {
+      for (let id = 2; id <= 11; id++) viewer.again(String(id));
+      const error = await until(() => viewer.messages.find((m) => m.type === 'error'));
+      expect(error.payload[0].extensions).toMatchObject({ code: 'live.too-many-subscriptions', status: 429 });
+      await until(() => (new Set(viewer.frames().length ? viewer.messages.filter((m) => m.type === 'next').map((m) => m.id) : []).size === 10 ? true : undefined));
+    } finally {
+      await viewer.close();
+    }
+  });
+
   it('lets in whom liveResults lets in: the organizer of a poll that hides its results, by the token in connection_init', async () => {
     const hidden = await openedPoll(t.app, owner, { showResultsBeforeClose: false });
     expect((await liveFeed(hidden.pollId, owner)).status).toBe(426);

@@ -36,9 +36,12 @@ export async function subscribe(baseUrl: string, query: string, variables: Recor
   await once(socket, 'open');
   socket.send(JSON.stringify({ type: 'connection_init', payload: caller ? { authorization: caller.headers.authorization } : {} }));
   await until(() => messages.find((m) => m.type === 'connection_ack'));
-  socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }));
+  const start = (id: string) => socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+  start('1');
   return {
     messages,
+    /** The same subscription again on this socket, under another id. */
+    again: start,
     /** The payloads of `next` messages so far. */
     frames: () => messages.filter((m) => m.type === 'next').map((m) => m.payload),
     close: async () => {
