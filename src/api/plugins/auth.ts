@@ -106,9 +106,14 @@ export default fp<AuthOptions>(
     }
 
     const required: Guard = async (request) => verify(request);
+    // A token that is sent must be good: only a request without one is anonymous.
+    const caller = async (request: FastifyRequest): Promise<AuthUser | undefined> => {
+      if (!request.headers.authorization) return undefined;
+      await verify(request);
+      return request.user;
+    };
     const optional: Guard = async (request) => {
-      if (request.headers.authorization) await verify(request);
-      else request.anonymous = true;
+      if ((await caller(request)) === undefined) request.anonymous = true;
     };
     const role =
       (...roles: Role[]): Guard =>
@@ -116,11 +121,6 @@ export default fp<AuthOptions>(
         await verify(request);
         requireRole(request.user, roles);
       };
-    const caller = async (request: FastifyRequest): Promise<AuthUser | undefined> => {
-      if (!request.headers.authorization) return undefined;
-      await verify(request);
-      return request.user;
-    };
     app.decorate('auth', { required, optional, role, caller, forget: (userId: string) => accounts.forget(userId) });
     app.decorate('issueAccessToken', (session: Session) => ({
       accessToken: app.jwt.sign({
