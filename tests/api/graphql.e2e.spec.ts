@@ -161,6 +161,9 @@ describe('limits', () => {
     expect(refusal(body)).toMatchObject({ code: 'request.invalid', status: 422 });
     const audit = await gql(baseUrl, 'query ($id: String!) { poll(id: $id) { auditEvents(first: 0) { nodes { type } } } }', { id: poll.pollId }, callers.auditor);
     expect(refusal(audit.body)).toMatchObject({ code: 'request.invalid' });
+    // REST's largest audit page fits the cost budget on its own.
+    const largest = await gql(baseUrl, 'query ($id: String!) { poll(id: $id) { auditEvents(first: 1000) { nodes { type } } } }', { id: poll.pollId }, callers.auditor);
+    expect(largest.body.errors).toBeUndefined();
   });
 
   it('refuses a document of too many tokens and a body over the size limit', async () => {
