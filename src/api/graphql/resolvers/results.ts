@@ -2,10 +2,13 @@ import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { RunoffRound } from '../../../domain/results/instant-runoff.ts';
 import { IteratorViewer, type LiveFrame } from '../../live/iterator-viewer.ts';
 import { TooManyViewersError } from '../../live/viewer-limits.ts';
-import { assertMayReadResults } from '../../read-rules.ts';
+import { assertMayReadResults, maySeeRawTally } from '../../read-rules.ts';
 import type { GraphqlContext } from '../context.ts';
 import { codedError } from '../errors.ts';
 import { pollState, type PollNode } from './polls.ts';
+
+/** Set by Poll.results: whether the caller may see the raw tally beside these results. */
+const kMaySeeRaw = Symbol('maySeeRaw');
 
 /** Records of the REST body as lists: GraphQL has no map type, and clients would lose the types. */
 const entries = <V>(record: Record<string, V>) => Object.entries(record);
@@ -17,18 +20,26 @@ export const resultsTypes = {
     distribution: (q: { distribution?: Record<string, number> }) =>
       q.distribution ? entries(q.distribution).map(([value, ballots]) => ({ value: Number(value), ballots })) : null,
   },
-  // The REST body counts positions as JSON numbers; the read model may hold a bigint.
-  Results: { position: (r: { position: bigint | number }) => Number(r.position) },
+  Results: {
+    // The REST body counts positions as JSON numbers; the read model may hold a bigint.
+    position: (r: { position: bigint | number }) => Number(r.position),
+    /** Only on results read through Poll.results, which knows the caller; live frames carry none, as on REST. */
+    async raw(r: { pollId: string; [kMaySeeRaw]?: boolean }, _args: unknown, context: GraphqlContext) {
+      return r[kMaySeeRaw] ? context.queries.rawTally(r.pollId, undefined) : null;
+    },
+  },
+  RawTally: { position: (r: { position: bigint }) => Number(r.position) },
 };
 
 export const pollResultsField = {
   /** getResults (the current results): the same rule and the same read. */
   async results(poll: PollNode, _args: unknown, context: GraphqlContext) {
     const state = await pollState(context, poll.pollId);
-    await assertMayReadResults(context.queries.verifiedEmail, state, await context.caller());
+    const user = await context.caller();
+    await assertMayReadResults(context.queries.verifiedEmail, state, user);
     const results = await context.queries.results(poll.pollId);
     if (!results) throw pollNotFound(poll.pollId);
-    return results;
+    return { ...results, [kMaySeeRaw]: maySeeRawTally(state, user) };
   },
 };
 
