@@ -91,6 +91,19 @@ describe('reads, as REST answers them', () => {
     expect(results.questions[3].distribution).toContainEqual({ value: 4, ballots: 3 });
   });
 
+  it('the raw tally beside the results for whom getResults shows it', async () => {
+    const query = 'query ($id: String!) { poll(id: $id) { results { totalBallots raw { totalBallots rejectedBallots pendingFlags position } } } }';
+    const anonymous = await gql(baseUrl, query, { id: poll.pollId });
+    expect(anonymous.body.data.poll.results).toMatchObject({ totalBallots: 3, raw: null });
+    expect((await rest(`/api/polls/${poll.pollId}/results`)).raw).toBeUndefined();
+    for (const caller of [owner, callers.reviewer!]) {
+      const { body } = await gql(baseUrl, query, { id: poll.pollId }, caller);
+      const { totalBallots, rejectedBallots, pendingFlags, position } = (await rest(`/api/polls/${poll.pollId}/results`, caller)).raw;
+      expect(body.data.poll.results.raw).toEqual({ totalBallots, rejectedBallots, pendingFlags, position });
+      expect(body.data.poll.results.raw).toMatchObject({ totalBallots: 3, pendingFlags: 1 });
+    }
+  });
+
   it('analytics for the organizer', async () => {
     const query = 'query ($id: String!) { poll(id: $id) { analytics(bucket: hour) { totalBallots uniqueVoters granularity devices { key ballots } timeSeries { ballots } questions { answered } } } }';
     const { body } = await gql(baseUrl, query, { id: poll.pollId }, owner);
