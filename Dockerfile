@@ -10,7 +10,8 @@ COPY migrations ./migrations
 # writable by the user the service runs as, and /app is root's. A named volume mounted here starts
 # out with this owner.
 RUN mkdir -p /var/lib/pollster/archive && chown -R node:node /var/lib/pollster
-ENV POLLSTER_DATA_DIR=/var/lib/pollster
+# production: no GraphiQL page (README, "GraphQL").
+ENV POLLSTER_DATA_DIR=/var/lib/pollster NODE_ENV=production
 USER node
 EXPOSE 3000
 CMD ["node", "src/cli/main.ts", "start"]

@@ -5,6 +5,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ApiServices } from './api-services.ts';
+import { graphqlApi, type GraphqlOptions } from './graphql/plugin.ts';
+import { DEFAULT_GRAPHQL_LIMITS } from './graphql/limits.ts';
 import { liveEdge, type LiveEdgeOptions } from './live/index.ts';
 import { consolePageRoutes } from './pages/console-routes.ts';
 import { joinPageRoutes } from './pages/join-routes.ts';
@@ -45,6 +47,8 @@ export interface AppDependencies {
   redis?: Redis;
   /** The live edge's bus and LIVE_* settings; without a bus the edge follows the read model alone. */
   live?: LiveEdgeOptions;
+  /** GraphiQL defaults to on unless NODE_ENV is `production`; limits default to DEFAULT_GRAPHQL_LIMITS. */
+  graphql?: Partial<GraphqlOptions>;
 }
 
 /** The HTTP knobs of the README's configuration table, with their defaults. */
@@ -121,7 +125,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(getResultsRoute);
   await app.register(getAnalyticsRoute);
   await app.register(exportAnalyticsCsvRoute);
-  await app.register(liveEdge, { ...deps.live });
+  const graphql: GraphqlOptions = { graphiql: process.env.NODE_ENV !== 'production', ...deps.graphql };
+  const graphqlLimits = { ...DEFAULT_GRAPHQL_LIMITS, ...graphql.limits };
+  // One websocket server for both: a subscription's query must fit in a message.
+  await app.register(liveEdge, { maxMessageBytes: graphqlLimits.maxQueryBytes, ...deps.live });
+  // The read API again, as GraphQL: the same app.queries, read rules and live hub (src/api/graphql).
+  await app.register(graphqlApi, { ...graphql, limits: graphqlLimits });
   await app.register(accountRoutes, { rateLimit: perMinute(http.authPerMinute) });
   await app.register(pollRoutes);
   // One count per address over every join code lookup, the pages' included.

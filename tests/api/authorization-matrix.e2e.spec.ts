@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../../src/domain/user/roles.ts';
 import { SEEDED_PASSWORD, seedAccount } from '../support/accounts.ts';
+import { ACCOUNTS, EVERYONE, READS_ALLOWED, rolesOf, type Who } from '../support/authorization-table.ts';
 import { answersFor, call, callerWith, lunchPoll, openedPoll, type Caller } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { committedHead } from '../support/log-head.ts';
@@ -13,13 +13,9 @@ import { committedHead } from '../support/log-head.ts';
  * all (a live account, the right shape, not revoked), what a session opened with a setup token
  * may do, and who sees a draft.
  */
-type Who = 'anonymous' | 'owner' | Role;
-const EVERYONE: Who[] = ['anonymous', 'voter', 'owner', 'organizer', 'admin', 'auditor', 'analyst', 'reviewer'];
-const ACCOUNTS = EVERYONE.filter((w) => w !== 'anonymous');
-
 interface Operation {
   id: string;
-  allowed: Who[];
+  allowed: readonly Who[];
   request: (poll: any) => { method: 'GET' | 'POST' | 'PUT'; url: string; payload?: object | string; headers?: Record<string, string> };
   /** Ends the caller's sessions: run by a caller of its own, so the shared callers' tokens stay valid. */
   fresh?: boolean;
@@ -38,14 +34,15 @@ const OPERATIONS: Operation[] = [
   { id: 'getJob', allowed: ['admin'], request: () => ({ method: 'GET', url: '/api/admin/jobs/00000000-0000-4000-8000-000000000000' }) },
   { id: 'grantRole', allowed: ['admin'], request: () => ({ method: 'POST', url: '/api/admin/users/00000000-0000-4000-8000-000000000000/roles', payload: { role: 'analyst' } }) },
   { id: 'createPoll', allowed: ['owner', 'organizer', 'admin'], request: () => ({ method: 'POST', url: '/api/polls', payload: lunchPoll() }) },
-  { id: 'getPoll', allowed: EVERYONE, request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}` }) },
-  { id: 'listPolls', allowed: EVERYONE, request: () => ({ method: 'GET', url: '/api/polls' }) },
+  { id: 'getPoll', allowed: READS_ALLOWED.getPoll, request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}` }) },
+  { id: 'listPolls', allowed: READS_ALLOWED.listPolls, request: () => ({ method: 'GET', url: '/api/polls' }) },
   { id: 'openPoll', allowed: ['owner', 'admin'], request: (poll) => ({ method: 'POST', url: `/api/polls/${poll.pollId}/open` }) },
   { id: 'closePoll', allowed: ['owner', 'admin'], request: (poll) => ({ method: 'POST', url: `/api/polls/${poll.pollId}/close` }) },
   { id: 'issueVoteTokens', allowed: ['owner', 'admin'], request: (poll) => ({ method: 'POST', url: `/api/polls/${poll.pollId}/tokens`, payload: { count: 1 } }) },
   { id: 'castBallot', allowed: ACCOUNTS, request: (poll) => ({ method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, payload: { answers: answersFor(poll) } }) },
   { id: 'changeBallot', allowed: ACCOUNTS, request: (poll) => ({ method: 'PUT', url: `/api/polls/${poll.pollId}/ballots/mine`, payload: { answers: answersFor(poll) } }) },
-  { id: 'listAuditEvents', allowed: ['admin', 'auditor'], request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/audit/events` }) },
+  { id: 'getResults', allowed: READS_ALLOWED.getResults, request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/results` }) },
+  { id: 'listAuditEvents', allowed: READS_ALLOWED.listAuditEvents, request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/audit/events` }) },
   { id: 'verifyPoll', allowed: ['admin', 'auditor'], request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/audit/verify` }) },
   { id: 'checkReceipt', allowed: EVERYONE, tokenless: true, request: () => ({ method: 'GET', url: `/api/receipts/${'A'.repeat(43)}` }) },
   { id: 'getAuditPublicKey', allowed: EVERYONE, tokenless: true, request: () => ({ method: 'GET', url: '/api/audit/public-key' }) },
@@ -55,11 +52,11 @@ const OPERATIONS: Operation[] = [
   { id: 'getReceiptProof', allowed: EVERYONE, tokenless: true, request: () => ({ method: 'GET', url: `/api/receipts/${'A'.repeat(43)}/proof?checkpoint=${'0'.repeat(64)}` }) },
   // A plain GET of the websocket route: 426 (upgrade required) once the viewer is let in. The SSE
   // route shares its access check (src/api/live/access.ts) and would stream instead of answering.
-  { id: 'liveResults', allowed: EVERYONE, request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/live` }) },
-  { id: 'getAnalytics', allowed: ['owner', 'admin', 'analyst'], request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/analytics` }) },
-  { id: 'exportAnalyticsCsv', allowed: ['owner', 'admin', 'analyst'], request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/analytics.csv` }) },
+  { id: 'liveResults', allowed: READS_ALLOWED.liveResults, request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/live` }) },
+  { id: 'getAnalytics', allowed: READS_ALLOWED.getAnalytics, request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/analytics` }) },
+  { id: 'exportAnalyticsCsv', allowed: READS_ALLOWED.getAnalytics, request: (poll) => ({ method: 'GET', url: `/api/polls/${poll.pollId}/analytics.csv` }) },
   // Fraud review: the ids are unknown, so an allowed caller gets 404 (after the role check) and nothing changes.
-  { id: 'listFlags', allowed: ['admin', 'auditor', 'reviewer'], request: () => ({ method: 'GET', url: '/api/review/flags' }) },
+  { id: 'listFlags', allowed: READS_ALLOWED.listFlags, request: () => ({ method: 'GET', url: '/api/review/flags' }) },
   { id: 'flagBallot', allowed: ['reviewer'], request: (poll) => ({ method: 'POST', url: `/api/polls/${poll.pollId}/ballots/00000000-0000-4000-8000-000000000000/flags`, payload: { reason: 'matrix' } }) },
   { id: 'reviewFlag', allowed: ['reviewer'], request: () => ({ method: 'POST', url: '/api/review/flags/00000000-0000-4000-8000-000000000000/decision', payload: { decision: 'reject', note: 'matrix' } }) },
   // The console's pages that turn the caller's own vote tokens into a CSV and a QR sheet (src/api/pages/console-routes.ts).
@@ -72,7 +69,6 @@ let t: TestApp;
 let owner: Caller;
 const callers = new Map<Who, Caller | undefined>();
 const bearer = (token: string): Caller => ({ userId: '', headers: { authorization: `Bearer ${token}` } });
-const rolesOf = (who: Who): Role[] => (who === 'owner' ? ['organizer'] : who === 'voter' || who === 'anonymous' ? [] : [who]);
 
 beforeAll(async () => {
   t = await createTestApp();

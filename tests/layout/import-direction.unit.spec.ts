@@ -25,8 +25,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['operator-error.ts'],
 ];
 
-/** Folders whose files are HTTP routes: they reach `app.commands` and `app.queries`, never a store. */
-const ROUTES = ['src/api/routes', 'src/api/live'];
+/** Folders whose files are HTTP routes or resolvers: they reach `app.commands` and `app.queries`, never a store. */
+const ROUTES = ['src/api/routes', 'src/api/live', 'src/api/graphql'];
 const NOT_FOR_ROUTES = [/^src\/event-store\//, /^src\/db\//, /^src\/runtime\//, /^slonik$/, /^pg$/, /^ioredis$/];
 
 const root = resolve(import.meta.dirname, '../..');

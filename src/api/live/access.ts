@@ -2,8 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { pollNotFound } from '../../domain/poll/errors.ts';
-import { assertMayReachPoll } from '../poll-access.ts';
-import { assertMaySeeResults } from '../routes/results/results-visibility.ts';
+import { assertMayReadResults } from '../read-rules.ts';
 import { bearer, Position, problems } from '../schemas/common.ts';
 import { PollIdParams } from '../schemas/poll.ts';
 
@@ -48,8 +47,7 @@ export function liveAccess(app: FastifyInstance) {
     const pollId = request.params.pollId.toLowerCase();
     const state = await app.queries.poll(pollId);
     if (state.status === 'none') throw pollNotFound(pollId);
-    assertMaySeeResults(state, request.anonymous ? undefined : request.user);
-    await assertMayReachPoll(app.queries.verifiedEmail, state, request.anonymous ? undefined : request.user);
+    await assertMayReadResults(app.queries.verifiedEmail, state, request.anonymous ? undefined : request.user);
   };
 }
 

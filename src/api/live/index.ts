@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** This node's live edge: `liveEdge.metrics()` for /metrics (viewers per poll, frames, drops). */
     liveEdge: LiveHub;
+    /** LIVE_MAX_VIEWERS*: slots of live connections, taken by the live routes and by GraphQL subscription sockets. */
+    liveViewers: ViewerLimits;
   }
 }
 
@@ -26,6 +28,12 @@ export interface LiveEdgeOptions {
    */
   bus?: LiveBus;
   settings?: Partial<LiveSettings>;
+  /**
+   * The largest websocket message the node accepts. The app shares one websocket server between
+   * the live routes, whose viewers send nothing, and GraphQL subscriptions, whose clients send
+   * their queries (src/api/graphql/limits.ts); default 1 KB.
+   */
+  maxMessageBytes?: number;
 }
 
 /**
@@ -45,10 +53,11 @@ export const liveEdge = fp<LiveEdgeOptions>(
       onError: (err, pollId) => app.log.warn({ err, pollId }, 'live edge: could not read the results of a poll'),
     });
     app.decorate('liveEdge', hub);
-    // Viewers send nothing: a tiny maxPayload; no per-socket deflate (it would compress each frame
+    // Live viewers send nothing: a small maxPayload; no per-socket deflate (it would compress each frame
     // once per socket); no client set in ws (the hub tracks the viewers, and closes them on preClose).
-    await app.register(websocket, { options: { maxPayload: 1024, perMessageDeflate: false, clientTracking: false } });
+    await app.register(websocket, { options: { maxPayload: options.maxMessageBytes ?? 1024, perMessageDeflate: false, clientTracking: false } });
     const limits = new ViewerLimits({ perAddress: settings.maxViewersPerAddress, total: settings.maxViewers });
+    app.decorate('liveViewers', limits);
     const checkAccess = liveAccess(app);
     const access: typeof checkAccess = async (request, reply) => {
       await checkAccess(request, reply);

@@ -13,7 +13,7 @@ export interface EdgeCounters {
    */
   resyncs: { quiet: number; reconnect: number };
   drops: Record<DropReason, number>;
-  connections: { ws: number; sse: number };
+  connections: { ws: number; sse: number; graphql: number };
 }
 
 export const newCounters = (): EdgeCounters => ({
@@ -23,7 +23,7 @@ export const newCounters = (): EdgeCounters => ({
   busMessages: 0,
   resyncs: { quiet: 0, reconnect: 0 },
   drops: { slow: 0, dead: 0, error: 0, shutdown: 0 },
-  connections: { ws: 0, sse: 0 },
+  connections: { ws: 0, sse: 0, graphql: 0 },
 });
 
 export interface EdgeMetrics extends EdgeCounters {

@@ -9,7 +9,7 @@ export type DropReason = 'slow' | 'dead' | 'error' | 'shutdown';
  * `?after=` and gets a fresh snapshot), so one slow phone never delays the other viewers.
  */
 export interface Viewer {
-  readonly transport: 'ws' | 'sse';
+  readonly transport: 'ws' | 'sse' | 'graphql';
   /** Writes the frame; returns false when the viewer was dropped instead (too much unsent data). */
   send(frame: EncodedFrame): boolean;
   /** Called every heartbeat interval: ping (ws) or a comment (SSE); false when found dead and dropped. */

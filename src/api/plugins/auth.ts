@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import type { TokenAccount } from '../../commands/users/token-account.ts';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/shared/errors.ts';
 import type { Role } from '../../domain/user/roles.ts';
+import { requireRole } from '../read-rules.ts';
 import { isAccessTokenClaims } from './access-token.ts';
 import { AccountCache, DEFAULT_ACCOUNT_CACHE, type AccountCacheOptions } from './account-cache.ts';
 
@@ -36,7 +37,14 @@ declare module 'fastify' {
      * preHandlers: `auth.required`, `auth.optional`, `auth.role('organizer', 'admin')` (any of
      * them); `auth.forget(userId)` after this node changed an account's token version.
      */
-    auth: { required: Guard; optional: Guard; role: (...roles: Role[]) => Guard; forget: (userId: string) => void };
+    auth: {
+      required: Guard;
+      optional: Guard;
+      role: (...roles: Role[]) => Guard;
+      forget: (userId: string) => void;
+      /** The caller as `auth.optional` decides it (undefined: no token), for APIs that are not routes of their own (GraphQL). */
+      caller: (request: FastifyRequest) => Promise<AuthUser | undefined>;
+    };
     /** Signs an access token for a session of an account. */
     issueAccessToken: (session: Session) => { accessToken: string; expiresIn: number };
   }
@@ -98,19 +106,22 @@ export default fp<AuthOptions>(
     }
 
     const required: Guard = async (request) => verify(request);
+    // A token that is sent must be good: only a request without one is anonymous.
+    const caller = async (request: FastifyRequest): Promise<AuthUser | undefined> => {
+      if (!request.headers.authorization) return undefined;
+      await verify(request);
+      return request.user;
+    };
     const optional: Guard = async (request) => {
-      if (request.headers.authorization) await verify(request);
-      else request.anonymous = true;
+      if ((await caller(request)) === undefined) request.anonymous = true;
     };
     const role =
       (...roles: Role[]): Guard =>
       async (request) => {
         await verify(request);
-        if (!roles.some((r) => request.user.roles.includes(r))) {
-          throw new ForbiddenError('auth.role-required', `this needs one of the roles: ${roles.join(', ')}`);
-        }
+        requireRole(request.user, roles);
       };
-    app.decorate('auth', { required, optional, role, forget: (userId: string) => accounts.forget(userId) });
+    app.decorate('auth', { required, optional, role, caller, forget: (userId: string) => accounts.forget(userId) });
     app.decorate('issueAccessToken', (session: Session) => ({
       accessToken: app.jwt.sign({
         sub: session.userId,

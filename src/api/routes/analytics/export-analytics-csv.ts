@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
-import { assertMayReadAnalytics } from './analytics-access.ts';
+import { assertMayReadAnalytics } from '../../read-rules.ts';
 import { AnalyticsQuery } from './get-analytics.ts';
 
 /**
@@ -16,7 +16,7 @@ export const attachmentName = (slug: string, bucket: string): string => {
 };
 
 /**
- * exportAnalyticsCsv: getAnalytics as a spreadsheet, with the same access rule (analytics-access.ts)
+ * exportAnalyticsCsv: getAnalytics as a spreadsheet, with the same access rule (read-rules.ts)
  * and the same problem+json answers; the columns are documented in openapi-names.ts and the README.
  */
 export const exportAnalyticsCsvRoute: FastifyPluginAsyncTypebox = async (app) => {

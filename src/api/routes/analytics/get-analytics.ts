@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { bearer, problems, Uuid } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
-import { assertMayReadAnalytics } from './analytics-access.ts';
+import { assertMayReadAnalytics } from '../../read-rules.ts';
 
 /** `?bucket=minute|hour`: anything else is 400 request.invalid, field `querystring.bucket`. */
 export const AnalyticsQuery = Type.Object(
@@ -58,7 +58,7 @@ const AnalyticsView = Type.Object(
 
 /**
  * getAnalytics: engagement figures from the analytics read model, for the callers
- * analytics-access.ts lets in (401 without a token, then 404, then 403). The poll comes from the
+ * read-rules.ts lets in (401 without a token, then 404, then 403). The poll comes from the
  * poll cache (always current), the figures from the read model (eventually consistent; a poll it
  * has not seen yet shows nothing counted).
  */

@@ -4,6 +4,7 @@ import type { verifyPoll } from '../../../audit/verify-poll.ts';
 import { publicKeyPem } from '../../../audit/signing.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import { assertPollVisible } from '../../poll-access.ts';
+import { AUDIT_READERS, auditShowsIdentities } from '../../read-rules.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
@@ -22,7 +23,7 @@ const plain = <T>(value: T): Plain<T> => JSON.parse(JSON.stringify(value, (_k, v
  * receipt and a third party pins the key without an account.
  */
 export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const auditors = app.auth.role('auditor', 'admin');
+  const auditors = app.auth.role(...AUDIT_READERS);
 
   /** The poll as this caller may audit it: drafts follow the one draft rule (poll-access.ts). */
   async function existing(pollId: string, user: AuthUser) {
@@ -50,7 +51,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const pollId = request.params.pollId.toLowerCase();
       const state = await existing(pollId, request.user);
-      const showIdentities = !state.poll.settings.anonymous && request.user.roles.includes('auditor');
+      const showIdentities = auditShowsIdentities(state, request.user);
       const page = await app.queries.auditEvents(pollId, {
         after: BigInt(request.query.after ?? 0),
         limit: request.query.limit ?? 100,

@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { fraudCheckUnavailableOf } from '../../../domain/poll/definition.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { PollState } from '../../../domain/poll/state.ts';
-import { assertMayReachPoll, assertPollVisible } from '../../poll-access.ts';
+import { assertMayReadPoll } from '../../read-rules.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollView } from '../../schemas/poll.ts';
 
@@ -41,8 +41,7 @@ export const getPollRoute: FastifyPluginAsyncTypebox = async (app) => {
       const state = await app.queries.findPoll(key);
       if (!state) throw pollNotFound(key);
       const user = request.anonymous ? undefined : request.user;
-      assertPollVisible(state, user, key);
-      await assertMayReachPoll(app.queries.verifiedEmail, state, user);
+      await assertMayReadPoll(app.queries.verifiedEmail, state, user, key);
       return pollView(state);
     },
   );

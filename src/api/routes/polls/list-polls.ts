@@ -1,18 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { fraudCheckUnavailableOf } from '../../../domain/poll/definition.ts';
-import { UnauthenticatedError } from '../../../domain/shared/errors.ts';
-import { listableDrafts } from '../../poll-access.ts';
+import { pollListing, showsBallotCount } from '../../read-rules.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollStatus, PollView } from '../../schemas/poll.ts';
 
 const PollSummary = Type.Intersect([Type.Omit(PollView, ['questions']), Type.Object({ ballots: Type.Optional(Type.Integer()) })]);
 
-/**
- * listPolls from the read model: public polls for everyone, plus the caller's own of any status;
- * admins see all. Private and organization polls are reached by link, never listed to others;
- * drafts follow the one draft rule (poll-access.ts).
- */
+/** listPolls from the read model; what the caller may list is read-rules.ts' `pollListing`. */
 export const listPollsRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/polls',
@@ -41,12 +36,8 @@ export const listPollsRoute: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const user = request.anonymous ? undefined : request.user;
       const { status, mine, cursor, limit } = request.query;
-      if (mine && !user) throw new UnauthenticatedError('auth.required', 'mine=true needs a logged-in account');
       const page = await app.queries.listPolls({
-        ...(status ? { status } : {}),
-        ...(mine && user ? { organizerId: user.userId } : {}),
-        ...(user?.roles.includes('admin') ? {} : { visibleTo: { userId: user?.userId ?? null } }),
-        drafts: listableDrafts(user),
+        ...pollListing(user, { ...(status ? { status } : {}), ...(mine ? { mine } : {}) }),
         ...(cursor ? { cursor } : {}),
         ...(limit ? { limit } : {}),
       });
@@ -57,8 +48,7 @@ export const listPollsRoute: FastifyPluginAsyncTypebox = async (app) => {
           settings: { ...poll.settings, fraudCheckUnavailable: fraudCheckUnavailableOf(poll.settings) },
           ...(openedAt ? { openedAt } : {}),
           ...(closedAt ? { closedAt } : {}),
-          // The count is a result: hidden where the poll hides its results until close.
-          ...(poll.settings.showResultsBeforeClose || poll.status === 'closed' || poll.organizerId === user?.userId ? { ballots } : {}),
+          ...(showsBallotCount(poll, user) ? { ballots } : {}),
         })),
       };
     },

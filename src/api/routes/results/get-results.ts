@@ -6,9 +6,8 @@ import type { Queries } from '../../plugins/queries.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 import { PollResultsView, ResultsQuery } from '../../schemas/results.ts';
-import { maySeeRawTally, rawView } from './raw-tally.ts';
-import { assertMayReachPoll } from '../../poll-access.ts';
-import { assertMaySeeResults } from './results-visibility.ts';
+import { rawView } from './raw-tally.ts';
+import { assertMayReadResults, maySeeRawTally } from '../../read-rules.ts';
 import { asJson, asOfTime } from './results-as-of-time.ts';
 
 /**
@@ -37,8 +36,7 @@ export const getResultsRoute: FastifyPluginAsyncTypebox = async (app) => {
       const pollId = request.params.pollId.toLowerCase();
       const state = await app.queries.poll(pollId);
       if (state.status === 'none') throw pollNotFound(pollId);
-      assertMaySeeResults(state, request.anonymous ? undefined : request.user);
-      await assertMayReachPoll(app.queries.verifiedEmail, state, request.anonymous ? undefined : request.user);
+      await assertMayReadResults(app.queries.verifiedEmail, state, request.anonymous ? undefined : request.user);
       const { at, asOf: time } = request.query;
       if (time !== undefined) return asJson(await asOfTime(app.queries, pollId, time, at));
       const results = at === undefined ? await current(app.queries, pollId) : await asOf(app.queries, pollId, BigInt(at));

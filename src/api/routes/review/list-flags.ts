@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { REVIEW_QUEUE_READERS } from '../../read-rules.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { FlagPageView, ListFlagsQuery } from './schemas.ts';
 
@@ -7,7 +8,7 @@ export const listFlagsRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/review/flags',
     {
-      preHandler: app.auth.role('reviewer', 'admin', 'auditor'),
+      preHandler: app.auth.role(...REVIEW_QUEUE_READERS),
       schema: {
         operationId: 'listFlags',
         tags: ['review'],
