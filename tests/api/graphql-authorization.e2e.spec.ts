@@ -5,6 +5,7 @@ import { call, callerWith, lunchPoll, openedPoll, type Caller } from '../support
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { EVERYONE, READS_ALLOWED, rolesOf, type Who } from '../support/authorization-table.ts';
 import { gql, refusal } from '../support/graphql-client.ts';
+import { committedHead } from '../support/log-head.ts';
 
 /**
  * The REST authorization matrix, asked over GraphQL: each read is allowed to exactly whom its
@@ -39,7 +40,7 @@ beforeAll(async () => {
   for (const who of EVERYONE.filter((w) => w !== 'anonymous')) callers.set(who, await callerWith(t, ...rolesOf(who)));
   poll = await openedPoll(t.app, callers.get('owner')!);
   draft = (await call(t.app, { method: 'POST', url: '/api/polls', caller: callers.get('owner'), payload: lunchPoll() })).body;
-  await t.services.readModelsAt(await t.services.store.headPosition());
+  await t.services.readModelsAt(await committedHead(t.services));
 });
 afterAll(async () => t?.close());
 

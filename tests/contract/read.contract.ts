@@ -99,7 +99,10 @@ export function readContract(store: () => EventStore): void {
         let from = 0n;
         for (;;) {
           const [whole, heads] = [await store().readAll({ from, limit: 2, ...filter }), await store().readAllHeads({ from, limit: 2, ...filter })];
-          expect(heads.next).toBe(whole.next);
+          // A full page ends at its last event; a short one at the log's readable end, which other
+          // writers in the cluster move between the two reads.
+          if (whole.events.length === 2) expect(heads.next).toBe(whole.next);
+          else expect(heads.next).toBeGreaterThanOrEqual(heads.events.at(-1)?.position ?? from);
           expect(heads.events).toEqual(whole.events.map(({ stream, revision, position, type, recordedAt, hash }) => ({ stream, revision, position, type, recordedAt, ...(hash === undefined ? {} : { hash }) })));
           for (const head of heads.events) expect(Object.keys(head)).not.toContain('data');
           if (whole.events.length < 2) break;

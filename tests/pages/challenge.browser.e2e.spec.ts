@@ -4,6 +4,7 @@ import { DEFAULT_FRAUD_SETTINGS } from '../../src/commands/fraud/settings.ts';
 import { answersFor, call, callerWith, openedPoll } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { launchChromium, openPage, screenshot } from './support/browser.ts';
+import { committedHead } from '../support/log-head.ts';
 
 /**
  * A voter from a network past the velocity limit: castBallot answers 428, and the vote page solves
@@ -54,7 +55,7 @@ describe('vote page under the fraud screen', () => {
     await screenshot(page, 'receipt-after-challenge-390');
     const receipt = (await page.textContent('#receipt-code'))!.trim();
     expect((await call(t.app, { method: 'GET', url: `/api/receipts/${encodeURIComponent(receipt)}` })).body).toMatchObject({ included: true });
-    await t.services.readModelsAt(await t.services.commands.store.headPosition());
+    await t.services.readModelsAt(await committedHead(t.services));
     const flags = (await call(t.app, { method: 'GET', url: `/api/review/flags?pollId=${poll.pollId}&status=pending`, caller: await callerWith(t, 'reviewer') })).body;
     expect(flags.items.length).toBe(2);
     expect(errors).toEqual([]);

@@ -5,6 +5,7 @@ import { pollKey } from '../../src/adapters/voter-keys.ts';
 import { answersFor, callerWith, openedPoll, type Caller } from '../support/api-client.ts';
 import { dumpDatabase } from '../support/dump-database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { committedHead } from '../support/log-head.ts';
 
 /**
  * Blind credentials against the strongest attacker Pollster has: the operator, holding every
@@ -47,7 +48,7 @@ beforeAll(async () => {
     const withAgent: typeof fetch = (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'user-agent': userAgent(i) } });
     await castWithCredential({ baseUrl, pollId: poll.pollId, fetch: withAgent, credential: credentials.get(voters[i]!.userId)!, answers: answersFor(poll) });
   }
-  await t.services.readModelsAt(await t.services.store.headPosition());
+  await t.services.readModelsAt(await committedHead(t.services));
   dump = await dumpDatabase(t.db.url);
 }, 120_000);
 afterAll(async () => {

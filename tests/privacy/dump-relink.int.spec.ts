@@ -4,6 +4,7 @@ import { pollKey } from '../../src/adapters/voter-keys.ts';
 import { answersFor, call, callerWith, openedPoll, type Caller } from '../support/api-client.ts';
 import { dumpDatabase } from '../support/dump-database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { committedHead } from '../support/log-head.ts';
 
 /**
  * The attacker holds a dump of the database (every row of every table, read with SQL) and the
@@ -39,7 +40,7 @@ beforeAll(async () => {
       expect(cast.status).toBe(201);
     }
   }
-  await t.services.readModelsAt(await t.services.store.headPosition());
+  await t.services.readModelsAt(await committedHead(t.services));
   dump = await dumpDatabase(t.db.url);
 }, 120_000);
 afterAll(async () => {
