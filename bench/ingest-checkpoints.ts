@@ -30,8 +30,10 @@ export async function main(args: string[]): Promise<void> {
   const order: Mode[] = Array.from({ length: rounds }, (_, r) => (['off', 'on', 'on', 'off'] as const)[r % 4]!);
   console.log(`cpus ${cpus().length}, ${perRound} ballots per round, rounds ${order.join(' ')}, concurrency ${concurrency}, 10 polls, server \`pollster start\``);
   const totals = { off: { n: 0, s: 0, cpu: 0 }, on: { n: 0, s: 0, cpu: 0 } };
+  // --profile: each round's server under --cpu-prof, in a folder per setting, to compare the two.
+  const profiles = args.includes('--profile') ? await mkdtemp(join(tmpdir(), 'pollster-prof-ckpt-')) : undefined;
   for (const mode of order) {
-    const figures = await round(mode, perRound, concurrency);
+    const figures = await round(mode, perRound, concurrency, profiles && join(profiles, mode));
     totals[mode].n += figures.operations;
     totals[mode].s += figures.seconds;
     totals[mode].cpu += figures.cpuSeconds;
@@ -39,17 +41,18 @@ export async function main(args: string[]): Promise<void> {
   const rate = (m: Mode) => totals[m].n / totals[m].s;
   const cpu = (m: Mode) => (totals[m].cpu / totals[m].n) * 1000;
   for (const m of ['off', 'on'] as const) console.log(`checkpoints ${m}: ${Math.round(rate(m))} ballots/s, server CPU ${cpu(m).toFixed(3)} ms/ballot`);
+  if (profiles) console.log(`server CPU profiles: ${profiles}/off and ${profiles}/on`);
   console.log(`cost of checkpointing and a witness: ${(((rate('off') - rate('on')) / rate('off')) * 100).toFixed(1)}% of throughput (budget 5%), ${(((cpu('on') - cpu('off')) / cpu('off')) * 100).toFixed(1)}% server CPU per ballot`);
 }
 
-async function round(mode: Mode, ballots: number, concurrency: number) {
+async function round(mode: Mode, ballots: number, concurrency: number, profileDir?: string) {
   const db = await throwawayDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'pollster_bench_checkpoints');
   const dataDir = await mkdtemp(join(tmpdir(), 'pollster-bench-ckpt-'));
   const idle = { AUDIT_CHECKPOINT_INTERVAL_MS: '86400000', AUDIT_CHECKPOINT_SECONDS: '86400', AUDIT_CHECKPOINT_EVENTS: '1000000000' };
   const server = await startServer({
     DATABASE_URL: db.url, JWT_SECRET: randomBytes(32).toString('hex'), RATE_LIMIT_BALLOTS_PER_MINUTE: '0', FRAUD_VELOCITY_LIMIT: '0',
     TRUST_PROXY: '127.0.0.1', POLLSTER_DATA_DIR: dataDir, ...(mode === 'off' ? idle : {}),
-  });
+  }, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
   let witness: ReturnType<typeof spawn> | undefined;
   try {
     const request = jsonClient(server.url, concurrency);

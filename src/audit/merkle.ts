@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { int64be } from '../event-store/integrity/chain.ts';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * The Merkle tree a checkpoint signs (README.md, "Checkpoints"): RFC 6962's Merkle Tree Hash over
@@ -21,18 +20,34 @@ const sha256 = (...parts: Buffer[]): Buffer => {
   return h.digest();
 };
 
-export function leafHash(head: StreamHead): Buffer {
-  const name = Buffer.from(head.stream, 'utf8');
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(name.length);
-  return sha256(Buffer.from([0]), length, name, int64be(head.revision), Buffer.from(head.hash, 'hex'));
+// A checkpoint hashes every stream of its poll (two hashes a stream): one-shot hashes of one
+// buffer each, where a hash object per part cost half of what checkpoints added to the ballot path.
+const NODE = Buffer.from([1]);
+const nodeHash = (left: Buffer, right: Buffer): Buffer => hash('sha256', Buffer.concat([NODE, left, right], 65), 'buffer');
+
+function leafOf(head: StreamHead, name: Buffer): Buffer {
+  const digest = Buffer.from(head.hash, 'hex');
+  const leaf = Buffer.allocUnsafe(13 + name.length + digest.length);
+  leaf[0] = 0;
+  leaf.writeUInt32BE(name.length, 1);
+  name.copy(leaf, 5);
+  leaf.writeBigInt64BE(head.revision, 5 + name.length);
+  digest.copy(leaf, 13 + name.length);
+  return hash('sha256', leaf, 'buffer');
 }
 
-const byStreamBytes = (a: StreamHead, b: StreamHead): number => Buffer.compare(Buffer.from(a.stream, 'utf8'), Buffer.from(b.stream, 'utf8'));
+export function leafHash(head: StreamHead): Buffer {
+  return leafOf(head, Buffer.from(head.stream, 'utf8'));
+}
+
+/** The heads in byte order of their UTF-8 names, each name encoded once (not once per comparison). */
+function inByteOrder(heads: readonly StreamHead[]): { head: StreamHead; name: Buffer }[] {
+  return heads.map((head) => ({ head, name: Buffer.from(head.stream, 'utf8') })).sort((a, b) => Buffer.compare(a.name, b.name));
+}
 
 /** Hex root over the heads (sorted here; the caller's order does not matter). */
 export function merkleRoot(heads: readonly StreamHead[]): string {
-  const leaves = [...heads].sort(byStreamBytes).map(leafHash);
+  const leaves = inByteOrder(heads).map(({ head, name }) => leafOf(head, name));
   return treeHash(leaves, 0, leaves.length).toString('hex');
 }
 
@@ -42,12 +57,12 @@ function treeHash(leaves: readonly Buffer[], from: number, to: number): Buffer {
   if (n === 1) return leaves[from]!;
   let k = 1;
   while (k * 2 < n) k *= 2;
-  return sha256(Buffer.from([1]), treeHash(leaves, from, from + k), treeHash(leaves, from + k, to));
+  return nodeHash(treeHash(leaves, from, from + k), treeHash(leaves, from + k, to));
 }
 
 /** The leaves of `merkleRoot`, in its order (for inclusion proofs). */
 export function sortedHeads(heads: readonly StreamHead[]): StreamHead[] {
-  return [...heads].sort(byStreamBytes);
+  return inByteOrder(heads).map(({ head }) => head);
 }
 
 /** RFC 6962 audit path (PATH(m, D[n]), section 2.1.1) of leaf `index` among `leaves`, hex. */
