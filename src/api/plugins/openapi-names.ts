@@ -78,10 +78,10 @@ export const STATUS_DESCRIPTIONS: Record<number, string> = {
 
 const PROBLEM_CODES: Record<number, [string, string]> = {
   400: ['request.invalid', 'body/answers must NOT have fewer than 1 items'],
-  401: ['auth.required', 'a valid bearer token is required'],
+  401: ['auth.invalid-token', 'a valid bearer token is required'],
   403: ['auth.role-required', 'this operation needs a role the caller does not have'],
   404: ['poll.not-found', 'poll 3f9a1c52-8d4e-4b1a-9c7e-2a5b6c7d8e9f does not exist'],
-  409: ['ballot.already-cast', 'this voter has already voted in this poll'],
+  409: ['already-voted', 'this voter has already voted in this poll'],
   413: ['request.body-too-large', 'the body is larger than allowed'],
   415: ['request.unsupported-media-type', 'send text/csv or application/x-ndjson'],
   422: ['ballot.unknown-option', 'answers[0]: the option does not belong to the question'],
