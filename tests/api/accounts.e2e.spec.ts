@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { SANDBOX_IDS } from '../../src/adapters/national-registry/sandbox/index.ts';
 import { FIRST_ADMIN_STREAM, userStream } from '../../src/domain/shared/streams.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { committedHead } from '../support/log-head.ts';
 
 /**
  * Accounts and identity through the HTTP API (API.md), on a database of their own: the first
@@ -201,7 +202,9 @@ describe('verifyNationalId', () => {
     expect((await post('/api/identity/verify', { nationalId: SANDBOX_IDS.active }, accessToken)).statusCode).toBe(200);
     const me = await t.app.inject({ method: 'GET', url: '/api/me', headers: bearer(accessToken) });
     expect(me.json()).toMatchObject({ nationalIdVerified: true, fullName: 'Amina Wanjiru Otieno' });
+    await committedHead(t.services); // everything written so far readable
     const all = await t.services.store.readAll({ from: 0n, limit: 10_000 });
+    expect(all.events.some((e) => e.type === 'NationalIdVerified')).toBe(true); // the check below saw the events it is about
     expect(JSON.stringify(all.events.map((e) => [e.stream, e.data]))).not.toContain(SANDBOX_IDS.active);
 
     // The same id for a second account: 409, and nothing written for it.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, callerWith, lunchPoll, type Caller } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { committedHead } from '../support/log-head.ts';
 
 /**
  * Text PostgreSQL cannot hold: U+0000 (refused by text and jsonb alike) and unpaired UTF-16
@@ -24,11 +25,11 @@ async function expectRefused(
   request: Parameters<typeof call>[1],
   expected: { status: number; code: string; field: string },
 ) {
-  const head = await t.services.store.headPosition();
+  const head = await committedHead(t.services);
   const response = await call(t.app, request);
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect(response.body).toMatchObject(expected);
-  expect(await t.services.store.headPosition(), 'nothing is written').toBe(head);
+  expect(await committedHead(t.services), 'nothing is written').toBe(head);
 }
 
 describe('U+0000', () => {

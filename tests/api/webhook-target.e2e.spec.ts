@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, callerWith, lunchPoll } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { committedHead } from '../support/log-head.ts';
 
 /** A milestone webhook URL naming the server's own network by address is refused at creation. */
 let t: TestApp;
@@ -13,11 +14,11 @@ describe('createPoll with a milestone webhook', () => {
   it('refuses loopback, private and metadata literal addresses with 422 at the field, writing nothing', async () => {
     const organizer = await callerWith(t, 'organizer');
     for (const url of ['http://127.0.0.1:3000/internal/admin?secret=1', 'http://[::1]/x', 'http://10.1.2.3/hook', 'http://169.254.169.254/latest']) {
-      const before = await t.services.store.headPosition();
+      const before = await committedHead(t.services);
       const answer = await call(t.app, { method: 'POST', url: '/api/polls', caller: organizer, payload: lunchPoll({ milestoneWebhookUrl: url }) });
       expect(answer.status).toBe(422);
       expect(answer.body).toMatchObject({ code: 'poll.webhook-target-refused', field: 'settings.milestoneWebhookUrl' });
-      expect(await t.services.store.headPosition()).toBe(before);
+      expect(await committedHead(t.services)).toBe(before);
     }
   });
 

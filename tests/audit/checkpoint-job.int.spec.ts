@@ -7,6 +7,7 @@ import { readPollEvents } from '../../src/projections/shared/read-poll-events.ts
 import { auditCheckpointsJob } from '../../src/worker/jobs/audit-checkpoints.ts';
 import { answersFor, call, callerWith, openedPoll } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { committedHead } from '../support/log-head.ts';
 
 /**
  * The checkpoint job keeps each poll's stream heads between its rounds and carries them forward
@@ -41,6 +42,7 @@ describe('the checkpoint job across rounds', () => {
           expect(answered.status).toBeLessThan(300);
         }
       }
+      await committedHead(t.services); // the round's ballots readable: a ballot answers at its commit
       await job.run(new AbortController().signal);
     }
 

@@ -25,7 +25,8 @@ export interface PollHistory {
 }
 
 /** The signing job as the worker runs it, one round (its lease is the worker's business, not the test's). */
-export function checkpointRound(t: TestApp, everyEvents = 1_000_000) {
+export async function checkpointRound(t: TestApp, everyEvents = 1_000_000) {
+  await committedHead(t.services); // what was written so far readable: a ballot answers at its commit
   const job = auditCheckpointsJob({
     sql: t.services.sql,
     store: t.services.store,
@@ -35,7 +36,7 @@ export function checkpointRound(t: TestApp, everyEvents = 1_000_000) {
     everyEvents,
     everySeconds: 3600,
   });
-  return job.run(new AbortController().signal);
+  await job.run(new AbortController().signal);
 }
 
 /**
