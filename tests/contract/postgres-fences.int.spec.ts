@@ -5,7 +5,7 @@ import { FencedOutError } from '../../src/event-store/errors.ts';
 import type { AppendResult } from '../../src/event-store/port.ts';
 import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { event, freshCategory } from './helpers.ts';
+import { event, events, freshCategory } from './helpers.ts';
 
 /**
  * Fenced appends (src/event-store/port.ts, AppendOptions; migrations/022_append_fences.sql): what
@@ -57,8 +57,9 @@ describe('fenced appends (postgres)', () => {
     expect(refused).toMatchObject({ error: { code: 'event-store.not-a-fence' } });
   });
 
-  for (const closer of ['the other process', 'the same process'] as const) {
-    it(`a close racing 300 fenced ballots from ${closer}: every ballot accepted lies before the close in the log, every one refused wrote nothing`, async () => {
+  for (const [closer, size] of [['the other process', 1], ['the same process', 1], ['the other process', 2]] as const) {
+    // Two events an append (a ballot and its flag) go through the transaction path of a batch.
+    it(`a close racing 300 fenced ballots of ${size} event(s) from ${closer}: every ballot accepted lies before the close in the log, every one refused wrote nothing`, async () => {
       const poll = `${fenceCategory}-${randomUUID()}`;
       const ballots = freshCategory();
       await a.append(poll, [event()], 'no_stream');
@@ -66,7 +67,7 @@ describe('fenced appends (postgres)', () => {
         (async () => {
           // Spread over the close: some well before, most around it, some after.
           await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 60)));
-          return outcome(a.append(`${ballots}-${i}`, [event()], 'no_stream', { fence: { stream: poll, revision: 0n } }));
+          return outcome(a.append(`${ballots}-${i}`, events(size), 'no_stream', { fence: { stream: poll, revision: 0n } }));
         })(),
       );
       await new Promise((resolve) => setTimeout(resolve, 25));
