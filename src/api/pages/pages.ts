@@ -11,7 +11,7 @@ const CSS = file('pollster.css');
 /** The pages' own scripts and styles (src/api/pages/assets), by name; nothing else is served from there. */
 const ASSET_TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 const PAGE_ASSETS = new Map(
-  ['vote.js', 'vote-blind.js', 'challenge-worker.js', 'presenter.js', 'presenter.css', 'console.js', 'console.css'].map((name) => [name, { body: file(`assets/${name}`), type: ASSET_TYPES[name.split('.').pop()!]! }]),
+  ['dom.js', 'vote.js', 'vote-blind.js', 'challenge-worker.js', 'presenter.js', 'presenter.css', 'console.js', 'console.css'].map((name) => [name, { body: file(`assets/${name}`), type: ASSET_TYPES[name.split('.').pop()!]! }]),
 );
 
 /**

@@ -3,12 +3,7 @@
 // count. Everything goes through the public API with the organiser's token, as any client;
 // only the CSV and the QR sheet are made by the server from the tokens posted back (console-routes.ts).
 // Plain browser JavaScript, no build step. Token: localStorage['pollster.accessToken'], as the vote page.
-const $ = (id) => document.getElementById(id);
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children.filter((c) => c != null));
-  return node;
-}
+import { $, el } from './dom.js';
 
 const TOKEN_KEY = 'pollster.accessToken';
 const VIEWS = ['sign-in', 'register', 'no-role', 'polls-view', 'create-view', 'poll-view', 'sheet'];

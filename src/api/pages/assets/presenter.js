@@ -1,12 +1,7 @@
 // Presenter view: getResults once, then the liveResults websocket; each frame redraws the numbers
 // and the bars slide to their new widths. Only what every results viewer sees: no review counts.
 // "Leading" while the poll runs, "Winner" only once it is closed. Plain JavaScript, no build step.
-const $ = (id) => document.getElementById(id);
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children.filter((c) => c != null));
-  return node;
-}
+import { $, el } from './dom.js';
 
 const pollId = document.body.dataset.pollId;
 const token = localStorage.getItem('pollster.accessToken');

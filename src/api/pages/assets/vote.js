@@ -4,12 +4,7 @@
 // as the live page; a vote token from the link's fragment `#token=…` (never sent to the server's logs).
 // Blind polls (data-blind): vote-blind.js obtains the credential signed in, then every request goes
 // without the account, so nothing the server sees ties the ballot to the sign-in but time and address.
-const $ = (id) => document.getElementById(id);
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children.filter((c) => c != null));
-  return node;
-}
+import { $, el } from './dom.js';
 
 const pollId = document.body.dataset.pollId;
 const TOKEN_KEY = 'pollster.accessToken';
@@ -246,7 +241,7 @@ async function prepareVoter() {
     el('button', { type: 'button', className: 'link', textContent: 'Sign out', onclick: () => { localStorage.removeItem(TOKEN_KEY); accessToken = null; start(); } }));
   if (policy === 'verified' && !me.body?.nationalIdVerified) { $('voter').replaceChildren(signedIn, nationalIdForm()); return false; }
   if (blind) {
-    $('voter').replaceChildren(signedIn, blind.obtainPanel(el, poll, async () => {
+    $('voter').replaceChildren(signedIn, blind.obtainPanel(poll, async () => {
       held = await blind.obtainCredential(poll, accessToken, pinnedKey);
       showHeld(true);
       $('credential').focus();
@@ -262,7 +257,7 @@ async function prepareVoter() {
  * vote). `offerChange`: false right after a ballot, whose receipt offers the change itself.
  */
 function showHeld(justObtained, offerChange = true) {
-  const panel = blind.heldPanel(el, held, {
+  const panel = blind.heldPanel(held, {
     justObtained,
     allowChange: offerChange && poll.settings.allowChangeVote && poll.status === 'active',
     onVote: (next) => { setMode(next); showBallot(); $('questions').querySelector('input, button')?.focus(); },
