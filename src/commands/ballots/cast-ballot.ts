@@ -4,14 +4,15 @@ import type { BallotCredential } from '../../domain/ballot/credential-voter.ts';
 import { ballotDecider } from '../../domain/ballot/decider.ts';
 import { BALLOT_CODES } from '../../domain/ballot/errors.ts';
 import { pollNotActive } from '../../domain/poll/errors.ts';
-import { ConflictError, UnavailableError } from '../../domain/shared/errors.ts';
-import { ballotStream, pollStream } from '../../domain/shared/streams.ts';
+import { ConflictError } from '../../domain/shared/errors.ts';
+import { ballotStream } from '../../domain/shared/streams.ts';
 import type { CommandDeps } from '../command-deps.ts';
 import { FencedOutError, WrongExpectedRevisionError } from '../../event-store/errors.ts';
 import { screenCast } from '../fraud/flag-on-cast.ts';
 import type { ScreeningFacts } from '../fraud/screen-ballot.ts';
 import { asKeyReuse, handleCommand, mintId, toAppend, type CommandContext } from '../handle-command.ts';
 import { ballotReceipt } from '../../domain/ballot/receipt.ts';
+import { againAfterFencedOut, pollFence } from './poll-fence.ts';
 import { voteTokenIssued } from './vote-token-issued.ts';
 
 export interface BallotRequest {
@@ -26,9 +27,6 @@ export interface BallotRequest {
   /** Client facts for velocity detection (src/commands/fraud); without them the ballot is not screened. */
   screening?: ScreeningFacts;
 }
-
-/** Tries of a ballot whose poll stream moved under it; a closed poll is refused on the second. */
-export const MAX_FENCED_ATTEMPTS = 3;
 
 export interface BallotReceipt {
   ballotId: string;
@@ -63,21 +61,16 @@ export async function castBallot(deps: CommandDeps, request: BallotRequest, cont
   const { castContext, flags, release } = await screenCast(deps, { screening, poll, cast: events[0], now, context });
   const toStore = [...toAppend(events, castContext), ...flags];
   let stored: { ballotId: string; position: bigint; hash: string | undefined };
-  // Fenced on the poll stream at the revision decided on: accepted means before any close in the
-  // log, so the answer waits for nothing more (migrations/022_append_fences.sql).
-  const fence = deps.store.fences ? { stream: pollStream(request.pollId), revision: pollRevision } : undefined;
+  // Fenced: accepted means before any close in the log, so the answer waits for nothing more.
+  const fence = pollFence(deps, request.pollId, pollRevision);
   try {
     const appended = await deps.store.append(stream, toStore, 'no_stream', fence ? { fence } : undefined);
     stored = { ballotId: command.data.ballotId, position: appended.position, hash: appended.hash };
     if (fence) return { ballotId: stored.ballotId, receipt: ballotReceipt(stored), position: stored.position };
   } catch (error) {
     if (error instanceof FencedOutError) {
-      // The poll moved on since it was cached (closed, or tokens issued elsewhere): nothing was
-      // written; count the ballot out again and decide afresh on the poll as it is now.
-      await release();
-      await deps.polls.refresh(request.pollId);
-      if (attempt < MAX_FENCED_ATTEMPTS) return castBallot(deps, request, context, attempt + 1);
-      throw new UnavailableError('ballot.poll-busy', 'the poll kept changing while this ballot was cast; try again');
+      await release(); // nothing was written: out of the velocity count until decided again
+      return againAfterFencedOut(deps, request.pollId, attempt, (next) => castBallot(deps, request, context, next));
     }
     if (!(error instanceof WrongExpectedRevisionError)) throw asKeyReuse(error, context);
     // Throws already-cast, unless this is a retry of the very command that wrote the ballot.

@@ -1,11 +1,11 @@
 import { ballotDecider } from '../../domain/ballot/decider.ts';
 import { pollNotActive } from '../../domain/poll/errors.ts';
-import { UnavailableError } from '../../domain/shared/errors.ts';
-import { ballotStream, pollStream } from '../../domain/shared/streams.ts';
+import { ballotStream } from '../../domain/shared/streams.ts';
 import { FencedOutError } from '../../event-store/errors.ts';
 import type { CommandDeps } from '../command-deps.ts';
 import { handleCommand, type CommandContext } from '../handle-command.ts';
-import { type BallotReceipt, type BallotRequest, MAX_FENCED_ATTEMPTS } from './cast-ballot.ts';
+import type { BallotReceipt, BallotRequest } from './cast-ballot.ts';
+import { againAfterFencedOut, pollFence } from './poll-fence.ts';
 import { ballotReceipt } from '../../domain/ballot/receipt.ts';
 import { voteTokenIssued } from './vote-token-issued.ts';
 
@@ -14,7 +14,7 @@ export async function changeBallot(deps: CommandDeps, request: BallotRequest, co
   const { state: poll, revision: pollRevision } = await deps.polls.current(request.pollId);
   const tokenIssued = await voteTokenIssued(deps, poll, request.voterKey);
   const stream = ballotStream(request.pollId, request.voterKey);
-  const fence = deps.store.fences ? { stream: pollStream(request.pollId), revision: pollRevision } : undefined;
+  const fence = pollFence(deps, request.pollId, pollRevision);
   let handled;
   try {
     handled = await handleCommand(
@@ -27,9 +27,7 @@ export async function changeBallot(deps: CommandDeps, request: BallotRequest, co
     );
   } catch (error) {
     if (!(error instanceof FencedOutError)) throw error;
-    await deps.polls.refresh(request.pollId);
-    if (attempt < MAX_FENCED_ATTEMPTS) return changeBallot(deps, request, context, attempt + 1);
-    throw new UnavailableError('ballot.poll-busy', 'the poll kept changing while this ballot was changed; try again');
+    return againAfterFencedOut(deps, request.pollId, attempt, (next) => changeBallot(deps, request, context, next));
   }
   const { events, appended } = handled;
   const changed = events.find((e) => e.type === 'BallotChanged');
