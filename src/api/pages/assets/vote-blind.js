@@ -2,7 +2,6 @@
 // signed in, keep it in this browser, cast with it signed out. The cryptography and the requests
 // are src/client/blind-credential.ts itself, served stripped of its types: one implementation for
 // the CLI, the tests and this page.
-import { el } from './dom.js';
 import { blindCredential, castWithCredential, CredentialClientError, importKey, issue } from '/assets/client/blind-credential.js';
 
 const recordKey = (pollId) => `pollster.credential.${pollId.toLowerCase()}`;
@@ -70,8 +69,8 @@ export async function castHeld(record, answers, { change = false, challenge } = 
   }
 }
 
-/** Before the credential: what it is, the key to compare, the one button. */
-export function obtainPanel(poll, onObtain) {
+/** Before the credential: what it is, the key to compare, the one button. `el` comes from vote.js: this module imports only the browser modules (browser-modules.ts). */
+export function obtainPanel(el, poll, onObtain) {
   const error = el('p', { className: 'error', id: 'credential-error', hidden: true, role: 'alert' });
   const button = el('button', { type: 'button', id: 'obtain', textContent: 'Get my ballot credential' });
   button.addEventListener('click', async () => {
@@ -101,7 +100,7 @@ export function obtainPanel(poll, onObtain) {
  * With the credential held: that this browser holds it and what losing it means, what still links
  * the voter to the ballot (README, "What still links"), and, just after obtaining it, "cast later".
  */
-export function heldPanel(record, { justObtained, allowChange, onVote }) {
+export function heldPanel(el, record, { justObtained, allowChange, onVote }) {
   const parts = [
     el('h2', { textContent: 'Your ballot credential is in this browser' }),
     el('p', { textContent: 'This browser holds the credential that casts your ballot in this poll. Whoever uses this browser profile can vote, or change the vote, with it. Pollster cannot tell which credential is yours, so it cannot give you another: if this site’s data is cleared, or this is a private window and it is closed, before you vote, you cannot vote in this poll.' }),

@@ -241,7 +241,7 @@ async function prepareVoter() {
     el('button', { type: 'button', className: 'link', textContent: 'Sign out', onclick: () => { localStorage.removeItem(TOKEN_KEY); accessToken = null; start(); } }));
   if (policy === 'verified' && !me.body?.nationalIdVerified) { $('voter').replaceChildren(signedIn, nationalIdForm()); return false; }
   if (blind) {
-    $('voter').replaceChildren(signedIn, blind.obtainPanel(poll, async () => {
+    $('voter').replaceChildren(signedIn, blind.obtainPanel(el, poll, async () => {
       held = await blind.obtainCredential(poll, accessToken, pinnedKey);
       showHeld(true);
       $('credential').focus();
@@ -257,7 +257,7 @@ async function prepareVoter() {
  * vote). `offerChange`: false right after a ballot, whose receipt offers the change itself.
  */
 function showHeld(justObtained, offerChange = true) {
-  const panel = blind.heldPanel(held, {
+  const panel = blind.heldPanel(el, held, {
     justObtained,
     allowChange: offerChange && poll.settings.allowChangeVote && poll.status === 'active',
     onVote: (next) => { setMode(next); showBallot(); $('questions').querySelector('input, button')?.focus(); },
