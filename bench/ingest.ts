@@ -19,7 +19,7 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  * N distinct voters cast ballots on 10 active polls at a fixed concurrency, and pgbench's raw
  * single-row INSERT on the same database, in the same run, is the ceiling.
  * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker]
- *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--profile] [--statements]
+ *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--warmup N] [--node-flags F] [--profile] [--statements]
  *        npm run bench -- ingest --checkpoints [--ballots N] [--rounds 4]: the cost of audit checkpoints and a witness (ingest-checkpoints.ts)
  *   --mode        `start` (default): the whole service in one process, projections included, as `npm start`
  *                 runs it; `serve+worker`: `pollster serve` and `pollster worker --partitions P` (default 1:
@@ -31,6 +31,9 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  *                 from PATH), so their CPU and message counts are the bench's alone
  *   --profile     runs the API process under --cpu-prof and prints where its CPU time went
  *   --statements  prints SQL statements per ballot by statement (prepared name or opening words)
+ *   --warmup N    ballots cast before the measured rounds and not counted (default 3000): a server in
+ *                 service runs with its code compiled and its heap grown
+ *   --node-flags F  extra node flags for the server processes (one string: "--max-semi-space-size=32")
  * Printed per ballot, for each process: CPU (the Node processes, the PostgreSQL backends of the
  * bench's database, Redis), round trips (SQL statements, Redis calls, NATS publishes; counted
  * inside the server by bench/support/round-trips.ts) and the waits (group commit, close gate).
@@ -44,6 +47,11 @@ type Mode = 'start' | 'serve+worker';
 
 interface Sample {
   nodeCpuMs: number[];
+  mainThreadCpuMs: number[];
+  /** The bench's own process: the load generator. */
+  clientCpuMs: number;
+  /** The machine's CPU time, busy and all, from /proc/stat (every process, the bench's included). */
+  machine: { busyMs: number; allMs: number };
   statements: number;
   redisCalls: number;
   redisCommands: number;
@@ -62,6 +70,7 @@ export async function main(args: string[]): Promise<void> {
   const rate = numberFlag(args, 'rate', 0);
   const partitions = numberFlag(args, 'partitions', 1);
   const ceilingSeconds = numberFlag(args, 'ceiling-seconds', 10);
+  const warmup = numberFlag(args, 'warmup', 3_000);
   const profile = args.includes('--profile');
   const showStatements = args.includes('--statements');
   const fraud = stringFlag(args, 'fraud', 'on');
@@ -79,9 +88,10 @@ export async function main(args: string[]): Promise<void> {
     DATABASE_URL: db.url, JWT_SECRET: secret, RATE_LIMIT_BALLOTS_PER_MINUTE: '0', TRUST_PROXY: '127.0.0.1',
     REDIS_URL: stringFlag(args, 'redis', '') || redis!.url, NATS_URL: stringFlag(args, 'nats', '') || nats!.url,
   };
-  const apiFlags = [...countRoundTrips, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  const nodeFlags = stringFlag(args, 'node-flags', '').split(' ').filter(Boolean);
+  const apiFlags = [...countRoundTrips, ...nodeFlags, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
   const processes: ServerProcess[] = [await startServer(env, apiFlags, mode === 'start' ? 'start' : 'serve')];
-  if (mode === 'serve+worker') processes.push(await startServer(env, countRoundTrips, `worker --partitions ${partitions}`));
+  if (mode === 'serve+worker') processes.push(await startServer(env, [...countRoundTrips, ...nodeFlags], `worker --partitions ${partitions}`));
   const monitor = new pg.Client({ connectionString: db.url });
   await monitor.connect();
   const dbName = new URL(db.url).pathname.slice(1);
@@ -91,10 +101,11 @@ export async function main(args: string[]): Promise<void> {
     const perRound = Math.ceil(ballots / ROUNDS);
     const rounds = Array.from({ length: ROUNDS }).flatMap((_, r) => (r % 2 === 0 ? settings : [...settings].reverse()));
     const polls = await Promise.all(rounds.map((f) => preparePolls(request, organizer, perRound, f)));
+    const warmupPolls = warmup > 0 ? await preparePolls(request, organizer, warmup, settings[0]!) : [];
     console.log(
       `${cpus().length} CPU cores, load average ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}; ` +
         `mode ${mode === 'start' ? '`pollster start`' : `\`pollster serve\` + \`pollster worker --partitions ${partitions}\``}, ` +
-        `${ballots} ballots per fraud setting in ${ROUNDS} rounds, ${POLLS} token polls, concurrency ${concurrency}${rate ? `, paced at ${rate}/s` : ''}, ` +
+        `${ballots} ballots per fraud setting in ${ROUNDS} rounds after ${warmup} not counted (a server runs warm), ${POLLS} token polls, concurrency ${concurrency}${rate ? `, paced at ${rate}/s` : ''}, ` +
         `fraud ${settings.join(' vs ')}, Redis ${redis ? 'of its own' : env.REDIS_URL}, NATS ${nats ? 'of its own' : env.NATS_URL}`,
     );
 
@@ -103,8 +114,12 @@ export async function main(args: string[]): Promise<void> {
 
     const snapshot = async (): Promise<Sample> => {
       const usages: ProcessUsage[] = await Promise.all(processes.map((p) => p.usage()));
+      const client = process.cpuUsage();
       return {
         nodeCpuMs: usages.map((u) => u.cpuMs),
+        mainThreadCpuMs: usages.map((u) => u.mainThreadCpuMs),
+        clientCpuMs: (client.user + client.system) / 1000,
+        machine: await machineCpu(),
         statements: sum(usages.map((u) => u.statements)),
         redisCalls: sum(usages.map((u) => u.redisCalls)),
         redisCommands: sum(usages.map((u) => u.redisCommands)),
@@ -120,14 +135,22 @@ export async function main(args: string[]): Promise<void> {
       };
     };
     const own = { redis: redis !== undefined, nats: nats !== undefined };
+    // JIT compilation and the first growth of the heap are start-up costs, not a ballot's: a
+    // server in service has paid them long before. The warm-up round's figures are not counted.
+    if (warmup > 0) {
+      const figures = await castRound(request, warmupPolls, warmup, concurrency, rate, 'warm-up (not counted)');
+      await projectionsCaughtUp(monitor);
+      console.log(formatFigures(figures, 'ballots'));
+    }
     const totals = new Map<Fraud, Totals>();
     const first = await snapshot();
     for (const [r, f] of rounds.entries()) {
       const before = await snapshot();
       const figures = await castRound(request, polls[r]!, perRound, concurrency, rate, `ballots via HTTP, fraud ${f} (round ${Math.floor(r / settings.length) + 1})`);
+      const castEnd = await machineCpu(); // how busy the machine was while ballots came in, the drain left out
       const drainMs = await projectionsCaughtUp(monitor);
       const after = await snapshot();
-      const round = totalsOf(figures, before, after, drainMs);
+      const round = totalsOf(figures, before, after, drainMs, castEnd);
       console.log(`${formatFigures(figures, 'ballots')}\n  ${perBallot(round, mode, own)}`);
       totals.set(f, add(totals.get(f), round));
     }
@@ -160,6 +183,10 @@ interface Totals {
   seconds: number;
   errors: number;
   nodeCpuMs: number[];
+  mainThreadCpuMs: number[];
+  clientCpuMs: number;
+  /** Share of the machine's CPU time that was busy during the round(s), 0..1. */
+  machineBusy: number;
   pgCpuMs: number;
   redisCpuMs: number;
   statements: number;
@@ -171,12 +198,15 @@ interface Totals {
   drainMs: number;
 }
 
-function totalsOf(figures: Figures, before: Sample, after: Sample, drainMs: number): Totals {
+function totalsOf(figures: Figures, before: Sample, after: Sample, drainMs: number, castEnd: Sample['machine']): Totals {
   return {
     operations: figures.operations,
     seconds: figures.seconds,
     errors: figures.errors,
     nodeCpuMs: after.nodeCpuMs.map((ms, i) => ms - before.nodeCpuMs[i]!),
+    mainThreadCpuMs: after.mainThreadCpuMs.map((ms, i) => ms - before.mainThreadCpuMs[i]!),
+    clientCpuMs: after.clientCpuMs - before.clientCpuMs,
+    machineBusy: (castEnd.busyMs - before.machine.busyMs) / Math.max(1, castEnd.allMs - before.machine.allMs),
     pgCpuMs: backendCpuBetween(before.pgCpu, after.pgCpu) * 1000,
     redisCpuMs: (after.redisCpu - before.redisCpu) * 1000,
     statements: after.statements - before.statements,
@@ -193,7 +223,8 @@ function add(a: Totals | undefined, b: Totals): Totals {
   if (!a) return b;
   return {
     operations: a.operations + b.operations, seconds: a.seconds + b.seconds, errors: a.errors + b.errors,
-    nodeCpuMs: a.nodeCpuMs.map((ms, i) => ms + b.nodeCpuMs[i]!), pgCpuMs: a.pgCpuMs + b.pgCpuMs, redisCpuMs: a.redisCpuMs + b.redisCpuMs,
+    nodeCpuMs: a.nodeCpuMs.map((ms, i) => ms + b.nodeCpuMs[i]!), mainThreadCpuMs: a.mainThreadCpuMs.map((ms, i) => ms + b.mainThreadCpuMs[i]!),
+    clientCpuMs: a.clientCpuMs + b.clientCpuMs, machineBusy: (a.machineBusy * a.seconds + b.machineBusy * b.seconds) / (a.seconds + b.seconds), pgCpuMs: a.pgCpuMs + b.pgCpuMs, redisCpuMs: a.redisCpuMs + b.redisCpuMs,
     statements: a.statements + b.statements, redisCalls: a.redisCalls + b.redisCalls, redisCommands: a.redisCommands + b.redisCommands,
     natsPublishes: a.natsPublishes + b.natsPublishes, append: [...a.append, ...b.append], gate: [...a.gate, ...b.gate], drainMs: Math.max(a.drainMs, b.drainMs),
   };
@@ -203,12 +234,13 @@ function add(a: Totals | undefined, b: Totals): Totals {
 function perBallot(t: Totals, mode: Mode, own: { redis: boolean; nats: boolean }): string {
   const n = t.operations;
   const names = mode === 'start' ? ['node (start)'] : ['node (serve)', 'node (worker)'];
-  const node = t.nodeCpuMs.map((ms, i) => `${names[i]} ${(ms / n).toFixed(3)}`).join(', ');
+  const node = t.nodeCpuMs.map((ms, i) => `${names[i]} ${(ms / n).toFixed(3)} (main thread ${(t.mainThreadCpuMs[i]! / n).toFixed(3)})`).join(', ');
   const total = (sum(t.nodeCpuMs) + t.pgCpuMs + t.redisCpuMs) / n;
   const q = (xs: number[], p: number) => (xs.length === 0 ? 0 : [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!);
   const waited = t.gate.filter((ms) => ms > 0.1).length / Math.max(1, t.gate.length);
   return (
-    `CPU ms/ballot: ${node}, postgres backends ${(t.pgCpuMs / n).toFixed(3)}, redis ${own.redis ? (t.redisCpuMs / n).toFixed(3) : 'n/a (not the bench\'s own)'}, total ${total.toFixed(3)}${own.redis ? '' : ' without Redis'}\n` +
+    `CPU ms/ballot: ${node}, postgres backends ${(t.pgCpuMs / n).toFixed(3)}, redis ${own.redis ? (t.redisCpuMs / n).toFixed(3) : 'n/a (not the bench\'s own)'}, total ${total.toFixed(3)}${own.redis ? '' : ' without Redis'}; ` +
+    `load generator ${(t.clientCpuMs / n).toFixed(3)}; machine ${(t.machineBusy * 100).toFixed(0)}% busy\n` +
     `  round trips/ballot: SQL statements ${(t.statements / n).toFixed(2)}, Redis calls ${(t.redisCalls / n).toFixed(2)} (commands ${(t.redisCommands / n).toFixed(2)}), NATS publishes ${own.nats ? (t.natsPublishes / n).toFixed(2) : 'n/a (not the bench\'s own)'}\n` +
     `  waits: group commit (append) p50 ${q(t.append, 0.5).toFixed(1)} / p99 ${q(t.append, 0.99).toFixed(1)} ms; close gate p50 ${q(t.gate, 0.5).toFixed(1)} / p99 ${q(t.gate, 0.99).toFixed(1)} ms, ` +
     `${(waited * 100).toFixed(0)}% of ballots waited > 0.1 ms; projections caught up ${t.drainMs.toFixed(0)} ms after the last ballot`
@@ -216,6 +248,14 @@ function perBallot(t: Totals, mode: Mode, own: { redis: boolean; nats: boolean }
 }
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** All CPUs' time so far from /proc/stat, and the part of it not idle (idle and iowait are not busy). */
+async function machineCpu(): Promise<{ busyMs: number; allMs: number }> {
+  const ticks = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const all = sum(ticks);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busyMs: (all - idle) * 10, allMs: all * 10 };
+}
 
 /**
  * Waits until every projection checkpoint has passed the log's head as it was when the round

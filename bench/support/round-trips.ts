@@ -48,6 +48,8 @@ diagnostics.subscribe('pollster:close-gate', (message) => gate.push((message as 
 
 export interface ProcessUsage {
   cpuMs: number;
+  /** The main thread's share of cpuMs: the event loop, which one core bounds; the rest is V8's helpers (GC, JIT) and libuv's pool. */
+  mainThreadCpuMs: number;
   statements: number;
   redisCalls: number;
   redisCommands: number;
@@ -63,7 +65,8 @@ if (process.send) {
   process.on('message', (message) => {
     if (message !== 'usage') return;
     const cpu = process.cpuUsage();
-    const usage: ProcessUsage = { cpuMs: (cpu.user + cpu.system) / 1000, ...counts, append, gate, byStatement: [...byStatement] };
+    const main = process.threadCpuUsage();
+    const usage: ProcessUsage = { cpuMs: (cpu.user + cpu.system) / 1000, mainThreadCpuMs: (main.user + main.system) / 1000, ...counts, append, gate, byStatement: [...byStatement] };
     append = [];
     gate = [];
     process.send!(usage);
