@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answersFor, call, callerWith, openedPoll } from '../support/api-client.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { helmetHeaders } from '../../src/api/plugins/security-headers.ts';
 
 /** Limits and headers every deployment gets: the ballot rate limit, body size, security headers. */
 let t: TestApp;
@@ -39,10 +40,18 @@ describe('protection', () => {
     expect(broken).toMatchObject({ status: 400, body: { status: 400 } });
   });
 
-  it('sends security headers', async () => {
-    const r = await t.app.inject({ method: 'GET', url: '/health/live' });
-    expect(r.headers['x-content-type-options']).toBe('nosniff');
-    expect(r.headers['strict-transport-security']).toBeDefined();
+  it('sends the security headers on answers, problems and unknown paths alike', async () => {
+    const expected = helmetHeaders({ contentSecurityPolicy: false });
+    const answers = [
+      await t.app.inject({ method: 'GET', url: '/health/live' }),
+      await t.app.inject({ method: 'GET', url: '/api/polls/no-such-poll' }),
+      await t.app.inject({ method: 'GET', url: '/no/such/path' }),
+      await t.app.inject({ method: 'GET', url: '/api/polls/no-such-poll/live' }),
+    ];
+    expect(answers.map((r) => r.statusCode)).toEqual([200, 404, 404, expect.any(Number)]);
+    for (const r of answers) expect(r.headers).toMatchObject(expected);
+    expect(answers[0]!.headers['x-content-type-options']).toBe('nosniff');
+    expect(answers[0]!.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
   });
 });
 

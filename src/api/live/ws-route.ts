@@ -40,9 +40,9 @@ export const liveWsRoute: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (a
     // The 101 of an upgrade is written by ws on the raw socket, so the security headers set on
     // the reply by the global hook would be built for each connection and never sent. They are
     // set when this route answers over HTTP instead (426, refusals), which is all that carries them.
-    helmet: false,
+    config: { securityHeaders: false },
     onSend: (_request, reply, payload, done) => {
-      reply.helmet?.();
+      reply.securityHeaders();
       done(null, payload);
     },
     schema: {

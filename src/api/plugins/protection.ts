@@ -1,10 +1,10 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Problem } from './problem-details.ts';
+import securityHeaders from './security-headers.ts';
 
 export interface ProtectionOptions {
   /** Origins allowed to call the API from a browser; empty = no CORS headers. */
@@ -19,10 +19,8 @@ export interface ProtectionOptions {
  */
 export default fp<ProtectionOptions>(
   async (app: FastifyInstance, options) => {
-    await app.register(helmet, {
-      // The API serves JSON; the HTML it serves (Swagger UI) sets its own policy.
-      contentSecurityPolicy: false,
-    });
+    // The API serves JSON; the HTML it serves (Swagger UI, the pages) sets its own policy.
+    await app.register(securityHeaders, { helmet: { contentSecurityPolicy: false } });
     if (options.corsOrigins.length > 0) await app.register(cors, { origin: [...options.corsOrigins], credentials: false });
     await app.register(rateLimit, {
       global: false,
