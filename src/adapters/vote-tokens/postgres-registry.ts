@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { UnavailableError } from '../../domain/shared/errors.ts';
 import type { VoteTokenRegistry } from './port.ts';
 import { TurnBatcher } from './turn-batcher.ts';
+import { prepared } from '../../db/prepared.ts';
 
 type Query = { pollId: string; tokenHash: string };
 const keyOf = (q: Query): string => `${q.pollId} ${q.tokenHash}`;
@@ -41,7 +42,7 @@ export class PostgresVoteTokenRegistry implements VoteTokenRegistry {
   }
 
   #query(queries: readonly Query[]) {
-    return this.#pool.any(sql.type(found)`
+    return this.#pool.any(prepared(sql.type(found)`
       SELECT q.poll_id, q.hash
         FROM unnest(${sql.array(queries.map((q) => q.pollId), 'text')}, ${sql.array(queries.map((q) => q.tokenHash), 'text')}) AS q(poll_id, hash)
        WHERE EXISTS (
@@ -51,6 +52,6 @@ export class PostgresVoteTokenRegistry implements VoteTokenRegistry {
                   WHERE e.type = 'VoteTokensIssued' AND e.category = 'poll'
                     AND pollster_vote_token_hashes(e.data) @> ARRAY[q.hash]
                  OFFSET 0) AS holding
-          WHERE holding.stream = 'poll-' || q.poll_id)`);
+          WHERE holding.stream = 'poll-' || q.poll_id)`));
   }
 }

@@ -10,6 +10,7 @@ import { APPLY_DELTAS } from './apply-deltas.ts';
 export type { CastAt } from '../runner/cast-runs.ts';
 import type { CastAt } from '../runner/cast-runs.ts';
 import { jsonRows } from '../shared/json-rows.ts';
+import { prepared } from '../../db/prepared.ts';
 
 /** Questions a ballot answers: the domain allows skipping questions but not answering one twice. */
 const answeredIds = (answers: BallotCast['data']['answers']): string[] => [...new Set(answers.map((a) => a.questionId))];
@@ -43,7 +44,7 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
     // as a string: JSON numbers lose precision past 2^53
     position: String(position),
   }));
-  await tx.query(sql.unsafe`
+  await tx.query(prepared(sql.unsafe`
     WITH input AS (
       SELECT * FROM ${jsonRows(rows, sql.fragment`r(ballot_id text, poll_id text, voter_key text,
         device text, country text, cast_at timestamptz, answered int, answered_ids text[], response_ms bigint, position bigint)`)}),
@@ -61,7 +62,7 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
       SELECT poll_id, voter_key, device, country, cast_at, 1 AS ballots, answered,
              (response_ms IS NOT NULL)::int AS timed, coalesce(response_ms, 0) AS response_ms
       FROM inserted WHERE status = 'counted'),
-    ${APPLY_DELTAS}`);
+    ${APPLY_DELTAS}`));
 }
 
 /**

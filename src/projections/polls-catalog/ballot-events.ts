@@ -10,6 +10,7 @@ import { ballotStream } from '../../domain/shared/streams.ts';
 export type { CastAt } from '../runner/cast-runs.ts';
 import type { CastAt } from '../runner/cast-runs.ts';
 import { jsonRows } from '../shared/json-rows.ts';
+import { prepared } from '../../db/prepared.ts';
 
 /**
  * A run of consecutive BallotCast events in one statement: ballots are most of the log, and one
@@ -32,7 +33,7 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
     // as a string: JSON numbers lose precision past 2^53
     position: String(position),
   }));
-  await tx.query(sql.unsafe`
+  await tx.query(prepared(sql.unsafe`
     WITH inserted AS (
       INSERT INTO ballots (ballot_id, poll_id, voter_key, account_id, answers, meta, cast_at, cast_position, position)
       SELECT r.ballot_id, r.poll_id, r.voter_key, r.account_id, r.answers, r.meta, r.cast_at, r.position, r.position
@@ -43,7 +44,7 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
       RETURNING poll_id),
     counted AS (SELECT poll_id, count(*)::int AS n FROM inserted GROUP BY poll_id)
     UPDATE polls p SET ballots = p.ballots + c.n
-    FROM counted c WHERE p.poll_id = c.poll_id AND p.closed_position IS NULL`);
+    FROM counted c WHERE p.poll_id = c.poll_id AND p.closed_position IS NULL`));
 }
 
 /** The meta of the cast stays: it describes the ballot's origin, which analytics reads. */

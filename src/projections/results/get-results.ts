@@ -4,6 +4,7 @@ import type { QuestionDefinition } from '../../domain/poll/definition.ts';
 import { type Counts, emptyQuestionCounts, type QuestionCounts } from '../../domain/results/counts.ts';
 import { buildResults, type PollResults } from '../../domain/results/results.ts';
 import { jsonOf } from '../shared/columns.ts';
+import { prepared } from '../../db/prepared.ts';
 
 /**
  * The counters of one poll in one statement (one snapshot, so totals and counters agree while the
@@ -39,7 +40,7 @@ export async function readResultCounts(db: CommonQueryMethods, pollId: string) {
 
 async function readResultCountsOf(db: CommonQueryMethods, pollIds: readonly string[]) {
   if (pollIds.length === 0) return new Map<string, ReturnType<typeof countsOf>>();
-  const rows = await db.any(sql.type(resultsRow)`
+  const rows = await db.any(prepared(sql.type(resultsRow)`
     SELECT p.poll_id, p.status, p.questions, p.total_ballots, p.flagged_pending, p.position,
       (SELECT coalesce(jsonb_agg(jsonb_build_array(question_id, answered)), '[]') FROM read.result_questions
         WHERE poll_id = p.poll_id) AS answered,
@@ -49,7 +50,7 @@ async function readResultCountsOf(db: CommonQueryMethods, pollIds: readonly stri
         WHERE poll_id = p.poll_id) AS ratings,
       (SELECT coalesce(jsonb_agg(jsonb_build_array(question_id, ranking, ballots)), '[]') FROM read.result_ranking_counts
         WHERE poll_id = p.poll_id) AS rankings
-    FROM read.result_polls p WHERE p.poll_id = ANY(${sql.array([...pollIds], 'text')})`);
+    FROM read.result_polls p WHERE p.poll_id = ANY(${sql.array([...pollIds], 'text')})`));
   return new Map(rows.map((row) => [row.poll_id, countsOf(row)]));
 }
 

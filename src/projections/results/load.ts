@@ -5,6 +5,7 @@ import type { QuestionDefinition } from '../../domain/poll/definition.ts';
 import type { BallotStanding, PollStanding } from '../../domain/results/standing.ts';
 import { jsonOf } from '../shared/columns.ts';
 import type { BatchKeys, Loaded } from './fold-batch.ts';
+import { prepared } from '../../db/prepared.ts';
 
 /**
  * The standings a batch touches, read back from read.result_polls and read.result_ballots in
@@ -35,12 +36,12 @@ export async function loadStandings(tx: DatabaseTransactionConnection, keys: Bat
 
 /** Both kinds of standings in one statement: a projection batch is kept to as few round trips as possible. */
 async function load(tx: DatabaseTransactionConnection, pollIds: readonly string[], ballotIds: readonly string[]): Promise<Loaded> {
-  const row = await tx.one(sql.type(standingsRow)`
+  const row = await tx.one(prepared(sql.type(standingsRow)`
     SELECT
       (SELECT coalesce(json_agg(json_build_array(poll_id, status, questions, closed_position::text, position::text)), '[]')
          FROM result_polls WHERE poll_id = ANY(${sql.array([...pollIds], 'text')})) AS polls,
       (SELECT coalesce(json_agg(json_build_array(ballot_id, poll_id, answers, rejected, pending_flags, position::text)), '[]')
-         FROM result_ballots WHERE ballot_id = ANY(${sql.array([...ballotIds], 'text')})) AS ballots`);
+         FROM result_ballots WHERE ballot_id = ANY(${sql.array([...ballotIds], 'text')})) AS ballots`));
   return {
     polls: new Map(row.polls.map(([pollId, status, questions, closedPosition, position]): [string, PollStanding] => [pollId, {
       pollId,

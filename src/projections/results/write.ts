@@ -2,6 +2,7 @@ import { type FragmentSqlToken, sql, type DatabaseTransactionConnection } from '
 import type { BallotStanding } from '../../domain/results/standing.ts';
 import type { BatchChanges, CounterDelta, RankingDelta } from './fold-batch.ts';
 import { jsonRows } from '../shared/json-rows.ts';
+import { prepared } from '../../db/prepared.ts';
 
 /**
  * A batch's changes in one statement (a CTE per table, rows bound as one json parameter each),
@@ -16,13 +17,13 @@ export async function writeChanges(tx: DatabaseTransactionConnection, changes: B
     changes.ballots.updated.length > 0 ? updateBallots(changes.ballots.updated) : null,
     ...COUNTERS.map((c) => c.add(changes)),
   ].filter((part) => part !== null);
-  if (upserts.length > 0) await tx.query(sql.unsafe`${withAll(upserts)} SELECT 1`);
+  if (upserts.length > 0) await tx.query(prepared(sql.unsafe`${withAll(upserts)} SELECT 1`));
   // A counter that falls to 0 is deleted: which rows exist must not depend on how the log was
   // batched (a cast and its change in one batch never touch the first answers' counters), so that
   // a replay writes exactly the rows the live run did. After the upserts: a CTE does not see its
   // siblings' writes.
   const removals = COUNTERS.map((c) => c.removeZeros(changes)).filter((part) => part !== null);
-  if (removals.length > 0) await tx.query(sql.unsafe`${withAll(removals)} SELECT 1`);
+  if (removals.length > 0) await tx.query(prepared(sql.unsafe`${withAll(removals)} SELECT 1`));
 }
 
 const withAll = (parts: readonly FragmentSqlToken[]) =>

@@ -2,6 +2,7 @@ import { sql, type CommonQueryMethods, type DatabaseTransactionConnection } from
 import { z } from 'zod';
 import type { RecordedEvent } from '../../event-store/port.ts';
 import { setSearchPath, useSchema } from './search-path.ts';
+import { prepared } from '../../db/prepared.ts';
 
 /**
  * The SQL of `projection_checkpoints` and `parked_events` (migrations/006_projection_runtime.sql).
@@ -43,14 +44,14 @@ export async function lockCheckpoint(tx: DatabaseTransactionConnection, name: st
 export async function useSchemaAndAdvanceCheckpoint(tx: DatabaseTransactionConnection, name: string, through: bigint): Promise<bigint> {
   // `s` and `c` both yield a row whenever the checkpoint exists, so set_config has run; the
   // data-modifying CTE runs whether or not it is referenced, after `old` has locked the row.
-  const row = await tx.maybeOne(sql.type(positionRow)`
+  const row = await tx.maybeOne(prepared(sql.type(positionRow)`
     WITH old AS (
       SELECT c.position FROM (SELECT ${setSearchPath()}) s, projection_checkpoints c WHERE c.name = ${name} FOR UPDATE OF c
     ), moved AS (
       UPDATE projection_checkpoints c SET position = ${through}, updated_at = now()
         FROM old WHERE c.name = ${name} AND old.position < ${through}
     )
-    SELECT position FROM old`);
+    SELECT position FROM old`));
   if (row) return row.position;
   // Reset or never started: create the row, then move it.
   await useSchema(tx);
