@@ -4,6 +4,7 @@ import { canonicalJson } from '../event-store/integrity/canonical-json.ts';
 import type { CommandContext } from '../commands/handle-command.ts';
 import type { Actor } from '../commands/polls/authorize.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
+import { clientAddress } from './client-address.ts';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -29,7 +30,7 @@ export function commandContext(request: FastifyRequest, scope?: string): Command
   const user = request.anonymous ? undefined : request.user;
   const context: CommandContext = { actor: user ? `user:${user.userId}` : 'anonymous', correlationId: request.id };
   if (!key) return context;
-  const caller = scope ?? (user ? `u.${user.userId}` : `f.${sha256(`${request.ip}\n${request.headers['user-agent'] ?? ''}`)}`);
+  const caller = scope ?? (user ? `u.${user.userId}` : `f.${sha256(`${clientAddress(request)}\n${request.headers['user-agent'] ?? ''}`)}`);
   // Hashed: the command id is stored as causation id, and must not name the account on anonymous polls.
   context.commandId = sha256(JSON.stringify([caller, operationOf(request), key]));
   context.requestDigest = sha256(canonicalJson(request.body ?? null));

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ScreeningFacts } from '../commands/fraud/screen-ballot.ts';
 import { ipPrefix } from './ballot-meta.ts';
+import { clientAddress } from './client-address.ts';
 
 /**
  * What velocity detection learns from a ballot request: the client's prefix (request.ip honours
@@ -15,8 +16,8 @@ export function screeningFacts(
 ): ScreeningFacts {
   const userId = request.anonymous ? undefined : request.user?.userId;
   return {
-    ipPrefix: ipPrefix(request.ip),
-    fingerprint: app.commands.clientFingerprint(request.ip),
+    ipPrefix: ipPrefix(clientAddress(request)),
+    fingerprint: app.commands.clientFingerprint(clientAddress(request)),
     ...(challenge ? { challenge } : {}),
     ...(userId ? { accountCreatedAt: () => app.queries.accountCreatedAt(userId) } : {}),
   };

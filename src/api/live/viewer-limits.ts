@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { PollsterError } from '../../domain/shared/errors.ts';
+import { clientAddress } from '../client-address.ts';
 
 /** 429 with a stable code: the limit is the client's (or this node's), not a fault. */
 export class TooManyViewersError extends PollsterError {
@@ -25,7 +26,7 @@ export class ViewerLimits {
   }
 
   admit(request: FastifyRequest): void {
-    const address = request.ip;
+    const address = clientAddress(request);
     const mine = this.#byAddress.get(address) ?? 0;
     if (this.#total > 0 && this.#count >= this.#total) {
       throw new TooManyViewersError('live.node-full', `this node serves its maximum of ${this.#total} live viewers; retry, or use another node`);

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Problem } from './problem-details.ts';
 import securityHeaders from './security-headers.ts';
+import { clientAddress } from '../client-address.ts';
 
 export interface ProtectionOptions {
   /** Origins allowed to call the API from a browser; empty = no CORS headers. */
@@ -24,6 +25,7 @@ export default fp<ProtectionOptions>(
     if (options.corsOrigins.length > 0) await app.register(cors, { origin: [...options.corsOrigins], credentials: false });
     await app.register(rateLimit, {
       global: false,
+      keyGenerator: clientAddress,
       ...(options.redis ? { redis: options.redis, nameSpace: 'pollster:ratelimit:' } : {}),
       errorResponseBuilder: (_request, context) => {
         const problem: Problem = {

@@ -11,6 +11,7 @@ import type { RateLimitConfig } from '../../plugins/protection.ts';
 import { BallotBody, BallotReceiptView, IdempotencyKeyHeaders, MyBallotView, VoteTokenHeaders } from '../../schemas/ballot.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
+import { clientAddress } from '../../client-address.ts';
 
 type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string; challenge?: string; credential?: BallotCredential; startedAt?: string };
 
@@ -35,7 +36,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfi
       ...(userId ? { userId } : {}),
       ...(voteToken.value ? { voteToken: voteToken.value } : {}),
       voteTokenField: voteToken.field,
-      ip: request.ip,
+      ip: clientAddress(request),
       userAgent: request.headers['user-agent'] ?? '',
     });
     return { poll, voter };
@@ -48,7 +49,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfi
     const context = commandContext(request, voter.voterKey);
     // On an anonymous poll the event metadata must not name the account either.
     if (poll.poll.settings.anonymous) context.actor = 'anonymous';
-    const meta = app.commands.ballotMeta(poll.poll, request.ip, request.headers['user-agent'] ?? '');
+    const meta = app.commands.ballotMeta(poll.poll, clientAddress(request), request.headers['user-agent'] ?? '');
     return { ballot: { pollId, ...voter, answers: body.answers, meta }, context };
   }
 
