@@ -18,12 +18,13 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  * fraud detection on at its defaults, token voters, every ballot from a random client network.
  * N distinct voters cast ballots on 10 active polls at a fixed concurrency, and pgbench's raw
  * single-row INSERT on the same database, in the same run, is the ceiling.
- * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker]
+ * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker|both]
  *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--warmup N] [--node-flags F] [--profile] [--statements]
  *        npm run bench -- ingest --checkpoints [--ballots N] [--rounds 4]: the cost of audit checkpoints and a witness (ingest-checkpoints.ts)
  *   --mode        `start` (default): the whole service in one process, projections included, as `npm start`
  *                 runs it; `serve+worker`: `pollster serve` and `pollster worker --partitions P` (default 1:
- *                 the README's advice is about as many partitions as worker processes)
+ *                 the README's advice is about as many partitions as worker processes); `both`: the two
+ *                 side by side, a fresh database and processes per session, start/serve+worker/serve+worker/start
  *   --rate R      paces the load at R ballots/s (latency at a given load, rather than at saturation)
  *   --fraud       velocity detection on (default, FRAUD_VELOCITY_LIMIT's default), off (the polls' limit 0),
  *                 or both: alternating off/on rounds (ABBA) on one server, with the cost in %
@@ -76,8 +77,49 @@ export async function main(args: string[]): Promise<void> {
   const fraud = stringFlag(args, 'fraud', 'on');
   if (!['on', 'off', 'both'].includes(fraud)) throw new Error('--fraud takes on, off or both');
   const settings: Fraud[] = fraud === 'both' ? ['off', 'on'] : [fraud as Fraud];
-  const mode = stringFlag(args, 'mode', 'start') as Mode;
-  if (mode !== 'start' && mode !== 'serve+worker') throw new Error('--mode takes start or serve+worker');
+  const modeFlag = stringFlag(args, 'mode', 'start');
+  if (modeFlag !== 'start' && modeFlag !== 'serve+worker' && modeFlag !== 'both') throw new Error('--mode takes start, serve+worker or both');
+  const options: SessionOptions = { args, ballots, concurrency, rate, partitions, ceilingSeconds, warmup, profile, showStatements, settings };
+  if (modeFlag !== 'both') {
+    await session(modeFlag, options);
+    return;
+  }
+  // Both deployments side by side: a fresh database and processes per session, ABBA, so the
+  // machine's drift touches both alike; each session casts half the ballots of its mode.
+  const half = { ...options, ballots: Math.ceil(ballots / 2) };
+  const byMode = new Map<Mode, Map<Fraud, Totals>>();
+  for (const mode of ['start', 'serve+worker', 'serve+worker', 'start'] as const) {
+    const totals = await session(mode, half);
+    const all = byMode.get(mode) ?? new Map<Fraud, Totals>();
+    for (const [f, t] of totals) all.set(f, add(all.get(f), t));
+    byMode.set(mode, all);
+  }
+  console.log(`\nside by side (${cpus().length} cores, two sessions of each, ABBA):`);
+  for (const f of settings) {
+    for (const [mode, totals] of byMode) {
+      const t = totals.get(f)!;
+      console.log(`fraud ${f}, ${mode}: ${Math.round(t.operations / t.seconds)} ballots/s (${t.errors} errors)\n  ${perBallot(t, mode, { redis: true, nats: true })}`);
+    }
+    const rateOf = (mode: Mode) => { const t = byMode.get(mode)!.get(f)!; return t.operations / t.seconds; };
+    console.log(`serve + worker / start: ${(rateOf('serve+worker') / rateOf('start')).toFixed(2)} of the throughput (target >= 1)`);
+  }
+}
+
+interface SessionOptions {
+  args: string[];
+  ballots: number;
+  concurrency: number;
+  rate: number;
+  partitions: number;
+  ceilingSeconds: number;
+  warmup: number;
+  profile: boolean;
+  showStatements: boolean;
+  settings: Fraud[];
+}
+
+/** One deployment on a fresh database: warm-up, then the measured rounds; returns the totals per fraud setting. */
+async function session(mode: Mode, { args, ballots, concurrency, rate, partitions, ceilingSeconds, warmup, profile, showStatements, settings }: SessionOptions): Promise<Map<Fraud, Totals>> {
   const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const db = await throwawayDatabase(base, 'pollster_bench_ingest');
   const redis = stringFlag(args, 'redis', '') ? undefined : await privateRedis();
@@ -168,14 +210,15 @@ export async function main(args: string[]): Promise<void> {
       const cost = (x: Totals) => (sum(x.nodeCpuMs) + x.pgCpuMs + x.redisCpuMs) / x.operations;
       console.log(`cost of detection: ${(((off.operations / off.seconds - on.operations / on.seconds) / (off.operations / off.seconds)) * 100).toFixed(1)}% of throughput, ${(((cost(on) - cost(off)) / cost(off)) * 100).toFixed(1)}% CPU per ballot`);
     }
+    return totals;
   } finally {
     await monitor.end();
     await Promise.all(processes.map((p) => p.stop()));
     redis?.stop();
     nats?.stop();
     await db.drop();
+    if (profileDir) await printProfile(profileDir);
   }
-  if (profileDir) await printProfile(profileDir);
 }
 
 interface Totals {
