@@ -33,27 +33,26 @@ export interface Projections {
   stop(): Promise<void>;
 }
 
+/**
+ * The projections run together by one runner (one subscription, one transaction per batch for
+ * all of them, see ProjectionRunner); waits and statuses stay per projection.
+ */
 export function startProjections(options: StartProjectionsOptions): Projections {
-  const runners = (options.projections ?? POSTGRES_PROJECTIONS).map(
-    (projection) =>
-      new ProjectionRunner({ store: options.store, sql: options.sql, logger: options.logger, projection, ...options.runner }),
-  );
-  for (const runner of runners) runner.start();
+  const runner = new ProjectionRunner({ store: options.store, sql: options.sql, logger: options.logger, projections: options.projections ?? POSTGRES_PROJECTIONS, ...options.runner });
+  runner.start();
   return {
-    runners,
+    runners: [runner],
     async waitForPosition(position, { projection, ...wait } = {}) {
-      const targets = projection === undefined ? runners : runners.filter((r) => r.name === projection);
+      const targets = projection === undefined ? runner.members : runner.members.filter((m) => m.name === projection);
       if (targets.length === 0) throw new UnavailableError('projection.unknown', `no projection named ${projection} runs here`);
-      await Promise.all(targets.map((r) => r.waitForPosition(position, wait)));
+      await Promise.all(targets.map((m) => m.waitForPosition(position, wait)));
     },
-    status: () => Promise.all(runners.map((r) => r.status())),
-    async stop() {
-      await Promise.all(runners.map((r) => r.stop()));
-    },
+    status: () => runner.statuses(),
+    stop: () => runner.stop(),
   };
 }
 
-export { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runner/runner.ts';
+export { ProjectionMember, ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runner/runner.ts';
 export { resetProjection } from './runner/reset.ts';
 export { READ_SCHEMA, useSchema } from './runner/search-path.ts';
 export { checkpointName, type PostgresProjection, type ProjectionPartition } from './runner/projection.ts';

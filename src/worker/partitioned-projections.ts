@@ -7,8 +7,8 @@ export interface PartitionedProjectionsOptions extends StartProjectionsOptions {
 }
 
 /**
- * The projection runners of the partitions a worker holds: one ProjectionRunner per projection ×
- * partition, each with the partition predicate and its own checkpoint (`name#i/N`). Started when
+ * The projection runners of the partitions a worker holds: one ProjectionRunner per partition,
+ * running every projection with the partition predicate, each with its own checkpoint (`name#i/N`). Started when
  * the lease is taken, stopped (after the batch in flight) when it is given back or lost.
  */
 export class PartitionedProjections {
@@ -26,9 +26,8 @@ export class PartitionedProjections {
     if (this.#running.has(index)) return;
     const { store, sql, logger, count, runner } = this.#options;
     const partition = pollPartition(index, count);
-    const runners = (this.#options.projections ?? POSTGRES_PROJECTIONS).map(
-      (projection) => new ProjectionRunner({ store, sql, logger, projection, partition, ...runner }),
-    );
+    // The partition's projections together: one subscription and one transaction per batch.
+    const runners = [new ProjectionRunner({ store, sql, logger, projections: this.#options.projections ?? POSTGRES_PROJECTIONS, partition, ...runner })];
     this.#running.set(index, runners);
     for (const r of runners) r.start();
   }
@@ -51,7 +50,7 @@ export class PartitionedProjections {
   }
 
   status(): Promise<ProjectionStatus[]> {
-    return Promise.all([...this.#running.values()].flat().map((r) => r.status()));
+    return Promise.all([...this.#running.values()].flat().map((r) => r.statuses())).then((all) => all.flat());
   }
 
   async stopAll(): Promise<void> {

@@ -4,9 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { pollStream } from '../../src/domain/shared/streams.ts';
 import {
-  getPoll, type PostgresProjection, ProjectionRunner, pollsCatalog, resetProjection,
+  getPoll, getResults, type PostgresProjection, ProjectionRunner, pollsCatalog, resetProjection, results,
 } from '../../src/projections/index.ts';
-import { applyInTransaction } from '../../src/projections/runner/apply.ts';
+import { applyInTransaction, applyTogether } from '../../src/projections/runner/apply.ts';
 import {
   lastAppended,
   castBallot, changeBallot, checkpointOf, closePoll, createPoll, dumpCatalog, fastRunner, flagBallot, type Harness,
@@ -172,5 +172,52 @@ describe('ProjectionRunner', () => {
     const replay = run(pollsCatalog, 4); // small batches: many transactions, same result
     await replay.waitForPosition(head);
     expect(await dumpCatalog(h.sql)).toEqual(before);
+  });
+});
+
+describe('ProjectionRunner with projections run together', () => {
+  const together = (projections: PostgresProjection[]) => {
+    const runner = new ProjectionRunner({ store: h.store, sql: h.sql, logger: silentLogger, projections, ...fastRunner });
+    runner.start();
+    running.push(runner);
+    return runner;
+  };
+
+  it('commits every projection of a batch in one transaction: a failure of the last leaves no row and no checkpoint of the first', async () => {
+    const { pollId, position } = await createPoll(h.store);
+    const [event] = await h.store.readStream(pollStream(pollId));
+    const target = (projection: PostgresProjection) => ({ sql: h.sql, projection, name: projection.name, includes: () => true });
+    const crashingResults: PostgresProjection = { ...results, handle: async (events, tx) => { await results.handle(events, tx); throw connectionLost(); } };
+    const before = await Promise.all([checkpointOf(h.sql, 'polls-catalog'), checkpointOf(h.sql, 'results')]);
+    await expect(applyTogether([target(pollsCatalog), target(crashingResults)], [event!], position)).rejects.toThrow('simulated crash');
+    expect(await getPoll(h.sql, pollId)).toBeNull();
+    expect(await getResults(h.sql, pollId)).toBeNull();
+    expect(await Promise.all([checkpointOf(h.sql, 'polls-catalog'), checkpointOf(h.sql, 'results')])).toEqual(before);
+  });
+
+  it('an event one projection cannot apply is parked for that projection alone; the others apply it, and each checkpoint reaches the head', async () => {
+    const { pollId } = await createPoll(h.store);
+    await openPoll(h.store, pollId);
+    const ballots = await Promise.all([castBallot(h.store, pollId), castBallot(h.store, pollId), castBallot(h.store, pollId)]);
+    const poisonId = ballots[1]!.ballotId;
+    const catalogRefusingOne = failing((events) =>
+      events.some((e) => (e as unknown as { data: { ballotId?: string } }).data.ballotId === poisonId) ? new TypeError('cannot read this ballot') : undefined,
+    );
+    const head = await lastAppended(h.sql);
+    const parkedBefore = (await parked()).length;
+    const runner = together([catalogRefusingOne, results]);
+    await runner.waitForPosition(head);
+
+    expect((await parked()).slice(parkedBefore).map((r) => [r.projection, r.type, r.position])).toEqual([['polls-catalog', 'BallotCast', ballots[1]!.position]]);
+    expect(await ballotRows(pollId)).toBe(2);
+    expect((await getResults(h.sql, pollId))?.totalBallots).toBe(3);
+    expect(await Promise.all([checkpointOf(h.sql, 'polls-catalog'), checkpointOf(h.sql, 'results')])).toEqual([head, head]);
+    const statuses = await runner.statuses();
+    expect(statuses.map((s) => [s.name, s.parkedSinceStart])).toEqual([['polls-catalog', 1], ['results', 0]]);
+  });
+
+  it('refuses projections of different categories: one subscription could not feed them both', () => {
+    expect(() => new ProjectionRunner({ store: h.store, sql: h.sql, logger: silentLogger, projections: [pollsCatalog, { ...results, categories: ['user'] }] }))
+      .toThrow('must read the same categories');
   });
 });

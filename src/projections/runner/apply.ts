@@ -42,19 +42,64 @@ export async function applyInTransaction(
   events: readonly RecordedEvent[],
   through: bigint,
 ): Promise<{ checkpoint: bigint; applied: number }> {
-  const done = await target.sql.transaction(async (tx) => {
-    // Handlers name tables unqualified: the search path points them at the live ones, in schema `read`.
-    // The checkpoint moves to `through` at once; the rest of the transaction applies what was past it.
-    const checkpoint = await useSchemaAndAdvanceCheckpoint(tx, target.name, through);
-    const fresh = events.filter((e) => e.position > checkpoint && target.includes(e));
-    if (fresh.length > 0) {
-      await target.projection.handle(fresh, tx);
-      faultPoint('projection.before-commit');
+  const [done] = await applyTogether([target], events, through);
+  return done!;
+}
+
+/**
+ * `applyInTransaction` for several projections of the same log in ONE transaction, each with its
+ * own checkpoint, in the order given: a batch costs one BEGIN and one COMMIT (and one WAL flush)
+ * whatever the number of projections. A failure of any of them rolls all of them back.
+ */
+export async function applyTogether(
+  targets: readonly ApplyTarget[],
+  events: readonly RecordedEvent[],
+  through: bigint,
+): Promise<Array<{ checkpoint: bigint; applied: number }>> {
+  const done = await targets[0]!.sql.transaction(async (tx) => {
+    const outcomes: Array<{ checkpoint: bigint; applied: number }> = [];
+    for (const target of targets) {
+      // Handlers name tables unqualified: the search path points them at the live ones, in schema `read`.
+      // The checkpoint moves to `through` at once; the rest of the transaction applies what was past it.
+      const checkpoint = await useSchemaAndAdvanceCheckpoint(tx, target.name, through);
+      const fresh = events.filter((e) => e.position > checkpoint && target.includes(e));
+      if (fresh.length > 0) {
+        await target.projection.handle(fresh, tx);
+        faultPoint('projection.before-commit');
+      }
+      outcomes.push({ checkpoint: through > checkpoint ? through : checkpoint, applied: fresh.length });
     }
-    return { checkpoint: through > checkpoint ? through : checkpoint, applied: fresh.length };
+    return outcomes;
   });
-  if (done.applied > 0) faultPoint('projection.after-commit');
+  if (done.some((d) => d.applied > 0)) faultPoint('projection.after-commit');
   return done;
+}
+
+/**
+ * `applyBatch` for projections run together: one transaction for all of them; when it fails for
+ * an event's fault, each projection goes on alone for this batch (its own transaction, then event
+ * by event), so the one that cannot apply an event parks it and the others are not held back.
+ */
+export async function applyBatchTogether(
+  targets: readonly ApplyTarget[],
+  batch: readonly RecordedEvent[],
+  retry: RetryPolicy,
+  signal: AbortSignal,
+  onFailure: (target: ApplyTarget, event: RecordedEvent | undefined, error: unknown, attempt: number) => void,
+): Promise<ApplyOutcome[]> {
+  const last = batch.at(-1);
+  if (last === undefined) throw new Error('applyBatchTogether needs at least one event');
+  if (targets.length > 1) {
+    try {
+      return (await applyTogether(targets, batch, last.position)).map((done) => ({ ...done, parked: [] }));
+    } catch (error) {
+      if (!isPoisonCandidate(error)) throw error;
+      for (const target of targets) onFailure(target, undefined, error, 1);
+    }
+  }
+  const outcomes: ApplyOutcome[] = [];
+  for (const target of targets) outcomes.push(await applyBatch(target, batch, retry, signal, (event, error, attempt) => onFailure(target, event, error, attempt)));
+  return outcomes;
 }
 
 /**
