@@ -21,6 +21,8 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker]
  *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--warmup N] [--node-flags F] [--profile] [--statements]
  *        npm run bench -- ingest --checkpoints [--ballots N] [--rounds 4]: the cost of audit checkpoints and a witness (ingest-checkpoints.ts)
+ *        npm run bench -- ingest --fraud-path [--ballots N] [--warmup N] [--honest-rate R] [--flood-rate R]: a flagged ballot's cost
+ *          against a clean one, and honest voters' latency under a flood from one network (ingest-fraud.ts)
  *   --mode        `start` (default): the whole service in one process, projections included, as `npm start`
  *                 runs it; `serve+worker`: `pollster serve` and `pollster worker --partitions P` (default 1:
  *                 the README's advice is about as many partitions as worker processes)
@@ -40,9 +42,9 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  * Round trips and CPU per ballot do not depend on the machine's load; throughput does. Each
  * round ends once the projections have caught up, so their work is in the figures.
  */
-const POLLS = 10;
+export const POLLS = 10;
 const ROUNDS = 4; // per fraud setting, in ABBA order, so drift (a warming JIT, a growing table, a neighbour's load) hits both alike
-type Fraud = 'off' | 'on';
+export type Fraud = 'off' | 'on';
 type Mode = 'start' | 'serve+worker';
 
 interface Sample {
@@ -65,6 +67,7 @@ interface Sample {
 
 export async function main(args: string[]): Promise<void> {
   if (args.includes('--checkpoints')) return (await import('./ingest-checkpoints.ts')).main(args);
+  if (args.includes('--fraud-path')) return (await import('./ingest-fraud.ts')).main(args);
   const ballots = numberFlag(args, 'ballots', 20_000);
   const concurrency = numberFlag(args, 'concurrency', 64);
   const rate = numberFlag(args, 'rate', 0);
@@ -247,7 +250,7 @@ function perBallot(t: Totals, mode: Mode, own: { redis: boolean; nats: boolean }
   );
 }
 
-const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+export const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** All CPUs' time so far from /proc/stat, and the part of it not idle (idle and iowait are not busy). */
 async function machineCpu(): Promise<{ busyMs: number; allMs: number }> {
@@ -261,7 +264,7 @@ async function machineCpu(): Promise<{ busyMs: number; allMs: number }> {
  * Waits until every projection checkpoint has passed the log's head as it was when the round
  * ended (or they stop moving for 2 s: a partition with nothing to do), returning how long it took.
  */
-async function projectionsCaughtUp(client: pg.Client): Promise<number> {
+export async function projectionsCaughtUp(client: pg.Client): Promise<number> {
   const started = performance.now();
   const head = BigInt((await client.query('SELECT coalesce(max(position), 0)::text AS p FROM events')).rows[0].p);
   let last = '';
@@ -278,8 +281,14 @@ async function projectionsCaughtUp(client: pg.Client): Promise<number> {
 
 export type Poll = Awaited<ReturnType<typeof preparePolls>>[number];
 
-/** One measured round: `ballots` ballots over the round's polls, each from a random client address. */
-export async function castRound(request: Request, polls: Poll[], ballots: number, concurrency: number, rate: number, name: string) {
+/**
+ * One measured round: `ballots` ballots over the round's polls, each from a random client address
+ * unless `client` gives ballot i's headers (x-forwarded-for, user-agent).
+ */
+export async function castRound(
+  request: Request, polls: Poll[], ballots: number, concurrency: number, rate: number, name: string,
+  client: (i: number) => Record<string, string> = () => ({ 'x-forwarded-for': randomClient() }),
+) {
   const started = performance.now();
   const cast = async (i: number) => {
     if (rate) {
@@ -290,19 +299,23 @@ export async function castRound(request: Request, polls: Poll[], ballots: number
     const poll = polls[i % POLLS]!;
     const response = await request('POST', `/api/polls/${poll.pollId}/ballots`, {
       answers: [{ questionId: poll.questionId, optionIds: [poll.optionIds[i % poll.optionIds.length]] }],
-      voteToken: poll.tokens[Math.floor(i / POLLS)],
-    }, { 'x-forwarded-for': randomClient() });
+      voteToken: poll.tokens[Math.floor(i / POLLS)], // none on `open` polls: the voter is the client
+    }, client(i));
     if (response.status !== 201) throw new Error(`status ${response.status}`);
   };
   return runConcurrent(name, ballots, concurrency, cast);
 }
 
 /** A random public-looking IPv4 address: a fresh /24 almost every time, as many real voters are. */
-const randomClient = () => `${11 + randomInt(180)}.${randomInt(256)}.${randomInt(256)}.${1 + randomInt(254)}`;
+export const randomClient = () => `${11 + randomInt(180)}.${randomInt(256)}.${randomInt(256)}.${1 + randomInt(254)}`;
 
 export type Request = ReturnType<typeof jsonClient>;
 
-export async function preparePolls(request: Request, organizer: Record<string, string>, ballots: number, mode: Fraud) {
+/** `open` polls get no tokens; `settings` are added to the polls' own (e.g. a fraudVelocityLimit). */
+export async function preparePolls(
+  request: Request, organizer: Record<string, string>, ballots: number, mode: Fraud,
+  voterPolicy: 'token' | 'open' = 'token', settings: Record<string, unknown> = {},
+) {
   const perPoll = Math.ceil(ballots / POLLS);
   return Promise.all(
     Array.from({ length: POLLS }, async (_, p) => {
@@ -310,13 +323,13 @@ export async function preparePolls(request: Request, organizer: Record<string, s
         title: `Bench ${p}`,
         questions: [{ text: 'Which?', kind: 'single', options: [{ text: 'A' }, { text: 'B' }, { text: 'C' }] }],
         // off: the poll's own limit 0 (no counter call at all); on: the server default (FRAUD_VELOCITY_LIMIT)
-        settings: { voterPolicy: 'token', ...(mode === 'off' ? { fraudVelocityLimit: 0 } : {}) },
+        settings: { voterPolicy, ...(mode === 'off' ? { fraudVelocityLimit: 0 } : {}), ...settings },
       }, organizer);
       if (created.status !== 201) throw new Error(`createPoll ${created.status} ${JSON.stringify(created.body)}`);
       const { pollId } = created.body;
       await request('POST', `/api/polls/${pollId}/open`, undefined, organizer);
       const tokens: string[] = [];
-      while (tokens.length < perPoll) {
+      while (voterPolicy === 'token' && tokens.length < perPoll) {
         const issued = await request('POST', `/api/polls/${pollId}/tokens`, { count: Math.min(10_000, perPoll - tokens.length) }, organizer);
         tokens.push(...issued.body.tokens);
       }
