@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { firstAdmin, jsonClient } from './support/http.ts';
-import { formatFigures, numberFlag, stringFlag, runConcurrent, throwawayDatabase, type Figures } from './support/measure.ts';
+import { formatFigures, numberFlag, percentiles, stringFlag, runConcurrent, throwawayDatabase, type Figures } from './support/measure.ts';
 import type { ProcessUsage } from './support/round-trips.ts';
 import { countRoundTrips, startServer, type ServerProcess } from './support/server.ts';
 import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSeconds } from './support/stack.ts';
@@ -290,9 +290,12 @@ export async function castRound(
   client: (i: number) => Record<string, string> = () => ({ 'x-forwarded-for': randomClient() }),
 ) {
   const started = performance.now();
+  // Paced, a worker takes its next ballot up to concurrency/rate s before it is due: its latency
+  // runs from when it was due (a late start, the client falling behind, counts), not from the wait.
+  const fromDue = rate ? new Float64Array(ballots) : undefined;
   const cast = async (i: number) => {
+    const due = started + (rate ? (i / rate) * 1000 : 0);
     if (rate) {
-      const due = started + (i / rate) * 1000;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
@@ -301,9 +304,11 @@ export async function castRound(
       answers: [{ questionId: poll.questionId, optionIds: [poll.optionIds[i % poll.optionIds.length]] }],
       voteToken: poll.tokens[Math.floor(i / POLLS)], // none on `open` polls: the voter is the client
     }, client(i));
+    if (fromDue) fromDue[i] = performance.now() - due;
     if (response.status !== 201) throw new Error(`status ${response.status}`);
   };
-  return runConcurrent(name, ballots, concurrency, cast);
+  const figures = await runConcurrent(name, ballots, concurrency, cast);
+  return fromDue ? { ...figures, ...percentiles(fromDue) } : figures;
 }
 
 /** A random public-looking IPv4 address: a fresh /24 almost every time, as many real voters are. */
