@@ -7,7 +7,7 @@ import { firstAdmin, jsonClient } from './support/http.ts';
 import { formatFigures, numberFlag, throwawayDatabase, type Figures } from './support/measure.ts';
 import { countRoundTrips, startServer, type ServerProcess } from './support/server.ts';
 import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSeconds } from './support/stack.ts';
-import { castRound, POLLS, preparePolls, projectionsCaughtUp, randomClient, type Poll, type Request } from './ingest.ts';
+import { castRound, machineCpu, POLLS, preparePolls, projectionsCaughtUp, randomClient, type Poll, type Request } from './ingest.ts';
 
 /**
  * `npm run bench -- ingest --fraud-path`: the two targets of the fraud path, on one `pollster
@@ -120,15 +120,19 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, perRound, 
     const honest = await preparePolls(request, organizer, perRound, 'on');
     const floodPolls = k === 1 ? await preparePolls(request, organizer, 0, 'on', 'open') : [];
     const before = await snapshot();
+    const [machine, client] = [await machineCpu(), process.cpuUsage()];
     const stop = new AbortController();
     const flooding = k === 1 ? flood(floodRequest, floodPolls, floodRate, concurrency, stop.signal) : undefined;
     const figures = await castRound(request, honest, perRound, concurrency, honestRate, `honest, ${kinds[k]} (round ${r + 1})`);
     stop.abort();
     const statuses = await flooding;
+    const [busy, clientCpu] = [await machineCpu(), process.cpuUsage(client)];
     await projectionsCaughtUp(monitor);
     const nodeMs = (await snapshot()).nodeMs - before.nodeMs;
     const answers = statuses ? `; flood answers ${[...statuses].sort().map(([s, n]) => `${s}: ${n}`).join(', ')}` : '';
-    console.log(`${formatFigures(figures, 'ballots')}\n  server CPU ${(nodeMs / figures.operations).toFixed(3)} ms per honest ballot${answers}`);
+    // The load generator shares the machine: how busy it was, and the bench's own part, say whether the server was starved.
+    const load = `machine ${(((busy.busyMs - machine.busyMs) / (busy.allMs - machine.allMs)) * 100).toFixed(0)}% busy, load generator ${((clientCpu.user + clientCpu.system) / 1000 / figures.seconds / 10).toFixed(0)}% of a core`;
+    console.log(`${formatFigures(figures, 'ballots')}\n  server CPU ${(nodeMs / figures.operations).toFixed(3)} ms per honest ballot; ${load}${answers}`);
     totals[k]!.rounds.push(figures);
     totals[k]!.nodeMs += nodeMs;
   }

@@ -253,7 +253,7 @@ function perBallot(t: Totals, mode: Mode, own: { redis: boolean; nats: boolean }
 export const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** All CPUs' time so far from /proc/stat, and the part of it not idle (idle and iowait are not busy). */
-async function machineCpu(): Promise<{ busyMs: number; allMs: number }> {
+export async function machineCpu(): Promise<{ busyMs: number; allMs: number }> {
   const ticks = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const all = sum(ticks);
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
