@@ -7,7 +7,7 @@ import { firstAdmin, jsonClient } from './support/http.ts';
 import { formatFigures, numberFlag, throwawayDatabase, type Figures } from './support/measure.ts';
 import { countRoundTrips, startServer, type ServerProcess } from './support/server.ts';
 import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSeconds } from './support/stack.ts';
-import { castRound, machineCpu, POLLS, preparePolls, projectionsCaughtUp, randomClient, type Poll, type Request } from './ingest.ts';
+import { castRound, machineCpu, POLLS, preparePolls, printStatements, projectionsCaughtUp, randomClient, type Poll, type Request } from './ingest.ts';
 
 /**
  * `npm run bench -- ingest --fraud-path`: the two targets of the fraud path, on one `pollster
@@ -22,7 +22,7 @@ import { castRound, machineCpu, POLLS, preparePolls, projectionsCaughtUp, random
  * Both alternate their two kinds in ABBA rounds, so the machine's drift hits both alike.
  */
 const ORDER = [0, 1, 1, 0] as const;
-type Parts = { nodeMs: number; pgCpu: Map<number, number>; redisS: number; statements: number };
+type Parts = { nodeMs: number; pgCpu: Map<number, number>; redisS: number; statements: number; byStatement: Map<string, number> };
 type Cost = { node: number; pg: number; redis: number; total: number; statements: number };
 
 export async function main(args: string[]): Promise<void> {
@@ -46,11 +46,11 @@ export async function main(args: string[]): Promise<void> {
     const dbName = new URL(db.url).pathname.slice(1);
     const snapshot = async (): Promise<Parts> => {
       const usage = await server.usage();
-      return { nodeMs: usage.cpuMs, pgCpu: await backendCpu(monitor, dbName), redisS: redisCpuSeconds(await redis.info()), statements: usage.statements };
+      return { nodeMs: usage.cpuMs, pgCpu: await backendCpu(monitor, dbName), redisS: redisCpuSeconds(await redis.info()), statements: usage.statements, byStatement: new Map(usage.byStatement) };
     };
     console.log(`${cpus().length} CPU cores; \`pollster start\`, fraud detection at its defaults, Redis and NATS of the bench's own; ${perRound} ballots per round, concurrency ${concurrency}, ${POLLS} polls per round`);
     const setup = { request, organizer, monitor, snapshot, perRound, concurrency };
-    await flaggedCost({ ...setup, warmup });
+    await flaggedCost({ ...setup, warmup, showStatements: args.includes('--statements') });
     await floodSlowdown({ ...setup, honestRate, floodRate, floodRequest: jsonClient(server.url, concurrency) });
   } finally {
     await monitor.end();
@@ -71,7 +71,7 @@ interface Setup {
 }
 
 /** Part 1: CPU and round trips per ballot of flagged rounds against clean ones. */
-async function flaggedCost({ request, organizer, monitor, snapshot, perRound, concurrency, warmup }: Setup & { warmup: number }): Promise<void> {
+async function flaggedCost({ request, organizer, monitor, snapshot, perRound, concurrency, warmup, showStatements }: Setup & { warmup: number; showStatements: boolean }): Promise<void> {
   const kinds = ['clean', 'flagged'] as const;
   // A new address per ballot, or one address per poll (castRound casts ballot i on poll i % POLLS).
   const headers = (kind: (typeof kinds)[number]) => {
@@ -85,14 +85,15 @@ async function flaggedCost({ request, organizer, monitor, snapshot, perRound, co
     if (warmup > 0) console.log(formatFigures(await castRound(request, await openPolls(0), Math.ceil(warmup / 2), concurrency, 0, `warm-up, ${kind} (not counted)`, headers(kind)), 'ballots'));
   }
   await projectionsCaughtUp(monitor);
-  const totals = kinds.map(() => ({ n: 0, seconds: 0, cost: undefined as Cost | undefined }));
+  const totals = kinds.map(() => ({ n: 0, seconds: 0, cost: undefined as Cost | undefined, byStatement: new Map<string, number>() }));
   for (const [r, k] of ORDER.entries()) {
     const kind = kinds[k];
     const polls = await openPolls(0);
     const before = await snapshot();
     const figures = await castRound(request, polls, perRound, concurrency, 0, `${kind} (round ${r + 1})`, headers(kind));
     await projectionsCaughtUp(monitor); // the review queue row and read models are part of the ballot's cost
-    const cost = costOf(before, await snapshot(), figures.operations);
+    const after = await snapshot();
+    const cost = costOf(before, after, figures.operations);
     const flagged = await flagsOn(monitor, polls);
     console.log(`${formatFigures(figures, 'ballots')}\n  ${formatCost(cost)}; flagged ${flagged} of ${figures.operations}`);
     // Past each poll's 10th voter every ballot of a flagged round must be flagged, and none of a clean one.
@@ -101,9 +102,13 @@ async function flaggedCost({ request, organizer, monitor, snapshot, perRound, co
     const t = totals[k]!;
     t.cost = t.cost ? weigh(t.cost, t.n, cost, figures.operations) : cost;
     t.n += figures.operations;
+    for (const [key, n] of after.byStatement) t.byStatement.set(key, (t.byStatement.get(key) ?? 0) + n - (before.byStatement.get(key) ?? 0));
     t.seconds += figures.seconds;
   }
-  for (const [k, kind] of kinds.entries()) console.log(`${kind}: ${Math.round(totals[k]!.n / totals[k]!.seconds)} ballots/s, ${formatCost(totals[k]!.cost!)}`);
+  for (const [k, kind] of kinds.entries()) {
+    console.log(`${kind}: ${Math.round(totals[k]!.n / totals[k]!.seconds)} ballots/s, ${formatCost(totals[k]!.cost!)}`);
+    if (showStatements) printStatements(new Map(), totals[k]!.byStatement, totals[k]!.n, `${kind} rounds`);
+  }
   const [clean, flagged] = totals;
   console.log(
     `flagged/clean: total CPU per ballot ${(flagged!.cost!.total / clean!.cost!.total).toFixed(2)}× (target ≤ 1.5×), ` +

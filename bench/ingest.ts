@@ -21,7 +21,7 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker]
  *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--warmup N] [--node-flags F] [--profile] [--statements]
  *        npm run bench -- ingest --checkpoints [--ballots N] [--rounds 4]: the cost of audit checkpoints and a witness (ingest-checkpoints.ts)
- *        npm run bench -- ingest --fraud-path [--ballots N] [--warmup N] [--honest-rate R] [--flood-rate R]: a flagged ballot's cost
+ *        npm run bench -- ingest --fraud-path [--ballots N] [--warmup N] [--honest-rate R] [--flood-rate R] [--statements]: a flagged ballot's cost
  *          against a clean one, and honest voters' latency under a flood from one network (ingest-fraud.ts)
  *   --mode        `start` (default): the whole service in one process, projections included, as `npm start`
  *                 runs it; `serve+worker`: `pollster serve` and `pollster worker --partitions P` (default 1:
@@ -378,9 +378,9 @@ async function pgbenchCeiling(url: string, concurrency: number, seconds: number)
   }
 }
 
-function printStatements(before: Map<string, number>, after: Map<string, number>, ballots: number): void {
+export function printStatements(before: Map<string, number>, after: Map<string, number>, ballots: number, which = 'all rounds'): void {
   const per = [...after].map(([k, n]) => [k, (n - (before.get(k) ?? 0)) / ballots] as const).filter(([, n]) => n > 0.001);
-  console.log('SQL statements per ballot, by statement (all rounds):');
+  console.log(`SQL statements per ballot, by statement (${which}):`);
   for (const [k, n] of per.sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${n.toFixed(3).padStart(6)}  ${k}`);
 }
 
