@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { firstAdmin, jsonClient } from './support/http.ts';
-import { formatFigures, numberFlag, stringFlag, runConcurrent, throwawayDatabase, type Figures } from './support/measure.ts';
+import { formatFigures, numberFlag, percentiles, stringFlag, runConcurrent, throwawayDatabase, type Figures } from './support/measure.ts';
 import type { ProcessUsage } from './support/round-trips.ts';
 import { countRoundTrips, startServer, type ServerProcess } from './support/server.ts';
 import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSeconds } from './support/stack.ts';
@@ -21,6 +21,8 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker|both]
  *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--warmup N] [--node-flags F] [--profile] [--statements]
  *        npm run bench -- ingest --checkpoints [--ballots N] [--rounds 4]: the cost of audit checkpoints and a witness (ingest-checkpoints.ts)
+ *        npm run bench -- ingest --fraud-path [--ballots N] [--warmup N] [--honest-rate R] [--flood-rate R] [--statements]: a flagged ballot's cost
+ *          against a clean one, and honest voters' latency under a flood from one network (ingest-fraud.ts)
  *   --mode        `start` (default): the whole service in one process, projections included, as `npm start`
  *                 runs it; `serve+worker`: `pollster serve` and `pollster worker --partitions P` (default 1:
  *                 the README's advice is about as many partitions as worker processes); `both`: the two
@@ -41,9 +43,9 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  * Round trips and CPU per ballot do not depend on the machine's load; throughput does. Each
  * round ends once the projections have caught up, so their work is in the figures.
  */
-const POLLS = 10;
+export const POLLS = 10;
 const ROUNDS = 4; // per fraud setting, in ABBA order, so drift (a warming JIT, a growing table, a neighbour's load) hits both alike
-type Fraud = 'off' | 'on';
+export type Fraud = 'off' | 'on';
 type Mode = 'start' | 'serve+worker';
 
 interface Sample {
@@ -66,6 +68,7 @@ interface Sample {
 
 export async function main(args: string[]): Promise<void> {
   if (args.includes('--checkpoints')) return (await import('./ingest-checkpoints.ts')).main(args);
+  if (args.includes('--fraud-path')) return (await import('./ingest-fraud.ts')).main(args);
   const ballots = numberFlag(args, 'ballots', 20_000);
   const concurrency = numberFlag(args, 'concurrency', 64);
   const rate = numberFlag(args, 'rate', 0);
@@ -290,10 +293,10 @@ function perBallot(t: Totals, mode: Mode, own: { redis: boolean; nats: boolean }
   );
 }
 
-const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+export const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** All CPUs' time so far from /proc/stat, and the part of it not idle (idle and iowait are not busy). */
-async function machineCpu(): Promise<{ busyMs: number; allMs: number }> {
+export async function machineCpu(): Promise<{ busyMs: number; allMs: number }> {
   const ticks = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const all = sum(ticks);
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
@@ -304,7 +307,7 @@ async function machineCpu(): Promise<{ busyMs: number; allMs: number }> {
  * Waits until every projection checkpoint has passed the log's head as it was when the round
  * ended (or they stop moving for 2 s: a partition with nothing to do), returning how long it took.
  */
-async function projectionsCaughtUp(client: pg.Client): Promise<number> {
+export async function projectionsCaughtUp(client: pg.Client): Promise<number> {
   const started = performance.now();
   const head = BigInt((await client.query('SELECT coalesce(max(position), 0)::text AS p FROM events')).rows[0].p);
   let last = '';
@@ -321,23 +324,34 @@ async function projectionsCaughtUp(client: pg.Client): Promise<number> {
 
 export type Poll = Awaited<ReturnType<typeof preparePolls>>[number];
 
-/** One measured round: `ballots` ballots over the round's polls, each from a random client address. */
-export async function castRound(request: Request, polls: Poll[], ballots: number, concurrency: number, rate: number, name: string) {
+/**
+ * One measured round: `ballots` ballots over the round's polls, each from a random client address
+ * unless `client` gives ballot i's headers (x-forwarded-for, user-agent).
+ */
+export async function castRound(
+  request: Request, polls: Poll[], ballots: number, concurrency: number, rate: number, name: string,
+  client: (i: number) => Record<string, string> = () => ({ 'x-forwarded-for': randomClient() }),
+) {
   const started = performance.now();
+  // Paced, a worker takes its next ballot up to concurrency/rate s before it is due: its latency
+  // runs from when it was due (a late start, the client falling behind, counts), not from the wait.
+  const fromDue = rate ? new Float64Array(ballots) : undefined;
   const cast = async (i: number) => {
+    const due = started + (rate ? (i / rate) * 1000 : 0);
     if (rate) {
-      const due = started + (i / rate) * 1000;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
     const poll = polls[i % POLLS]!;
     const response = await request('POST', `/api/polls/${poll.pollId}/ballots`, {
       answers: [{ questionId: poll.questionId, optionIds: [poll.optionIds[i % poll.optionIds.length]] }],
-      voteToken: poll.tokens[Math.floor(i / POLLS)],
-    }, { 'x-forwarded-for': randomClient() });
+      voteToken: poll.tokens[Math.floor(i / POLLS)], // none on `open` polls: the voter is the client
+    }, client(i));
+    if (fromDue) fromDue[i] = performance.now() - due;
     if (response.status !== 201) throw new Error(`status ${response.status}`);
   };
-  return runConcurrent(name, ballots, concurrency, cast);
+  const figures = await runConcurrent(name, ballots, concurrency, cast);
+  return fromDue ? { ...figures, ...percentiles(fromDue) } : figures;
 }
 
 /**
@@ -345,11 +359,15 @@ export async function castRound(request: Request, polls: Poll[], ballots: number
  * Math.random, not crypto: the load generator shares the 2 cores with the server it measures.
  */
 const below = (n: number) => Math.floor(Math.random() * n);
-const randomClient = () => `${11 + below(180)}.${below(256)}.${below(256)}.${1 + below(254)}`;
+export const randomClient = () => `${11 + below(180)}.${below(256)}.${below(256)}.${1 + below(254)}`;
 
 export type Request = ReturnType<typeof jsonClient>;
 
-export async function preparePolls(request: Request, organizer: Record<string, string>, ballots: number, mode: Fraud) {
+/** `open` polls get no tokens; `settings` are added to the polls' own (e.g. a fraudVelocityLimit). */
+export async function preparePolls(
+  request: Request, organizer: Record<string, string>, ballots: number, mode: Fraud,
+  voterPolicy: 'token' | 'open' = 'token', settings: Record<string, unknown> = {},
+) {
   const perPoll = Math.ceil(ballots / POLLS);
   return Promise.all(
     Array.from({ length: POLLS }, async (_, p) => {
@@ -357,13 +375,13 @@ export async function preparePolls(request: Request, organizer: Record<string, s
         title: `Bench ${p}`,
         questions: [{ text: 'Which?', kind: 'single', options: [{ text: 'A' }, { text: 'B' }, { text: 'C' }] }],
         // off: the poll's own limit 0 (no counter call at all); on: the server default (FRAUD_VELOCITY_LIMIT)
-        settings: { voterPolicy: 'token', ...(mode === 'off' ? { fraudVelocityLimit: 0 } : {}) },
+        settings: { voterPolicy, ...(mode === 'off' ? { fraudVelocityLimit: 0 } : {}), ...settings },
       }, organizer);
       if (created.status !== 201) throw new Error(`createPoll ${created.status} ${JSON.stringify(created.body)}`);
       const { pollId } = created.body;
       await request('POST', `/api/polls/${pollId}/open`, undefined, organizer);
       const tokens: string[] = [];
-      while (tokens.length < perPoll) {
+      while (voterPolicy === 'token' && tokens.length < perPoll) {
         const issued = await request('POST', `/api/polls/${pollId}/tokens`, { count: Math.min(10_000, perPoll - tokens.length) }, organizer);
         tokens.push(...issued.body.tokens);
       }
@@ -407,9 +425,9 @@ async function pgbenchCeiling(url: string, concurrency: number, seconds: number)
   }
 }
 
-function printStatements(before: Map<string, number>, after: Map<string, number>, ballots: number): void {
+export function printStatements(before: Map<string, number>, after: Map<string, number>, ballots: number, which = 'all rounds'): void {
   const per = [...after].map(([k, n]) => [k, (n - (before.get(k) ?? 0)) / ballots] as const).filter(([, n]) => n > 0.001);
-  console.log('SQL statements per ballot, by statement (all rounds):');
+  console.log(`SQL statements per ballot, by statement (${which}):`);
   for (const [k, n] of per.sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${n.toFixed(3).padStart(6)}  ${k}`);
 }
 

@@ -68,10 +68,14 @@ class Run {
   }
 
   figures(): Figures {
-    const sorted = this.#latencies.slice().sort();
-    const at = (q: number) => sorted[Math.min(this.n - 1, Math.floor(q * this.n))] ?? 0;
-    return { name: this.name, operations: this.n, seconds: this.#seconds, errors: this.#errors, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+    return { name: this.name, operations: this.n, seconds: this.#seconds, errors: this.#errors, ...percentiles(this.#latencies) };
   }
+}
+
+export function percentiles(latencies: Float64Array): Pick<Figures, 'p50' | 'p95' | 'p99'> {
+  const sorted = latencies.slice().sort();
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
 
 export function formatFigures(f: Figures, unit = 'ops'): string {
