@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { pollStream } from '../../src/domain/shared/streams.ts';
 import {
-  getPoll, getResults, type PostgresProjection, ProjectionRunner, pollsCatalog, resetProjection, results,
+  findFlag, getPoll, getResults, type PostgresProjection, ProjectionRunner, pollsCatalog, resetProjection, results,
 } from '../../src/projections/index.ts';
 import { applyInTransaction, applyTogether } from '../../src/projections/runner/apply.ts';
 import {
@@ -172,6 +172,32 @@ describe('ProjectionRunner', () => {
     const replay = run(pollsCatalog, 4); // small batches: many transactions, same result
     await replay.waitForPosition(head);
     expect(await dumpCatalog(h.sql)).toEqual(before);
+  });
+});
+
+describe('runs of casts and flags', () => {
+  it('a batch of casts each followed by its flag writes exactly the rows one event at a time writes', async () => {
+    const { pollId } = await createPoll(h.store);
+    await openPoll(h.store, pollId);
+    const flagIds: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const voter = await castBallot(h.store, pollId);
+      flagIds.push((await flagBallot(h.store, pollId, voter.ballotId, voter.voterKey)).flagId);
+    }
+    const head = await lastAppended(h.sql);
+    await resetProjection(h.sql, pollsCatalog);
+    const oneByOne = run(pollsCatalog, 1);
+    await oneByOne.waitForPosition(head);
+    await oneByOne.stop();
+    const expected = await dumpCatalog(h.sql);
+
+    await resetProjection(h.sql, pollsCatalog);
+    const inRuns = run(pollsCatalog); // one batch: C F C F ... applied as one run of casts and one of flags
+    await inRuns.waitForPosition(head);
+    expect(await dumpCatalog(h.sql)).toEqual(expected);
+    const flags = await Promise.all(flagIds.map((id) => findFlag(h.sql, id)));
+    expect(flags.map((f) => [f?.pollId, f?.status, f?.reasons])).toEqual(flagIds.map(() => [pollId, 'pending', ['velocity']]));
+    expect((await getPoll(h.sql, pollId))?.ballots).toBe(6);
   });
 });
 

@@ -49,6 +49,9 @@ async function apply(tx: DatabaseTransactionConnection, recorded: RecordedEvent)
   }
 }
 
+// A flagged ballot stays counted until a reviewer rejects it; tokens are the vote path's.
+const IGNORED = new Set(['BallotFlagged', 'VoteTokensIssued']);
+
 export const analytics: PostgresProjection = {
   name: ANALYTICS,
   categories: ['poll', 'ballot'],
@@ -58,6 +61,7 @@ export const analytics: PostgresProjection = {
       check: assertRequiredFields,
       casts: (run) => ballotsCast(tx, run),
       other: (event) => apply(tx, event),
+      ignored: IGNORED,
     });
   },
   async reset(tx) {

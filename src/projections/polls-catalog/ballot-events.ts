@@ -8,7 +8,7 @@ import { ballotStream } from '../../domain/shared/streams.ts';
  */
 
 export type { CastAt } from '../runner/cast-runs.ts';
-import type { CastAt } from '../runner/cast-runs.ts';
+import type { CastAt, FlagAt } from '../runner/cast-runs.ts';
 import { jsonRows } from '../shared/json-rows.ts';
 import { prepared } from '../../db/prepared.ts';
 
@@ -54,19 +54,26 @@ export async function ballotChanged(tx: DatabaseTransactionConnection, data: Bal
     WHERE ballot_id = ${data.ballotId} AND position < ${position}`);
 }
 
-export async function ballotFlagged(
-  tx: DatabaseTransactionConnection,
-  data: BallotFlagged['data'],
-  stream: string,
-  position: bigint,
-): Promise<void> {
-  await tx.query(sql.unsafe`
-    INSERT INTO flags (flag_id, ballot_id, poll_id, voter_key, reasons, flagged_by, details, flagged_at, status,
-                            flagged_position, position)
-    VALUES (${data.flagId}, ${data.ballotId}, ${data.pollId}, ${voterKeyOf(stream, data.pollId)}, ${sql.jsonb(data.reasons)},
-            ${data.flaggedBy}, ${data.details === null ? null : sql.jsonb(data.details)}, ${data.flaggedAt}::timestamptz,
-            'pending', ${position}, ${position})
-    ON CONFLICT (flag_id) DO NOTHING`);
+/** The review-queue rows of a run of BallotFlagged (see cast-runs.ts), in one statement: pending, keyed by flag id. */
+export async function ballotsFlagged(tx: DatabaseTransactionConnection, flags: readonly FlagAt[]): Promise<void> {
+  const rows = flags.map(({ data, stream, position }) => ({
+    flag_id: data.flagId,
+    ballot_id: data.ballotId,
+    poll_id: data.pollId,
+    voter_key: voterKeyOf(stream, data.pollId),
+    reasons: data.reasons,
+    flagged_by: data.flaggedBy,
+    details: data.details ?? null,
+    flagged_at: data.flaggedAt,
+    position: String(position),
+  }));
+  await tx.query(prepared(sql.unsafe`
+    INSERT INTO flags (flag_id, ballot_id, poll_id, voter_key, reasons, flagged_by, details, flagged_at, status, flagged_position, position)
+    SELECT r.flag_id, r.ballot_id, r.poll_id, r.voter_key, r.reasons, r.flagged_by, r.details, r.flagged_at, 'pending', r.position, r.position
+    FROM ${jsonRows(rows, sql.fragment`r(flag_id text, ballot_id text, poll_id text, voter_key text, reasons jsonb, flagged_by text,
+         details jsonb, flagged_at timestamptz, position bigint)`)}
+    ORDER BY r.position
+    ON CONFLICT (flag_id) DO NOTHING`));
 }
 
 export async function flagReviewed(tx: DatabaseTransactionConnection, data: FlagReviewed['data'], position: bigint): Promise<void> {

@@ -4,7 +4,7 @@ import type { BallotEvent } from '../../domain/ballot/events.ts';
 import type { PollEvent } from '../../domain/poll/events.ts';
 import { inLogOrderWithCastRuns } from '../runner/cast-runs.ts';
 import type { PostgresProjection } from '../runner/projection.ts';
-import { ballotChanged, ballotFlagged, ballotsCast, flagReviewed } from './ballot-events.ts';
+import { ballotChanged, ballotsCast, ballotsFlagged, flagReviewed } from './ballot-events.ts';
 import { pollClosed, pollCreated, pollOpened } from './poll-events.ts';
 import { assertRequiredFields } from './required-fields.ts';
 import { POLLS_CATALOG } from '../names.ts';
@@ -30,7 +30,7 @@ async function apply(tx: DatabaseTransactionConnection, recorded: RecordedEvent)
     case 'BallotChanged':
       return ballotChanged(tx, event.data, position);
     case 'BallotFlagged':
-      return ballotFlagged(tx, event.data, recorded.stream, position);
+      return ballotsFlagged(tx, [{ data: event.data, stream: recorded.stream, position }]);
     case 'FlagReviewed':
       return flagReviewed(tx, event.data, position);
     case 'VoteTokensIssued':
@@ -42,6 +42,9 @@ async function apply(tx: DatabaseTransactionConnection, recorded: RecordedEvent)
   }
 }
 
+// Checked on the vote path, not listed.
+const IGNORED = new Set(['VoteTokensIssued']);
+
 export const pollsCatalog: PostgresProjection = {
   name: POLLS_CATALOG,
   categories: ['poll', 'ballot'],
@@ -50,7 +53,9 @@ export const pollsCatalog: PostgresProjection = {
     await inLogOrderWithCastRuns(events, {
       check: assertRequiredFields,
       casts: (run) => ballotsCast(tx, run),
+      flags: (run) => ballotsFlagged(tx, run),
       other: (event) => apply(tx, event),
+      ignored: IGNORED,
     });
   },
   async reset(tx) {
