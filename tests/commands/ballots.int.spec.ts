@@ -227,13 +227,15 @@ describe('a bounded poll cache', () => {
     const target = await activePoll(closer);
     expect(await codeOf(castBallot(voting, { pollId: target.pollId, voterKey: 'u.early', answers: answersFor(target) }, context()))).toBe('ok');
     for (let i = 0; i < 5; i++) await small.get((await activePoll(closer)).pollId); // pushes the target out
-    await closePoll(closer, target.pollId, organizer, context());
+    const closed = await closePoll(closer, target.pollId, organizer, context());
     expect(await codeOf(castBallot(voting, { pollId: target.pollId, voterKey: 'u.late', answers: answersFor(target) }, context()))).toBe(
       'poll.not-active',
     );
     // Evicted between a ballot's look at the poll and its check after the append: still closed.
+    // (A ballot after the close, not the log's readable head: other databases' transactions on
+    // the cluster can hold that below the close for longer than this cache's 200 ms catch-up.)
     for (let i = 0; i < 5; i++) await small.get((await activePoll(closer)).pollId);
-    expect(await small.closedBefore(target.pollId, (await store.headPosition()) + 1n)).toBeDefined();
+    expect(await small.closedBefore(target.pollId, closed + 1n)).toBe(closed);
   });
 });
 
