@@ -58,7 +58,7 @@ describe('fenced appends (postgres)', () => {
   });
 
   for (const [closer, size] of [['the other process', 1], ['the same process', 1], ['the other process', 2]] as const) {
-    // Two events an append (a ballot and its flag) go through the transaction path of a batch.
+    // Two events an append (a ballot and its flag): each append whole in one plain INSERT, fences included.
     it(`a close racing 300 fenced ballots of ${size} event(s) from ${closer}: every ballot accepted lies before the close in the log, every one refused wrote nothing`, async () => {
       const poll = `${fenceCategory}-${randomUUID()}`;
       const ballots = freshCategory();

@@ -5,12 +5,13 @@ import { MAX_EVENTS_PER_APPEND, type Outcome, type PendingAppend } from './pendi
 
 /**
  * The SQL of one group-commit batch. Optimistic write: no lookup before the INSERT, which checks
- * each append's expected revision itself, so the common batch (only single-event appends) is ONE
- * statement in its own implicit transaction: one round trip, durable when it answers
- * (synchronous_commit on). A batch holding a multi-event append needs an explicit transaction
- * (BEGIN, INSERT, COMMIT): an append that went in only in part must be
- * taken back before anyone can see it. Only appends that did not go in are looked up afterwards,
- * to say why (decideLost). Array binds (`unnest`) keep the round trips constant whatever the size.
+ * each append's expected revision itself, so the common batch is ONE statement in its own
+ * implicit transaction: one round trip, durable when it answers (synchronous_commit on), also
+ * with multi-event appends (a plain INSERT writes each append whole or not at all). Only after a
+ * collision does a batch holding a multi-event append need an explicit transaction (BEGIN,
+ * guarded INSERT, COMMIT): an append that went in only in part must be taken back before anyone
+ * can see it. Only appends that did not go in are looked up afterwards, to say why (decideLost).
+ * Array binds (`unnest`) keep the round trips constant whatever the size.
  */
 
 const LOOKUP = `
@@ -194,11 +195,20 @@ async function insert(client: pg.PoolClient, appends: readonly PendingAppend[], 
   return written;
 }
 
+/**
+ * The transaction of a batch, begun only when needed: a guarded INSERT (ON CONFLICT DO NOTHING)
+ * can write a multi-event append in part, which must be taken back before anyone sees it.
+ */
+interface LazyTransaction {
+  readonly active: boolean;
+  begin(): Promise<void>;
+}
+
 async function decideAndWrite(
   client: pg.PoolClient,
   batch: readonly PendingAppend[],
   maxRounds: number,
-  inTransaction: boolean,
+  transaction: LazyTransaction,
   outcomes: (Outcome | undefined)[],
 ): Promise<void> {
   // Rows in stream order: two batches (other processes) touching the same streams then take their
@@ -209,12 +219,17 @@ async function decideAndWrite(
   for (let round = 1; todo.length > 0; round++) {
     const appends = todo.map((w) => w.append);
     let written: Written | undefined;
-    if (round === 1 && !inTransaction) {
+    // First try: one plain INSERT in autocommit, multi-event appends included. Without ON CONFLICT
+    // a collision fails it whole, and its other conditions (expected revision, fence) hold or fail
+    // for every event of an append alike: each append goes in whole or not at all, with no BEGIN
+    // and COMMIT (a ballot with its flag is a two-event append).
+    if (round === 1) {
       written = await insert(client, appends, 0, true).catch((error: unknown) => {
         if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
         throw error;
       });
     }
+    if (written === undefined && appends.some((a) => a.events.length > 1)) await transaction.begin();
     const { results, partial } = written ?? (await insert(client, appends, ordinals, false));
     ordinals += todo.reduce((n, w) => n + w.append.events.length, 0);
     const lost = todo.filter((w, k) => {
@@ -225,7 +240,7 @@ async function decideAndWrite(
     if (lost.length === 0) return;
     // Take back the rows of appends that went in only in part (all or nothing per append).
     if (partial.length > 0) {
-      if (!inTransaction) throw new Error('a multi-event append was written outside a transaction');
+      if (!transaction.active) throw new Error('a multi-event append was written in part outside a transaction');
       await client.query({ name: 'pollster-append-delete', text: DELETE, values: [partial] });
     }
     const after = await lookup(client, lost.map((w) => w.append));
@@ -247,13 +262,23 @@ async function decideAndWrite(
  * that failed is destroyed rather than returned to the pool.
  */
 export async function writeBatch(pool: pg.Pool, batch: readonly PendingAppend[], maxRounds = 5): Promise<Outcome[]> {
-  const inTransaction = batch.some((a) => a.events.length > 1);
   const outcomes = new Array<Outcome | undefined>(batch.length).fill(undefined);
   const client = await pool.connect();
+  // Outcomes decided before BEGIN were committed by their own statement; later ones commit with it.
+  let committedBefore: boolean[] | undefined;
+  const transaction: LazyTransaction = {
+    get active() {
+      return committedBefore !== undefined;
+    },
+    async begin() {
+      if (committedBefore !== undefined) return;
+      await client.query('BEGIN');
+      committedBefore = outcomes.map((o) => o !== undefined);
+    },
+  };
   try {
-    if (inTransaction) await client.query('BEGIN');
-    await decideAndWrite(client, batch, maxRounds, inTransaction, outcomes);
-    if (inTransaction) await client.query('COMMIT');
+    await decideAndWrite(client, batch, maxRounds, transaction, outcomes);
+    if (transaction.active) await client.query('COMMIT');
     client.release();
     return outcomes.map((o) => o ?? 'retry');
   } catch (error) {
@@ -263,9 +288,10 @@ export async function writeBatch(pool: pg.Pool, batch: readonly PendingAppend[],
       () => false,
     );
     client.release(rolledBack ? undefined : (error as Error));
-    // Without a transaction, statements that answered have committed: their outcomes stand, the
-    // others go back to the queue (decided afresh, idempotent by event id).
-    if (!inTransaction && outcomes.some((o) => o !== undefined)) return outcomes.map((o) => o ?? 'retry');
+    // What the rolled-back transaction decided is undone; statements that answered before it have
+    // committed: their outcomes stand, the others go back to the queue (decided afresh, idempotent by event id).
+    const standing = outcomes.map((o, i) => (committedBefore === undefined || committedBefore[i] ? o : undefined));
+    if (standing.some((o) => o !== undefined)) return standing.map((o) => o ?? 'retry');
     throw error;
   }
 }
