@@ -188,6 +188,7 @@ async function session(mode: Mode, { args, ballots, concurrency, rate, partition
       console.log(formatFigures(figures, 'ballots'));
     }
     const totals = new Map<Fraud, Totals>();
+    const p99s = new Map<Fraud, number[]>();
     const first = await snapshot();
     for (const [r, f] of rounds.entries()) {
       const before = await snapshot();
@@ -198,13 +199,15 @@ async function session(mode: Mode, { args, ballots, concurrency, rate, partition
       const round = totalsOf(figures, before, after, drainMs, castEnd);
       console.log(`${formatFigures(figures, 'ballots')}\n  ${perBallot(round, mode, own)}`);
       totals.set(f, add(totals.get(f), round));
+      p99s.set(f, [...(p99s.get(f) ?? []), figures.p99]);
     }
     for (const f of settings) {
       const t = totals.get(f)!;
       const rateOf = t.operations / t.seconds;
+      const p99 = p99s.get(f)!;
       console.log(
-        `\nfraud ${f}, ${mode} (${cpus().length} cores): ${Math.round(rateOf)} ballots/s, ratio ${(rateOf / ceiling).toFixed(2)} to pgbench's ${Math.round(ceiling)} rows/s ` +
-          `(${t.errors} errors)\n  ${perBallot(t, mode, own)}`,
+        `\nfraud ${f}, ${mode} (${cpus().length} cores): ${Math.round(rateOf)} ballots/s, p99 per round ${Math.round(Math.min(...p99))}-${Math.round(Math.max(...p99))} ms, ` +
+          `ratio ${(rateOf / ceiling).toFixed(2)} to pgbench's ${Math.round(ceiling)} rows/s (${t.errors} errors)\n  ${perBallot(t, mode, own)}`,
       );
     }
     if (showStatements) printStatements(first.byStatement, (await snapshot()).byStatement, perRound * rounds.length);
