@@ -74,7 +74,7 @@ const checkpoints = async (): Promise<Checkpoint[]> => (await t.services.store.r
 /** What a stand-in server answers: these items after the witness's cursor, the head at or past them. */
 async function serve(items: FeedItem[], head?: bigint): Promise<void> {
   const state = JSON.parse(await readFile(join(honest, 'state.json'), 'utf8'));
-  const top = head ?? BigInt(state.cursor) + 1000n;
+  const top = head ?? (BigInt(state.cursor) > FAR ? BigInt(state.cursor) : FAR) + 1000n;
   fakeFeed = feedText({ items, next: String(top), head: String(top) }, BigInt(state.cursor), key());
 }
 
@@ -86,7 +86,15 @@ async function witnessed(name: string): Promise<string> {
 }
 
 /** A validly signed checkpoint chained to `previous` (the operator holds the key). */
-function signed(sequence: number, previous: Checkpoint | null, signer = key(), through = 999_999_999_999n): Checkpoint {
+/**
+ * Log positions past anything the server wrote: positions are transaction ids shifted left by
+ * 20 bits, so a constant like 999,999,999,999 is passed once the cluster's transaction counter
+ * reaches ~954,000 (a busy development machine gets there).
+ */
+const FAR = 4_000_000_000_000_000_000n;
+const far = (back: number) => String(FAR - BigInt(back));
+
+function signed(sequence: number, previous: Checkpoint | null, signer = key(), through = FAR): Checkpoint {
   return buildCheckpoint({ pollId: poll.pollId, previous: previous ?? undefined, sequence, through, heads: [], events: 99, reason: 'events', signedAt: new Date() }, signer);
 }
 
@@ -122,16 +130,16 @@ describe('pollster audit witness', () => {
   it('catches a rollback: history re-signed from an earlier checkpoint after a restore', async () => {
     const [c0] = await checkpoints();
     const state = await witnessed('resigned');
-    await serve([{ kind: 'checkpoint', position: '999999999990', checkpoint: signed(1, c0!) }]);
+    await serve([{ kind: 'checkpoint', position: far(10), checkpoint: signed(1, c0!) }]);
     const ran = await pollster(['audit', 'witness', '--from', fakeUrl, '--state', state, '--once']);
     expect(ran.code).toBe(2);
-    expect(ran.stdout).toContain(`ROLLBACK poll ${poll.pollId} at position 999999999990: poll ${poll.pollId} is back at checkpoint 1`);
+    expect(ran.stdout).toContain(`ROLLBACK poll ${poll.pollId} at position ${far(10)}: poll ${poll.pollId} is back at checkpoint 1`);
   }, 60_000);
 
   it('catches a fork: a next checkpoint that does not name the one the witness saw', async () => {
     const [, , c2] = await checkpoints();
     const state = await witnessed('fork');
-    await serve([{ kind: 'checkpoint', position: '999999999990', checkpoint: signed(4, c2!) }]);
+    await serve([{ kind: 'checkpoint', position: far(10), checkpoint: signed(4, c2!) }]);
     const ran = await pollster(['audit', 'witness', '--from', fakeUrl, '--state', state, '--once']);
     expect(ran.code).toBe(2);
     expect(ran.stdout).toContain('WITNESS ALARM: fork');
@@ -141,35 +149,35 @@ describe('pollster audit witness', () => {
   it('catches a fork: a second checkpoint at a sequence already seen', async () => {
     const [, , c2] = await checkpoints();
     const state = await witnessed('fork-same');
-    await serve([{ kind: 'checkpoint', position: '999999999990', checkpoint: signed(3, c2!) }]);
+    await serve([{ kind: 'checkpoint', position: far(10), checkpoint: signed(3, c2!) }]);
     const ran = await pollster(['audit', 'witness', '--from', fakeUrl, '--state', state, '--once']);
     expect(ran.code).toBe(2);
-    expect(ran.stdout).toContain(`FORK poll ${poll.pollId} at position 999999999990: poll ${poll.pollId} has two checkpoints 3`);
+    expect(ran.stdout).toContain(`FORK poll ${poll.pollId} at position ${far(10)}: poll ${poll.pollId} has two checkpoints 3`);
   }, 60_000);
 
   it('catches a gap: a checkpoint withheld from the feed', async () => {
     const all = await checkpoints();
     const state = await witnessed('gap');
     const c4 = signed(4, all[3]!);
-    await serve([{ kind: 'checkpoint', position: '999999999991', checkpoint: signed(5, c4) }]);
+    await serve([{ kind: 'checkpoint', position: far(9), checkpoint: signed(5, c4) }]);
     const ran = await pollster(['audit', 'witness', '--from', fakeUrl, '--state', state, '--once']);
     expect(ran.code).toBe(2);
-    expect(ran.stdout).toContain(`GAP poll ${poll.pollId} at position 999999999991: poll ${poll.pollId} went from checkpoint 3 to 5: checkpoints 4..4 were never published`);
+    expect(ran.stdout).toContain(`GAP poll ${poll.pollId} at position ${far(9)}: poll ${poll.pollId} went from checkpoint 3 to 5: checkpoints 4..4 were never published`);
   }, 60_000);
 
   it('catches an unannounced key change, and accepts one the pinned key handed over', async () => {
     const all = await checkpoints();
     const other = signingKeyFrom(newSeed());
     const state = await witnessed('key-change');
-    await serve([{ kind: 'checkpoint', position: '999999999990', checkpoint: signed(4, all[3]!, other) }]);
+    await serve([{ kind: 'checkpoint', position: far(10), checkpoint: signed(4, all[3]!, other) }]);
     const ran = await pollster(['audit', 'witness', '--from', fakeUrl, '--state', state, '--once']);
     expect(ran.code).toBe(2);
-    expect(ran.stdout).toContain(`KEY-CHANGE poll ${poll.pollId} at position 999999999990: checkpoint 4 of poll ${poll.pollId} is signed by key ${other.keyId}, which no hand-over chains back to the pinned key ${key().keyId}`);
+    expect(ran.stdout).toContain(`KEY-CHANGE poll ${poll.pollId} at position ${far(10)}: checkpoint 4 of poll ${poll.pollId} is signed by key ${other.keyId}, which no hand-over chains back to the pinned key ${key().keyId}`);
 
     const handedOver = await witnessed('handed-over');
     await serve([
-      { kind: 'handover', position: '999999999989', handover: buildHandover(key(), other, new Date()) },
-      { kind: 'checkpoint', position: '999999999990', checkpoint: signed(4, all[3]!, other) },
+      { kind: 'handover', position: far(11), handover: buildHandover(key(), other, new Date()) },
+      { kind: 'checkpoint', position: far(10), checkpoint: signed(4, all[3]!, other) },
     ]);
     const accepted = await pollster(['audit', 'witness', '--from', fakeUrl, '--state', handedOver, '--once']);
     expect(accepted.stdout).toContain('caught up: 5 checkpoints');
