@@ -202,8 +202,8 @@ describe('runs of casts and flags', () => {
 });
 
 describe('ProjectionRunner with projections run together', () => {
-  const together = (projections: PostgresProjection[]) => {
-    const runner = new ProjectionRunner({ store: h.store, sql: h.sql, logger: silentLogger, projections, ...fastRunner });
+  const together = (projections: PostgresProjection[], batchSize?: number) => {
+    const runner = new ProjectionRunner({ store: h.store, sql: h.sql, logger: silentLogger, projections, ...fastRunner, ...(batchSize ? { batchSize } : {}) });
     runner.start();
     running.push(runner);
     return runner;
@@ -240,6 +240,20 @@ describe('ProjectionRunner with projections run together', () => {
     expect(await Promise.all([checkpointOf(h.sql, 'polls-catalog'), checkpointOf(h.sql, 'results')])).toEqual([head, head]);
     const statuses = await runner.statuses();
     expect(statuses.map((s) => [s.name, s.parkedSinceStart])).toEqual([['polls-catalog', 1], ['results', 0]]);
+  });
+
+  it('two runners of the same projections run together (a deploy overlap) apply every event once, and never deadlock on the checkpoints', async () => {
+    const { pollId } = await createPoll(h.store);
+    await openPoll(h.store, pollId);
+    const [a, b] = [together([pollsCatalog, results], 2), together([results, pollsCatalog], 2)];
+    const casts = await Promise.all(Array.from({ length: 30 }, () => castBallot(h.store, pollId)));
+    const head = casts.reduce((max, c) => (c.position > max ? c.position : max), 0n);
+    await Promise.all([a!.waitForPosition(head), b!.waitForPosition(head)]);
+    expect(await ballotRows(pollId)).toBe(30);
+    expect((await getPoll(h.sql, pollId))?.ballots).toBe(30);
+    expect((await getResults(h.sql, pollId))?.totalBallots).toBe(30);
+    // A deadlock would have failed a batch and restarted the runner, leaving its last error.
+    expect([...(await a!.statuses()), ...(await b!.statuses())].map((s) => s.lastError)).toEqual([null, null, null, null]);
   });
 
   it('refuses projections of different categories: one subscription could not feed them both', () => {

@@ -1,6 +1,6 @@
 import type { DatabasePool } from 'slonik';
 import type { RecordedEvent } from '../../event-store/port.ts';
-import { insertParked, lockCheckpoint, saveCheckpoint, useSchemaAndAdvanceCheckpoint } from './checkpoints.ts';
+import { insertParked, lockCheckpoint, saveCheckpoint, useSchemaAndAdvanceCheckpoints } from './checkpoints.ts';
 import { isPoisonCandidate, sleep } from './failures.ts';
 import { faultPoint } from './fault-points.ts';
 import type { PostgresProjection } from './projection.ts';
@@ -58,10 +58,11 @@ export async function applyTogether(
 ): Promise<Array<{ checkpoint: bigint; applied: number }>> {
   const done = await targets[0]!.sql.transaction(async (tx) => {
     const outcomes: Array<{ checkpoint: bigint; applied: number }> = [];
-    for (const target of targets) {
-      // Handlers name tables unqualified: the search path points them at the live ones, in schema `read`.
-      // The checkpoint moves to `through` at once; the rest of the transaction applies what was past it.
-      const checkpoint = await useSchemaAndAdvanceCheckpoint(tx, target.name, through);
+    // Handlers name tables unqualified: the search path points them at the live ones, in schema `read`.
+    // The checkpoints move to `through` at once; the rest of the transaction applies what was past each.
+    const checkpoints = await useSchemaAndAdvanceCheckpoints(tx, targets.map((t) => t.name), through);
+    for (const [i, target] of targets.entries()) {
+      const checkpoint = checkpoints[i]!;
       const fresh = events.filter((e) => e.position > checkpoint && target.includes(e));
       if (fresh.length > 0) {
         await target.projection.handle(fresh, tx);

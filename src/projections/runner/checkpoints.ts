@@ -9,6 +9,7 @@ import { prepared } from '../../db/prepared.ts';
  * Checkpoint writes happen only inside the transaction that applies the events they count.
  */
 const positionRow = z.object({ position: z.bigint() });
+const namedPositionRow = z.object({ name: z.string(), position: z.bigint() });
 
 /** The committed checkpoint, creating the row at 0 for a projection seen for the first time. */
 export async function ensureCheckpoint(db: CommonQueryMethods, name: string): Promise<bigint> {
@@ -37,27 +38,32 @@ export async function lockCheckpoint(tx: DatabaseTransactionConnection, name: st
 }
 
 /**
- * `useSchema(tx)`, then lock the checkpoint and move it to `through` in one round trip, before the
- * handler runs: safe, as a failing handler takes the move back with its rows, and it saves a round
- * trip per batch (a context switch or two on a busy 2-core machine).
+ * `useSchema(tx)`, then lock the checkpoints of the projections applied in this transaction and
+ * move them to `through`, in one round trip before the handlers run: safe, as a failing handler
+ * takes the moves back with its rows. Returns each checkpoint as it was, in the order of `names`.
+ * Rows are locked in name order, so two runners of the same projections cannot deadlock.
  */
-export async function useSchemaAndAdvanceCheckpoint(tx: DatabaseTransactionConnection, name: string, through: bigint): Promise<bigint> {
-  // `s` and `c` both yield a row whenever the checkpoint exists, so set_config has run; the
-  // data-modifying CTE runs whether or not it is referenced, after `old` has locked the row.
-  const row = await tx.maybeOne(prepared(sql.type(positionRow)`
+export async function useSchemaAndAdvanceCheckpoints(tx: DatabaseTransactionConnection, names: readonly string[], through: bigint): Promise<bigint[]> {
+  // `s` and `c` both yield a row whenever a checkpoint exists, so set_config has run; the
+  // data-modifying CTE runs whether or not it is referenced, after `old` has locked the rows.
+  const rows = await tx.any(prepared(sql.type(namedPositionRow)`
     WITH old AS (
-      SELECT c.position FROM (SELECT ${setSearchPath()}) s, projection_checkpoints c WHERE c.name = ${name} FOR UPDATE OF c
+      SELECT c.name, c.position FROM (SELECT ${setSearchPath()}) s, projection_checkpoints c
+       WHERE c.name = ANY(${sql.array([...names], 'text')}) ORDER BY c.name FOR UPDATE OF c
     ), moved AS (
       UPDATE projection_checkpoints c SET position = ${through}, updated_at = now()
-        FROM old WHERE c.name = ${name} AND old.position < ${through}
+        FROM old WHERE c.name = old.name AND old.position < ${through}
     )
-    SELECT position FROM old`));
-  if (row) return row.position;
+    SELECT name, position FROM old`));
+  const found = new Map(rows.map((r) => [r.name, r.position]));
+  const missing = names.filter((name) => !found.has(name));
   // Reset or never started: create the row, then move it.
-  await useSchema(tx);
-  const checkpoint = await lockCheckpoint(tx, name);
-  await saveCheckpoint(tx, name, through);
-  return checkpoint;
+  if (missing.length > 0) await useSchema(tx);
+  for (const name of missing) {
+    found.set(name, await lockCheckpoint(tx, name));
+    await saveCheckpoint(tx, name, through);
+  }
+  return names.map((name) => found.get(name)!);
 }
 
 /** Moves the checkpoint forward only; call after `lockCheckpoint` in the same transaction. */
