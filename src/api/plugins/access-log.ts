@@ -23,15 +23,16 @@ function loggedUrl(url: string): string {
  */
 export default fp(
   async (app: FastifyInstance) => {
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       // Under LOG_LEVEL=warn no line is written: the line is not built either (a ballot's hot path).
-      if (!infoEnabled(request.log) || quiet(request.url.split('?', 1)[0]!)) return;
+      if (!infoEnabled(request.log) || quiet(request.url.split('?', 1)[0]!)) return done();
       const url = loggedUrl(request.url);
       const durationMs = Math.round(reply.elapsedTime * 10) / 10;
       request.log.info(
         { method: request.method, url, route: request.routeOptions.url, status: reply.statusCode, durationMs },
         `${request.method} ${url} ${reply.statusCode} ${durationMs} ms`,
       );
+      done();
     });
   },
   { name: 'access-log' },

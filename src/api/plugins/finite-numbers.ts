@@ -12,22 +12,24 @@ import { problemError } from './problem-details.ts';
  */
 export default fp(
   async (app: FastifyInstance) => {
-    app.addHook('preHandler', async (request) => {
+    // Callback style, not async: every request of every route passes here.
+    app.addHook('preHandler', (request, _reply, done) => {
       for (const [part, values] of [['querystring', request.query], ['params', request.params]] as const) {
         if (values === null || typeof values !== 'object') continue;
         for (const [name, value] of Object.entries(values)) {
           if (typeof value === 'number' && !Number.isFinite(value)) {
-            throw problemError({
+            return done(problemError({
               type: 'https://pollster.dev/problems/request.invalid',
               title: 'invalid request',
               status: 400,
               detail: `${part}/${name} must be a finite number`,
               code: 'request.invalid',
               field: `${part}.${name}`,
-            });
+            }));
           }
         }
       }
+      done();
     });
   },
   { name: 'finite-numbers', dependencies: ['problem-details'] },

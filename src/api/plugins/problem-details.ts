@@ -150,10 +150,10 @@ export default fp(
     app.addHook('preClose', async () => {
       closing = true;
     });
-    app.addHook('onRequest', async (_request, reply) => {
-      if (!closing) return;
+    app.addHook('onRequest', (_request, reply, done) => {
+      if (!closing) return done();
       reply.header('connection', 'close');
-      throw new UnavailableError('server.shutting-down', 'this server is shutting down; retry the request');
+      done(new UnavailableError('server.shutting-down', 'this server is shutting down; retry the request'));
     });
     app.setNotFoundHandler((request, reply) =>
       sendProblem(reply, {

@@ -82,7 +82,8 @@ function valueOf(request: FastifyRequest, part: (typeof PARTS)[number]['part']):
 
 export default fp(
   async (app: FastifyInstance) => {
-    app.addHook('preValidation', async (request) => {
+    // Callback style, not async: every request of every route passes here, and a promise per hook adds up.
+    app.addHook('preValidation', (request, _reply, done) => {
       for (const { part, status } of PARTS) {
         const found = findTextFault(valueOf(request, part));
         if (!found) continue;
@@ -96,8 +97,9 @@ export default fp(
           code: `request.${found.fault}`,
           field,
         };
-        throw problemError(problem);
+        return done(problemError(problem));
       }
+      done();
     });
   },
   { name: 'text-input', dependencies: ['problem-details'] },

@@ -21,9 +21,10 @@ export const metricsRoute = fp(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     });
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
       durations.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      done();
     });
     const lagEvents = new Gauge({ name: 'pollster_projection_lag_events', help: 'Events not applied yet (capped).', labelNames: ['projection'], registers: [registry] });
     const lagSeconds = new Gauge({ name: 'pollster_projection_lag_seconds', help: 'Age of the oldest event not applied yet.', labelNames: ['projection'], registers: [registry] });
