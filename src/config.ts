@@ -80,7 +80,7 @@ const ConfigSchema = Type.Object({
   CORS_ORIGINS: Type.Optional(Type.String()),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   /** Parallel group-commit flushers (each holds one connection while it writes a batch). */
-  APPEND_FLUSHERS: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
+  APPEND_FLUSHERS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   /** Most appends written in one group-commit transaction. */
   APPEND_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
   /** An append waits at most this long for a lock on the events table, then answers 503. */

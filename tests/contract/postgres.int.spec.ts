@@ -123,11 +123,16 @@ describe('postgres event store: commit order and group commit', () => {
   });
 
   it('group commit: appends submitted together are split evenly among the free flushers', async () => {
-    const category = freshCategory();
-    const results = await Promise.all(Array.from({ length: 64 }, (_, i) => store.append(`${category}-${i}`, [event()], 'no_stream')));
-    const perTransaction = new Map<bigint, number>();
-    for (const r of results) perTransaction.set(r.position >> 20n, (perTransaction.get(r.position >> 20n) ?? 0) + 1);
-    expect([...perTransaction.values()]).toEqual([32, 32]); // two flushers (the default), half each
+    const two = new PostgresEventStore({ connectionString: db.url, flushers: 2 });
+    try {
+      const category = freshCategory();
+      const results = await Promise.all(Array.from({ length: 64 }, (_, i) => two.append(`${category}-${i}`, [event()], 'no_stream')));
+      const perTransaction = new Map<bigint, number>();
+      for (const r of results) perTransaction.set(r.position >> 20n, (perTransaction.get(r.position >> 20n) ?? 0) + 1);
+      expect([...perTransaction.values()]).toEqual([32, 32]); // two flushers, half each
+    } finally {
+      await two.close();
+    }
   });
 
   it('two stores (two processes) racing on the same streams keep every per-stream guarantee', async () => {

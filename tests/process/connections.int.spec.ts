@@ -20,8 +20,8 @@ import { serviceUrls } from '../support/services.ts';
  * README, "Connections": what one process opens at defaults, by application_name. Four such
  * processes must fit a stock PostgreSQL (max_connections 100, 3 reserved) with room to spare.
  */
-const DOCUMENTED = { 'pollster-sql': 8, 'pollster-read': 6, 'pollster-append': 2, 'pollster-leases': 1 } as const;
-const PER_PROCESS = 17;
+const DOCUMENTED = { 'pollster-sql': 8, 'pollster-read': 6, 'pollster-append': 1, 'pollster-leases': 1 } as const;
+const PER_PROCESS = 16;
 
 let dataDir: string;
 beforeAll(async () => {
@@ -181,7 +181,7 @@ describe('a server out of connections (SQLSTATE 53300)', () => {
       expect(read.code).toBe('53300');
 
       const append = await failure(store.append('poll-x', [{ id: randomUUID(), type: 'Tested', data: {} }], 'any'));
-      expect(append.message).toContain('append flushers (APPEND_FLUSHERS=2)');
+      expect(append.message).toContain('append flushers (APPEND_FLUSHERS=1)');
 
       const query = await failure(sqlPool.query(sql.unsafe`SELECT 1`));
       expect(query.message).toContain('SQL pool (DATABASE_POOL_SIZE=8)');

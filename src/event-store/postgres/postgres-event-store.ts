@@ -21,7 +21,11 @@ import { type EventSchemas, POLLSTER_SCHEMAS } from '../schema-versions.ts';
  */
 export interface PostgresEventStoreOptions {
   connectionString: string;
-  /** Batches written in parallel, each on its own connection (default 2: on a 2-core box 4 made batches smaller and throughput lower, bench/append.ts). */
+  /**
+   * Batches written in parallel, each on its own connection (default 1: on a 2-core box with
+   * PostgreSQL beside it, one batch in flight makes batches twice as large and the full ingest
+   * bench's CPU per ballot 6-11% lower than two, at the same appends/s in bench/append.ts).
+   */
   flushers?: number;
   /** Appends per group-commit batch (default 500). */
   maxBatchSize?: number;
@@ -73,7 +77,7 @@ export class PostgresEventStore implements EventStore {
   readonly #fenceCategories: ReadonlySet<string>;
 
   constructor(options: PostgresEventStoreOptions) {
-    const flushers = options.flushers ?? 2;
+    const flushers = options.flushers ?? 1;
     // Separate pools: a burst of reads must never make the flushers wait for a connection.
     // Generic plans for the batch statements: under the default plan_cache_mode, Postgres picked a
     // plan for the lookup that made it 3x slower as the table grew (bench/append.ts); every statement
