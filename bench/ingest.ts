@@ -135,12 +135,14 @@ async function session(mode: Mode, { args, ballots, concurrency, rate, partition
   };
   const nodeFlags = stringFlag(args, 'node-flags', '').split(' ').filter(Boolean);
   const apiFlags = [...countRoundTrips, ...nodeFlags, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
-  const processes: ServerProcess[] = [await startServer(env, apiFlags, mode === 'start' ? 'start' : 'serve')];
-  if (mode === 'serve+worker') processes.push(await startServer(env, [...countRoundTrips, ...nodeFlags], `worker --partitions ${partitions}`));
+  const processes: ServerProcess[] = [];
   const monitor = new pg.Client({ connectionString: db.url });
-  await monitor.connect();
   const dbName = new URL(db.url).pathname.slice(1);
   try {
+    // Inside the try: a server that fails to start must not leave the bench's Redis and NATS behind.
+    processes.push(await startServer(env, apiFlags, mode === 'start' ? 'start' : 'serve'));
+    if (mode === 'serve+worker') processes.push(await startServer(env, [...countRoundTrips, ...nodeFlags], `worker --partitions ${partitions}`));
+    await monitor.connect();
     const request = jsonClient(processes[0]!.url, concurrency);
     const organizer = await firstAdmin(request);
     const perRound = Math.ceil(ballots / ROUNDS);
@@ -218,7 +220,7 @@ async function session(mode: Mode, { args, ballots, concurrency, rate, partition
     }
     return totals;
   } finally {
-    await monitor.end();
+    await monitor.end().catch(() => undefined);
     await Promise.all(processes.map((p) => p.stop()));
     redis?.stop();
     nats?.stop();

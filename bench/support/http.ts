@@ -21,7 +21,9 @@ export function jsonClient(baseUrl: string, maxSockets: number) {
     else idle.push(connection);
   };
   const acquire = (): Promise<Connection> => {
-    const ready = idle.pop();
+    // A connection the server closed while it sat idle (its keep-alive timeout) is dropped here.
+    let ready = idle.pop();
+    while (ready && !ready.reusable) ready = idle.pop();
     if (ready) return Promise.resolve(ready);
     if (open < maxSockets) {
       open++;
@@ -74,8 +76,11 @@ class Connection {
 
   send(request: string): Promise<Answer> {
     return new Promise((resolve, reject) => {
+      if (!this.reusable) return reject(new Error('connection closed'));
       this.#pending = { resolve, reject };
-      this.#socket.write(request);
+      this.#socket.write(request, (error) => {
+        if (error) this.#fail(error);
+      });
     });
   }
 
