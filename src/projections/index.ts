@@ -22,7 +22,6 @@ export interface StartProjectionsOptions {
 }
 
 export interface Projections {
-  runners: readonly ProjectionRunner[];
   /**
    * Resolves when every projection (or the named one) has applied the log through `position`
    * (read-your-writes after a command). Rejects with UnavailableError `projection.timeout` (503)
@@ -41,7 +40,6 @@ export function startProjections(options: StartProjectionsOptions): Projections 
   const runner = new ProjectionRunner({ store: options.store, sql: options.sql, logger: options.logger, projections: options.projections ?? POSTGRES_PROJECTIONS, ...options.runner });
   runner.start();
   return {
-    runners: [runner],
     async waitForPosition(position, { projection, ...wait } = {}) {
       const targets = projection === undefined ? runner.members : runner.members.filter((m) => m.name === projection);
       if (targets.length === 0) throw new UnavailableError('projection.unknown', `no projection named ${projection} runs here`);
@@ -52,7 +50,7 @@ export function startProjections(options: StartProjectionsOptions): Projections 
   };
 }
 
-export { ProjectionMember, ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runner/runner.ts';
+export { ProjectionRunner, type ProjectionLogger, type ProjectionRunnerOptions } from './runner/runner.ts';
 export { resetProjection } from './runner/reset.ts';
 export { READ_SCHEMA, useSchema } from './runner/search-path.ts';
 export { checkpointName, type PostgresProjection, type ProjectionPartition } from './runner/projection.ts';

@@ -13,7 +13,7 @@ export interface PartitionedProjectionsOptions extends StartProjectionsOptions {
  */
 export class PartitionedProjections {
   readonly #options: PartitionedProjectionsOptions;
-  readonly #running = new Map<number, ProjectionRunner[]>();
+  readonly #running = new Map<number, ProjectionRunner>();
   // A partition lost and re-taken quickly must not run old and new runners side by side.
   readonly #stopping = new Map<number, Promise<void>>();
 
@@ -27,16 +27,16 @@ export class PartitionedProjections {
     const { store, sql, logger, count, runner } = this.#options;
     const partition = pollPartition(index, count);
     // The partition's projections together: one subscription and one transaction per batch.
-    const runners = [new ProjectionRunner({ store, sql, logger, projections: this.#options.projections ?? POSTGRES_PROJECTIONS, partition, ...runner })];
-    this.#running.set(index, runners);
-    for (const r of runners) r.start();
+    const partitionRunner = new ProjectionRunner({ store, sql, logger, projections: this.#options.projections ?? POSTGRES_PROJECTIONS, partition, ...runner });
+    this.#running.set(index, partitionRunner);
+    partitionRunner.start();
   }
 
   async stop(index: number): Promise<void> {
-    const runners = this.#running.get(index);
-    if (!runners) return this.#stopping.get(index);
+    const partitionRunner = this.#running.get(index);
+    if (!partitionRunner) return this.#stopping.get(index);
     this.#running.delete(index);
-    const stopped = Promise.all(runners.map((r) => r.stop())).then(() => undefined);
+    const stopped = partitionRunner.stop();
     this.#stopping.set(index, stopped);
     try {
       await stopped;
@@ -50,7 +50,7 @@ export class PartitionedProjections {
   }
 
   status(): Promise<ProjectionStatus[]> {
-    return Promise.all([...this.#running.values()].flat().map((r) => r.statuses())).then((all) => all.flat());
+    return Promise.all([...this.#running.values()].map((r) => r.statuses())).then((all) => all.flat());
   }
 
   async stopAll(): Promise<void> {
