@@ -50,8 +50,9 @@ export async function main(args: string[]): Promise<void> {
     };
     console.log(`${cpus().length} CPU cores; \`pollster start\`, fraud detection at its defaults, Redis and NATS of the bench's own; ${perRound} ballots per round, concurrency ${concurrency}, ${POLLS} polls per round`);
     const setup = { request, organizer, monitor, snapshot, perRound, concurrency };
-    await flaggedCost({ ...setup, warmup, showStatements: args.includes('--statements') });
-    await floodSlowdown({ ...setup, honestRate, floodRate, floodRequest: jsonClient(server.url, concurrency) });
+    const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+    if (only !== 'flood') await flaggedCost({ ...setup, warmup, showStatements: args.includes('--statements') });
+    if (only !== 'flagged') await floodSlowdown({ ...setup, warmup, honestRate, floodRate, floodRequest: jsonClient(server.url, concurrency) });
   } finally {
     await monitor.end();
     await server.stop();
@@ -117,9 +118,17 @@ async function flaggedCost({ request, organizer, monitor, snapshot, perRound, co
 }
 
 /** Part 2: honest voters' latency with and without a flood from one network at the same time. */
-async function floodSlowdown({ request, organizer, monitor, snapshot, perRound, concurrency, honestRate, floodRate, floodRequest }: Setup & { honestRate: number; floodRate: number; floodRequest: Request }): Promise<void> {
+async function floodSlowdown({ request, organizer, monitor, snapshot, perRound, concurrency, warmup, honestRate, floodRate, floodRequest }: Setup & { warmup: number; honestRate: number; floodRate: number; floodRequest: Request }): Promise<void> {
   const kinds = ['no flood', 'flood'] as const;
   console.log(`\n2. honest token voters at ${honestRate}/s from random networks, rounds ${ORDER.map((k) => kinds[k]).join(' ')}; flood at ${floodRate}/s from one /24 on other open polls (default limits)`);
+  if (warmup > 0) {
+    // Both paths compiled before anything counts (this part may run alone, on a cold server).
+    const stop = new AbortController();
+    const flooding = flood(floodRequest, await preparePolls(request, organizer, 0, 'on', 'open'), floodRate, concurrency, stop.signal);
+    console.log(formatFigures(await castRound(request, await preparePolls(request, organizer, warmup, 'on'), warmup, concurrency, honestRate, 'warm-up, flood (not counted)'), 'ballots'));
+    stop.abort();
+    await flooding;
+  }
   const totals = kinds.map(() => ({ rounds: [] as Figures[], nodeMs: 0 }));
   for (const [r, k] of ORDER.entries()) {
     const honest = await preparePolls(request, organizer, perRound, 'on');
@@ -133,11 +142,12 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, perRound, 
     const statuses = await flooding;
     const [busy, clientCpu] = [await machineCpu(), process.cpuUsage(client)];
     await projectionsCaughtUp(monitor);
-    const nodeMs = (await snapshot()).nodeMs - before.nodeMs;
+    const after = await snapshot();
+    const nodeMs = after.nodeMs - before.nodeMs;
     const answers = statuses ? `; flood answers ${[...statuses].sort().map(([s, n]) => `${s}: ${n}`).join(', ')}` : '';
     // The load generator shares the machine: how busy it was, and the bench's own part, say whether the server was starved.
     const load = `machine ${(((busy.busyMs - machine.busyMs) / (busy.allMs - machine.allMs)) * 100).toFixed(0)}% busy, load generator ${((clientCpu.user + clientCpu.system) / 1000 / figures.seconds / 10).toFixed(0)}% of a core`;
-    console.log(`${formatFigures(figures, 'ballots')}\n  server CPU ${(nodeMs / figures.operations).toFixed(3)} ms per honest ballot; ${load}${answers}`);
+    console.log(`${formatFigures(figures, 'ballots')}\n  per honest ballot, ${formatCost(costOf(before, after, figures.operations))}\n  ${load}${answers}`);
     totals[k]!.rounds.push(figures);
     totals[k]!.nodeMs += nodeMs;
   }
@@ -150,17 +160,36 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, perRound, 
   }
   const slower = (f: (x: Figures) => number) => `${(((mean(1, f) - mean(0, f)) / mean(0, f)) * 100).toFixed(1)}%`;
   console.log(`honest voters under the flood: p50 ${slower((x) => x.p50)}, p99 ${slower((x) => x.p99)} slower (target ≤ 20%)`);
+  await floodAlone(floodRequest, await preparePolls(request, organizer, 0, 'on', 'open'), floodRate, concurrency, snapshot, monitor);
+}
+
+/** What one refused request of a flood costs the server, the flood alone for 3 s (after its first 1,000 answers, which include the voters counted before the mark). */
+async function floodAlone(request: Request, polls: Poll[], rate: number, concurrency: number, snapshot: () => Promise<Parts>, monitor: pg.Client): Promise<void> {
+  const network = randomNetwork();
+  await flood(request, polls, rate, concurrency, new AbortController().signal, { count: 1_000, network });
+  await projectionsCaughtUp(monitor);
+  const before = await snapshot();
+  const stop = new AbortController();
+  setTimeout(() => stop.abort(), 3_000);
+  const statuses = await flood(request, polls, rate, concurrency, stop.signal, { network });
+  const after = await snapshot();
+  const n = [...statuses.values()].reduce((a, b) => a + b, 0);
+  console.log(`the flood alone at ${rate}/s: answers ${[...statuses].sort().map(([s, k]) => `${s}: ${k}`).join(', ')}; per request, ${formatCost(costOf(before, after, n)).replaceAll('ballot', 'request')}`);
 }
 
 /** Ballots from one /24 at `rate`/s until `stop`, none with a solved challenge; the answers by status (0: no answer). */
-async function flood(request: Request, polls: Poll[], rate: number, concurrency: number, stop: AbortSignal): Promise<Map<number, number>> {
-  const network = randomClient().split('.').slice(0, 3).join('.');
+const randomNetwork = () => randomClient().split('.').slice(0, 3).join('.');
+
+/** `count`: stop after that many requests. */
+async function flood(
+  request: Request, polls: Poll[], rate: number, concurrency: number, stop: AbortSignal, { count = Infinity, network = randomNetwork() } = {},
+): Promise<Map<number, number>> {
   const statuses = new Map<number, number>();
   const started = performance.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      for (let i = next++; !stop.aborted; i = next++) {
+      for (let i = next++; !stop.aborted && i < count; i = next++) {
         const wait = started + (i / rate) * 1000 - performance.now();
         if (wait > 0) await sleep(wait);
         if (stop.aborted) break;
