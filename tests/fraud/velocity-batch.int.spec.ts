@@ -56,3 +56,33 @@ it('a failed call fails every check of its batch, and the next turn sends a new 
   expect(call).toHaveBeenCalledTimes(2);
   call.mockRestore();
 });
+
+it('a flood from a marked prefix is refused without Redis until the mark expires; solutions and other networks still go to Redis', async () => {
+  const counter = new RedisVelocityCounter(redis, prefix);
+  const pollId = randomUUID();
+  const check = (member: string, nowMs: number, over: Partial<VelocityInput> = {}): VelocityInput => ({
+    pollId, prefix: '203.0.113.0/24', fingerprint: null, member, nowMs, windowMs: 60_000, limit: 2, solution: null, ...over,
+  });
+  for (const [i, member] of ['v1', 'v2', 'v3'].entries()) await counter.record(check(member, T0 + i)); // v3 marks the prefix until T0 + 2 + 60,000
+  expect(await counter.record(check('flood-0', T0 + 10))).toEqual({ kind: 'challenge-required' });
+
+  const sent = vi.spyOn(redis, 'sendCommand');
+  const flood = await Promise.all(Array.from({ length: 200 }, (_, i) => counter.record(check(`flood-${i + 1}`, T0 + 20 + i))));
+  expect(flood.every((r) => r.kind === 'challenge-required')).toBe(true);
+  expect(sent).not.toHaveBeenCalled();
+  // What Redis could count still goes there: a solution, another network, the same network on another poll.
+  const solved = await counter.record(check('solver', T0 + 300, { solution: { id: randomUUID(), expiresAtMs: T0 + 300_000 } }));
+  const elsewhere = await counter.record(check('neighbour', T0 + 301, { prefix: '198.51.100.0/24' }));
+  const otherPoll = await counter.record(check('v1', T0 + 302, { pollId: randomUUID() }));
+  expect([solved, elsewhere, otherPoll].map((r) => r.kind)).toEqual(['counted', 'counted', 'counted']);
+  expect(sent).toHaveBeenCalledTimes(3);
+  sent.mockClear();
+  // The solver, newly counted past the limit, moved the mark to T0 + 300 + 60,000 in Redis: once the
+  // remembered expiry passes, the next check asks Redis again, learns the later one, and is refused.
+  expect(await counter.record(check('late', T0 + 60_100))).toEqual({ kind: 'challenge-required' });
+  expect(sent).toHaveBeenCalledTimes(1);
+  // Past the later expiry the network is counted again: a remembered mark never outlives Redis's.
+  expect(await counter.record(check('after', T0 + 60_301))).toMatchObject({ kind: 'counted' });
+  expect(sent).toHaveBeenCalledTimes(2);
+  sent.mockRestore();
+});

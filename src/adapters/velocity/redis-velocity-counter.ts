@@ -21,7 +21,8 @@ import type { VelocityCounter, VelocityInput, VelocityReading } from './velocity
  * ARGV: 1 now ms, 2 window ms, 3 member, 4 limit, 5 count fingerprint (0/1), 6 has solution (0/1),
  *       7 solution expiry (ms since epoch).
  * Returns, per check, {status, prefixCount, fingerprintCount, challenged} flattened: status 0
- * counted, 1 challenge required, 2 solution already used.
+ * counted, 1 challenge required (the second number is then the mark's expiry), 2 solution already
+ * used.
  */
 const RECORD_BATCH = `
 local function record(k, a)
@@ -29,9 +30,10 @@ local function record(k, a)
   local window = tonumber(ARGV[a + 2])
   local member = ARGV[a + 3]
   -- the mark holds its own expiry: compared on the API's clock, like the window
-  local marked = tonumber(redis.call('GET', KEYS[k + 3]) or '0') > now
+  local mark = tonumber(redis.call('GET', KEYS[k + 3]) or '0')
+  local marked = mark > now
   if marked then
-    if ARGV[a + 6] ~= '1' then return 1, 0, 0, 1 end
+    if ARGV[a + 6] ~= '1' then return 1, mark, 0, 1 end
     if not redis.call('SET', KEYS[k + 4], '1', 'NX', 'PXAT', ARGV[a + 7]) then return 2, 0, 0, 1 end
   end
   -- A voter already in the window is not counted again; the attempt notes, under the time of the
@@ -101,6 +103,9 @@ declare module 'ioredis' {
 /** Checks per script call at most: a long script blocks Redis for everyone meanwhile. */
 const MAX_BATCH = 256;
 
+/** Marks remembered at most; past it, expired ones go first, then the oldest. */
+const MAX_MARKS = 10_000;
+
 interface Pending {
   input: VelocityInput;
   resolve: (reading: VelocityReading) => void;
@@ -112,6 +117,15 @@ export class RedisVelocityCounter implements VelocityCounter {
   readonly #prefix: string;
   #pending: Pending[] = [];
   #scheduled = false;
+  /**
+   * Challenge marks this node has read, by poll and prefix: their expiry. A mark is never taken
+   * back before it expires (voters with solutions only push it further out), so until then every
+   * check without a solution from that prefix is refused, and the answer needs no Redis at all.
+   * A flood from one network then costs Redis one call per window, not one per ballot, and does
+   * not lengthen the honest voters' script calls. Only refusals are answered from here: whatever
+   * could be counted still goes to Redis.
+   */
+  readonly #marks = new Map<string, number>();
 
   /** `keyPrefix` isolates a deployment (or a test) sharing the Redis; empty in production. */
   constructor(redis: Redis, keyPrefix = '') {
@@ -126,6 +140,7 @@ export class RedisVelocityCounter implements VelocityCounter {
 
   /** Joins this turn's batch; the batch is sent in `setImmediate`, after every I/O callback of the turn. */
   record(input: VelocityInput): Promise<VelocityReading> {
+    if (input.solution === null && (this.#marks.get(markKey(input)) ?? 0) > input.nowMs) return Promise.resolve(CHALLENGE_REQUIRED);
     return new Promise((resolve, reject) => {
       this.#pending.push({ input, resolve, reject });
       if (this.#scheduled) return;
@@ -178,7 +193,19 @@ export class RedisVelocityCounter implements VelocityCounter {
       for (const p of batch) p.reject(error);
       return;
     }
-    batch.forEach((p, i) => p.resolve(reading(reply.slice(i * 4, i * 4 + 4) as [number, number, number, number])));
+    batch.forEach((p, i) => {
+      const answer = reply.slice(i * 4, i * 4 + 4) as [number, number, number, number];
+      if (answer[0] === 1) this.#remember(markKey(p.input), answer[1], p.input.nowMs);
+      p.resolve(reading(answer));
+    });
+  }
+
+  #remember(key: string, expiresAtMs: number, nowMs: number): void {
+    if (this.#marks.size >= MAX_MARKS && !this.#marks.has(key)) {
+      for (const [k, expiry] of this.#marks) if (expiry <= nowMs) this.#marks.delete(k);
+      if (this.#marks.size >= MAX_MARKS) this.#marks.delete(this.#marks.keys().next().value!);
+    }
+    this.#marks.set(key, expiresAtMs);
   }
 
   async release(input: VelocityInput): Promise<void> {
@@ -200,8 +227,11 @@ export class RedisVelocityCounter implements VelocityCounter {
   }
 }
 
+const CHALLENGE_REQUIRED: VelocityReading = Object.freeze({ kind: 'challenge-required' });
+const markKey = (input: VelocityInput): string => `${input.pollId} ${input.prefix}`;
+
 function reading([status, prefixCount, fingerprintCount, challenged]: [number, number, number, number]): VelocityReading {
-  if (status === 1) return { kind: 'challenge-required' };
+  if (status === 1) return CHALLENGE_REQUIRED;
   if (status === 2) return { kind: 'challenge-reused' };
   return { kind: 'counted', prefixCount, fingerprintCount, challenged: challenged === 1 };
 }
