@@ -65,6 +65,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     ...(mailer ? { mailer } : {}),
     runProjections: options.runProjections,
     maxVoteTokensPerPoll: config.VOTE_TOKENS_MAX_PER_POLL,
+    voteTokensInMemory: config.VOTE_TOKENS_IN_MEMORY,
     ...(config.GEOIP_COUNTRY_DB ? { countryDatabaseFile: config.GEOIP_COUNTRY_DB } : {}),
     projections: live.projections,
     logger: logger.child({ component: 'projections' }),

@@ -71,6 +71,8 @@ export interface ServiceOptions {
   /** How long readModelsAt waits before failing with projection.timeout (a 503; default 5 s). */
   readModelsTimeoutMs?: number;
   maxVoteTokensPerPoll?: number;
+  /** VOTE_TOKENS_IN_MEMORY: issued token hashes kept in memory (default 500,000; 0 = none). */
+  voteTokensInMemory?: number;
   /** GEOIP_COUNTRY_DB: an MMDB country database to use instead of the one shipped with the package. */
   countryDatabaseFile?: string;
 }
@@ -91,12 +93,13 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   );
   // Before the new key signs anything: the previous key hands over to it in the log.
   await recordHandovers(options.store, auditKeys.all, new Date());
-  const polls = new PollCache(options.store);
+  const voteTokens = voteTokenRegistry(options.store, sql, { inMemory: options.voteTokensInMemory ?? 500_000 });
+  const polls = new PollCache(options.store, { tokens: voteTokens });
   await polls.start();
   const commands: CommandDeps = {
     store: options.store,
     polls,
-    voteTokens: voteTokenRegistry(options.store, sql),
+    voteTokens,
     ...(options.maxVoteTokensPerPoll !== undefined ? { maxVoteTokensPerPoll: options.maxVoteTokensPerPoll } : {}),
     now: () => new Date(),
     newId: randomUUID,

@@ -54,7 +54,7 @@ export async function createTestApp(
   http: Partial<HttpSettings> = {},
   live?: TestLive,
   fraud?: FraudOptions,
-  options: { mailer?: Mailer; logger?: Logger } = {},
+  options: { mailer?: Mailer; logger?: Logger; voteTokensInMemory?: number } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
   const registry = await startRegistrySandbox();
@@ -67,6 +67,7 @@ export async function createTestApp(
     ...(fraud ? { fraud } : {}),
     mailer: options.mailer ?? new OutboxMailer({ dir: outbox }),
     readModelsTimeoutMs: TEST_READ_MODELS_TIMEOUT_MS,
+    ...(options.voteTokensInMemory !== undefined ? { voteTokensInMemory: options.voteTokensInMemory } : {}),
   });
   // Rate limits off unless a test is about them: e2e tests send many requests from one address.
   const app = await buildApp({

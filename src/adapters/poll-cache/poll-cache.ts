@@ -6,6 +6,7 @@ import type { PollEvent } from '../../domain/poll/events.ts';
 import { initialPollState, type ExistingPollState, type PollState } from '../../domain/poll/state.ts';
 import { pollStream } from '../../domain/shared/streams.ts';
 import type { EventStore, RecordedEvent } from '../../event-store/port.ts';
+import type { IssuedTokensSink } from '../vote-tokens/tokens-in-memory.ts';
 import { CategoryTail } from './category-tail.ts';
 
 /** Polls kept; a poll past it is re-read from its stream when next used. */
@@ -36,25 +37,31 @@ interface Entry {
  * known: the next use re-reads its stream, and `closedBefore` does too, so eviction can cost a read
  * but never makes a closed poll look open. The tail applies only events that follow on from what
  * an entry holds; a gap (events it skipped while the poll was not cached) drops the entry.
+ *
+ * `tokens` hears the VoteTokensIssued events of the polls held, as they are folded in, and of
+ * each poll that leaves: the hashes of a held poll's tokens cost no extra read.
  */
 export class PollCache {
   readonly #store: EventStore;
   readonly #entries: LRUCache<string, Entry>;
   readonly #tail: CategoryTail;
   readonly #catchUpTimeoutMs: number;
+  readonly #tokens: IssuedTokensSink | undefined;
   /** Where the tail stood when a wait for it last timed out: until it moves, nobody waits again. */
   #stalledAt: bigint | undefined;
 
-  constructor(store: EventStore, options: { catchUpTimeoutMs?: number; maxPolls?: number } = {}) {
+  constructor(store: EventStore, options: { catchUpTimeoutMs?: number; maxPolls?: number; tokens?: IssuedTokensSink } = {}) {
     this.#store = store;
-    this.#entries = new LRUCache({ max: options.maxPolls ?? DEFAULT_MAX_POLLS });
+    this.#tokens = options.tokens;
+    const tokens = options.tokens;
+    this.#entries = new LRUCache({ max: options.maxPolls ?? DEFAULT_MAX_POLLS, ...(tokens ? { dispose: (_: Entry, pollId: string) => tokens.forget(pollId) } : {}) });
     this.#catchUpTimeoutMs = options.catchUpTimeoutMs ?? 2_000;
     this.#tail = new CategoryTail(store, ['poll'], (events) => {
       for (const event of events) {
         const pollId = event.stream.slice('poll-'.length);
         const entry = this.#entries.peek(pollId);
         if (!entry || event.revision <= entry.revision) continue;
-        if (event.revision === entry.revision + 1n) this.#apply(entry, [event]);
+        if (event.revision === entry.revision + 1n) this.#apply(pollId, entry, [event]);
         else this.#entries.delete(pollId);
       }
     });
@@ -93,12 +100,15 @@ export class PollCache {
   async #load(pollId: string): Promise<Entry> {
     const entry = this.#entries.get(pollId) ?? { state: initialPollState(), revision: -1n, closedAt: undefined };
     const tailBefore = this.#tail.through;
-    this.#apply(entry, await this.#readAfter(pollId, entry.revision));
-    if (entry.state.status === 'none') return entry; // unknown polls are not cached
+    this.#apply(pollId, entry, await this.#readAfter(pollId, entry.revision));
+    if (entry.state.status === 'none') {
+      this.#tokens?.forget(pollId); // unknown polls are not cached
+      return entry;
+    }
     this.#entries.set(pollId, entry);
     // What the tail read while the stream was being read went past an entry not yet cached:
     // read once more, now that the tail delivers to it.
-    if (this.#tail.through > tailBefore) this.#apply(entry, await this.#readAfter(pollId, entry.revision));
+    if (this.#tail.through > tailBefore) this.#apply(pollId, entry, await this.#readAfter(pollId, entry.revision));
     return entry;
   }
 
@@ -147,12 +157,15 @@ export class PollCache {
     return closedAt !== undefined && closedAt < position ? closedAt : undefined;
   }
 
-  #apply(entry: Entry, events: readonly RecordedEvent[]): void {
+  /** `events` come from the stream of `pollId` (read from it, or picked from the tail by stream). */
+  #apply(pollId: string, entry: Entry, events: readonly RecordedEvent[]): void {
     for (const event of events) {
       if (event.revision <= entry.revision) continue;
-      entry.state = evolve(entry.state, { type: event.type, data: event.data } as PollEvent);
+      const folded = { type: event.type, data: event.data } as PollEvent;
+      entry.state = evolve(entry.state, folded);
       entry.revision = event.revision;
-      if (event.type === 'PollClosed') entry.closedAt = event.position;
+      if (folded.type === 'PollClosed') entry.closedAt = event.position;
+      if (folded.type === 'VoteTokensIssued' && Array.isArray(folded.data.tokenHashes)) this.#tokens?.issued(pollId, folded.data.tokenHashes);
     }
   }
 }

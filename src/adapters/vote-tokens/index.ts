@@ -5,14 +5,17 @@ import { CachedVoteTokenRegistry } from './cached-registry.ts';
 import type { VoteTokenRegistry } from './port.ts';
 import { PostgresVoteTokenRegistry } from './postgres-registry.ts';
 import { StreamVoteTokenRegistry } from './stream-registry.ts';
+import { IssuedTokensInMemory } from './tokens-in-memory.ts';
 
 export type { VoteTokenRegistry } from './port.ts';
 
 /**
- * The registry for a process: the index probe when the log is the postgres store (whose events
- * table is in the database `sql` reaches), else a read of the poll stream; positives cached.
+ * The registry for a process: the hashes of the polls the poll cache holds, in memory (up to
+ * `inMemory` of them; the poll cache feeds them, see tokens-in-memory.ts); then the positives
+ * asked before; then the index probe when the log is the postgres store (whose events table is in
+ * the database `sql` reaches), else a read of the poll stream.
  */
-export function voteTokenRegistry(store: EventStore, sql: DatabasePool, options: { cacheEntries?: number } = {}): VoteTokenRegistry {
+export function voteTokenRegistry(store: EventStore, sql: DatabasePool, options: { cacheEntries?: number; inMemory?: number } = {}): IssuedTokensInMemory {
   const lookUp = store instanceof PostgresEventStore ? new PostgresVoteTokenRegistry(sql) : new StreamVoteTokenRegistry(store);
-  return new CachedVoteTokenRegistry(lookUp, { maxEntries: options.cacheEntries ?? 10_000 });
+  return new IssuedTokensInMemory(new CachedVoteTokenRegistry(lookUp, { maxEntries: options.cacheEntries ?? 10_000 }), { maxHashes: options.inMemory ?? 0 });
 }
