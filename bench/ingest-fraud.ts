@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,7 +53,17 @@ export async function main(args: string[]): Promise<void> {
     const setup = { request, organizer, monitor, snapshot, perRound, concurrency };
     const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
     if (only !== 'flood') await flaggedCost({ ...setup, warmup, showStatements: args.includes('--statements') });
-    if (only !== 'flagged') await floodSlowdown({ ...setup, warmup, honestRate, floodRate, floodRequest: jsonClient(server.url, concurrency) });
+    if (only !== 'flagged') {
+      // --flood-floor: the flood goes to a stub that answers 428 without reading a byte of it, so
+      // what slows honest voters then is the flood's client and the kernel's network work on these
+      // 2 cores, not the server: the floor under any server-side refusal on this machine.
+      const floor = args.includes('--flood-floor') ? await refusingStub() : undefined;
+      try {
+        await floodSlowdown({ ...setup, warmup, honestRate, floodRate, floodRequest: jsonClient(floor?.url ?? server.url, concurrency), floor: floor !== undefined });
+      } finally {
+        floor?.close();
+      }
+    }
   } finally {
     await monitor.end();
     await server.stop();
@@ -118,9 +129,10 @@ async function flaggedCost({ request, organizer, monitor, snapshot, perRound, co
 }
 
 /** Part 2: honest voters' latency with and without a flood from one network at the same time. */
-async function floodSlowdown({ request, organizer, monitor, snapshot, perRound, concurrency, warmup, honestRate, floodRate, floodRequest }: Setup & { warmup: number; honestRate: number; floodRate: number; floodRequest: Request }): Promise<void> {
+async function floodSlowdown({ request, organizer, monitor, snapshot, perRound, concurrency, warmup, honestRate, floodRate, floodRequest, floor }: Setup & { warmup: number; honestRate: number; floodRate: number; floodRequest: Request; floor: boolean }): Promise<void> {
   const kinds = ['no flood', 'flood'] as const;
-  console.log(`\n2. honest token voters at ${honestRate}/s from random networks, rounds ${ORDER.map((k) => kinds[k]).join(' ')}; flood at ${floodRate}/s from one /24 on other open polls (default limits)`);
+  const target = floor ? 'to a stub answering 428 unread (--flood-floor)' : 'from one /24 on other open polls (default limits)';
+  console.log(`\n2. honest token voters at ${honestRate}/s from random networks, rounds ${ORDER.map((k) => kinds[k]).join(' ')}; flood at ${floodRate}/s ${target}`);
   if (warmup > 0) {
     // Both paths compiled before anything counts (this part may run alone, on a cold server).
     const stop = new AbortController();
@@ -160,7 +172,27 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, perRound, 
   }
   const slower = (f: (x: Figures) => number) => `${(((mean(1, f) - mean(0, f)) / mean(0, f)) * 100).toFixed(1)}%`;
   console.log(`honest voters under the flood: p50 ${slower((x) => x.p50)}, p99 ${slower((x) => x.p99)} slower (target ≤ 20%)`);
-  await floodAlone(floodRequest, await preparePolls(request, organizer, 0, 'on', 'open'), floodRate, concurrency, snapshot, monitor);
+  if (!floor) await floodAlone(floodRequest, await preparePolls(request, organizer, 0, 'on', 'open'), floodRate, concurrency, snapshot, monitor);
+}
+
+/** A TCP stub that answers every chunk it receives with one fixed 428, parsing nothing. */
+async function refusingStub(): Promise<{ url: string; close: () => void }> {
+  const body = '{"code":"fraud.challenge-required"}';
+  const answer = `HTTP/1.1 428 Precondition Required\r\ncontent-type: application/problem+json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+  const sockets = new Set<Socket>();
+  const stub = createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on('data', () => socket.write(answer));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+  const close = () => {
+    stub.close();
+    for (const socket of sockets) socket.destroy(); // the flood's keep-alive connections would hold the bench open
+  };
+  return { url: `http://127.0.0.1:${(stub.address() as AddressInfo).port}`, close };
 }
 
 /** What one refused request of a flood costs the server, the flood alone for 3 s (after its first 1,000 answers, which include the voters counted before the mark). */
