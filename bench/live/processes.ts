@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { EDGE_NODE_OPTIONS } from '../../src/api/live/edge-app.ts';
+import { benchDataDir } from '../support/server.ts';
 
 /**
  * Node scripts of the bench in processes of their own, each with the open-files limit raised to
@@ -23,7 +24,8 @@ export function spawnNode(script: string, args: string[], env: Record<string, st
 export async function startEdge(port: number, env: Record<string, string>): Promise<{ child: ChildProcess; pid: number; stop(): Promise<void> }> {
   // Every simulated viewer comes from 127.0.0.1: the per-address bound is lifted for the bench.
   const limits = { LIVE_MAX_VIEWERS_PER_ADDRESS: '0', LIVE_MAX_VIEWERS: '0' };
-  const child = spawnNode('./edge-process.ts', [], { LOG_LEVEL: 'warn', ...limits, ...env, HOST: '127.0.0.1', PORT: String(port) }, EDGE_NODE_OPTIONS);
+  const dataDir = { POLLSTER_DATA_DIR: benchDataDir(env.DATABASE_URL) };
+  const child = spawnNode('./edge-process.ts', [], { LOG_LEVEL: 'warn', ...limits, ...dataDir, ...env, HOST: '127.0.0.1', PORT: String(port) }, EDGE_NODE_OPTIONS);
   child.stdout!.pipe(process.stdout);
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`edge exited with ${child.exitCode}`);

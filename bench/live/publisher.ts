@@ -6,6 +6,8 @@ import type { LiveBus } from '../../src/projections/to-nats/live-bus.ts';
 import { NatsLiveBus } from '../../src/projections/to-nats/nats-live-bus.ts';
 import { liveProjections } from '../../src/runtime/live.ts';
 import { createServices } from '../../src/runtime/services.ts';
+import { join } from 'node:path';
+import { benchDataDir } from '../support/server.ts';
 
 /**
  * The write side of `bench live`, in the bench's own process: the API app (no port) with the
@@ -34,6 +36,9 @@ export async function startPublisher(databaseUrl: string, natsUrl: string, jwtSe
     jwtSecret,
     runProjections: true,
     projections: liveProjections({ bus: timestamping(bus) }),
+    // The keys the edge process loads from its data folder (POLLSTER_DATA_DIR, processes.ts): one database, one voter key.
+    voterKeys: { file: join(benchDataDir(databaseUrl), 'keys', 'voter-key') },
+    auditKeys: { file: join(benchDataDir(databaseUrl), 'keys', 'audit-signing-key') },
   });
   const app = await buildApp({ logger: silent, services, healthChecks: { required: {} }, http: { ballotsPerMinute: 0, authPerMinute: 0 } });
   await app.ready();

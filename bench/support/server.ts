@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { ProcessUsage } from './round-trips.ts';
@@ -20,6 +23,15 @@ export interface ServerProcess {
 /** Node flags that load bench/support/round-trips.ts into the server: its round trips and waits, asked with `usage()`. */
 export const countRoundTrips = ['--import', fileURLToPath(new URL('./round-trips.ts', import.meta.url))];
 
+/**
+ * A data folder (keys, outbox) of the bench's own per database, shared by the processes of one
+ * database (serve and worker must load the same voter key): never the checkout's `.pollster`,
+ * whose keys belong to another database and would stop the next bench's server at start.
+ */
+export function benchDataDir(databaseUrl: string | undefined): string {
+  return join(tmpdir(), 'pollster-bench', createHash('sha256').update(databaseUrl ?? '').digest('hex').slice(0, 16));
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -34,7 +46,7 @@ export async function startServer(env: Record<string, string>, nodeFlags: string
   const port = await freePort();
   const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
   const child = spawn(process.execPath, [...nodeFlags, main, ...command.split(' ')], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, LOG_LEVEL: 'warn', POLLSTER_DATA_DIR: benchDataDir(env.DATABASE_URL), ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const url = `http://127.0.0.1:${port}`;
