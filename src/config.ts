@@ -67,7 +67,7 @@ const ConfigSchema = Type.Object({
   FRAUD_NEW_ACCOUNT_SECONDS: Type.Integer({ minimum: 0, default: 600 }),
   /** The most vote tokens one poll may issue (a poll's settings.maxVoteTokens may set fewer); past it, 422 poll.vote-token-limit. */
   VOTE_TOKENS_MAX_PER_POLL: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1_000_000 }),
-  /** Issued token hashes an API node keeps in memory (about 70 bytes each), so a ballot of one needs no lookup; 0 = none. */
+  /** Issued token hashes an API node keeps in memory (about 80 bytes of heap each), so a ballot of one needs no lookup; 0 = none. */
   VOTE_TOKENS_IN_MEMORY: Type.Integer({ minimum: 0, maximum: 100_000_000, default: 500_000 }),
   /** Proof-of-work size: a client tries up to this many hashes (half on average). */
   FRAUD_CHALLENGE_MAX_NUMBER: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 100_000 }),

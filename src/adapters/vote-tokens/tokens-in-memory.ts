@@ -20,7 +20,7 @@ export interface IssuedTokensSink {
  * lookup, exactly as before. So this changes the cost of a yes, never an answer.
  *
  * Memory is bounded: at most `maxHashes` hashes across polls (each kept as 32 bytes, about 70
- * bytes of heap with the set's own cost), and a poll's hashes go with the poll when the cache
+ * bytes of heap with the set's own cost, 80 in a server), and a poll's hashes go with the poll when the cache
  * drops it. Past the budget a poll's further hashes are not kept; they are looked up as before.
  */
 export class IssuedTokensInMemory implements VoteTokenRegistry, IssuedTokensSink {
