@@ -130,6 +130,24 @@ describe('issued tokens in memory', () => {
     await expect.poll(() => voter.tokens.size, { timeout: 5_000 }).toBe(1);
   });
 
+  it('a full budget gives the hashes of the poll voted in least recently to a poll issuing now; the poll that gave them up still votes, through the log', async () => {
+    const lookup = countingLookup();
+    const { deps, tokens } = await node(lookup, { maxHashes: 3 });
+    const [a, b, c] = [await tokenPoll(deps), await tokenPoll(deps), await tokenPoll(deps)];
+    const [fromA, fromB] = [await issueVoteTokens(deps, a.pollId, 2, organizer, context()), await issueVoteTokens(deps, b.pollId, 1, organizer, context())];
+    await Promise.all([deps.polls.refresh(a.pollId), deps.polls.refresh(b.pollId)]);
+    expect(tokens.size).toBe(3);
+    expect(await vote(deps, a, voterKeyOf(fromA.tokens[0]!))).toBe('ok'); // a is now the poll used last; b the least recently
+    const fromC = await issueVoteTokens(deps, c.pollId, 1, organizer, context());
+    await deps.polls.refresh(c.pollId);
+    expect(tokens.size).toBe(3); // b's one hash made room for c's
+    expect(await vote(deps, a, voterKeyOf(fromA.tokens[1]!))).toBe('ok');
+    expect(await vote(deps, c, voterKeyOf(fromC.tokens[0]!))).toBe('ok');
+    expect(lookup.asked).toEqual([]);
+    expect(await vote(deps, b, voterKeyOf(fromB.tokens[0]!))).toBe('ok');
+    expect(lookup.asked).toEqual([voterKeyOf(fromB.tokens[0]!).slice(2)]);
+  });
+
   it('past its budget a node holds no more hashes and asks the log for the rest; a poll leaving the cache frees its share', async () => {
     const lookup = countingLookup();
     const { deps, tokens } = await node(new CachedVoteTokenRegistry(lookup), { maxHashes: 2, maxPolls: 1 });

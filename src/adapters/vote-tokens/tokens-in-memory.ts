@@ -20,14 +20,18 @@ export interface IssuedTokensSink {
  * lookup, exactly as before. So this changes the cost of a yes, never an answer.
  *
  * Memory is bounded: at most `maxHashes` hashes across polls (each kept as 32 bytes, about 70
- * bytes of heap with the set's own cost, 80 in a server), and a poll's hashes go with the poll when the cache
- * drops it. Past the budget a poll's further hashes are not kept; they are looked up as before.
+ * bytes of heap with the set's own cost, 80 in a server), and a poll's hashes go with the poll when
+ * the cache drops it. When newly issued hashes do not fit, the polls voted in least recently give
+ * up theirs (a poll that closed long ago does not keep a hot one out); a poll with more tokens than
+ * the budget holds what fits. Whatever is not held is looked up as before.
  */
 export class IssuedTokensInMemory implements VoteTokenRegistry, IssuedTokensSink {
   readonly #inner: VoteTokenRegistry;
   readonly #maxHashes: number;
+  /** In the order of their last use (a lookup or an issuance), least recent first. */
   readonly #polls = new Map<string, Set<string>>();
   #held = 0;
+  #lastUsed: string | undefined;
 
   constructor(inner: VoteTokenRegistry, options: { maxHashes: number }) {
     this.#inner = inner;
@@ -35,19 +39,23 @@ export class IssuedTokensInMemory implements VoteTokenRegistry, IssuedTokensSink
   }
 
   isIssued(pollId: string, tokenHash: string): Promise<boolean> {
+    const hashes = this.#use(pollId);
     const key = packed(tokenHash);
-    if (key !== undefined && this.#polls.get(pollId)?.has(key)) return Promise.resolve(true);
+    if (key !== undefined && hashes?.has(key)) return Promise.resolve(true);
     return this.#inner.isIssued(pollId, tokenHash);
   }
 
   issued(pollId: string, tokenHashes: readonly string[]): void {
-    let hashes = this.#polls.get(pollId);
+    let hashes = this.#use(pollId);
     for (const hash of tokenHashes) {
-      if (this.#held >= this.#maxHashes) return;
       const key = packed(hash);
-      if (key === undefined) continue;
-      if (!hashes) this.#polls.set(pollId, (hashes = new Set()));
-      if (hashes.has(key)) continue;
+      if (key === undefined || hashes?.has(key)) continue;
+      if (this.#held >= this.#maxHashes && !this.#evictOtherThan(pollId)) return;
+      if (!hashes) {
+        hashes = new Set();
+        this.#polls.set(pollId, hashes);
+        this.#lastUsed = pollId;
+      }
       hashes.add(key);
       this.#held++;
     }
@@ -56,6 +64,27 @@ export class IssuedTokensInMemory implements VoteTokenRegistry, IssuedTokensSink
   forget(pollId: string): void {
     this.#held -= this.#polls.get(pollId)?.size ?? 0;
     this.#polls.delete(pollId);
+    if (this.#lastUsed === pollId) this.#lastUsed = undefined;
+  }
+
+  /** The poll's hashes, moved to the most recently used end (a map re-insert, skipped for the poll used last). */
+  #use(pollId: string): Set<string> | undefined {
+    const hashes = this.#polls.get(pollId);
+    if (hashes === undefined || this.#lastUsed === pollId) return hashes;
+    this.#polls.delete(pollId);
+    this.#polls.set(pollId, hashes);
+    this.#lastUsed = pollId;
+    return hashes;
+  }
+
+  /** Frees the least recently used poll's hashes, never `pollId`'s; false if there is none to free. */
+  #evictOtherThan(pollId: string): boolean {
+    for (const other of this.#polls.keys()) {
+      if (other === pollId) continue;
+      this.forget(other);
+      return true;
+    }
+    return false;
   }
 
   /** Hashes held, across polls. */
