@@ -7,7 +7,6 @@ import { changeBallot } from '../../src/commands/ballots/change-ballot.ts';
 import type { CommandDeps } from '../../src/commands/command-deps.ts';
 import type { EventStore } from '../../src/event-store/port.ts';
 import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
-import type { Actor } from '../../src/commands/polls/authorize.ts';
 import { closePoll } from '../../src/commands/polls/close-poll.ts';
 import { createPoll } from '../../src/commands/polls/create-poll.ts';
 import { issueVoteTokens } from '../../src/commands/polls/issue-vote-tokens.ts';
@@ -15,7 +14,7 @@ import { openPoll } from '../../src/commands/polls/open-poll.ts';
 import { PollCache } from '../../src/adapters/poll-cache/poll-cache.ts';
 import { DEFAULT_POLL_SETTINGS } from '../../src/domain/poll/commands.ts';
 import type { PollDefinition, PollSettings } from '../../src/domain/poll/definition.ts';
-import { PollsterError } from '../../src/domain/shared/errors.ts';
+import { answersFor, codeOf, context, organizer } from '../support/commands.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import type { DatabasePool } from 'slonik';
 import { voteTokenRegistry } from '../../src/adapters/vote-tokens/index.ts';
@@ -31,8 +30,6 @@ let store: PostgresEventStore;
 let sqlPool: DatabasePool;
 const caches: PollCache[] = [];
 
-const organizer: Actor = { kind: 'user', userId: randomUUID(), roles: ['voter', 'organizer'] };
-const context = () => ({ actor: 'user:test', correlationId: randomUUID() });
 
 async function depsWithOwnCache(over: EventStore = store): Promise<CommandDeps> {
   const polls = new PollCache(over);
@@ -79,22 +76,6 @@ async function activePoll(deps: CommandDeps, settings: Partial<PollSettings> = {
   );
   await openPoll(deps, poll.pollId, organizer, context());
   return poll;
-}
-
-const answersFor = (poll: PollDefinition, option = 0) => {
-  const question = poll.questions[0]!;
-  if (question.kind !== 'single') throw new Error('fixture');
-  return [{ questionId: question.questionId, optionIds: [question.options[option]!.optionId] }];
-};
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (error instanceof PollsterError) return error.code;
-    throw error;
-  }
 }
 
 beforeAll(async () => {

@@ -8,15 +8,14 @@ import { PostgresVoteTokenRegistry } from '../../src/adapters/vote-tokens/postgr
 import { IssuedTokensInMemory } from '../../src/adapters/vote-tokens/tokens-in-memory.ts';
 import { castBallot } from '../../src/commands/ballots/cast-ballot.ts';
 import type { CommandDeps } from '../../src/commands/command-deps.ts';
-import type { Actor } from '../../src/commands/polls/authorize.ts';
 import { createPoll } from '../../src/commands/polls/create-poll.ts';
 import { issueVoteTokens } from '../../src/commands/polls/issue-vote-tokens.ts';
 import { openPoll } from '../../src/commands/polls/open-poll.ts';
 import { createSqlPool } from '../../src/db/slonik.ts';
 import { DEFAULT_POLL_SETTINGS } from '../../src/domain/poll/commands.ts';
 import type { PollDefinition } from '../../src/domain/poll/definition.ts';
-import { PollsterError } from '../../src/domain/shared/errors.ts';
 import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
+import { answersFor, codeOf, context, organizer } from '../support/commands.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 /**
@@ -31,8 +30,6 @@ let store: PostgresEventStore;
 let sqlPool: DatabasePool;
 const caches: PollCache[] = [];
 
-const organizer: Actor = { kind: 'user', userId: randomUUID(), roles: ['voter', 'organizer'] };
-const context = () => ({ actor: 'user:test', correlationId: randomUUID() });
 const voterKeyOf = (token: string) => `t.${createHash('sha256').update(token).digest('hex')}`;
 
 /** The log's lookup, counting what it is asked. */
@@ -62,21 +59,8 @@ async function tokenPoll(deps: CommandDeps): Promise<PollDefinition> {
   return poll;
 }
 
-const answersFor = (poll: PollDefinition) => {
-  const question = poll.questions[0]!;
-  if (question.kind !== 'single') throw new Error('fixture');
-  return [{ questionId: question.questionId, optionIds: [question.options[0]!.optionId] }];
-};
-
-async function vote(deps: CommandDeps, poll: PollDefinition, voterKey: string): Promise<string> {
-  try {
-    await castBallot(deps, { pollId: poll.pollId, voterKey, answers: answersFor(poll) }, context());
-    return 'ok';
-  } catch (error) {
-    if (error instanceof PollsterError) return error.code;
-    throw error;
-  }
-}
+const vote = (deps: CommandDeps, poll: PollDefinition, voterKey: string) =>
+  codeOf(castBallot(deps, { pollId: poll.pollId, voterKey, answers: answersFor(poll) }, context()));
 
 beforeAll(async () => {
   db = await createTestDatabase();
