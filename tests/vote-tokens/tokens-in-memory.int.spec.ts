@@ -87,6 +87,17 @@ describe('issued tokens in memory', () => {
     expect(tokens.size).toBe(3);
   });
 
+  it('a node that meets a poll first through many ballots at once (a restart under load) holds its hashes all the same', async () => {
+    const issuer = await node(countingLookup());
+    const poll = await tokenPoll(issuer.deps);
+    const { tokens: issued } = await issueVoteTokens(issuer.deps, poll.pollId, 20, organizer, context());
+    const lookup = countingLookup();
+    const fresh = await node(lookup); // its cache has never loaded the poll: each ballot below loads it at once
+    expect(await Promise.all(issued.map((token) => vote(fresh.deps, poll, voterKeyOf(token))))).toEqual(issued.map(() => 'ok'));
+    expect(fresh.tokens.size).toBe(20);
+    expect(lookup.asked).toEqual([]);
+  });
+
   it('a forged token, and a token of another poll, are asked of the log and refused', async () => {
     const lookup = countingLookup();
     const { deps } = await node(lookup);
