@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solveChallenge } from '../../src/commands/fraud/challenge/solve.ts';
 import { DEFAULT_FRAUD_SETTINGS } from '../../src/commands/fraud/settings.ts';
@@ -95,6 +97,21 @@ describe('velocity attack from one /24', () => {
     // Normal voters are never flagged nor challenged.
     const flagged = new Set(queue.body.items.map((f: any) => f.ballotId));
     for (const c of normal) expect(flagged.has(c.body.ballotId)).toBe(false);
+  });
+
+  it('answers a network under challenge 428 before its ballot is judged: an invalid ballot from it writes nothing and learns nothing, and with a solution it is judged as ever', async () => {
+    const ballotEvents = async () => Number(await t.services.sql.oneFirst(sql.unsafe`SELECT count(*) FROM events WHERE stream LIKE ${`ballot-${poll.pollId}-%`}`));
+    const before = await ballotEvents();
+    const invalid = { answers: [{ questionId: poll.questions[0].questionId, optionIds: [randomUUID()] }] }; // well-formed, so only the ballot decider can refuse it
+    const early = await vote(poll, '203.0.113.210', invalid);
+    expect(early.body).toMatchObject({ status: 428, code: 'fraud.challenge-required', field: 'challenge' });
+    expect(early.body.detail).toBe(attack[51]!.body.detail); // the very answer the screen gives
+    expect(await ballotEvents()).toBe(before);
+    const judged = await vote(poll, '203.0.113.211', { ...invalid, challenge: await challenge() });
+    expect(judged.status).toBe(422);
+    // Another network, and the same network on another poll, are not held up.
+    expect((await vote(poll, '198.51.100.77', invalid)).status).toBe(422);
+    expect((await vote(await openedPoll(t.app, organizer), '203.0.113.212')).status).toBe(201);
   });
 
   it('pages the queue oldest first with a cursor', async () => {

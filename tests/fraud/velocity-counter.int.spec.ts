@@ -38,6 +38,17 @@ describe.each(adapters)('VelocityCounter (%s)', (_name, make) => {
     expect(await counter.record(input({ pollId: randomUUID(), nowMs: T0 + 7 }))).toMatchObject({ kind: 'counted', prefixCount: 1 });
   });
 
+  it('knows a prefix it has refused is marked, until the mark expires, for that poll and prefix only', async () => {
+    const counter = make();
+    const pollId = randomUUID();
+    for (let i = 0; i < 4; i++) await counter.record(input({ pollId, nowMs: T0 + i, windowMs: 1_000 }));
+    expect(await counter.record(input({ pollId, nowMs: T0 + 5, windowMs: 1_000 }))).toEqual({ kind: 'challenge-required' });
+    expect(counter.knowsMarked(pollId, '203.0.113.0/24', T0 + 6)).toBe(true);
+    expect(counter.knowsMarked(pollId, '203.0.113.0/24', T0 + 3 + 1_000)).toBe(false); // one window after the 4th voter
+    expect(counter.knowsMarked(pollId, '198.51.100.0/24', T0 + 6)).toBe(false);
+    expect(counter.knowsMarked(randomUUID(), '203.0.113.0/24', T0 + 6)).toBe(false);
+  });
+
   it('spends a solution once; a challenged ballot is still counted', async () => {
     const counter = make();
     const pollId = randomUUID();

@@ -41,6 +41,10 @@ export class InProcessVelocityCounter implements VelocityCounter {
     if (input.fingerprint !== null) this.#release(`${input.pollId}|fp|${input.fingerprint}`, input);
   }
 
+  knowsMarked(pollId: string, prefix: string, nowMs: number): boolean {
+    return this.#alive(`${pollId}|mark|${prefix}`, nowMs);
+  }
+
   #alive(key: string, nowMs: number): boolean {
     const until = this.#expiring.get(key);
     return until !== undefined && until > nowMs;

@@ -140,7 +140,7 @@ export class RedisVelocityCounter implements VelocityCounter {
 
   /** Joins this turn's batch; the batch is sent in `setImmediate`, after every I/O callback of the turn. */
   record(input: VelocityInput): Promise<VelocityReading> {
-    if (input.solution === null && (this.#marks.get(markKey(input)) ?? 0) > input.nowMs) return Promise.resolve(CHALLENGE_REQUIRED);
+    if (input.solution === null && this.knowsMarked(input.pollId, input.prefix, input.nowMs)) return Promise.resolve(CHALLENGE_REQUIRED);
     return new Promise((resolve, reject) => {
       this.#pending.push({ input, resolve, reject });
       if (this.#scheduled) return;
@@ -200,6 +200,10 @@ export class RedisVelocityCounter implements VelocityCounter {
     });
   }
 
+  knowsMarked(pollId: string, prefix: string, nowMs: number): boolean {
+    return (this.#marks.get(markKey({ pollId, prefix })) ?? 0) > nowMs;
+  }
+
   #remember(key: string, expiresAtMs: number, nowMs: number): void {
     if (this.#marks.size >= MAX_MARKS && !this.#marks.has(key)) {
       for (const [k, expiry] of this.#marks) if (expiry <= nowMs) this.#marks.delete(k);
@@ -228,7 +232,7 @@ export class RedisVelocityCounter implements VelocityCounter {
 }
 
 const CHALLENGE_REQUIRED: VelocityReading = Object.freeze({ kind: 'challenge-required' });
-const markKey = (input: VelocityInput): string => `${input.pollId} ${input.prefix}`;
+const markKey = (input: Pick<VelocityInput, 'pollId' | 'prefix'>): string => `${input.pollId} ${input.prefix}`;
 
 function reading([status, prefixCount, fingerprintCount, challenged]: [number, number, number, number]): VelocityReading {
   if (status === 1) return CHALLENGE_REQUIRED;

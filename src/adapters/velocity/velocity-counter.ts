@@ -52,5 +52,10 @@ export interface VelocityCounter {
    * holds `limit` voters, so the next one would set it anyway. A spent solution stays spent.
    */
   release(input: VelocityInput): Promise<void>;
+  /**
+   * True if this counter already knows, without asking anyone, that the prefix is marked on the
+   * poll at `nowMs`: a check without a solution would be refused. False says nothing.
+   */
+  knowsMarked(pollId: string, prefix: string, nowMs: number): boolean;
   close?(): Promise<void>;
 }

@@ -74,6 +74,8 @@ function commandsOf(services: ApiServices, jobs: ImportJobs) {
     clientFingerprint: (ip: string) => clientFingerprint(services.secrets.identityKey, ip),
     /** A proof-of-work puzzle; undefined where fraud detection is off. */
     issueChallenge: () => deps.fraud?.challenges.issue(deps.now()),
+    /** 428 at once for a ballot without a solution from a network known to be marked on the poll. */
+    refuseKnownMarked: (pollId: string, facts: { ipPrefix: string; challenge?: string }) => deps.fraud?.refuseKnownMarked(pollId, facts, deps.now()),
     register: given(accounts, register),
     login: given(accounts, login),
     changePassword: given(accounts, changePassword),

@@ -85,8 +85,8 @@ describe('BallotScreen', () => {
   const facts = { ipPrefix: '203.0.113.0/24', fingerprint: 'f' };
 
   it('skips the check (and says so) when the counter fails or hangs', async () => {
-    const down: VelocityCounter = { record: async () => Promise.reject(new Error('ECONNREFUSED')), release: async () => {} };
-    const hung: VelocityCounter = { record: () => new Promise(() => {}), release: async () => {} };
+    const down: VelocityCounter = { record: async () => Promise.reject(new Error('ECONNREFUSED')), release: async () => {}, knowsMarked: () => false };
+    const hung: VelocityCounter = { record: () => new Promise(() => {}), release: async () => {}, knowsMarked: () => false };
     const settings = { ...DEFAULT_FRAUD_SETTINGS, checkTimeoutMs: 20 };
     expect(await new BallotScreen(down, issuer, settings).screen(poll(null), 'b1', facts, new Date())).toMatchObject({ status: 'skipped' });
     expect(await new BallotScreen(hung, issuer, settings).screen(poll(null), 'b1', facts, new Date())).toMatchObject({ status: 'skipped' });
@@ -97,6 +97,7 @@ describe('BallotScreen', () => {
     const spy: VelocityCounter = {
       record: async (input) => { asked.push(input.fingerprint); return { kind: 'counted', prefixCount: 1, fingerprintCount: 1, challenged: false }; },
       release: async () => {},
+      knowsMarked: () => false,
     };
     const screen = new BallotScreen(spy, issuer, DEFAULT_FRAUD_SETTINGS);
     for (const voterPolicy of ['open', 'token', 'account', 'verified']) {
@@ -111,6 +112,7 @@ describe('BallotScreen', () => {
     const counter: VelocityCounter = {
       record: async (input) => { recorded.push(input); return { kind: 'counted', prefixCount: 1, fingerprintCount: 0, challenged: false }; },
       release: async (input) => { released.push(input); throw new Error('ECONNRESET'); },
+      knowsMarked: () => false,
     };
     const warnings: string[] = [];
     const screen = new BallotScreen(counter, issuer, DEFAULT_FRAUD_SETTINGS, { warn: (_o, message) => warnings.push(message) });
@@ -124,7 +126,7 @@ describe('BallotScreen', () => {
   });
 
   it('does nothing at all for a poll with limit 0', async () => {
-    const never: VelocityCounter = { record: () => { throw new Error('must not be called'); }, release: () => { throw new Error('must not be called'); } };
+    const never: VelocityCounter = { record: () => { throw new Error('must not be called'); }, release: () => { throw new Error('must not be called'); }, knowsMarked: () => false };
     expect(await new BallotScreen(never, issuer, DEFAULT_FRAUD_SETTINGS).screen(poll(0), 'b1', facts, new Date())).toEqual({ status: 'off' });
   });
 

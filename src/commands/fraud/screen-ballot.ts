@@ -30,6 +30,9 @@ export interface ScreenLogger {
   warn(object: object, message: string): void;
 }
 
+const challengeFirst = (code: 'fraud.challenge-required' | 'fraud.challenge-used', why: string) =>
+  new PreconditionRequiredError(code, `unusual ballot volume from this network: ${why}solve a proof-of-work challenge first: ${CHALLENGE_HOWTO}`, { field: 'challenge' });
+
 const CHALLENGE_HOWTO =
   'GET /api/challenge, find the number n with sha256(salt + n) = challenge, and send ' +
   'base64(JSON {algorithm, challenge, number, salt, signature}) as "challenge" in the ballot body';
@@ -78,11 +81,7 @@ export class BallotScreen {
     }
     if (reading.kind !== 'counted') {
       const why = reading.kind === 'challenge-reused' ? 'that challenge solution was already used; ' : verified?.ok === false ? `${verified.problem}; ` : '';
-      throw new PreconditionRequiredError(
-        reading.kind === 'challenge-reused' ? 'fraud.challenge-used' : 'fraud.challenge-required',
-        `unusual ballot volume from this network: ${why}solve a proof-of-work challenge first: ${CHALLENGE_HOWTO}`,
-        { field: 'challenge' },
-      );
+      throw challengeFirst(reading.kind === 'challenge-reused' ? 'fraud.challenge-used' : 'fraud.challenge-required', why);
     }
     const release = () => this.#release(input);
     const found = detect({ ipPrefix: facts.ipPrefix, ...reading }, limits);
@@ -90,6 +89,16 @@ export class BallotScreen {
     const createdAt = await facts.accountCreatedAt().catch(() => null);
     const age = createdAt === null ? null : (now.getTime() - Date.parse(createdAt)) / 1000;
     return { status: 'checked', flag: withAccountAge(found, age, limits), release };
+  }
+
+  /**
+   * A ballot without a solution from a network this node already knows to be marked on the poll
+   * is refused at once (428, as `screen` would refuse it), before the ballot is even decided: a
+   * flood from one network then costs little more than its HTTP requests. Nothing is counted or
+   * written either way. Marks exist only where the poll's checks are on.
+   */
+  refuseKnownMarked(pollId: string, facts: Pick<ScreeningFacts, 'ipPrefix' | 'challenge'>, now: Date): void {
+    if (facts.challenge === undefined && this.#counter.knowsMarked(pollId, facts.ipPrefix, now.getTime())) throw challengeFirst('fraud.challenge-required', '');
   }
 
   /** Never fails the refusal it follows: an unreleased voter only over-counts for one window. */

@@ -12,6 +12,7 @@ import { BallotBody, BallotReceiptView, IdempotencyKeyHeaders, MyBallotView, Vot
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 import { clientAddress } from '../../client-address.ts';
+import { ipPrefix } from '../../ballot-meta.ts';
 
 type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string; challenge?: string; credential?: BallotCredential; startedAt?: string };
 
@@ -79,8 +80,11 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfi
       },
     },
     async (request, reply) => {
+      // A network already challenged on this poll gets its 428 before any work on the ballot.
+      const { challenge } = request.body;
+      app.commands.refuseKnownMarked(request.params.pollId, { ipPrefix: ipPrefix(clientAddress(request)), ...(challenge ? { challenge } : {}) });
       const { ballot, context } = await ballotRequest(request, request.params.pollId, request.body);
-      const screening = screeningFacts(request, app, request.body.challenge);
+      const screening = screeningFacts(request, app, challenge);
       const { startedAt } = request.body;
       const meta = startedAt === undefined ? ballot.meta : { ...ballot.meta, startedAt };
       const receipt = await app.commands.castBallot({ ...ballot, meta, screening }, context);
