@@ -53,13 +53,12 @@ export class PollCache {
   constructor(store: EventStore, options: { catchUpTimeoutMs?: number; maxPolls?: number; tokens?: IssuedTokensSink } = {}) {
     this.#store = store;
     this.#tokens = options.tokens;
-    const tokens = options.tokens;
     // A poll evicted or dropped takes its hashes along. Not one replaced by a concurrent load of it
     // ('set'): it is still held, and the hashes (of its own stream, never withdrawn) stay true.
     const dispose = (_: Entry, pollId: string, reason: LRUCache.DisposeReason) => {
-      if (reason !== 'set') tokens?.forget(pollId);
+      if (reason !== 'set') this.#tokens?.forget(pollId);
     };
-    this.#entries = new LRUCache({ max: options.maxPolls ?? DEFAULT_MAX_POLLS, ...(tokens ? { dispose } : {}) });
+    this.#entries = new LRUCache({ max: options.maxPolls ?? DEFAULT_MAX_POLLS, ...(this.#tokens ? { dispose } : {}) });
     this.#catchUpTimeoutMs = options.catchUpTimeoutMs ?? 2_000;
     this.#tail = new CategoryTail(store, ['poll'], (events) => {
       for (const event of events) {

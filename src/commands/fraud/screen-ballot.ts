@@ -34,7 +34,7 @@ export interface ScreenLogger {
  * Made without a stack trace: a flood's every request ends here, the refusal is expected, and
  * capturing the stack was a tenth of the CPU such a request costs.
  */
-function challengeFirst(code: 'fraud.challenge-required' | 'fraud.challenge-used', why: string): PreconditionRequiredError {
+function challengeError(code: 'fraud.challenge-required' | 'fraud.challenge-used', why: string): PreconditionRequiredError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
@@ -92,7 +92,7 @@ export class BallotScreen {
     }
     if (reading.kind !== 'counted') {
       const why = reading.kind === 'challenge-reused' ? 'that challenge solution was already used; ' : verified?.ok === false ? `${verified.problem}; ` : '';
-      throw challengeFirst(reading.kind === 'challenge-reused' ? 'fraud.challenge-used' : 'fraud.challenge-required', why);
+      throw challengeError(reading.kind === 'challenge-reused' ? 'fraud.challenge-used' : 'fraud.challenge-required', why);
     }
     const release = () => this.#release(input);
     const found = detect({ ipPrefix: facts.ipPrefix, ...reading }, limits);
@@ -109,7 +109,7 @@ export class BallotScreen {
    * written either way. Marks exist only where the poll's checks are on.
    */
   refuseKnownMarked(pollId: string, facts: Pick<ScreeningFacts, 'ipPrefix' | 'challenge'>, now: Date): void {
-    if (facts.challenge === undefined && this.#counter.knowsMarked(pollId, facts.ipPrefix, now.getTime())) throw challengeFirst('fraud.challenge-required', '');
+    if (facts.challenge === undefined && this.#counter.knowsMarked(pollId, facts.ipPrefix, now.getTime())) throw challengeError('fraud.challenge-required', '');
   }
 
   /** Never fails the refusal it follows: an unreleased voter only over-counts for one window. */
