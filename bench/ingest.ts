@@ -130,7 +130,9 @@ async function session(mode: Mode, { args, ballots, concurrency, rate, partition
   const secret = randomBytes(32).toString('hex');
   const profileDir = profile ? await mkdtemp(join(tmpdir(), 'pollster-prof-')) : undefined;
   const env = {
-    DATABASE_URL: db.url, JWT_SECRET: secret, RATE_LIMIT_BALLOTS_PER_MINUTE: '0', TRUST_PROXY: '127.0.0.1',
+    // --rate-limit: the server's own per-address ballot limit (default 120/min, kept in Redis) stays on;
+    // every ballot here comes from an address of its own, so it measures the limit's cost, never a 429.
+    DATABASE_URL: db.url, JWT_SECRET: secret, TRUST_PROXY: '127.0.0.1', ...(args.includes('--rate-limit') ? {} : { RATE_LIMIT_BALLOTS_PER_MINUTE: '0' }),
     REDIS_URL: stringFlag(args, 'redis', '') || redis!.url, NATS_URL: stringFlag(args, 'nats', '') || nats!.url,
   };
   const nodeFlags = stringFlag(args, 'node-flags', '').split(' ').filter(Boolean);
