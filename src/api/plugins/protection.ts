@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Problem } from './problem-details.ts';
 import securityHeaders from './security-headers.ts';
 import { clientAddress } from '../client-address.ts';
+import { batchedRedisStore } from './rate-limit-store.ts';
 
 export interface ProtectionOptions {
   /** Origins allowed to call the API from a browser; empty = no CORS headers. */
@@ -26,7 +27,8 @@ export default fp<ProtectionOptions>(
     await app.register(rateLimit, {
       global: false,
       keyGenerator: clientAddress,
-      ...(options.redis ? { redis: options.redis, nameSpace: 'pollster:ratelimit:' } : {}),
+      // The same keys as the library's own Redis store, counted a turn of the event loop at a time.
+      ...(options.redis ? { store: batchedRedisStore(options.redis, 'pollster:ratelimit:') } : {}),
       errorResponseBuilder: (_request, context) => {
         const problem: Problem = {
           type: 'https://pollster.dev/problems/rate-limited',

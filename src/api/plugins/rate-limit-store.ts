@@ -1,0 +1,137 @@
+import type { FastifyRateLimitOptions, FastifyRateLimitStore } from '@fastify/rate-limit';
+import type { Redis, Result } from 'ioredis';
+
+/**
+ * @fastify/rate-limit's Redis store, with the counts asked during one turn of the event loop sent
+ * as ONE script call (as the velocity checks and group commit batch theirs). The library's own
+ * store makes a script call per request: with the ballot limit on at its default, that was one
+ * more Redis round trip per ballot, 6-7% of the ingest throughput. The script does, per key and in
+ * asking order, exactly what the library's does: INCR, set the expiry on the first count (or again
+ * on every count past `max` when `continueExceeding`), else report the remaining PTTL.
+ *
+ * On Redis Cluster a script's keys must share a slot and these keys are per client address, so
+ * there each count is a call of its own.
+ */
+const INCR_BATCH = `
+local out = {}
+for i = 1, #KEYS do
+  local window = tonumber(ARGV[3 * i - 2])
+  local max = tonumber(ARGV[3 * i - 1])
+  local continueExceeding = ARGV[3 * i] == '1'
+  local current = redis.call('INCR', KEYS[i])
+  if current == 1 or (continueExceeding and current > max) then
+    redis.call('PEXPIRE', KEYS[i], window)
+  else
+    window = redis.call('PTTL', KEYS[i])
+  end
+  out[#out + 1] = current
+  out[#out + 1] = window
+end
+return out
+`;
+
+const READ = `
+local current = redis.call('GET', KEYS[1])
+if not current then return {0, 0} end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then ttl = 0 end
+return {tonumber(current), ttl}
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    pollsterRateLimitBatch(numKeys: number, ...keysAndArgs: Array<string | number>): Result<number[], Context>;
+    pollsterRateLimitRead(key: string): Result<[number, number], Context>;
+  }
+}
+
+type Answer = (error: Error | null, result?: { current: number; ttl: number }) => void;
+type Pending = { key: string; window: number; max: number; continueExceeding: boolean; answer: Answer };
+
+/** Counts per script call at most: a long script blocks Redis for everyone meanwhile. */
+const MAX_BATCH = 256;
+
+/** The turn's pending counts, shared by a store and its per-route children. */
+class TurnBatch {
+  readonly #redis: Redis;
+  #pending: Pending[] = [];
+  #scheduled = false;
+
+  constructor(redis: Redis) {
+    this.#redis = redis;
+    redis.defineCommand('pollsterRateLimitBatch', { lua: INCR_BATCH });
+    redis.defineCommand('pollsterRateLimitRead', { numberOfKeys: 1, lua: READ });
+  }
+
+  incr(key: string, window: number, max: number, continueExceeding: boolean, answer: Answer): void {
+    this.#pending.push({ key, window, max, continueExceeding, answer });
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
+  read(key: string, answer: Answer): void {
+    this.#redis.pollsterRateLimitRead(key).then(([current, ttl]) => answer(null, { current, ttl }), (error: Error) => answer(error));
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const pending = this.#pending;
+    this.#pending = [];
+    const size = this.#redis.isCluster ? 1 : MAX_BATCH;
+    for (let i = 0; i < pending.length; i += size) void this.#send(pending.slice(i, i + size));
+  }
+
+  async #send(batch: Pending[]): Promise<void> {
+    const args = batch.flatMap((p) => [p.window, p.max, p.continueExceeding ? '1' : '0']);
+    let reply: number[];
+    try {
+      reply = await this.#redis.pollsterRateLimitBatch(batch.length, ...batch.map((p) => p.key), ...args);
+    } catch (error) {
+      for (const p of batch) p.answer(error as Error);
+      return;
+    }
+    batch.forEach((p, i) => p.answer(null, { current: reply[2 * i]!, ttl: reply[2 * i + 1]! }));
+  }
+}
+
+/** What the library passes to a store and its children (its types name route options; it sends its merged limiter settings). */
+interface StoreParams {
+  continueExceeding?: boolean;
+  exponentialBackoff?: boolean;
+  routeInfo: { method: string; url: string };
+}
+
+/**
+ * The store class @fastify/rate-limit constructs (`store` option), bound to `redis` and a key
+ * namespace. Exponential backoff is not supported (no Pollster limit uses it).
+ */
+export function batchedRedisStore(redis: Redis, nameSpace: string) {
+  const batch = new TurnBatch(redis);
+  class BatchedRedisStore implements FastifyRateLimitStore {
+    readonly #key: string;
+    readonly #continueExceeding: boolean;
+
+    constructor(options: FastifyRateLimitOptions | StoreParams, key = nameSpace) {
+      const params = options as Partial<StoreParams>;
+      if (params.exponentialBackoff) throw new Error('the batched rate-limit store does not do exponential backoff');
+      this.#key = key;
+      this.#continueExceeding = params.continueExceeding === true;
+    }
+
+    incr(id: string, answer: Answer, timeWindow: number, max: number): void {
+      batch.incr(this.#key + id, timeWindow, max, this.#continueExceeding, answer);
+    }
+
+    read(id: string, answer: Answer): void {
+      batch.read(this.#key + id, answer);
+    }
+
+    /** Each route counts under its own prefix, as the library's store does. */
+    child(routeOptions: Parameters<FastifyRateLimitStore['child']>[0]): BatchedRedisStore {
+      const params = routeOptions as unknown as StoreParams;
+      return new BatchedRedisStore(params, `${this.#key}${params.routeInfo.method}${params.routeInfo.url}-`);
+    }
+  }
+  return BatchedRedisStore;
+}
