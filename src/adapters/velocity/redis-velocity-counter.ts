@@ -1,4 +1,5 @@
 import type { Redis, Result } from 'ioredis';
+import { TurnQueue } from '../turn-queue.ts';
 import type { VelocityCounter, VelocityInput, VelocityReading } from './velocity-counter.ts';
 
 /**
@@ -106,17 +107,14 @@ const MAX_BATCH = 256;
 /** Marks remembered at most; past it, expired ones go first, then the oldest. */
 const MAX_MARKS = 10_000;
 
-interface Pending {
-  input: VelocityInput;
-  resolve: (reading: VelocityReading) => void;
-  reject: (error: unknown) => void;
-}
-
 export class RedisVelocityCounter implements VelocityCounter {
   readonly #redis: Redis;
   readonly #prefix: string;
-  #pending: Pending[] = [];
-  #scheduled = false;
+  /** On Redis Cluster one call per poll's checks, since a script's keys must share a slot. */
+  readonly #checks = new TurnQueue<VelocityInput, VelocityReading>((inputs) => this.#send(inputs), {
+    maxBatch: MAX_BATCH,
+    groupOf: (input) => (this.#redis.isCluster ? input.pollId : ''),
+  });
   /**
    * Challenge marks this node has read, by poll and prefix: their expiry. A mark is never taken
    * back before it expires (voters with solutions only push it further out), so until then every
@@ -138,42 +136,16 @@ export class RedisVelocityCounter implements VelocityCounter {
     redis.defineCommand('pollsterVelocityRelease', { numberOfKeys: 4, lua: RELEASE });
   }
 
-  /** Joins this turn's batch; the batch is sent in `setImmediate`, after every I/O callback of the turn. */
+  /** Joins this turn's batch (src/adapters/turn-queue.ts). */
   record(input: VelocityInput): Promise<VelocityReading> {
     if (input.solution === null && this.knowsMarked(input.pollId, input.prefix, input.nowMs)) return Promise.resolve(CHALLENGE_REQUIRED);
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ input, resolve, reject });
-      if (this.#scheduled) return;
-      this.#scheduled = true;
-      setImmediate(() => this.#flush());
-    });
+    return this.#checks.push(input);
   }
 
-  #flush(): void {
-    this.#scheduled = false;
-    const pending = this.#pending;
-    this.#pending = [];
-    for (const batch of this.#batches(pending)) void this.#send(batch);
-  }
-
-  /** In asking order; on Redis Cluster one batch per poll, since a script's keys must share a slot. */
-  #batches(pending: Pending[]): Pending[][] {
-    const groups = new Map<string, Pending[]>();
-    for (const p of pending) {
-      const key = this.#redis.isCluster ? p.input.pollId : '';
-      const group = groups.get(key) ?? [];
-      groups.set(key, group);
-      group.push(p);
-    }
-    const batches: Pending[][] = [];
-    for (const group of groups.values()) for (let i = 0; i < group.length; i += MAX_BATCH) batches.push(group.slice(i, i + MAX_BATCH));
-    return batches;
-  }
-
-  async #send(batch: Pending[]): Promise<void> {
+  async #send(inputs: readonly VelocityInput[]): Promise<VelocityReading[]> {
     const keys: string[] = [];
     const args: string[] = [];
-    for (const { input } of batch) {
+    for (const input of inputs) {
       const k = this.#keys(input);
       keys.push(k.prefix, k.fingerprint, `${k.base}:challenge:${input.prefix}`, `${k.base}:used:${input.solution?.id ?? '-'}`, `${k.prefix}:held`, `${k.fingerprint}:held`);
       args.push(
@@ -186,17 +158,11 @@ export class RedisVelocityCounter implements VelocityCounter {
         String(input.solution?.expiresAtMs ?? 0),
       );
     }
-    let reply: number[];
-    try {
-      reply = await this.#redis.pollsterVelocityBatch(keys.length, ...keys, ...args);
-    } catch (error) {
-      for (const p of batch) p.reject(error);
-      return;
-    }
-    batch.forEach((p, i) => {
+    const reply = await this.#redis.pollsterVelocityBatch(keys.length, ...keys, ...args);
+    return inputs.map((input, i) => {
       const answer = reply.slice(i * 4, i * 4 + 4) as [number, number, number, number];
-      if (answer[0] === 1) this.#remember(markKey(p.input), answer[1], p.input.nowMs);
-      p.resolve(reading(answer));
+      if (answer[0] === 1) this.#remember(markKey(input), answer[1], input.nowMs);
+      return reading(answer);
     });
   }
 

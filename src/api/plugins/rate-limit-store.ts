@@ -1,5 +1,6 @@
 import type { FastifyRateLimitOptions, FastifyRateLimitStore } from '@fastify/rate-limit';
 import type { Redis, Result } from 'ioredis';
+import { TurnQueue } from '../../adapters/turn-queue.ts';
 
 /**
  * @fastify/rate-limit's Redis store, with the counts asked during one turn of the event loop sent
@@ -46,52 +47,36 @@ declare module 'ioredis' {
 }
 
 type Answer = (error: Error | null, result?: { current: number; ttl: number }) => void;
-type Pending = { key: string; window: number; max: number; continueExceeding: boolean; answer: Answer };
+type Count = { key: string; window: number; max: number; continueExceeding: boolean };
 
 /** Counts per script call at most: a long script blocks Redis for everyone meanwhile. */
 const MAX_BATCH = 256;
 
-/** The turn's pending counts, shared by a store and its per-route children. */
-class TurnBatch {
+/** The turn's counts, shared by a store and its per-route children. */
+class TurnCounts {
   readonly #redis: Redis;
-  #pending: Pending[] = [];
-  #scheduled = false;
+  /** On Redis Cluster each count is a call of its own: its key is in a slot of its own. */
+  readonly #queue: TurnQueue<Count, { current: number; ttl: number }>;
 
   constructor(redis: Redis) {
     this.#redis = redis;
     redis.defineCommand('pollsterRateLimitBatch', { lua: INCR_BATCH });
     redis.defineCommand('pollsterRateLimitRead', { numberOfKeys: 1, lua: READ });
+    this.#queue = new TurnQueue((counts) => this.#send(counts), { maxBatch: redis.isCluster ? 1 : MAX_BATCH });
   }
 
-  incr(key: string, window: number, max: number, continueExceeding: boolean, answer: Answer): void {
-    this.#pending.push({ key, window, max, continueExceeding, answer });
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(() => this.#flush());
+  incr(count: Count, answer: Answer): void {
+    this.#queue.push(count).then((result) => answer(null, result), (error: Error) => answer(error));
   }
 
   read(key: string, answer: Answer): void {
     this.#redis.pollsterRateLimitRead(key).then(([current, ttl]) => answer(null, { current, ttl }), (error: Error) => answer(error));
   }
 
-  #flush(): void {
-    this.#scheduled = false;
-    const pending = this.#pending;
-    this.#pending = [];
-    const size = this.#redis.isCluster ? 1 : MAX_BATCH;
-    for (let i = 0; i < pending.length; i += size) void this.#send(pending.slice(i, i + size));
-  }
-
-  async #send(batch: Pending[]): Promise<void> {
-    const args = batch.flatMap((p) => [p.window, p.max, p.continueExceeding ? '1' : '0']);
-    let reply: number[];
-    try {
-      reply = await this.#redis.pollsterRateLimitBatch(batch.length, ...batch.map((p) => p.key), ...args);
-    } catch (error) {
-      for (const p of batch) p.answer(error as Error);
-      return;
-    }
-    batch.forEach((p, i) => p.answer(null, { current: reply[2 * i]!, ttl: reply[2 * i + 1]! }));
+  async #send(counts: readonly Count[]): Promise<Array<{ current: number; ttl: number }>> {
+    const args = counts.flatMap((c) => [c.window, c.max, c.continueExceeding ? '1' : '0']);
+    const reply = await this.#redis.pollsterRateLimitBatch(counts.length, ...counts.map((c) => c.key), ...args);
+    return counts.map((_, i) => ({ current: reply[2 * i]!, ttl: reply[2 * i + 1]! }));
   }
 }
 
@@ -107,7 +92,7 @@ interface StoreParams {
  * namespace. Exponential backoff is not supported (no Pollster limit uses it).
  */
 export function batchedRedisStore(redis: Redis, nameSpace: string) {
-  const batch = new TurnBatch(redis);
+  const batch = new TurnCounts(redis);
   class BatchedRedisStore implements FastifyRateLimitStore {
     readonly #key: string;
     readonly #continueExceeding: boolean;
@@ -120,7 +105,7 @@ export function batchedRedisStore(redis: Redis, nameSpace: string) {
     }
 
     incr(id: string, answer: Answer, timeWindow: number, max: number): void {
-      batch.incr(this.#key + id, timeWindow, max, this.#continueExceeding, answer);
+      batch.incr({ key: this.#key + id, window: timeWindow, max, continueExceeding: this.#continueExceeding }, answer);
     }
 
     read(id: string, answer: Answer): void {
