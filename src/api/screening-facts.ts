@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ScreeningFacts } from '../commands/fraud/screen-ballot.ts';
-import { ipPrefix } from './ballot-meta.ts';
 import { clientAddress } from './client-address.ts';
 
 /**
@@ -13,10 +12,12 @@ export function screeningFacts(
   request: FastifyRequest,
   app: { commands: Pick<FastifyInstance['commands'], 'clientFingerprint'>; queries: Pick<FastifyInstance['queries'], 'accountCreatedAt'> },
   challenge: string | undefined,
+  /** `ipPrefix(clientAddress(request))`, which the route has computed already for the early refusal. */
+  prefix: string,
 ): ScreeningFacts {
   const userId = request.anonymous ? undefined : request.user?.userId;
   return {
-    ipPrefix: ipPrefix(clientAddress(request)),
+    ipPrefix: prefix,
     fingerprint: app.commands.clientFingerprint(clientAddress(request)),
     ...(challenge ? { challenge } : {}),
     ...(userId ? { accountCreatedAt: () => app.queries.accountCreatedAt(userId) } : {}),

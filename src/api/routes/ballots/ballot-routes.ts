@@ -82,9 +82,10 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfi
     async (request, reply) => {
       // A network already challenged on this poll gets its 428 before any work on the ballot.
       const { challenge } = request.body;
-      app.commands.refuseKnownMarked(request.params.pollId, { ipPrefix: ipPrefix(clientAddress(request)), ...(challenge ? { challenge } : {}) });
+      const prefix = ipPrefix(clientAddress(request));
+      app.commands.refuseKnownMarked(request.params.pollId, { ipPrefix: prefix, ...(challenge ? { challenge } : {}) });
       const { ballot, context } = await ballotRequest(request, request.params.pollId, request.body);
-      const screening = screeningFacts(request, app, challenge);
+      const screening = screeningFacts(request, app, challenge, prefix);
       const { startedAt } = request.body;
       const meta = startedAt === undefined ? ballot.meta : { ...ballot.meta, startedAt };
       const receipt = await app.commands.castBallot({ ...ballot, meta, screening }, context);
