@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
+import { DEFAULT_TOKENS_IN_MEMORY } from './adapters/vote-tokens/tokens-in-memory.ts';
 import { isNetworkList } from './adapters/webhook-targets.ts';
 import { OperatorError } from './operator-error.ts';
 
@@ -68,7 +69,7 @@ const ConfigSchema = Type.Object({
   /** The most vote tokens one poll may issue (a poll's settings.maxVoteTokens may set fewer); past it, 422 poll.vote-token-limit. */
   VOTE_TOKENS_MAX_PER_POLL: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1_000_000 }),
   /** Issued token hashes an API node keeps in memory (about 80 bytes of heap each), so a ballot of one needs no lookup; 0 = none. */
-  VOTE_TOKENS_IN_MEMORY: Type.Integer({ minimum: 0, maximum: 100_000_000, default: 500_000 }),
+  VOTE_TOKENS_IN_MEMORY: Type.Integer({ minimum: 0, maximum: 100_000_000, default: DEFAULT_TOKENS_IN_MEMORY }),
   /** Proof-of-work size: a client tries up to this many hashes (half on average). */
   FRAUD_CHALLENGE_MAX_NUMBER: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 100_000 }),
   FRAUD_CHALLENGE_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 86_400, default: 300 }),

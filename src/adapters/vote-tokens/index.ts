@@ -7,6 +7,8 @@ import { PostgresVoteTokenRegistry } from './postgres-registry.ts';
 import { StreamVoteTokenRegistry } from './stream-registry.ts';
 import { IssuedTokensInMemory } from './tokens-in-memory.ts';
 
+export { DEFAULT_TOKENS_IN_MEMORY } from './tokens-in-memory.ts';
+
 export type { VoteTokenRegistry } from './port.ts';
 
 /**

@@ -1,5 +1,8 @@
 import type { VoteTokenRegistry } from './port.ts';
 
+/** Hashes held by default (VOTE_TOKENS_IN_MEMORY): about 40 MB at most. */
+export const DEFAULT_TOKENS_IN_MEMORY = 500_000;
+
 /** What the poll cache tells about the VoteTokensIssued events of the polls it holds. */
 export interface IssuedTokensSink {
   /** Hashes of a VoteTokensIssued event read from the poll's own stream. */
