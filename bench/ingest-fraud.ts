@@ -19,7 +19,9 @@ import { castRound, machineCpu, POLLS, preparePolls, printStatements, projection
  *    user agent per ballot, so past the 10th voter (FRAUD_FINGERPRINT_LIMIT) each is flagged `fingerprint`.
  * 2. Honest token voters paced at --honest-rate, each from a random network, without and with a flood
  *    from one /24 on other `open` polls at --flood-rate (default limits, no challenge solved: 428 past
- *    the 50th voter); target: honest p50 and p99 ≤ 20% slower.
+ *    the 50th voter); target: honest p50 and p99 ≤ 20% slower. The honest round starts once every
+ *    flood poll has answered 428: a flood's first 50 voters per poll are ballots like any others, so
+ *    the rounds measure a flood under way, not a burst of accepted ballots (--flood-onset counts it too).
  * Both alternate their two kinds in ABBA rounds, so the machine's drift hits both alike.
  */
 const ORDER = [0, 1, 1, 0] as const;
@@ -59,7 +61,7 @@ export async function main(args: string[]): Promise<void> {
       // 2 cores, not the server: the floor under any server-side refusal on this machine.
       const floor = args.includes('--flood-floor') ? await refusingStub() : undefined;
       try {
-        await floodSlowdown({ ...setup, warmup, honestRate, floodRate, floodRequest: jsonClient(floor?.url ?? server.url, concurrency), floor: floor !== undefined });
+        await floodSlowdown({ ...setup, warmup, honestRate, floodRate, floodRequest: jsonClient(floor?.url ?? server.url, concurrency), floor: floor !== undefined, onset: args.includes('--flood-onset') });
       } finally {
         floor?.close();
       }
@@ -129,10 +131,11 @@ async function flaggedCost({ request, organizer, monitor, snapshot, perRound, co
 }
 
 /** Part 2: honest voters' latency with and without a flood from one network at the same time. */
-async function floodSlowdown({ request, organizer, monitor, snapshot, perRound, concurrency, warmup, honestRate, floodRate, floodRequest, floor }: Setup & { warmup: number; honestRate: number; floodRate: number; floodRequest: Request; floor: boolean }): Promise<void> {
+async function floodSlowdown({ request, organizer, monitor, snapshot, perRound, concurrency, warmup, honestRate, floodRate, floodRequest, floor, onset }: Setup & { warmup: number; honestRate: number; floodRate: number; floodRequest: Request; floor: boolean; onset: boolean }): Promise<void> {
   const kinds = ['no flood', 'flood'] as const;
   const target = floor ? 'to a stub answering 428 unread (--flood-floor)' : 'from one /24 on other open polls (default limits)';
-  console.log(`\n2. honest token voters at ${honestRate}/s from random networks, rounds ${ORDER.map((k) => kinds[k]).join(' ')}; flood at ${floodRate}/s ${target}`);
+  const from = floor || onset ? 'from its first request' : 'counted from its first 428 on every poll';
+  console.log(`\n2. honest token voters at ${honestRate}/s from random networks, rounds ${ORDER.map((k) => kinds[k]).join(' ')}; flood at ${floodRate}/s ${target}, ${from}`);
   if (warmup > 0) {
     // Both paths compiled before anything counts (this part may run alone, on a cold server).
     const stop = new AbortController();
@@ -148,7 +151,9 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, perRound, 
     const before = await snapshot();
     const [machine, client] = [await machineCpu(), process.cpuUsage()];
     const stop = new AbortController();
-    const flooding = k === 1 ? flood(floodRequest, floodPolls, floodRate, concurrency, stop.signal) : undefined;
+    const marked = Promise.withResolvers<void>();
+    const flooding = k === 1 ? flood(floodRequest, floodPolls, floodRate, concurrency, stop.signal, { onMarked: marked.resolve }) : undefined;
+    if (flooding && !onset) await Promise.race([marked.promise, flooding.then(() => { throw new Error('the flood ended before every poll refused it'); })]);
     const figures = await castRound(request, honest, perRound, concurrency, honestRate, `honest, ${kinds[k]} (round ${r + 1})`);
     stop.abort();
     const statuses = await flooding;
@@ -212,11 +217,13 @@ async function floodAlone(request: Request, polls: Poll[], rate: number, concurr
 /** Ballots from one /24 at `rate`/s until `stop`, none with a solved challenge; the answers by status (0: no answer). */
 const randomNetwork = () => randomClient().split('.').slice(0, 3).join('.');
 
-/** `count`: stop after that many requests. */
+/** `count`: stop after that many requests; `onMarked`: called once every poll has answered 428. */
 async function flood(
-  request: Request, polls: Poll[], rate: number, concurrency: number, stop: AbortSignal, { count = Infinity, network = randomNetwork() } = {},
+  request: Request, polls: Poll[], rate: number, concurrency: number, stop: AbortSignal,
+  { count = Infinity, network = randomNetwork(), onMarked }: { count?: number; network?: string; onMarked?: () => void } = {},
 ): Promise<Map<number, number>> {
   const statuses = new Map<number, number>();
+  const refusing = new Set<string>();
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -230,6 +237,7 @@ async function flood(
         const headers = { 'x-forwarded-for': `${network}.${1 + randomInt(254)}`, 'user-agent': userAgent() };
         const { status } = await request('POST', `/api/polls/${poll.pollId}/ballots`, body, headers).catch(() => ({ status: 0 }));
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status === 428 && refusing.size < polls.length && refusing.add(poll.pollId).size === polls.length) onMarked?.();
       }
     }),
   );
