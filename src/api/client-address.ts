@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
+import { ipPrefix } from './ballot-meta.ts';
 
 const known = new WeakMap<FastifyRequest, string>();
+const networks = new WeakMap<FastifyRequest, string>();
 
 /**
  * `request.ip`, TRUST_PROXY honoured, worked out once per request: fastify's getter parses
@@ -14,4 +16,14 @@ export function clientAddress(request: FastifyRequest): string {
     known.set(request, address);
   }
   return address;
+}
+
+/** The client's network (`ipPrefix`: /24 or /48), once per request: the ballot route asks at its first hook and again in its handler. */
+export function clientNetwork(request: FastifyRequest): string {
+  let network = networks.get(request);
+  if (network === undefined) {
+    network = ipPrefix(clientAddress(request));
+    networks.set(request, network);
+  }
+  return network;
 }

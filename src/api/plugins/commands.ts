@@ -76,6 +76,8 @@ function commandsOf(services: ApiServices, jobs: ImportJobs) {
     issueChallenge: () => deps.fraud?.challenges.issue(deps.now()),
     /** 428 at once for a ballot without a solution from a network known to be marked on the poll. */
     refuseKnownMarked: (pollId: string, facts: { ipPrefix: string; challenge?: string }) => deps.fraud?.refuseKnownMarked(pollId, facts, deps.now()),
+    /** Whether the network is known to be challenged on the poll (the ballot route serves it last). */
+    knowsMarked: (pollId: string, ipPrefix: string) => deps.fraud?.knowsMarked(pollId, ipPrefix, deps.now()) ?? false,
     register: given(accounts, register),
     login: given(accounts, login),
     changePassword: given(accounts, changePassword),

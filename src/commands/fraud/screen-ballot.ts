@@ -109,7 +109,12 @@ export class BallotScreen {
    * written either way. Marks exist only where the poll's checks are on.
    */
   refuseKnownMarked(pollId: string, facts: Pick<ScreeningFacts, 'ipPrefix' | 'challenge'>, now: Date): void {
-    if (facts.challenge === undefined && this.#counter.knowsMarked(pollId, facts.ipPrefix, now.getTime())) throw challengeError('fraud.challenge-required', '');
+    if (facts.challenge === undefined && this.knowsMarked(pollId, facts.ipPrefix, now)) throw challengeError('fraud.challenge-required', '');
+  }
+
+  /** Whether this node knows the network to be marked (challenged) on the poll, without asking Redis. */
+  knowsMarked(pollId: string, ipPrefix: string, now: Date): boolean {
+    return this.#counter.knowsMarked(pollId, ipPrefix, now.getTime());
   }
 
   /** Never fails the refusal it follows: an unreleased voter only over-counts for one window. */

@@ -11,8 +11,8 @@ import type { RateLimitConfig } from '../../plugins/protection.ts';
 import { BallotBody, BallotReceiptView, IdempotencyKeyHeaders, MyBallotView, VoteTokenHeaders } from '../../schemas/ballot.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
-import { clientAddress } from '../../client-address.ts';
-import { ipPrefix } from '../../ballot-meta.ts';
+import { clientAddress, clientNetwork } from '../../client-address.ts';
+import { BackOfTheLine } from '../../back-of-the-line.ts';
 
 type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string; challenge?: string; credential?: BallotCredential; startedAt?: string };
 
@@ -54,6 +54,13 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfi
     return { ballot: { pollId, ...voter, answers: body.answers, meta }, context };
   }
 
+  /**
+   * Requests from a network this node knows to be challenged on the poll wait for the turns honest
+   * ballots leave (back-of-the-line.ts): a flood's 428s then cost honest voters little more than
+   * the CPU they take. Past 4,096 waiting, a new one is served at once.
+   */
+  const challengedLast = new BackOfTheLine(4_096);
+
   const schema = {
     tags: ['voting'],
     security: [...bearer, {}],
@@ -65,6 +72,10 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfi
   app.post(
     '/api/polls/:pollId/ballots',
     {
+      onRequest: (request, _reply, done) => {
+        if (app.commands.knowsMarked(request.params.pollId, clientNetwork(request))) challengedLast.push(done);
+        else done();
+      },
       preHandler: app.auth.optional,
       config: rateLimit,
       schema: {
@@ -82,7 +93,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfi
     async (request, reply) => {
       // A network already challenged on this poll gets its 428 before any work on the ballot.
       const { challenge } = request.body;
-      const prefix = ipPrefix(clientAddress(request));
+      const prefix = clientNetwork(request);
       app.commands.refuseKnownMarked(request.params.pollId, { ipPrefix: prefix, ...(challenge ? { challenge } : {}) });
       const { ballot, context } = await ballotRequest(request, request.params.pollId, request.body);
       const screening = screeningFacts(request, app, challenge, prefix);

@@ -1,0 +1,56 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { BackOfTheLine } from './back-of-the-line.ts';
+
+/** Counts loop turns (check phases) until stopped, and says which turn it is. */
+function turnCounter() {
+  let turn = 0;
+  let running = true;
+  const tick = () => {
+    turn++;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return { now: () => turn, stop: () => (running = false) };
+}
+
+describe('BackOfTheLine', () => {
+  it('runs waiting work in arrival order, one item per loop turn, never in the turn it was pushed', async () => {
+    const line = new BackOfTheLine(100);
+    const turns = turnCounter();
+    const ran: Array<[string, number]> = [];
+    for (const name of ['a', 'b', 'c', 'd']) line.push(() => ran.push([name, turns.now()]));
+    expect(ran).toEqual([]);
+    expect(line.waiting).toBe(4);
+    while (line.waiting > 0) await nextTurn();
+    await nextTurn();
+    turns.stop();
+    expect(ran.map(([name]) => name)).toEqual(['a', 'b', 'c', 'd']);
+    const at = ran.map(([, turn]) => turn);
+    expect(new Set(at).size).toBe(4); // a turn of its own for each
+  });
+
+  it('lets work that became ready in the same turn go first: a burst of 50 costs the other work one item per turn', async () => {
+    const line = new BackOfTheLine(100);
+    const order: string[] = [];
+    for (let i = 0; i < 50; i++) line.push(() => order.push(`flood ${i}`));
+    // An honest request's next steps, each waiting for the turn after the last.
+    for (let step = 0; step < 3; step++) {
+      await nextTurn();
+      order.push(`honest step ${step}`);
+    }
+    while (line.waiting > 0) await nextTurn();
+    expect(order.slice(0, 6)).toEqual(['flood 0', 'honest step 0', 'flood 1', 'honest step 1', 'flood 2', 'honest step 2']);
+    expect(order.filter((x) => x.startsWith('flood'))).toHaveLength(50);
+  });
+
+  it('runs work at once past its limit, so a backlog never holds more than the limit', () => {
+    const line = new BackOfTheLine(2);
+    const ran: string[] = [];
+    line.push(() => ran.push('a'));
+    line.push(() => ran.push('b'));
+    line.push(() => ran.push('c'));
+    expect(ran).toEqual(['c']);
+    expect(line.waiting).toBe(2);
+  });
+});
