@@ -23,6 +23,7 @@ import finiteNumbers from './plugins/finite-numbers.ts';
 import { frameworkErrorOptions } from './plugins/framework-errors.ts';
 import mediaTypes from './plugins/media-types.ts';
 import problemDetails from './plugins/problem-details.ts';
+import serveLast from './plugins/serve-last.ts';
 import textInput from './plugins/text-input.ts';
 import { accountRoutes } from './routes/accounts/index.ts';
 import { exportAnalyticsCsvRoute } from './routes/analytics/export-analytics-csv.ts';
@@ -100,6 +101,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Before every plugin with hooks: a request a route serves last does nothing before its turn.
+  await app.register(serveLast, { limit: 4_096 });
   // The command and query sides, as `app.commands` and `app.queries`: all that routes see.
   await app.register(commands, { services: deps.services });
   await app.register(queries, { services: deps.services });

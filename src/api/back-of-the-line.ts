@@ -1,11 +1,11 @@
 /**
  * Work that waits for everything else the event loop has ready: one item per loop turn, run in
- * `setImmediate` after that turn's I/O callbacks. The ballot route puts here the requests of a
- * network already challenged on the poll (a flood, refused with 428): their cost is the same, but
- * they take the time honest ballots leave instead of queueing ahead of them at every step of their
- * way (HTTP parse, poll cache, group commit, answer). Every item still runs, in arrival order;
- * a busy server only answers them later. Past `limit` waiting items a new one runs at once, so a
- * backlog can never hold more than `limit` requests.
+ * `setImmediate` after that turn's I/O callbacks. plugins/serve-last.ts puts here the requests a
+ * route names (the ballots of a network already challenged on the poll, a flood refused with 428):
+ * their cost is the same, but they take the time honest ballots leave instead of queueing ahead of
+ * them at every step of their way (HTTP hooks, poll cache, group commit, answer). Every item still
+ * runs, in arrival order; a busy server only answers them later. Past `limit` waiting items a new
+ * one runs at once, so a backlog never holds more than `limit` requests.
  */
 export class BackOfTheLine {
   readonly #limit: number;

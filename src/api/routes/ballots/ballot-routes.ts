@@ -12,7 +12,6 @@ import { BallotBody, BallotReceiptView, IdempotencyKeyHeaders, MyBallotView, Vot
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 import { clientAddress, clientNetwork } from '../../client-address.ts';
-import { BackOfTheLine } from '../../back-of-the-line.ts';
 
 type BallotBodyInput = { answers: readonly AnswerInput[]; voteToken?: string; challenge?: string; credential?: BallotCredential; startedAt?: string };
 
@@ -54,13 +53,6 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfi
     return { ballot: { pollId, ...voter, answers: body.answers, meta }, context };
   }
 
-  /**
-   * Requests from a network this node knows to be challenged on the poll wait for the turns honest
-   * ballots leave (back-of-the-line.ts): a flood's 428s then cost honest voters little more than
-   * the CPU they take. Past 4,096 waiting, a new one is served at once.
-   */
-  const challengedLast = new BackOfTheLine(4_096);
-
   const schema = {
     tags: ['voting'],
     security: [...bearer, {}],
@@ -72,12 +64,10 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfi
   app.post(
     '/api/polls/:pollId/ballots',
     {
-      onRequest: (request, _reply, done) => {
-        if (app.commands.knowsMarked(request.params.pollId, clientNetwork(request))) challengedLast.push(done);
-        else done();
-      },
       preHandler: app.auth.optional,
-      config: rateLimit,
+      // A network this node knows to be challenged on the poll is refused (428) below; until then,
+      // its requests wait for the turns honest ballots leave (plugins/serve-last.ts).
+      config: { ...rateLimit, serveLast: (request) => app.commands.knowsMarked((request.params as { pollId: string }).pollId, clientNetwork(request)) },
       schema: {
         ...schema,
         operationId: 'castBallot',
