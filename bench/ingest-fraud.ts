@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { firstAdmin, jsonClient } from './support/http.ts';
-import { formatFigures, numberFlag, throwawayDatabase, type Figures } from './support/measure.ts';
+import { formatFigures, numberFlag, percentiles, throwawayDatabase } from './support/measure.ts';
 import { countRoundTrips, startServer, type ServerProcess } from './support/server.ts';
 import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSeconds } from './support/stack.ts';
 import { castRound, machineCpu, POLLS, preparePolls, printStatements, projectionsCaughtUp, randomClient, type Poll, type Request } from './ingest.ts';
@@ -19,10 +19,11 @@ import { castRound, machineCpu, POLLS, preparePolls, printStatements, projection
  *    user agent per ballot, so past the 10th voter (FRAUD_FINGERPRINT_LIMIT) each is flagged `fingerprint`.
  * 2. Honest token voters paced at --honest-rate, each from a random network, without and with a flood
  *    from one /24 on other `open` polls at --flood-rate (default limits, no challenge solved: 428 past
- *    the 50th voter); target: honest p50 and p99 ≤ 20% slower. The honest round starts once every
- *    flood poll has answered 428: a flood's first 50 voters per poll are ballots like any others, so
- *    the rounds measure a flood under way, not a burst of accepted ballots (--flood-onset counts it too).
- * Both alternate their two kinds in ABBA rounds, so the machine's drift hits both alike.
+ *    the 50th voter); target: honest p50 and p99 ≤ 20% slower. The flood's polls already refuse it
+ *    when the count begins: a flood's first 50 voters per poll are ballots like any others, so this
+ *    measures a flood under way, not a burst of accepted ballots. The flood switches every 500 ms
+ *    between off, at the server, and at a stub that answers 428 unread (the floor).
+ * Part 1 alternates its kinds in ABBA rounds, part 2 in mirrored slots, so the machine's drift hits each alike.
  */
 const ORDER = [0, 1, 1, 0] as const;
 type Parts = { nodeMs: number; pgCpu: Map<number, number>; redisS: number; statements: number; byStatement: Map<string, number> };
@@ -56,14 +57,11 @@ export async function main(args: string[]): Promise<void> {
     const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
     if (only !== 'flood') await flaggedCost({ ...setup, warmup, showStatements: args.includes('--statements') });
     if (only !== 'flagged') {
-      // --flood-floor: the flood goes to a stub that answers 428 without reading a byte of it, so
-      // what slows honest voters then is the flood's client and the kernel's network work on these
-      // 2 cores, not the server: the floor under any server-side refusal on this machine.
-      const floor = args.includes('--flood-floor') ? await refusingStub() : undefined;
+      const stub = await refusingStub();
       try {
-        await floodSlowdown({ ...setup, warmup, honestRate, floodRate, floodRequest: jsonClient(floor?.url ?? server.url, concurrency), floor: floor !== undefined, onset: args.includes('--flood-onset') });
+        await floodSlowdown({ ...setup, ballots, warmup, honestRate, floodRate, serverFlood: jsonClient(server.url, concurrency), stubFlood: jsonClient(stub.url, concurrency) });
       } finally {
-        floor?.close();
+        stub.close();
       }
     }
   } finally {
@@ -130,54 +128,80 @@ async function flaggedCost({ request, organizer, monitor, snapshot, perRound, co
   );
 }
 
-/** Part 2: honest voters' latency with and without a flood from one network at the same time. */
-async function floodSlowdown({ request, organizer, monitor, snapshot, perRound, concurrency, warmup, honestRate, floodRate, floodRequest, floor, onset }: Setup & { warmup: number; honestRate: number; floodRate: number; floodRequest: Request; floor: boolean; onset: boolean }): Promise<void> {
-  const kinds = ['no flood', 'flood'] as const;
-  const target = floor ? 'to a stub answering 428 unread (--flood-floor)' : 'from one /24 on other open polls (default limits)';
-  const from = floor || onset ? 'from its first request' : 'counted from its first 428 on every poll';
-  console.log(`\n2. honest token voters at ${honestRate}/s from random networks, rounds ${ORDER.map((k) => kinds[k]).join(' ')}; flood at ${floodRate}/s ${target}, ${from}`);
+/** Part 2's slots, repeated for the whole run: no flood, flood at the server, flood at the stub (the floor), mirrored. */
+const SLOTS = [0, 1, 2, 2, 1, 0] as const;
+const SLOT_MS = 500;
+/** Honest ballots due this soon after a slot changes are not counted: the last slot's flood may still be answered. */
+const SETTLE_MS = 100;
+
+/**
+ * Part 2: honest voters' latency without a flood, with a flood from one network at the server, and
+ * with the same flood sent to a stub that answers 428 without reading a byte of it (the floor: what
+ * the flood's client and the kernel's network work cost honest voters on these 2 cores shared with
+ * the load generator, which no server-side refusal can go under; the server's own share of the
+ * slowdown is the flood's less the floor's). One paced run of honest voters; the flood switches
+ * every 500 ms between the three (SLOTS), and each honest ballot counts for the slot it was due in.
+ * The host's drift, seen here at ±30% within minutes and in spikes of a second, then falls on the
+ * three alike, where rounds of seconds each gave ±30 points between runs.
+ */
+async function floodSlowdown({ request, organizer, monitor, snapshot, ballots, concurrency, warmup, honestRate, floodRate, serverFlood, stubFlood }: Setup & { ballots: number; warmup: number; honestRate: number; floodRate: number; serverFlood: Request; stubFlood: Request }): Promise<void> {
+  const kinds = ['no flood', 'flood', 'floor'] as const;
+  console.log(
+    `\n2. ${ballots} honest token voters at ${honestRate}/s from random networks; a flood at ${floodRate}/s from one /24 on other open polls (default limits) ` +
+      `already refused (428), switched every ${SLOT_MS} ms between ${SLOTS.map((k) => kinds[k]).join(', ')} (floor: the same flood to a stub answering 428 unread); ` +
+      `a ballot counts for the slot it was due in, after its first ${SETTLE_MS} ms`,
+  );
+  // The flood's polls, marked before anything counts: the run meets a flood under way (its first
+  // 50 voters per poll are ballots like any others, and their projections run first).
+  const network = randomNetwork(); // one network throughout: its marks are per poll and network
+  const floodPolls = await preparePolls(request, organizer, 0, 'on', 'open');
+  {
+    const stop = new AbortController();
+    const marked = Promise.withResolvers<void>();
+    const flooding = flood(serverFlood, floodPolls, floodRate, concurrency, stop.signal, { onMarked: marked.resolve, network });
+    await Promise.race([marked.promise, flooding.then(() => { throw new Error('the flood ended before every poll refused it'); })]);
+    stop.abort();
+    await flooding;
+  }
   if (warmup > 0) {
     // Both paths compiled before anything counts (this part may run alone, on a cold server).
     const stop = new AbortController();
-    const flooding = flood(floodRequest, await preparePolls(request, organizer, 0, 'on', 'open'), floodRate, concurrency, stop.signal);
+    const flooding = flood(serverFlood, floodPolls, floodRate, concurrency, stop.signal, { network });
     console.log(formatFigures(await castRound(request, await preparePolls(request, organizer, warmup, 'on'), warmup, concurrency, honestRate, 'warm-up, flood (not counted)'), 'ballots'));
     stop.abort();
     await flooding;
   }
-  const totals = kinds.map(() => ({ rounds: [] as Figures[], nodeMs: 0 }));
-  for (const [r, k] of ORDER.entries()) {
-    const honest = await preparePolls(request, organizer, perRound, 'on');
-    const floodPolls = k === 1 ? await preparePolls(request, organizer, 0, 'on', 'open') : [];
-    const before = await snapshot();
-    const [machine, client] = [await machineCpu(), process.cpuUsage()];
-    const stop = new AbortController();
-    const marked = Promise.withResolvers<void>();
-    const flooding = k === 1 ? flood(floodRequest, floodPolls, floodRate, concurrency, stop.signal, { onMarked: marked.resolve }) : undefined;
-    if (flooding && !onset) await Promise.race([marked.promise, flooding.then(() => { throw new Error('the flood ended before every poll refused it'); })]);
-    const figures = await castRound(request, honest, perRound, concurrency, honestRate, `honest, ${kinds[k]} (round ${r + 1})`);
-    stop.abort();
-    const statuses = await flooding;
-    const [busy, clientCpu] = [await machineCpu(), process.cpuUsage(client)];
-    await projectionsCaughtUp(monitor);
-    const after = await snapshot();
-    const nodeMs = after.nodeMs - before.nodeMs;
-    const answers = statuses ? `; flood answers ${[...statuses].sort().map(([s, n]) => `${s}: ${n}`).join(', ')}` : '';
-    // The load generator shares the machine: how busy it was, and the bench's own part, say whether the server was starved.
-    const load = `machine ${(((busy.busyMs - machine.busyMs) / (busy.allMs - machine.allMs)) * 100).toFixed(0)}% busy, load generator ${((clientCpu.user + clientCpu.system) / 1000 / figures.seconds / 10).toFixed(0)}% of a core`;
-    console.log(`${formatFigures(figures, 'ballots')}\n  per honest ballot, ${formatCost(costOf(before, after, figures.operations))}\n  ${load}${answers}`);
-    totals[k]!.rounds.push(figures);
-    totals[k]!.nodeMs += nodeMs;
-  }
-  // Percentiles per kind: the mean of its rounds' (each round's figures keep only its percentiles).
-  const mean = (k: number, f: (x: Figures) => number) => totals[k]!.rounds.reduce((a, x) => a + f(x), 0) / totals[k]!.rounds.length;
-  for (const [k, kind] of kinds.entries()) {
-    const n = totals[k]!.rounds.reduce((a, x) => a + x.operations, 0);
-    const seconds = totals[k]!.rounds.reduce((a, x) => a + x.seconds, 0);
-    console.log(`${kind}: honest ${Math.round(n / seconds)} ballots/s, p50 ${mean(k, (x) => x.p50).toFixed(1)} / p95 ${mean(k, (x) => x.p95).toFixed(1)} / p99 ${mean(k, (x) => x.p99).toFixed(1)} ms, server CPU ${(totals[k]!.nodeMs / n).toFixed(3)} ms per honest ballot`);
-  }
-  const slower = (f: (x: Figures) => number) => `${(((mean(1, f) - mean(0, f)) / mean(0, f)) * 100).toFixed(1)}%`;
-  console.log(`honest voters under the flood: p50 ${slower((x) => x.p50)}, p99 ${slower((x) => x.p99)} slower (target ≤ 20%)`);
-  if (!floor) await floodAlone(floodRequest, await preparePolls(request, organizer, 0, 'on', 'open'), floodRate, concurrency, snapshot, monitor);
+  const honest = await preparePolls(request, organizer, ballots, 'on');
+  await projectionsCaughtUp(monitor);
+  const before = await snapshot();
+  const [machine, client] = [await machineCpu(), process.cpuUsage()];
+  const startAt = performance.now() + 20;
+  const slotOf = (due: number) => Math.floor((due - startAt) / SLOT_MS);
+  const kindAt = (due: number) => SLOTS[slotOf(due) % SLOTS.length]!;
+  const latencies = kinds.map(() => [] as number[]);
+  const stop = new AbortController();
+  const flooding = flood(serverFlood, floodPolls, floodRate, concurrency, stop.signal, { network, startAt, target: (due) => [undefined, serverFlood, stubFlood][kindAt(due)] });
+  const figures = await castRound(request, honest, ballots, concurrency, honestRate, 'honest, all slots', undefined, {
+    startAt,
+    latency: (_i, due, ms) => {
+      if (due - startAt - slotOf(due) * SLOT_MS >= SETTLE_MS) latencies[kindAt(due)]!.push(ms);
+    },
+  });
+  stop.abort();
+  const statuses = await flooding;
+  const [busy, clientCpu] = [await machineCpu(), process.cpuUsage(client)];
+  await projectionsCaughtUp(monitor);
+  const after = await snapshot();
+  const load = `machine ${(((busy.busyMs - machine.busyMs) / (busy.allMs - machine.allMs)) * 100).toFixed(0)}% busy, load generator ${((clientCpu.user + clientCpu.system) / 1000 / figures.seconds / 10).toFixed(0)}% of a core`;
+  console.log(`${formatFigures(figures, 'ballots')}\n  per honest ballot (the flood's work included), ${formatCost(costOf(before, after, figures.operations))}\n  ${load}; flood answers ${[...statuses].sort().map(([s, n]) => `${s}: ${n}`).join(', ')}`);
+  const stats = latencies.map((xs) => ({ n: xs.length, ...percentiles(Float64Array.from(xs)) }));
+  for (const [k, kind] of kinds.entries()) console.log(`${kind}: ${stats[k]!.n} honest ballots, p50 ${stats[k]!.p50.toFixed(2)} / p95 ${stats[k]!.p95.toFixed(1)} / p99 ${stats[k]!.p99.toFixed(1)} ms`);
+  const slower = (k: number, q: 'p50' | 'p99') => ((stats[k]![q] - stats[0]![q]) / stats[0]![q]) * 100;
+  console.log(
+    `honest voters slower: under the flood p50 ${slower(1, 'p50').toFixed(1)}%, p99 ${slower(1, 'p99').toFixed(1)}% (target ≤ 20%); under the floor p50 ${slower(2, 'p50').toFixed(1)}%, p99 ${slower(2, 'p99').toFixed(1)}%; ` +
+      `the server's share (flood less floor) p50 ${(slower(1, 'p50') - slower(2, 'p50')).toFixed(1)}, p99 ${(slower(1, 'p99') - slower(2, 'p99')).toFixed(1)} points`,
+  );
+  await floodAlone(serverFlood, await preparePolls(request, organizer, 0, 'on', 'open'), floodRate, concurrency, snapshot, monitor);
 }
 
 /** A TCP stub that answers every chunk it receives with one fixed 428, parsing nothing. */
@@ -217,25 +241,32 @@ async function floodAlone(request: Request, polls: Poll[], rate: number, concurr
 /** Ballots from one /24 at `rate`/s until `stop`, none with a solved challenge; the answers by status (0: no answer). */
 const randomNetwork = () => randomClient().split('.').slice(0, 3).join('.');
 
-/** `count`: stop after that many requests; `onMarked`: called once every poll has answered 428. */
+/**
+ * `count`: stop after that many requests; `onMarked`: called once every poll has answered 428;
+ * `startAt`: request 0's due time; `target`: where the request due at that time goes (none: skipped).
+ */
 async function flood(
   request: Request, polls: Poll[], rate: number, concurrency: number, stop: AbortSignal,
-  { count = Infinity, network = randomNetwork(), onMarked }: { count?: number; network?: string; onMarked?: () => void } = {},
+  { count = Infinity, network = randomNetwork(), onMarked, startAt, target }:
+  { count?: number; network?: string; onMarked?: () => void; startAt?: number; target?: (due: number) => Request | undefined } = {},
 ): Promise<Map<number, number>> {
   const statuses = new Map<number, number>();
   const refusing = new Set<string>();
-  const started = performance.now();
+  const started = startAt ?? performance.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let i = next++; !stop.aborted && i < count; i = next++) {
-        const wait = started + (i / rate) * 1000 - performance.now();
+        const due = started + (i / rate) * 1000;
+        const wait = due - performance.now();
         if (wait > 0) await sleep(wait);
         if (stop.aborted) break;
+        const to = target ? target(due) : request;
+        if (to === undefined) continue; // a slot without the flood
         const poll = polls[i % polls.length]!;
         const body = { answers: [{ questionId: poll.questionId, optionIds: [poll.optionIds[i % poll.optionIds.length]] }] };
         const headers = { 'x-forwarded-for': `${network}.${1 + randomInt(254)}`, 'user-agent': userAgent() };
-        const { status } = await request('POST', `/api/polls/${poll.pollId}/ballots`, body, headers).catch(() => ({ status: 0 }));
+        const { status } = await to('POST', `/api/polls/${poll.pollId}/ballots`, body, headers).catch(() => ({ status: 0 }));
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
         if (status === 428 && refusing.size < polls.length && refusing.add(poll.pollId).size === polls.length) onMarked?.();
       }

@@ -342,8 +342,10 @@ export type Poll = Awaited<ReturnType<typeof preparePolls>>[number];
 export async function castRound(
   request: Request, polls: Poll[], ballots: number, concurrency: number, rate: number, name: string,
   client: (i: number) => Record<string, string> = () => ({ 'x-forwarded-for': randomClient() }),
+  /** Paced only: `startAt` (performance.now() time) for ballot 0's due time; `latency` hears each ballot's due time and latency. */
+  { startAt, latency }: { startAt?: number; latency?: (i: number, due: number, ms: number) => void } = {},
 ) {
-  const started = performance.now();
+  const started = startAt ?? performance.now();
   // Paced, a worker takes its next ballot up to concurrency/rate s before it is due: its latency
   // runs from when it was due (a late start, the client falling behind, counts), not from the wait.
   const fromDue = rate ? new Float64Array(ballots) : undefined;
@@ -358,7 +360,10 @@ export async function castRound(
       answers: [{ questionId: poll.questionId, optionIds: [poll.optionIds[i % poll.optionIds.length]] }],
       voteToken: poll.tokens[Math.floor(i / POLLS)], // none on `open` polls: the voter is the client
     }, client(i));
-    if (fromDue) fromDue[i] = performance.now() - due;
+    if (fromDue) {
+      fromDue[i] = performance.now() - due;
+      latency?.(i, due, fromDue[i]!);
+    }
     if (response.status !== 201) throw new Error(`status ${response.status}`);
   };
   const figures = await runConcurrent(name, ballots, concurrency, cast);
