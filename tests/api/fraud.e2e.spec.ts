@@ -114,19 +114,19 @@ describe('velocity attack from one /24', () => {
     expect((await vote(await openedPoll(t.app, organizer), '203.0.113.212')).status).toBe(201);
   });
 
-  it('serves a flood from the challenged network after the honest ballots ready with it: 1,000 refusals sent first do not hold back a ballot sent after them', async () => {
+  it('serves a flood from the challenged network after the honest ballots ready with it: 300 refusals sent first do not hold back a ballot sent after them', async () => {
     const [honestVoter, other] = [await callerWith(t), await openedPoll(t.app, organizer)];
     const done: string[] = [];
-    const flood = Array.from({ length: 1_000 }, (_, i) =>
+    const flood = Array.from({ length: 300 }, (_, i) =>
       call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, remoteAddress: `203.0.113.${1 + (i % 250)}`, payload: { answers: answersFor(poll) } })
         .then((answer) => (done.push('flood'), answer)));
     const honest = call(t.app, { method: 'POST', url: `/api/polls/${other.pollId}/ballots`, caller: honestVoter, remoteAddress: '198.51.100.99', payload: { answers: answersFor(other) } })
       .then((answer) => (done.push('honest'), answer));
     const [refused, accepted] = [await Promise.all(flood), await honest];
     expect(accepted.status).toBe(201);
-    expect(refused.map((r) => r.status)).toEqual(Array(1_000).fill(428)); // every flood request is still answered, as the screen would
-    // Served in arrival order, the honest ballot would come after all 1,000; it waits for a few (3-5 here).
-    expect(done.indexOf('honest')).toBeLessThan(500);
+    expect(refused.map((r) => r.status)).toEqual(Array(300).fill(428)); // every flood request is still answered, as the screen would
+    // Served in arrival order, the honest ballot would come after all 300; it waits for a few at most.
+    expect(done.indexOf('honest')).toBeLessThan(150);
   });
 
   it('pages the queue oldest first with a cursor', async () => {
