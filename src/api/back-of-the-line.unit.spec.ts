@@ -34,7 +34,7 @@ describe('BackOfTheLine', () => {
   it('never goes ahead of the sends batched in the turn it waited in: an immediate an I/O callback schedules after the push runs first', async () => {
     const line = new BackOfTheLine(100);
     const order: string[] = [];
-    await new Promise((resolve) => stat('.', resolve)); // on in an I/O callback, as a request's arrival is
+    await new Promise((resolve) => stat('.', resolve)); // from here on inside an I/O callback, where a request arrives
     for (let i = 0; i < 3; i++) line.push(() => order.push(`flood ${i}`));
     setImmediate(() => order.push('batched send')); // as the group commit and the velocity checks flush
     while (line.waiting > 0) await nextTurn();
