@@ -53,7 +53,8 @@ export async function main(args: string[]): Promise<void> {
       return { nodeMs: usage.cpuMs, pgCpu: await backendCpu(monitor, dbName), redisS: redisCpuSeconds(await redis.info()), statements: usage.statements, byStatement: new Map(usage.byStatement) };
     };
     console.log(`${cpus().length} CPU cores; \`pollster start\`, fraud detection at its defaults, Redis and NATS of the bench's own; ${perRound} ballots per round, concurrency ${concurrency}, ${POLLS} polls per round`);
-    const setup = { request, organizer, monitor, snapshot, perRound, concurrency };
+    const nodeCpuMs = async () => (await server.usage()).cpuMs;
+    const setup = { request, organizer, monitor, snapshot, nodeCpuMs, perRound, concurrency };
     const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
     if (only !== 'flood') await flaggedCost({ ...setup, warmup, showStatements: args.includes('--statements') });
     if (only !== 'flagged') {
@@ -78,6 +79,8 @@ interface Setup {
   organizer: Record<string, string>;
   monitor: pg.Client;
   snapshot: () => Promise<Parts>;
+  /** The server process's CPU so far (user + system, all threads). */
+  nodeCpuMs: () => Promise<number>;
   perRound: number;
   concurrency: number;
 }
@@ -144,7 +147,7 @@ const SETTLE_MS = 100;
  * The host's drift, seen here at ±30% within minutes and in spikes of a second, then falls on the
  * three alike, where rounds of seconds each gave ±30 points between runs.
  */
-async function floodSlowdown({ request, organizer, monitor, snapshot, ballots, concurrency, warmup, honestRate, floodRate, serverFlood, stubFlood }: Setup & { ballots: number; warmup: number; honestRate: number; floodRate: number; serverFlood: Request; stubFlood: Request }): Promise<void> {
+async function floodSlowdown({ request, organizer, monitor, snapshot, nodeCpuMs, ballots, concurrency, warmup, honestRate, floodRate, serverFlood, stubFlood }: Setup & { ballots: number; warmup: number; honestRate: number; floodRate: number; serverFlood: Request; stubFlood: Request }): Promise<void> {
   const kinds = ['no flood', 'flood', 'floor'] as const;
   console.log(
     `\n2. ${ballots} honest token voters at ${honestRate}/s from random networks; a flood at ${floodRate}/s from one /24 on other open polls (default limits) ` +
@@ -180,7 +183,21 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, ballots, c
   const kindAt = (due: number) => SLOTS[slotOf(due) % SLOTS.length]!;
   const latencies = kinds.map(() => [] as number[]);
   const stop = new AbortController();
-  const flooding = flood(serverFlood, floodPolls, floodRate, concurrency, stop.signal, { network, startAt, target: (due) => [undefined, serverFlood, stubFlood][kindAt(due)] });
+  const sent = new Map<Request, number>();
+  const flooding = flood(serverFlood, floodPolls, floodRate, concurrency, stop.signal, { network, startAt, target: (due) => [undefined, serverFlood, stubFlood][kindAt(due)], sent });
+  // The server's CPU by kind of slot, read at each slot's end: what a refused request costs it under
+  // load is the flood slots' CPU less the no-flood slots', per request the flood sent it.
+  const cpuByKind = kinds.map(() => ({ ms: 0, slots: 0 }));
+  const sampling = (async () => {
+    let last = await nodeCpuMs();
+    for (let slot = 0; !stop.signal.aborted; slot++) {
+      await sleep(Math.max(0, startAt + (slot + 1) * SLOT_MS - performance.now()));
+      if (stop.signal.aborted) break;
+      const now = await nodeCpuMs();
+      const k = cpuByKind[SLOTS[slot % SLOTS.length]!]!;
+      [k.ms, k.slots, last] = [k.ms + now - last, k.slots + 1, now];
+    }
+  })();
   const figures = await castRound(request, honest, ballots, concurrency, honestRate, 'honest, all slots', undefined, {
     startAt,
     latency: (_i, due, ms) => {
@@ -188,7 +205,7 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, ballots, c
     },
   });
   stop.abort();
-  const statuses = await flooding;
+  const [statuses] = await Promise.all([flooding, sampling]);
   const [busy, clientCpu] = [await machineCpu(), process.cpuUsage(client)];
   await projectionsCaughtUp(monitor);
   const after = await snapshot();
@@ -200,6 +217,12 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, ballots, c
   console.log(
     `honest voters slower: under the flood p50 ${slower(1, 'p50').toFixed(1)}%, p99 ${slower(1, 'p99').toFixed(1)}% (target ≤ 20%); under the floor p50 ${slower(2, 'p50').toFixed(1)}%, p99 ${slower(2, 'p99').toFixed(1)}%; ` +
       `the server's share (flood less floor) p50 ${(slower(1, 'p50') - slower(2, 'p50')).toFixed(1)}, p99 ${(slower(1, 'p99') - slower(2, 'p99')).toFixed(1)} points`,
+  );
+  const perSecond = cpuByKind.map((c) => c.ms / ((c.slots * SLOT_MS) / 1000));
+  const refusedPerSecond = (sent.get(serverFlood) ?? 0) / ((cpuByKind[1]!.slots * SLOT_MS) / 1000);
+  console.log(
+    `server CPU (Node, all threads): ${kinds.map((kind, k) => `${kind} ${perSecond[k]!.toFixed(0)} ms/s`).join(', ')}; ` +
+      `a refused request under this load costs ${((perSecond[1]! - perSecond[0]!) / refusedPerSecond).toFixed(3)} ms (${Math.round(refusedPerSecond)} refused/s in the flood's slots)`,
   );
   await floodAlone(serverFlood, await preparePolls(request, organizer, 0, 'on', 'open'), floodRate, concurrency, snapshot, monitor);
 }
@@ -235,7 +258,7 @@ async function floodAlone(request: Request, polls: Poll[], rate: number, concurr
   const statuses = await flood(request, polls, rate, concurrency, stop.signal, { network });
   const after = await snapshot();
   const n = [...statuses.values()].reduce((a, b) => a + b, 0);
-  console.log(`the flood alone at ${rate}/s: answers ${[...statuses].sort().map(([s, k]) => `${s}: ${k}`).join(', ')}; per request, ${formatCost(costOf(before, after, n)).replaceAll('ballot', 'request')}`);
+  console.log(`the flood alone at ${rate}/s (served last: an idle node answers it from a timer, about one a millisecond): answers ${[...statuses].sort().map(([s, k]) => `${s}: ${k}`).join(', ')}; per request, ${formatCost(costOf(before, after, n)).replaceAll('ballot', 'request')}`);
 }
 
 /** Ballots from one /24 at `rate`/s until `stop`, none with a solved challenge; the answers by status (0: no answer). */
@@ -243,12 +266,13 @@ const randomNetwork = () => randomClient().split('.').slice(0, 3).join('.');
 
 /**
  * `count`: stop after that many requests; `onMarked`: called once every poll has answered 428;
- * `startAt`: request 0's due time; `target`: where the request due at that time goes (none: skipped).
+ * `startAt`: request 0's due time; `target`: where the request due at that time goes (none: skipped);
+ * `sent`: counts the requests sent, by target.
  */
 async function flood(
   request: Request, polls: Poll[], rate: number, concurrency: number, stop: AbortSignal,
-  { count = Infinity, network = randomNetwork(), onMarked, startAt, target }:
-  { count?: number; network?: string; onMarked?: () => void; startAt?: number; target?: (due: number) => Request | undefined } = {},
+  { count = Infinity, network = randomNetwork(), onMarked, startAt, target, sent }:
+  { count?: number; network?: string; onMarked?: () => void; startAt?: number; target?: (due: number) => Request | undefined; sent?: Map<Request, number> } = {},
 ): Promise<Map<number, number>> {
   const statuses = new Map<number, number>();
   const refusing = new Set<string>();
@@ -263,6 +287,7 @@ async function flood(
         if (stop.aborted) break;
         const to = target ? target(due) : request;
         if (to === undefined) continue; // a slot without the flood
+        sent?.set(to, (sent.get(to) ?? 0) + 1);
         const poll = polls[i % polls.length]!;
         const body = { answers: [{ questionId: poll.questionId, optionIds: [poll.optionIds[i % poll.optionIds.length]] }] };
         const headers = { 'x-forwarded-for': `${network}.${1 + randomInt(254)}`, 'user-agent': userAgent() };
