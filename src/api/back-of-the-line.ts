@@ -7,7 +7,8 @@
  * same, but they take the time honest ballots leave instead of queueing ahead of them at every step
  * of their way. Every item still runs, in arrival order; a busy server answers them later, and an
  * idle one at most one a millisecond (Node's shortest timer). Past `limit` waiting items a new one
- * runs at once, so a backlog never holds more than `limit` requests.
+ * is refused, so a backlog never holds more than `limit` requests, and a flood too large for it
+ * never gets ahead of anyone either.
  * Measured (`npm run bench -- ingest --fraud-path --only flood --ballots 45000`, two pairs): honest
  * p50 under a flood +29-34% with items in `setImmediate` (ahead of the batched sends of the turn
  * they run in), +19-20% from the timer.
@@ -25,11 +26,12 @@ export class BackOfTheLine {
     return this.#waiting.length;
   }
 
-  /** Runs `work` on a later turn, or now when `limit` items already wait. */
-  push(work: () => void): void {
-    if (this.waiting >= this.#limit) return work();
+  /** Runs `work` on a later turn; false (and `work` never runs) when `limit` items already wait. */
+  push(work: () => void): boolean {
+    if (this.waiting >= this.#limit) return false;
     this.#waiting.push(work);
     if (!this.#scheduled) this.#schedule();
+    return true;
   }
 
   #schedule(): void {

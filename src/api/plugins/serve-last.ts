@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { BackOfTheLine } from '../back-of-the-line.ts';
+import { problemError } from './problem-details.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -16,15 +17,25 @@ declare module 'fastify' {
 /**
  * The first hook of every request: routes name in `config.serveLast` the requests that should
  * not compete with the rest (a flood the fraud screen already refuses). Registered before every
- * other plugin with hooks. Past `limit` waiting, a request is served at once.
+ * other plugin with hooks. Past `limit` waiting, such a request is answered 429 at once, with the
+ * security headers the skipped hooks would have set: a flood larger than the line costs one
+ * short answer per request and still goes ahead of no one.
  */
 export default fp<{ limit: number }>(
   async (app: FastifyInstance, { limit }) => {
     const line = new BackOfTheLine(limit);
-    app.addHook('onRequest', (request, _reply, done) => {
+    app.addHook('onRequest', (request, reply, done) => {
       const serveLast = request.routeOptions.config.serveLast;
-      if (serveLast !== undefined && serveLast(request)) line.push(done);
-      else done();
+      if (serveLast === undefined || !serveLast(request)) return done();
+      if (line.push(done)) return;
+      reply.securityHeaders();
+      done(problemError({
+        type: 'https://pollster.dev/problems/rate-limited',
+        title: 'too many requests',
+        status: 429,
+        detail: `more than ${limit} requests from networks under a fraud challenge are waiting; retry later`,
+        code: 'rate-limited',
+      }));
     });
   },
   { name: 'serve-last' },

@@ -75,7 +75,8 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfi
         description: 'Send an `Idempotency-Key` header (e.g. a fresh UUID per ballot). If the connection drops before the answer arrives, the ballot may '
           + 'or may not be in the log: retry with the same key (the first answer comes back, not 409 already-voted), or call getMyBallot '
           + '(GET /api/polls/{pollId}/ballots/mine), which answers the same ballotId, receipt and position, or 404 `ballot.not-found` if nothing was recorded. '
-          + 'From a network sending unusually many ballots: 428 `fraud.challenge-required` until the ballot carries a solved GET /api/challenge puzzle. '
+          + 'From a network sending unusually many ballots: 428 `fraud.challenge-required` until the ballot carries a solved GET /api/challenge puzzle; '
+          + 'such a network\'s requests are served after everyone else\'s, and while thousands of them wait, 429 `rate-limited` (with Retry-After). '
           + 'On a poll with `fraudCheckUnavailable: "refuse"`, 503 `fraud.check-unavailable` (with Retry-After) while the fraud check cannot run; nothing is recorded.',
         response: { 201: BallotReceiptView, ...problems(401, 403, 404, 409, 422, 428, 429, 503) },
       },
