@@ -53,7 +53,7 @@ export async function main(args: string[]): Promise<void> {
       return { nodeMs: usage.cpuMs, pgCpu: await backendCpu(monitor, dbName), redisS: redisCpuSeconds(await redis.info()), statements: usage.statements, byStatement: new Map(usage.byStatement) };
     };
     console.log(`${cpus().length} CPU cores; \`pollster start\`, fraud detection at its defaults, Redis and NATS of the bench's own; ${perRound} ballots per round, concurrency ${concurrency}, ${POLLS} polls per round`);
-    const nodeCpuMs = async () => (await server.usage()).cpuMs;
+    const nodeCpuMs = async () => server.usage();
     const setup = { request, organizer, monitor, snapshot, nodeCpuMs, perRound, concurrency };
     const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
     if (only !== 'flood') await flaggedCost({ ...setup, warmup, showStatements: args.includes('--statements') });
@@ -79,8 +79,8 @@ interface Setup {
   organizer: Record<string, string>;
   monitor: pg.Client;
   snapshot: () => Promise<Parts>;
-  /** The server process's CPU so far (user + system, all threads). */
-  nodeCpuMs: () => Promise<number>;
+  /** The server process's CPU so far (user + system, all threads) and its round trips. */
+  nodeCpuMs: () => Promise<{ cpuMs: number; statements: number; redisCalls: number }>;
   perRound: number;
   concurrency: number;
 }
@@ -187,7 +187,7 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, nodeCpuMs,
   const flooding = flood(serverFlood, floodPolls, floodRate, concurrency, stop.signal, { network, startAt, target: (due) => [undefined, serverFlood, stubFlood][kindAt(due)], sent });
   // The server's CPU by kind of slot, read at each slot's end: what a refused request costs it under
   // load is the flood slots' CPU less the no-flood slots', per request the flood sent it.
-  const cpuByKind = kinds.map(() => ({ ms: 0, slots: 0 }));
+  const cpuByKind = kinds.map(() => ({ ms: 0, slots: 0, statements: 0, redisCalls: 0 }));
   const sampling = (async () => {
     let last = await nodeCpuMs();
     for (let slot = 0; !stop.signal.aborted; slot++) {
@@ -195,7 +195,8 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, nodeCpuMs,
       if (stop.signal.aborted) break;
       const now = await nodeCpuMs();
       const k = cpuByKind[SLOTS[slot % SLOTS.length]!]!;
-      [k.ms, k.slots, last] = [k.ms + now - last, k.slots + 1, now];
+      [k.ms, k.slots, k.statements, k.redisCalls] = [k.ms + now.cpuMs - last.cpuMs, k.slots + 1, k.statements + now.statements - last.statements, k.redisCalls + now.redisCalls - last.redisCalls];
+      last = now;
     }
   })();
   const figures = await castRound(request, honest, ballots, concurrency, honestRate, 'honest, all slots', undefined, {
@@ -222,7 +223,8 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, nodeCpuMs,
   const refusedPerSecond = (sent.get(serverFlood) ?? 0) / ((cpuByKind[1]!.slots * SLOT_MS) / 1000);
   console.log(
     `server CPU (Node, all threads): ${kinds.map((kind, k) => `${kind} ${perSecond[k]!.toFixed(0)} ms/s`).join(', ')}; ` +
-      `a refused request under this load costs ${((perSecond[1]! - perSecond[0]!) / refusedPerSecond).toFixed(3)} ms (${Math.round(refusedPerSecond)} refused/s in the flood's slots)`,
+      `a refused request under this load costs ${((perSecond[1]! - perSecond[0]!) / refusedPerSecond).toFixed(3)} ms (${Math.round(refusedPerSecond)} refused/s in the flood's slots)\n` +
+      `  round trips per honest ballot: ${kinds.map((kind, k) => `${kind} SQL ${(cpuByKind[k]!.statements / (honestRate * cpuByKind[k]!.slots * SLOT_MS / 1000)).toFixed(2)}, Redis ${(cpuByKind[k]!.redisCalls / (honestRate * cpuByKind[k]!.slots * SLOT_MS / 1000)).toFixed(2)}`).join('; ')}`,
   );
   await floodAlone(serverFlood, await preparePolls(request, organizer, 0, 'on', 'open'), floodRate, concurrency, snapshot, monitor);
 }
