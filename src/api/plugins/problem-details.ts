@@ -35,6 +35,11 @@ export interface Problem {
   field?: string;
 }
 
+/** 429 `rate-limited`: the per-address limits (protection.ts) and a full serve-last line (serve-last.ts). */
+export function rateLimited(detail: string): Problem {
+  return { type: 'https://pollster.dev/problems/rate-limited', title: 'too many requests', status: 429, detail, code: 'rate-limited' };
+}
+
 /** An error the handler sends as it is: for problems raised outside the domain (limits, hooks). */
 export function problemError(problem: Problem): Error {
   return Object.assign(new Error(problem.detail), { statusCode: problem.status, problem });

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { BackOfTheLine } from '../back-of-the-line.ts';
-import { problemError } from './problem-details.ts';
+import { problemError, rateLimited } from './problem-details.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,13 +29,7 @@ export default fp<{ limit: number }>(
       if (serveLast === undefined || !serveLast(request)) return done();
       if (line.push(done)) return;
       reply.securityHeaders();
-      done(problemError({
-        type: 'https://pollster.dev/problems/rate-limited',
-        title: 'too many requests',
-        status: 429,
-        detail: `more than ${limit} requests from networks under a fraud challenge are waiting; retry later`,
-        code: 'rate-limited',
-      }));
+      done(problemError(rateLimited(`more than ${limit} requests from networks under a fraud challenge are waiting; retry later`)));
     });
   },
   { name: 'serve-last' },
