@@ -102,7 +102,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Before every plugin with hooks: a request a route serves last does nothing before its turn.
-  await app.register(serveLast, { limit: 4_096 });
+  await app.register(serveLast, { perLine: 1_024, total: 4_096 });
   // The command and query sides, as `app.commands` and `app.queries`: all that routes see.
   await app.register(commands, { services: deps.services });
   await app.register(queries, { services: deps.services });

@@ -6,30 +6,32 @@ import { problemError, rateLimited } from './problem-details.ts';
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
-     * Whether this request waits for the turns every other request leaves (back-of-the-line.ts):
-     * asked once, before any other hook, so none of its work (hooks, body, handler, answer) goes
-     * ahead of requests this rule lets through. Only the order changes: it is served all the same.
+     * The line this request waits in for the turns every other request leaves (back-of-the-line.ts;
+     * the lines are served in turn), or undefined to serve it as it comes. Asked once, before any
+     * other hook, so none of its work (hooks, body, handler, answer) goes ahead of requests this
+     * rule lets through. Only the order changes: it is served all the same.
      */
-    serveLast?: (request: FastifyRequest) => boolean;
+    serveLast?: (request: FastifyRequest) => string | undefined;
   }
 }
 
 /**
  * The first hook of every request: routes name in `config.serveLast` the requests that should
- * not compete with the rest (a flood the fraud screen already refuses). Registered before every
- * other plugin with hooks. Past `limit` waiting, such a request is answered 429 at once, with the
- * security headers the skipped hooks would have set: a flood larger than the line costs one
- * short answer per request and still goes ahead of no one.
+ * not compete with the rest (a flood the fraud screen already refuses), and the line each waits
+ * in. Registered before every other plugin with hooks. Past `perLine` waiting in its line, or
+ * `total` in all, such a request is answered 429 at once, with the security headers the skipped
+ * hooks would have set: a flood larger than its line costs one short answer per request and still
+ * goes ahead of no one.
  */
-export default fp<{ limit: number }>(
-  async (app: FastifyInstance, { limit }) => {
-    const line = new BackOfTheLine(limit);
+export default fp<{ perLine: number; total: number }>(
+  async (app: FastifyInstance, limits) => {
+    const lines = new BackOfTheLine(limits);
     app.addHook('onRequest', (request, reply, done) => {
-      const serveLast = request.routeOptions.config.serveLast;
-      if (serveLast === undefined || !serveLast(request)) return done();
-      if (line.push(done)) return;
+      const line = request.routeOptions.config.serveLast?.(request);
+      if (line === undefined) return done();
+      if (lines.push(line, done)) return;
       reply.securityHeaders();
-      done(problemError(rateLimited(`more than ${limit} requests from networks under a fraud challenge are waiting; retry later`)));
+      done(problemError(rateLimited('too many requests from this network wait while it is under a fraud challenge; retry later')));
     });
   },
   { name: 'serve-last' },
