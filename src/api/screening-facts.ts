@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ScreeningFacts } from '../commands/fraud/screen-ballot.ts';
-import { clientAddress } from './client-address.ts';
+import { clientAddress, clientNetwork } from './client-address.ts';
 
 /**
  * What velocity detection learns from a ballot request: the client's prefix (request.ip honours
@@ -12,12 +12,10 @@ export function screeningFacts(
   request: FastifyRequest,
   app: { commands: Pick<FastifyInstance['commands'], 'clientFingerprint'>; queries: Pick<FastifyInstance['queries'], 'accountCreatedAt'> },
   challenge: string | undefined,
-  /** `ipPrefix(clientAddress(request))`, which the route has computed already for the early refusal. */
-  prefix: string,
 ): ScreeningFacts {
   const userId = request.anonymous ? undefined : request.user?.userId;
   return {
-    ipPrefix: prefix,
+    ipPrefix: clientNetwork(request),
     fingerprint: app.commands.clientFingerprint(clientAddress(request)),
     ...(challenge ? { challenge } : {}),
     ...(userId ? { accountCreatedAt: () => app.queries.accountCreatedAt(userId) } : {}),

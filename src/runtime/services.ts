@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webhookTargets } from '../adapters/webhook-targets.ts';
-import { DEFAULT_TOKENS_IN_MEMORY, voteTokenRegistry } from '../adapters/vote-tokens/index.ts';
+import { voteTokenRegistry } from '../adapters/vote-tokens/index.ts';
 import { noMailer, type Mailer } from '../adapters/mail/port.ts';
 import { VerifiedEmails } from '../commands/users/verified-emails.ts';
 import { startProjections, type PostgresProjection, type ProjectionLogger, type Projections } from '../projections/index.ts';
@@ -93,7 +93,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   );
   // Before the new key signs anything: the previous key hands over to it in the log.
   await recordHandovers(options.store, auditKeys.all, new Date());
-  const voteTokens = voteTokenRegistry(options.store, sql, { inMemory: options.voteTokensInMemory ?? DEFAULT_TOKENS_IN_MEMORY });
+  const voteTokens = voteTokenRegistry(options.store, sql, { inMemory: options.voteTokensInMemory });
   const polls = new PollCache(options.store, { tokens: voteTokens });
   await polls.start();
   const commands: CommandDeps = {

@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
-import { rateLimited } from './problem-details.ts';
+import { problemError, rateLimited } from './problem-details.ts';
 import securityHeaders from './security-headers.ts';
 import { clientAddress } from '../client-address.ts';
 import { batchedRedisStore } from './rate-limit-store.ts';
@@ -30,9 +30,8 @@ export default fp<ProtectionOptions>(
       // The same keys as the library's own Redis store, counted a turn of the event loop at a time.
       ...(options.redis ? { store: batchedRedisStore(options.redis, 'pollster:ratelimit:') } : {}),
       errorResponseBuilder: (_request, context) => {
-        const problem = rateLimited(`rate limit of ${context.max} requests per ${context.after} exceeded; retry later`);
         // The error handler turns a thrown object with statusCode into problem+json as-is.
-        return Object.assign(new Error(problem.detail), { statusCode: 429, problem });
+        return problemError(rateLimited(`rate limit of ${context.max} requests per ${context.after} exceeded; retry later`));
       },
     });
   },

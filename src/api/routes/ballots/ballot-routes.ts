@@ -88,10 +88,9 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfi
     async (request, reply) => {
       // A network already challenged on this poll gets its 428 before any work on the ballot.
       const { challenge } = request.body;
-      const prefix = clientNetwork(request);
-      app.commands.refuseKnownMarked(request.params.pollId, { ipPrefix: prefix, ...(challenge ? { challenge } : {}) });
+      app.commands.refuseKnownMarked(request.params.pollId, { ipPrefix: clientNetwork(request), ...(challenge ? { challenge } : {}) });
       const { ballot, context } = await ballotRequest(request, request.params.pollId, request.body);
-      const screening = screeningFacts(request, app, challenge, prefix);
+      const screening = screeningFacts(request, app, challenge);
       const { startedAt } = request.body;
       const meta = startedAt === undefined ? ballot.meta : { ...ballot.meta, startedAt };
       const receipt = await app.commands.castBallot({ ...ballot, meta, screening }, context);
