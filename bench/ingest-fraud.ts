@@ -53,8 +53,7 @@ export async function main(args: string[]): Promise<void> {
       return { nodeMs: usage.cpuMs, pgCpu: await backendCpu(monitor, dbName), redisS: redisCpuSeconds(await redis.info()), statements: usage.statements, byStatement: new Map(usage.byStatement) };
     };
     console.log(`${cpus().length} CPU cores; \`pollster start\`, fraud detection at its defaults, Redis and NATS of the bench's own; ${perRound} ballots per round, concurrency ${concurrency}, ${POLLS} polls per round`);
-    const nodeCpuMs = async () => server.usage();
-    const setup = { request, organizer, monitor, snapshot, nodeCpuMs, perRound, concurrency };
+    const setup = { request, organizer, monitor, snapshot, serverUsage: () => server.usage(), perRound, concurrency };
     const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
     if (only !== 'flood') await flaggedCost({ ...setup, warmup, showStatements: args.includes('--statements') });
     if (only !== 'flagged') {
@@ -80,7 +79,7 @@ interface Setup {
   monitor: pg.Client;
   snapshot: () => Promise<Parts>;
   /** The server process's CPU so far (user + system, all threads) and its round trips. */
-  nodeCpuMs: () => Promise<{ cpuMs: number; statements: number; redisCalls: number }>;
+  serverUsage: () => Promise<{ cpuMs: number; statements: number; redisCalls: number }>;
   perRound: number;
   concurrency: number;
 }
@@ -147,7 +146,7 @@ const SETTLE_MS = 100;
  * The host's drift, seen here at ±30% within minutes and in spikes of a second, then falls on the
  * three alike, where rounds of seconds each gave ±30 points between runs.
  */
-async function floodSlowdown({ request, organizer, monitor, snapshot, nodeCpuMs, ballots, concurrency, warmup, honestRate, floodRate, serverFlood, stubFlood }: Setup & { ballots: number; warmup: number; honestRate: number; floodRate: number; serverFlood: Request; stubFlood: Request }): Promise<void> {
+async function floodSlowdown({ request, organizer, monitor, snapshot, serverUsage, ballots, concurrency, warmup, honestRate, floodRate, serverFlood, stubFlood }: Setup & { ballots: number; warmup: number; honestRate: number; floodRate: number; serverFlood: Request; stubFlood: Request }): Promise<void> {
   const kinds = ['no flood', 'flood', 'floor'] as const;
   console.log(
     `\n2. ${ballots} honest token voters at ${honestRate}/s from random networks; a flood at ${floodRate}/s from one /24 on other open polls (default limits) ` +
@@ -189,11 +188,11 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, nodeCpuMs,
   // load is the flood slots' CPU less the no-flood slots', per request the flood sent it.
   const cpuByKind = kinds.map(() => ({ ms: 0, slots: 0, statements: 0, redisCalls: 0 }));
   const sampling = (async () => {
-    let last = await nodeCpuMs();
+    let last = await serverUsage();
     for (let slot = 0; !stop.signal.aborted; slot++) {
       await sleep(Math.max(0, startAt + (slot + 1) * SLOT_MS - performance.now()));
       if (stop.signal.aborted) break;
-      const now = await nodeCpuMs();
+      const now = await serverUsage();
       const k = cpuByKind[SLOTS[slot % SLOTS.length]!]!;
       [k.ms, k.slots, k.statements, k.redisCalls] = [k.ms + now.cpuMs - last.cpuMs, k.slots + 1, k.statements + now.statements - last.statements, k.redisCalls + now.redisCalls - last.redisCalls];
       last = now;

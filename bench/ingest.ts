@@ -133,7 +133,7 @@ async function session(mode: Mode, { args, ballots, concurrency, rate, partition
     // --rate-limit: the server's own per-address ballot limit (default 120/min, kept in Redis) stays on;
     // every ballot here comes from an address of its own, so it measures the limit's cost, never a 429.
     DATABASE_URL: db.url, JWT_SECRET: secret, TRUST_PROXY: '127.0.0.1', ...(args.includes('--rate-limit') ? {} : { RATE_LIMIT_BALLOTS_PER_MINUTE: '0' }),
-    // --log-level info: the server's default, an access line per request (the bench runs at warn); --log-file F takes the lines.
+    // --log-level info: the server's default, an access line per request (the bench runs at warn).
     ...(stringFlag(args, 'log-level', '') ? { LOG_LEVEL: stringFlag(args, 'log-level', '') } : {}),
     REDIS_URL: stringFlag(args, 'redis', '') || redis!.url, NATS_URL: stringFlag(args, 'nats', '') || nats!.url,
   };
