@@ -35,6 +35,9 @@ export async function main(args: string[]): Promise<void> {
   const concurrency = numberFlag(args, 'concurrency', 64);
   const honestRate = numberFlag(args, 'honest-rate', 1_500);
   const floodRate = numberFlag(args, 'flood-rate', honestRate);
+  // The flood's connections: at the default it waits for its answers; with a few thousand it
+  // keeps its rate whatever the server does (open loop).
+  const floodConcurrency = numberFlag(args, 'flood-concurrency', concurrency);
   const perRound = Math.ceil(ballots / ORDER.length);
   const db = await throwawayDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'pollster_bench_fraud');
   const [redis, nats] = [await privateRedis(), await privateNats()];
@@ -59,7 +62,10 @@ export async function main(args: string[]): Promise<void> {
     if (only !== 'flagged') {
       const stub = await refusingStub();
       try {
-        await floodSlowdown({ ...setup, ballots, warmup, honestRate, floodRate, serverFlood: jsonClient(server.url, concurrency), stubFlood: jsonClient(stub.url, concurrency) });
+        await floodSlowdown({
+          ...setup, ballots, warmup, honestRate, floodRate, floodConcurrency,
+          serverFlood: jsonClient(server.url, floodConcurrency), stubFlood: jsonClient(stub.url, floodConcurrency),
+        });
       } finally {
         stub.close();
       }
@@ -146,10 +152,13 @@ const SETTLE_MS = 100;
  * The host's drift, seen here at ±30% within minutes and in spikes of a second, then falls on the
  * three alike, where rounds of seconds each gave ±30 points between runs.
  */
-async function floodSlowdown({ request, organizer, monitor, snapshot, serverUsage, ballots, concurrency, warmup, honestRate, floodRate, serverFlood, stubFlood }: Setup & { ballots: number; warmup: number; honestRate: number; floodRate: number; serverFlood: Request; stubFlood: Request }): Promise<void> {
+async function floodSlowdown(
+  { request, organizer, monitor, snapshot, serverUsage, ballots, concurrency, warmup, honestRate, floodRate, floodConcurrency, serverFlood, stubFlood }:
+  Setup & { ballots: number; warmup: number; honestRate: number; floodRate: number; floodConcurrency: number; serverFlood: Request; stubFlood: Request },
+): Promise<void> {
   const kinds = ['no flood', 'flood', 'floor'] as const;
   console.log(
-    `\n2. ${ballots} honest token voters at ${honestRate}/s from random networks; a flood at ${floodRate}/s from one /24 on other open polls (default limits) ` +
+    `\n2. ${ballots} honest token voters at ${honestRate}/s from random networks; a flood at ${floodRate}/s on ${floodConcurrency} connections from one /24 on other open polls (default limits) ` +
       `already refused (428), switched every ${SLOT_MS} ms between ${SLOTS.map((k) => kinds[k]).join(', ')} (floor: the same flood to a stub answering 428 unread); ` +
       `a ballot counts for the slot it was due in, after its first ${SETTLE_MS} ms`,
   );
@@ -160,7 +169,7 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, serverUsag
   {
     const stop = new AbortController();
     const marked = Promise.withResolvers<void>();
-    const flooding = flood(serverFlood, floodPolls, floodRate, concurrency, stop.signal, { onMarked: marked.resolve, network });
+    const flooding = flood(serverFlood, floodPolls, floodRate, floodConcurrency, stop.signal, { onMarked: marked.resolve, network });
     await Promise.race([marked.promise, flooding.then(() => { throw new Error('the flood ended before every poll refused it'); })]);
     stop.abort();
     await flooding;
@@ -168,7 +177,7 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, serverUsag
   if (warmup > 0) {
     // Both paths compiled before anything counts (this part may run alone, on a cold server).
     const stop = new AbortController();
-    const flooding = flood(serverFlood, floodPolls, floodRate, concurrency, stop.signal, { network });
+    const flooding = flood(serverFlood, floodPolls, floodRate, floodConcurrency, stop.signal, { network });
     console.log(formatFigures(await castRound(request, await preparePolls(request, organizer, warmup, 'on'), warmup, concurrency, honestRate, 'warm-up, flood (not counted)'), 'ballots'));
     stop.abort();
     await flooding;
@@ -183,7 +192,7 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, serverUsag
   const latencies = kinds.map(() => [] as number[]);
   const stop = new AbortController();
   const sent = new Map<Request, number>();
-  const flooding = flood(serverFlood, floodPolls, floodRate, concurrency, stop.signal, { network, startAt, target: (due) => [undefined, serverFlood, stubFlood][kindAt(due)], sent });
+  const flooding = flood(serverFlood, floodPolls, floodRate, floodConcurrency, stop.signal, { network, startAt, target: (due) => [undefined, serverFlood, stubFlood][kindAt(due)], sent });
   // The server's CPU by kind of slot, read at each slot's end: what a refused request costs it under
   // load is the flood slots' CPU less the no-flood slots', per request the flood sent it.
   const cpuByKind = kinds.map(() => ({ ms: 0, slots: 0, statements: 0, redisCalls: 0 }));
@@ -210,7 +219,7 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, serverUsag
   await projectionsCaughtUp(monitor);
   const after = await snapshot();
   const load = `machine ${(((busy.busyMs - machine.busyMs) / (busy.allMs - machine.allMs)) * 100).toFixed(0)}% busy, load generator ${((clientCpu.user + clientCpu.system) / 1000 / figures.seconds / 10).toFixed(0)}% of a core`;
-  console.log(`${formatFigures(figures, 'ballots')}\n  per honest ballot (the flood's work included), ${formatCost(costOf(before, after, figures.operations))}\n  ${load}; flood answers ${[...statuses].sort().map(([s, n]) => `${s}: ${n}`).join(', ')}`);
+  console.log(`${formatFigures(figures, 'ballots')}\n  per honest ballot (the flood's work included), ${formatCost(costOf(before, after, figures.operations))}\n  ${load}; flood answers ${[...statuses].sort().map(([s, n]) => `${s}: ${n}`).join(', ')} (sent to the server ${sent.get(serverFlood) ?? 0}, to the stub ${sent.get(stubFlood) ?? 0})`);
   const stats = latencies.map((xs) => ({ n: xs.length, ...percentiles(Float64Array.from(xs)) }));
   for (const [k, kind] of kinds.entries()) console.log(`${kind}: ${stats[k]!.n} honest ballots, p50 ${stats[k]!.p50.toFixed(2)} / p95 ${stats[k]!.p95.toFixed(1)} / p99 ${stats[k]!.p99.toFixed(1)} ms`);
   const slower = (k: number, q: 'p50' | 'p99') => ((stats[k]![q] - stats[0]![q]) / stats[0]![q]) * 100;
@@ -225,7 +234,7 @@ async function floodSlowdown({ request, organizer, monitor, snapshot, serverUsag
       `a refused request under this load costs ${((perSecond[1]! - perSecond[0]!) / refusedPerSecond).toFixed(3)} ms (${Math.round(refusedPerSecond)} refused/s in the flood's slots)\n` +
       `  round trips per honest ballot: ${kinds.map((kind, k) => `${kind} SQL ${(cpuByKind[k]!.statements / (honestRate * cpuByKind[k]!.slots * SLOT_MS / 1000)).toFixed(2)}, Redis ${(cpuByKind[k]!.redisCalls / (honestRate * cpuByKind[k]!.slots * SLOT_MS / 1000)).toFixed(2)}`).join('; ')}`,
   );
-  await floodAlone(serverFlood, await preparePolls(request, organizer, 0, 'on', 'open'), floodRate, concurrency, snapshot, monitor);
+  await floodAlone(serverFlood, await preparePolls(request, organizer, 0, 'on', 'open'), floodRate, floodConcurrency, snapshot, monitor);
 }
 
 /** A TCP stub that answers every chunk it receives with one fixed 428, parsing nothing. */
@@ -259,7 +268,7 @@ async function floodAlone(request: Request, polls: Poll[], rate: number, concurr
   const statuses = await flood(request, polls, rate, concurrency, stop.signal, { network });
   const after = await snapshot();
   const n = [...statuses.values()].reduce((a, b) => a + b, 0);
-  console.log(`the flood alone at ${rate}/s (served last: an idle node answers it from a timer, about one a millisecond): answers ${[...statuses].sort().map(([s, k]) => `${s}: ${k}`).join(', ')}; per request, ${formatCost(costOf(before, after, n)).replaceAll('ballot', 'request')}`);
+  console.log(`the flood alone at ${rate}/s on ${concurrency} connections (served last: an idle node answers it from a timer, about one a millisecond): answers ${[...statuses].sort().map(([s, k]) => `${s}: ${k}`).join(', ')}; per request, ${formatCost(costOf(before, after, n)).replaceAll('ballot', 'request')}`);
 }
 
 /** Ballots from one /24 at `rate`/s until `stop`, none with a solved challenge; the answers by status (0: no answer). */
