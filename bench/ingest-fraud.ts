@@ -268,7 +268,7 @@ async function floodAlone(request: Request, polls: Poll[], rate: number, concurr
   const statuses = await flood(request, polls, rate, concurrency, stop.signal, { network });
   const after = await snapshot();
   const n = [...statuses.values()].reduce((a, b) => a + b, 0);
-  console.log(`the flood alone at ${rate}/s on ${concurrency} connections (served last: an idle node answers it from a timer, about one a millisecond): answers ${[...statuses].sort().map(([s, k]) => `${s}: ${k}`).join(', ')}; per request, ${formatCost(costOf(before, after, n)).replaceAll('ballot', 'request')}`);
+  console.log(`the flood alone at ${rate}/s on ${concurrency} connections (served last, at the pace the node serves such requests): answers ${[...statuses].sort().map(([s, k]) => `${s}: ${k}`).join(', ')}; per request, ${formatCost(costOf(before, after, n)).replaceAll('ballot', 'request')}`);
 }
 
 /** Ballots from one /24 at `rate`/s until `stop`, none with a solved challenge; the answers by status (0: no answer). */

@@ -59,6 +59,12 @@ const ConfigSchema = Type.Object({
   TRUST_PROXY: Type.Optional(Type.String()),
   /** Per client IP on the ballot routes; 0 turns it off. */
   RATE_LIMIT_BALLOTS_PER_MINUTE: Type.Integer({ minimum: 0, default: 120 }),
+  /**
+   * castBallot requests of networks already challenged on their poll, which wait for everyone
+   * else's: how many a second an API node serves, over all such networks. Ample for a challenged
+   * network's voters who solve their puzzles; a flood that waits for its answers is slowed to it.
+   */
+  SERVE_LAST_PER_SECOND: Type.Integer({ minimum: 1, maximum: 100_000, default: 250 }),
   /** Distinct voters per poll per IP prefix (/24, /48) in the window before further ones are flagged and challenged; a poll may override; 0 = off. */
   FRAUD_VELOCITY_LIMIT: Type.Integer({ minimum: 0, default: 50 }),
   FRAUD_VELOCITY_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 600 }),

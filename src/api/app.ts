@@ -64,6 +64,8 @@ export interface HttpSettings extends HttpTimeouts {
   authPerMinute: number;
   /** Per client IP, shared by every join code lookup (API and pages); 0 = off. */
   joinPerMinute: number;
+  /** Requests served last (a challenged network's ballots) served a second, over all their lines. */
+  serveLastPerSecond: number;
 }
 
 export const DEFAULT_HTTP: HttpSettings = {
@@ -75,6 +77,7 @@ export const DEFAULT_HTTP: HttpSettings = {
   ballotsPerMinute: 120,
   authPerMinute: 30,
   joinPerMinute: 120,
+  serveLastPerSecond: 250,
 };
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -102,7 +105,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Before every plugin with hooks: a request a route serves last does nothing before its turn.
-  await app.register(serveLast, { perLine: 1_024, total: 4_096 });
+  await app.register(serveLast, { perLine: 64, total: 1_024, perSecond: http.serveLastPerSecond });
   // The command and query sides, as `app.commands` and `app.queries`: all that routes see.
   await app.register(commands, { services: deps.services });
   await app.register(queries, { services: deps.services });

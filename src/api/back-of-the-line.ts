@@ -1,41 +1,57 @@
 /**
  * Work that waits for everything else the event loop has ready: one item per loop turn, run from a
- * zero timer, which Node runs at the start of a turn, after the previous turn's I/O callbacks and
- * the batched sends they left in `setImmediate` (the group commit's flush, the velocity checks), so
- * an item never goes ahead of those. plugins/serve-last.ts puts here the requests a route names (the
- * ballots of a network already challenged on the poll, a flood refused with 428): their cost is the
- * same, but they take the time honest ballots leave instead of queueing ahead of them at every step
- * of their way. A busy server answers them later, an idle one at most one a millisecond (Node's
- * shortest timer).
+ * timer, which Node runs at the start of a turn, after the previous turn's I/O callbacks and the
+ * batched sends they left in `setImmediate` (the group commit's flush, the velocity checks), so an
+ * item never goes ahead of those. plugins/serve-last.ts puts here the requests a route names (the
+ * ballots of a network already challenged on the poll, a flood refused with 428): they take the
+ * time honest ballots leave instead of queueing ahead of them at every step of their way.
  * The items wait in lines, one per key (the client's network), taken in turn: one network's flood
  * holds back another network's requests by one item a round, not by its whole backlog. Every item
- * runs, in arrival order within its line. Past `perLine` items in its line, or `total` in all, a new
- * one is refused, so a backlog stays bounded and a flood too large for it jumps no one either.
- * Measured (`npm run bench -- ingest --fraud-path --only flood --ballots 45000`, two pairs): honest
- * p50 under a flood +29-34% with items in `setImmediate` (ahead of the batched sends of the turn
- * they run in), +19-20% from the timer.
+ * runs, in arrival order within its line, and at most `perSecond` a second over all lines: what
+ * flooding networks take of the node is bounded however many they are, and a flood that waits for
+ * its answers (a client with a fixed number of connections) is slowed to that pace instead of
+ * sending as fast as it is answered.
+ * Past `perLine` items in its line, or `total` in all, an item is refused: its `refuse` (a short
+ * answer) waits in a queue of refusals instead, run one per loop turn too but not paced, so a
+ * flood that does not wait for its answers is answered as fast as it comes and still goes ahead of
+ * no one. The lines are short because waiting requests are not free: with a thousand a line, such
+ * a flood slowed honest ballots twice as much (README, Benchmarks). Past `total` refusals waiting,
+ * a refusal runs at once.
  */
 export class BackOfTheLine {
   readonly #perLine: number;
   readonly #total: number;
+  readonly #gapMs: number;
   /** In rotation order: the line served next comes first, and goes to the back once served. */
   readonly #lines = new Map<string, Array<() => void>>();
+  readonly #refusals: Array<() => void> = [];
   #waiting = 0;
   #scheduled = false;
+  #refusing = false;
+  /** When the next item may run (performance.now()), perSecond after the last one. */
+  #nextAt = 0;
 
-  constructor({ perLine, total }: { perLine: number; total: number }) {
+  constructor({ perLine, total, perSecond }: { perLine: number; total: number; perSecond: number }) {
     this.#perLine = perLine;
     this.#total = total;
+    this.#gapMs = 1000 / perSecond;
   }
 
+  /** Items and refusals not yet run. */
   get waiting(): number {
-    return this.#waiting;
+    return this.#waiting + this.#refusals.length;
   }
 
-  /** Runs `work` on a later turn, in `key`'s line; false (and `work` never runs) when that line or all of them are full. */
-  push(key: string, work: () => void): boolean {
+  /**
+   * Runs `work` on a later turn, in `key`'s line, and answers true; when that line or all of them
+   * are full, runs `refuse` on a later turn instead (`work` never runs) and answers false.
+   */
+  push(key: string, work: () => void, refuse: () => void): boolean {
     const line = this.#lines.get(key) ?? [];
-    if (line.length >= this.#perLine || this.#waiting >= this.#total) return false;
+    if (line.length >= this.#perLine || this.#waiting >= this.#total) {
+      this.#refuse(refuse);
+      return false;
+    }
     if (line.length === 0) this.#lines.set(key, line);
     line.push(work);
     this.#waiting++;
@@ -43,13 +59,36 @@ export class BackOfTheLine {
     return true;
   }
 
+  #refuse(refuse: () => void): void {
+    if (this.#refusals.length >= this.#total) return refuse();
+    this.#refusals.push(refuse);
+    if (!this.#refusing) this.#scheduleRefusal();
+  }
+
+  #scheduleRefusal(): void {
+    this.#refusing = true;
+    setTimeout(() => {
+      this.#refusing = false;
+      const refuse = this.#refusals.shift()!;
+      if (this.#refusals.length > 0) this.#scheduleRefusal();
+      refuse();
+    }, 0);
+  }
+
   #schedule(): void {
     this.#scheduled = true;
-    setTimeout(() => this.#runOne(), 0);
+    setTimeout(() => this.#runOne(), Math.max(0, Math.ceil(this.#nextAt - performance.now())));
   }
 
   #runOne(): void {
+    // Node's timers count from the loop's cached clock, so one may fire a little early.
+    const early = this.#nextAt - performance.now();
+    if (early > 0) {
+      setTimeout(() => this.#runOne(), Math.ceil(early));
+      return;
+    }
     this.#scheduled = false;
+    this.#nextAt = performance.now() + this.#gapMs;
     const [key, line] = this.#lines.entries().next().value!;
     const work = line.shift()!;
     this.#waiting--;

@@ -18,20 +18,22 @@ declare module 'fastify' {
 /**
  * The first hook of every request: routes name in `config.serveLast` the requests that should
  * not compete with the rest (a flood the fraud screen already refuses), and the line each waits
- * in. Registered before every other plugin with hooks. Past `perLine` waiting in its line, or
- * `total` in all, such a request is answered 429 at once, with the security headers the skipped
- * hooks would have set: a flood larger than its line costs one short answer per request and still
- * goes ahead of no one.
+ * in. Registered before every other plugin with hooks. The lines serve `perSecond` requests a
+ * second in all. Past `perLine` waiting in its line, or `total` in all, such a request is answered
+ * 429 on the next turn (after what the turn batched, as the lines are served), with the security
+ * headers the skipped hooks would have set: a flood larger than its line costs one short answer
+ * per request and still goes ahead of no one.
  */
-export default fp<{ perLine: number; total: number }>(
+export default fp<{ perLine: number; total: number; perSecond: number }>(
   async (app: FastifyInstance, limits) => {
     const lines = new BackOfTheLine(limits);
     app.addHook('onRequest', (request, reply, done) => {
       const line = request.routeOptions.config.serveLast?.(request);
       if (line === undefined) return done();
-      if (lines.push(line, done)) return;
-      reply.securityHeaders();
-      done(problemError(rateLimited('too many requests from this network wait while it is under a fraud challenge; retry later')));
+      lines.push(line, done, () => {
+        reply.securityHeaders();
+        done(problemError(rateLimited('too many requests from this network wait while it is under a fraud challenge; retry later')));
+      });
     });
   },
   { name: 'serve-last' },

@@ -8,7 +8,7 @@ import serveLast from './serve-last.ts';
  * An app as buildApp orders it: serve-last before the plugins with hooks; one route whose rule puts
  * every request in the line its `network` header names, one route with no rule.
  */
-async function appWithLine(limits: { perLine: number; total: number }) {
+async function appWithLine(limits: { perLine: number; total: number; perSecond: number }) {
   const app = Fastify();
   await app.register(serveLast, limits);
   await app.register(problemDetails);
@@ -22,7 +22,7 @@ async function appWithLine(limits: { perLine: number; total: number }) {
 
 describe('serve-last', () => {
   it('serves the requests a rule names after the others, each answered as ever', async () => {
-    const { app, served } = await appWithLine({ perLine: 100, total: 100 });
+    const { app, served } = await appWithLine({ perLine: 100, total: 100, perSecond: 100_000 });
     const answers = await Promise.all([
       ...Array.from({ length: 5 }, () => app.inject({ method: 'POST', url: '/flood', payload: {} })),
       app.inject({ method: 'POST', url: '/flood', payload: {}, headers: { network: 'b' } }),
@@ -35,7 +35,7 @@ describe('serve-last', () => {
   });
 
   it("answers 429 problem+json with Retry-After and the security headers past its line's limit: a flood larger than its line jumps no one, and other lines stay open", async () => {
-    const { app, served } = await appWithLine({ perLine: 2, total: 10 });
+    const { app, served } = await appWithLine({ perLine: 2, total: 10, perSecond: 100_000 });
     const [other, ...answers] = await Promise.all([
       app.inject({ method: 'POST', url: '/flood', payload: {}, headers: { network: 'b' } }),
       ...Array.from({ length: 5 }, () => app.inject({ method: 'POST', url: '/flood', payload: {} })),

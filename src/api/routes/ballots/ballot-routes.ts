@@ -80,7 +80,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfi
           + 'or may not be in the log: retry with the same key (the first answer comes back, not 409 already-voted), or call getMyBallot '
           + '(GET /api/polls/{pollId}/ballots/mine), which answers the same ballotId, receipt and position, or 404 `ballot.not-found` if nothing was recorded. '
           + 'From a network sending unusually many ballots: 428 `fraud.challenge-required` until the ballot carries a solved GET /api/challenge puzzle; '
-          + 'such a network\'s requests are served after everyone else\'s, and while over a thousand of them wait, 429 `rate-limited` (with Retry-After). '
+          + 'such a network\'s requests are served after everyone else\'s, a few hundred a second, and while 64 of them wait, 429 `rate-limited` (with Retry-After). '
           + 'On a poll with `fraudCheckUnavailable: "refuse"`, 503 `fraud.check-unavailable` (with Retry-After) while the fraud check cannot run; nothing is recorded.',
         response: { 201: BallotReceiptView, ...problems(401, 403, 404, 409, 422, 428, 429, 503) },
       },
