@@ -20,9 +20,9 @@ declare module 'fastify' {
  * not compete with the rest (a flood the fraud screen already refuses), and the line each waits
  * in. Registered before every other plugin with hooks. The lines serve `perSecond` requests a
  * second in all. Past `perLine` waiting in its line, or `total` in all, such a request is answered
- * 429 on the next turn (after what the turn batched, as the lines are served), with the security
- * headers the skipped hooks would have set: a flood larger than its line costs one short answer
- * per request and still goes ahead of no one.
+ * 429 from the line's queue of refusals (one per loop turn, unpaced), with the security headers
+ * the skipped hooks would have set: a flood larger than its line costs one short answer per
+ * request and still goes ahead of no one.
  */
 export default fp<{ perLine: number; total: number; perSecond: number }>(
   async (app: FastifyInstance, limits) => {
