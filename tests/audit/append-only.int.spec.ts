@@ -21,8 +21,9 @@ let stream: string;
 
 /** Every stored byte of the log and the head of each stream's chain, to compare before and after. */
 async function snapshot() {
+  // events.position: a bare `position` would be the text column selected, and sort as text.
   const rows = await admin.query(`SELECT position::text, id::text, stream, revision::text, type, data::text, metadata::text, encode(hash, 'hex') AS hash
-    FROM events ORDER BY position`);
+    FROM events ORDER BY events.position`);
   const heads = await admin.query(`SELECT DISTINCT ON (stream) stream, revision::text, encode(hash, 'hex') AS hash
     FROM events ORDER BY stream, revision DESC`);
   return { rows: rows.rows, heads: heads.rows };

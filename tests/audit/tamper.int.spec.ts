@@ -58,10 +58,13 @@ beforeAll(async () => {
   pollId = history.poll.pollId;
   client = new pg.Client({ connectionString: t.db.url });
   await client.connect();
+  // In log order: events.position, the number. A bare `position` is the text column selected, which
+  // sorted 999… after 1000… once positions crossed 10^12 mid-poll, and a forged "next" revision
+  // then collided with the stream's real head (events_stream_revision_key).
   rows = (
     await client.query<Row>(
       `SELECT position::text, id::text, stream, revision::text, type, data, metadata, hash FROM events
-       WHERE stream = $1 OR stream = $2 OR stream LIKE $3 ORDER BY position`,
+       WHERE stream = $1 OR stream = $2 OR stream LIKE $3 ORDER BY events.position`,
       [`poll-${pollId}`, `audit-${pollId}`, `ballot-${pollId}-%`],
     )
   ).rows;
