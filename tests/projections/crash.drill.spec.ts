@@ -1,12 +1,12 @@
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { MILESTONES } from '../../src/domain/poll/milestones.ts';
 import { tally } from '../../src/domain/results/tally.ts';
 import { getResults, POSTGRES_PROJECTIONS, readPollEvents } from '../../src/projections/index.ts';
 import { rebuildProjection } from '../../src/projections/rebuild/rebuild.ts';
 import type { FaultPoint } from '../../src/projections/runner/fault-points.ts';
 import { seeded } from '../../src/testing/results-fixtures.ts';
+import { milestonesDue } from '../../src/worker/jobs/milestones.ts';
 import { dumpTables } from './dump-tables.ts';
 import { castBallot, changeBallot, closePoll, createPoll, flagBallot, type Harness, openHarness, openPoll, reviewFlag } from './harness.ts';
 import { asLogged } from './results-log.ts';
@@ -64,11 +64,6 @@ afterAll(async () => {
 const checkpoints = () =>
   h.sql.any(sql.type(z.object({ name: z.string(), position: z.bigint() }))`SELECT name, position FROM projection_checkpoints ORDER BY name`);
 const progressSum = async () => (await checkpoints()).reduce((sum, c) => sum + c.position, 0n);
-const milestonesDue = () =>
-  h.sql.oneFirst(sql.type(z.object({ n: z.number() }))`
-    SELECT count(*)::int AS n FROM read.polls p CROSS JOIN unnest(${sql.array([...MILESTONES], 'int4')}) AS m(milestone)
-    WHERE p.ballots >= m.milestone
-      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.poll_id = p.poll_id AND d.milestone = m.milestone)`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
@@ -169,7 +164,7 @@ describe('a worker killed with SIGKILL mid-projection, before and right after it
     // counts it reads pass 100, which may be after the load's last event. Once every milestone due
     // is recorded (its delivery row comes after its event) and no ballot comes, nothing moves a
     // poll's results any more: the log's head is final for what is compared below.
-    await until(async () => (await milestonesDue()) === 0, 30_000, 'the milestones job to record every milestone due');
+    await until(async () => (await milestonesDue(h.sql, 1)).length === 0, 30_000, 'the milestones job to record every milestone due');
     let logged = last;
     for (const pollId of polls) for (const e of await readPollEvents(h.store, pollId)) if (e.position > logged) logged = e.position;
     await until(caughtUpWith(logged), 30_000, 'the restarted worker to catch up with its own events');

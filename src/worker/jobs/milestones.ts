@@ -17,6 +17,19 @@ export interface MilestonesDeps {
 
 const dueRow = z.object({ poll_id: z.string(), milestone: z.number(), ballots: z.number(), url: z.string().nullable() });
 
+/** Milestones that polls' counted ballots passed and that have no webhook_deliveries row yet, `limit` at most. */
+export function milestonesDue(db: DatabasePool, limit: number): Promise<ReadonlyArray<z.infer<typeof dueRow>>> {
+  // A full scan of read.polls per round; fine for thousands of polls. Past that, keep the
+  // highest recorded milestone in a column of its own and index it.
+  return db.any(sql.type(dueRow)`
+    SELECT p.poll_id, m.milestone, p.ballots, p.settings ->> 'milestoneWebhookUrl' AS url
+    FROM read.polls p CROSS JOIN unnest(${sql.array([...MILESTONES], 'int4')}) AS m(milestone)
+    WHERE p.ballots >= m.milestone
+      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.poll_id = p.poll_id AND d.milestone = m.milestone)
+    ORDER BY p.poll_id, m.milestone
+    LIMIT ${limit}`);
+}
+
 /**
  * `milestones`: notices polls whose counted ballots (read.polls.ballots) passed a milestone that
  * has no webhook_deliveries row yet, records MilestoneReached on the poll stream (RecordMilestone,
@@ -31,15 +44,7 @@ export function milestonesJob(deps: MilestonesDeps): Job {
   return {
     name: 'milestones',
     async run(signal) {
-      // A full scan of read.polls per round; fine for thousands of polls. Past that, keep the
-      // highest recorded milestone in a column of its own and index it.
-      const due = await deps.sql.any(sql.type(dueRow)`
-        SELECT p.poll_id, m.milestone, p.ballots, p.settings ->> 'milestoneWebhookUrl' AS url
-        FROM read.polls p CROSS JOIN unnest(${sql.array([...MILESTONES], 'int4')}) AS m(milestone)
-        WHERE p.ballots >= m.milestone
-          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.poll_id = p.poll_id AND d.milestone = m.milestone)
-        ORDER BY p.poll_id, m.milestone
-        LIMIT ${limit}`);
+      const due = await milestonesDue(deps.sql, limit);
       for (const row of due) {
         if (signal.aborted) return;
         try {
