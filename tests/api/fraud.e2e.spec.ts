@@ -114,10 +114,11 @@ describe('velocity attack from one /24', () => {
     expect((await vote(await openedPoll(t.app, organizer), '203.0.113.212')).status).toBe(201);
   });
 
-  it('serves a flood from the challenged network after the honest ballots ready with it: of 100 refusals sent first, 64 wait in its line and do not hold back a ballot sent after them, the rest get 429', async () => {
+  it('serves a flood from the challenged network after the honest ballots ready with it: of 200 refusals sent first, 64 wait in its line and do not hold back a ballot sent after them, the rest get 429', async () => {
     const [honestVoter, other] = [await callerWith(t), await openedPoll(t.app, organizer)];
     const done: string[] = [];
-    const flood = Array.from({ length: 100 }, (_, i) =>
+    // 200: even if they arrive slowly, more come than the line (64) and its pace (250 a second) take.
+    const flood = Array.from({ length: 200 }, (_, i) =>
       call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, remoteAddress: `203.0.113.${1 + (i % 250)}`, payload: { answers: answersFor(poll) } })
         .then((answer) => (answer.status === 428 && done.push('flood'), answer)));
     const honest = call(t.app, { method: 'POST', url: `/api/polls/${other.pollId}/ballots`, caller: honestVoter, remoteAddress: '198.51.100.99', payload: { answers: answersFor(other) } })
