@@ -21,20 +21,18 @@
 export class BackOfTheLine {
   readonly #perLine: number;
   readonly #total: number;
-  readonly #gapMs: number;
   /** In rotation order: the line served next comes first, and goes to the back once served. */
   readonly #lines = new Map<string, Array<() => void>>();
   readonly #refusals: Array<() => void> = [];
   #waiting = 0;
-  #scheduled = false;
-  #refusing = false;
-  /** When the next item may run (performance.now()), perSecond after the last one. */
-  #nextAt = 0;
+  readonly #served: Drip;
+  readonly #refused: Drip;
 
   constructor({ perLine, total, perSecond }: { perLine: number; total: number; perSecond: number }) {
     this.#perLine = perLine;
     this.#total = total;
-    this.#gapMs = 1000 / perSecond;
+    this.#served = new Drip(1000 / perSecond, () => this.#takeFromLines(), () => this.#waiting);
+    this.#refused = new Drip(0, () => this.#refusals.shift()!, () => this.#refusals.length);
   }
 
   /** Items and refusals not yet run. */
@@ -49,30 +47,50 @@ export class BackOfTheLine {
   push(key: string, work: () => void, refuse: () => void): boolean {
     const line = this.#lines.get(key) ?? [];
     if (line.length >= this.#perLine || this.#waiting >= this.#total) {
-      this.#refuse(refuse);
+      if (this.#refusals.length >= this.#total) refuse();
+      else {
+        this.#refusals.push(refuse);
+        this.#refused.wake();
+      }
       return false;
     }
     if (line.length === 0) this.#lines.set(key, line);
     line.push(work);
     this.#waiting++;
-    if (!this.#scheduled) this.#schedule();
+    this.#served.wake();
     return true;
   }
 
-  #refuse(refuse: () => void): void {
-    if (this.#refusals.length >= this.#total) return refuse();
-    this.#refusals.push(refuse);
-    if (!this.#refusing) this.#scheduleRefusal();
+  #takeFromLines(): () => void {
+    const [key, line] = this.#lines.entries().next().value!;
+    const work = line.shift()!;
+    this.#waiting--;
+    this.#lines.delete(key);
+    if (line.length > 0) this.#lines.set(key, line);
+    return work;
+  }
+}
+
+/**
+ * Runs the items `take` hands out, one per loop turn from a timer and `gapMs` apart at least (0:
+ * one a turn), while `pending` says there are more. `wake` after adding one.
+ */
+class Drip {
+  readonly #gapMs: number;
+  readonly #take: () => () => void;
+  readonly #pending: () => number;
+  #scheduled = false;
+  /** When the next item may run (performance.now()), `gapMs` after the last one. */
+  #nextAt = 0;
+
+  constructor(gapMs: number, take: () => () => void, pending: () => number) {
+    this.#gapMs = gapMs;
+    this.#take = take;
+    this.#pending = pending;
   }
 
-  #scheduleRefusal(): void {
-    this.#refusing = true;
-    setTimeout(() => {
-      this.#refusing = false;
-      const refuse = this.#refusals.shift()!;
-      if (this.#refusals.length > 0) this.#scheduleRefusal();
-      refuse();
-    }, 0);
+  wake(): void {
+    if (!this.#scheduled) this.#schedule();
   }
 
   #schedule(): void {
@@ -89,12 +107,8 @@ export class BackOfTheLine {
     }
     this.#scheduled = false;
     this.#nextAt = performance.now() + this.#gapMs;
-    const [key, line] = this.#lines.entries().next().value!;
-    const work = line.shift()!;
-    this.#waiting--;
-    this.#lines.delete(key);
-    if (line.length > 0) this.#lines.set(key, line);
-    if (this.#waiting > 0) this.#schedule();
+    const work = this.#take();
+    if (this.#pending() > 0) this.#schedule();
     work();
   }
 }
