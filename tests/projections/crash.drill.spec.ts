@@ -165,13 +165,13 @@ describe('a worker killed with SIGKILL mid-projection, before and right after it
     // is recorded (its delivery row comes after its event) and no ballot comes, nothing moves a
     // poll's results any more: the log's head is final for what is compared below.
     await until(async () => (await milestonesDue(h.sql, 1)).length === 0, 30_000, 'the milestones job to record every milestone due');
-    let logged = last;
-    for (const pollId of polls) for (const e of await readPollEvents(h.store, pollId)) if (e.position > logged) logged = e.position;
+    const logs = new Map<string, Awaited<ReturnType<typeof readPollEvents>>>();
+    for (const pollId of polls) logs.set(pollId, await readPollEvents(h.store, pollId));
+    const logged = [...logs.values()].flat().reduce((max, e) => (e.position > max ? e.position : max), last);
     await until(caughtUpWith(logged), 30_000, 'the restarted worker to catch up with its own events');
 
     expect(await h.sql.anyFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM parked_events`)).toEqual([0]);
-    for (const pollId of polls) {
-      const events = await readPollEvents(h.store, pollId);
+    for (const [pollId, events] of logs) {
       const replayed = tally(pollId, asLogged(events));
       expect(await getResults(h.sql, pollId), `poll ${pollId}`).toEqual(replayed);
       const casts = events.filter((e) => e.type === 'BallotCast').length;
