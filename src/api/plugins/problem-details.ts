@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { PollsterError, UnavailableError, type ErrorKind } from '../../domain/shared/errors.ts';
+import { PollsterError, UnavailableError, withoutStack, type ErrorKind } from '../../domain/shared/errors.ts';
 import { excerpt } from '../../domain/shared/text.ts';
 
 /**
@@ -40,9 +40,12 @@ export function rateLimited(detail: string): Problem {
   return { type: 'https://pollster.dev/problems/rate-limited', title: 'too many requests', status: 429, detail, code: 'rate-limited' };
 }
 
-/** An error the handler sends as it is: for problems raised outside the domain (limits, hooks). */
+/**
+ * An error the handler sends as it is: for problems raised outside the domain (limits, hooks).
+ * All of them are a client's 4xx, some drawn by every request of a flood: no stack trace.
+ */
 export function problemError(problem: Problem): Error {
-  return Object.assign(new Error(problem.detail), { statusCode: problem.status, problem });
+  return withoutStack(() => Object.assign(new Error(problem.detail), { statusCode: problem.status, problem }));
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { BackOfTheLine } from '../back-of-the-line.ts';
-import { problemError, rateLimited } from './problem-details.ts';
+import { rateLimited, sendProblem } from './problem-details.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -24,16 +24,16 @@ declare module 'fastify' {
  * the skipped hooks would have set: a flood larger than its line costs one short answer per
  * request and still goes ahead of no one.
  */
+const LINE_FULL = rateLimited('too many requests from this network wait while it is under a fraud challenge; retry later');
+
 export default fp<{ perLine: number; total: number; perSecond: number }>(
   async (app: FastifyInstance, limits) => {
     const lines = new BackOfTheLine(limits);
     app.addHook('onRequest', (request, reply, done) => {
       const line = request.routeOptions.config.serveLast?.(request);
       if (line === undefined) return done();
-      lines.push(line, done, () => {
-        reply.securityHeaders();
-        done(problemError(rateLimited('too many requests from this network wait while it is under a fraud challenge; retry later')));
-      });
+      // The refusal answers here, not through done(error): no error, no error handler, per request of a flood.
+      lines.push(line, done, () => sendProblem(reply.securityHeaders(), LINE_FULL));
     });
   },
   { name: 'serve-last' },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PollDefinition } from '../../domain/poll/definition.ts';
-import { PreconditionRequiredError } from '../../domain/shared/errors.ts';
+import { PreconditionRequiredError, withoutStack } from '../../domain/shared/errors.ts';
 import type { ChallengeIssuer } from './challenge/puzzle.ts';
 import { detect, type Detection, withAccountAge } from './detect.ts';
 import { type FraudSettings, limitsFor } from './settings.ts';
@@ -30,18 +30,9 @@ export interface ScreenLogger {
   warn(object: object, message: string): void;
 }
 
-/**
- * Made without a stack trace: a flood's every request ends here, the refusal is expected, and
- * capturing the stack was a tenth of the CPU such a request costs.
- */
+/** Without a stack trace: a flood's every request ends here. */
 function challengeError(code: 'fraud.challenge-required' | 'fraud.challenge-used', why: string): PreconditionRequiredError {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new PreconditionRequiredError(code, `unusual ballot volume from this network: ${why}solve a proof-of-work challenge first: ${CHALLENGE_HOWTO}`, { field: 'challenge' });
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  return withoutStack(() => new PreconditionRequiredError(code, `unusual ballot volume from this network: ${why}solve a proof-of-work challenge first: ${CHALLENGE_HOWTO}`, { field: 'challenge' }));
 }
 
 const CHALLENGE_HOWTO =

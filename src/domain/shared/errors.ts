@@ -55,3 +55,18 @@ export class PreconditionRequiredError extends PollsterError {
 export class UnavailableError extends PollsterError {
   readonly kind = 'unavailable';
 }
+
+/**
+ * Makes an error without capturing a stack trace, for refusals a flood can draw by the thousand a
+ * second (a challenge, a full line, a rate limit): they are expected, nobody reads their stack,
+ * and capturing one was a tenth to a quarter of what such a request cost.
+ */
+export function withoutStack<E extends Error>(make: () => E): E {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}

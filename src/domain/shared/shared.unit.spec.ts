@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from './errors.ts';
+import { ValidationError, withoutStack } from './errors.ts';
 import { ballotStream, nationalIdStream, pollStream, userStream } from './streams.ts';
 import { toIso } from './time.ts';
 
@@ -25,5 +25,18 @@ describe('toIso', () => {
     } catch (error) {
       expect((error as ValidationError).field).toBe('settings.endsAt');
     }
+  });
+});
+
+describe('withoutStack', () => {
+  it('makes the error with its message and no stack frames, and leaves the stack limit as it was, also when making it throws', () => {
+    const limit = Error.stackTraceLimit;
+    const error = withoutStack(() => new ValidationError('request.invalid', 'no'));
+    expect(error).toMatchObject({ code: 'request.invalid', message: 'no' });
+    expect(error.stack).toBe('ValidationError: no');
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(() => withoutStack(() => { throw new Error('while making'); })).toThrow('while making');
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error('after').stack).toContain('\n    at ');
   });
 });
