@@ -3,7 +3,7 @@ import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { canonicalJson, canonicalJsonOf } from '../event-store/integrity/canonical-json.ts';
 import { checkStream, contentDigest, GENESIS, link, type StoredChainEvent } from '../event-store/integrity/chain.ts';
-import { buildCheckpoint, checkpointSignatureValid } from './checkpoint.ts';
+import { buildCheckpoint, checkpointSignatureValid, treeOf } from './checkpoint.ts';
 import { leafHash, merkleRoot } from './merkle.ts';
 import { pgJsonbText, plainDecimal } from '../event-store/integrity/pg-jsonb-text.ts';
 import { signingKeyFrom } from './signing.ts';
@@ -99,7 +99,7 @@ describe('Merkle root and signed checkpoints', () => {
 
   it('a checkpoint verifies with its key and fails after any change or under another key', () => {
     const key = signingKeyFrom(SEED);
-    const checkpoint = buildCheckpoint({ pollId: 'p', through: 10n, heads: [{ stream: 'poll-p', revision: 0n, hash: '00'.repeat(32) }], events: 1, reason: 'close', signedAt: new Date(0) }, key);
+    const checkpoint = buildCheckpoint({ pollId: 'p', through: 10n, tree: treeOf([{ stream: 'poll-p', revision: 0n, hash: '00'.repeat(32) }]), events: 1, reason: 'close', signedAt: new Date(0) }, key);
     expect(checkpointSignatureValid(checkpoint, key.publicKey)).toBe(true);
     expect(checkpointSignatureValid({ ...checkpoint, events: 2 }, key.publicKey)).toBe(false);
     expect(checkpointSignatureValid(checkpoint, signingKeyFrom(Buffer.alloc(32, 8).toString('base64')).publicKey)).toBe(false);

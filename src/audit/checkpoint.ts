@@ -71,10 +71,21 @@ export interface CheckpointInput {
   /** Its place in the poll's checkpoints from 0: the revision it is appended at in `audit-<pollId>`. */
   sequence?: number;
   through: bigint;
-  heads: readonly StreamHead[];
+  /** The poll's streams and the Merkle root over their heads (`treeOf`, or write-checkpoint.ts's MerkleLeaves). */
+  tree: Tree;
   events: number;
   reason: CheckpointReason;
   signedAt: Date;
+}
+
+export interface Tree {
+  streams: number;
+  merkleRoot: string;
+}
+
+/** The tree over these heads, computed in one go. */
+export function treeOf(heads: readonly StreamHead[]): Tree {
+  return { streams: heads.length, merkleRoot: merkleRoot(heads) };
 }
 
 export function buildCheckpoint(input: CheckpointInput, key: SigningKey): Checkpoint {
@@ -85,8 +96,8 @@ export function buildCheckpoint(input: CheckpointInput, key: SigningKey): Checkp
     previous: input.previous ? checkpointHash(input.previous) : null,
     through: String(input.through),
     events: input.events,
-    streams: input.heads.length,
-    merkleRoot: merkleRoot(input.heads),
+    streams: input.tree.streams,
+    merkleRoot: input.tree.merkleRoot,
     reason: input.reason,
     signedAt: input.signedAt.toISOString(),
     keyId: key.keyId,

@@ -3,7 +3,7 @@ import type { AppendResult, EventHead, EventStore } from '../event-store/port.ts
 import { withSchemaVersion } from '../event-store/schema-versions.ts';
 import { auditStream, ballotStream, pollIdOfStream, pollStream } from '../domain/shared/streams.ts';
 import { asCheckpoint, buildCheckpoint, CHECKPOINT_EVENT, type Checkpoint, type CheckpointReason } from './checkpoint.ts';
-import type { StreamHead } from './merkle.ts';
+import { MerkleLeaves } from './merkle-leaves.ts';
 import type { SigningKey } from './signing.ts';
 
 // Checkpoint event ids derive from (poll, through), so a round repeated after a crash re-appends
@@ -14,7 +14,7 @@ const CHECKPOINT_NAMESPACE = '4b7e2d1a-8c3f-5e6d-9a0b-1c2d3e4f5a6b';
 interface Known {
   through: bigint;
   events: number;
-  heads: Map<string, StreamHead>;
+  heads: MerkleLeaves;
 }
 
 export interface CheckpointWriterOptions {
@@ -29,7 +29,8 @@ export interface CheckpointWriterOptions {
  * Signs checkpoints. The heads of a poll's streams are kept between its checkpoints, so the next
  * one reads only the events after the previous `through` (a million-ballot poll is not re-read
  * every minute); past `maxCachedStreams` the least recently signed polls are forgotten and read
- * in full next time. The Merkle root is still computed over every head (O(streams) hashing).
+ * in full next time. The Merkle tree's leaves are kept too (merkle-leaves.ts): a checkpoint hashes
+ * the heads that moved and the tree's inner nodes, in slices of the event loop.
  */
 export class CheckpointWriter {
   readonly #options: CheckpointWriterOptions;
@@ -47,8 +48,9 @@ export class CheckpointWriter {
     // below the job's cursor, which reads past the last event): the log was complete there already.
     const previousThrough = last ? BigInt(last.checkpoint.through) : 0n;
     const known = await this.#headsAt(pollId, through > previousThrough ? through : previousThrough);
+    const tree = { streams: known.heads.size, merkleRoot: await known.heads.root() };
     const checkpoint = buildCheckpoint(
-      { pollId, previous: last?.checkpoint, sequence: last ? Number(last.revision) + 1 : 0, through: known.through, heads: [...known.heads.values()], events: known.events, reason, signedAt: this.#options.now() },
+      { pollId, previous: last?.checkpoint, sequence: last ? Number(last.revision) + 1 : 0, through: known.through, tree, events: known.events, reason, signedAt: this.#options.now() },
       this.#options.key,
     );
     let appended: AppendResult;
@@ -99,14 +101,14 @@ export class CheckpointWriter {
       if (pollId === undefined || !advanced.has(pollId)) continue;
       const known = this.#known.get(pollId)!;
       known.events++;
-      known.heads.set(e.stream, { stream: e.stream, revision: e.revision, hash: e.hash ?? '' });
+      known.heads.set({ stream: e.stream, revision: e.revision, hash: e.hash ?? '' });
     }
     for (const pollId of advanced) this.#known.get(pollId)!.through = next;
   }
 
   async #headsAt(pollId: string, through: bigint): Promise<Known> {
     const cached = this.#known.get(pollId);
-    const known: Known = cached && cached.through <= through ? cached : { through: 0n, events: 0, heads: new Map() };
+    const known: Known = cached && cached.through <= through ? cached : { through: 0n, events: 0, heads: new MerkleLeaves() };
     const own = pollStream(pollId);
     const ballots = ballotStream(pollId, '');
     let from = known.through;
@@ -116,7 +118,7 @@ export class CheckpointWriter {
         if (e.position > through) return { ...known, through };
         if (e.stream !== own && !e.stream.startsWith(ballots)) continue;
         known.events++;
-        known.heads.set(e.stream, { stream: e.stream, revision: e.revision, hash: e.hash ?? '' });
+        known.heads.set({ stream: e.stream, revision: e.revision, hash: e.hash ?? '' });
       }
       if (page.events.length < 1000) return { ...known, through };
       from = page.next;

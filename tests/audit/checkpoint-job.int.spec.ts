@@ -28,7 +28,7 @@ describe('the checkpoint job across rounds', () => {
     const polls = [await openedPoll(t.app, organizer, { allowChangeVote: true }), await openedPoll(t.app, organizer, { allowChangeVote: true })];
     const job = auditCheckpointsJob({
       sql: t.services.sql, store: t.services.store, key: t.services.secrets.auditKey, logger: pino({ level: 'silent' }),
-      now: () => new Date(), everyEvents: 1, everySeconds: 3600,
+      now: () => new Date(), everyEvents: 1, everySeconds: 3600, checkpointShare: 1, // a checkpoint every round: no pacing
     });
     const voters = await Promise.all(Array.from({ length: 4 }, () => callerWith(t)));
     for (let round = 0; round < 4; round++) {
@@ -55,5 +55,36 @@ describe('the checkpoint job across rounds', () => {
         expect({ root: checkpoint.merkleRoot, events: checkpoint.events }).toEqual({ root: merkleRoot(heads), events: count });
       }
     }
+  }, 60_000);
+
+  it('paces a poll by what its checkpoints cost, so a large poll taking ballots is not re-hashed every few of them, and still signs its close at once', async () => {
+    const organizer = await callerWith(t, 'organizer');
+    const poll = await openedPoll(t.app, organizer);
+    // A share of 0.001: after a checkpoint that took t, the poll waits 999 t (over a second, as t
+    // is a few database round trips at least) before its next, unless it closes.
+    const job = auditCheckpointsJob({
+      sql: t.services.sql, store: t.services.store, key: t.services.secrets.auditKey, logger: pino({ level: 'silent' }),
+      now: () => new Date(), everyEvents: 1, everySeconds: 3600, checkpointShare: 0.001,
+    });
+    const signed = async () => (await t.services.store.readStream(auditStream(poll.pollId))).map((e) => asCheckpoint(e.stored?.data ?? e.data)!);
+    const vote = async () => {
+      const voter = await callerWith(t);
+      expect((await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/ballots`, caller: voter, payload: { answers: answersFor(poll) } })).status).toBe(201);
+      await committedHead(t.services);
+    };
+
+    await vote();
+    await job.run(new AbortController().signal);
+    expect((await signed()).map((c) => c.reason)).toEqual(['events']);
+    await vote();
+    await job.run(new AbortController().signal);
+    expect((await signed()).map((c) => c.reason)).toEqual(['events']); // due by its count, paced by its cost
+    expect((await call(t.app, { method: 'POST', url: `/api/polls/${poll.pollId}/close`, caller: organizer })).status).toBe(200);
+    await committedHead(t.services);
+    await job.run(new AbortController().signal);
+    const last = (await signed()).at(-1)!;
+    expect(last.reason).toBe('close');
+    const { heads, events } = headsThrough((await readPollEvents(t.services.store, poll.pollId, { upTo: BigInt(last.through) })).map((e) => ({ stream: e.stream, revision: e.revision, hash: e.hash ?? '', position: e.position })), BigInt(last.through));
+    expect({ root: last.merkleRoot, events: last.events }).toEqual({ root: merkleRoot(heads), events });
   }, 60_000);
 });

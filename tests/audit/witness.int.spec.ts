@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asCheckpoint, buildCheckpoint, checkpointHash, type Checkpoint } from '../../src/audit/checkpoint.ts';
+import { asCheckpoint, buildCheckpoint, checkpointHash, treeOf, type Checkpoint } from '../../src/audit/checkpoint.ts';
 import { feedText, type FeedItem } from '../../src/audit/checkpoint-feed.ts';
 import { buildHandover } from '../../src/audit/key-handover.ts';
 import { proveInclusion, verifyInclusion, type InclusionProof } from '../../src/audit/inclusion-proof.ts';
@@ -95,7 +95,7 @@ const FAR = 4_000_000_000_000_000_000n;
 const far = (back: number) => String(FAR - BigInt(back));
 
 function signed(sequence: number, previous: Checkpoint | null, signer = key(), through = FAR): Checkpoint {
-  return buildCheckpoint({ pollId: poll.pollId, previous: previous ?? undefined, sequence, through, heads: [], events: 99, reason: 'events', signedAt: new Date() }, signer);
+  return buildCheckpoint({ pollId: poll.pollId, previous: previous ?? undefined, sequence, through, tree: treeOf([]), events: 99, reason: 'events', signedAt: new Date() }, signer);
 }
 
 describe('pollster audit witness', () => {

@@ -21,9 +21,21 @@ export interface AuditCheckpointsDeps {
   intervalMs?: number;
   /** Log pages read per round (1,000 events each), so one round never runs unbounded. */
   maxPages?: number;
+  /** The share of the time each poll's checkpoints may take (default CHECKPOINT_SHARE). */
+  checkpointShare?: number;
 }
 
 const PAGE = 1000;
+
+/**
+ * A poll's checkpoint costs in proportion to its streams (its Merkle tree's inner nodes are hashed
+ * afresh: merkle-leaves.ts), ~0.2 s at 100,000 ballots and ~2 s at a million. Each poll's
+ * checkpoints may take this share of the time at most: after one that took t, the poll waits
+ * t × 19 before the next, whatever AUDIT_CHECKPOINT_EVENTS / _SECONDS say (a close is signed at
+ * once). Otherwise a million-ballot poll taking 5,000 ballots a second would be signed back to
+ * back, every 1,000 ballots, and its hashing would take the node.
+ */
+export const CHECKPOINT_SHARE = 0.05;
 
 const dueRow = z.object({ poll_id: z.string(), close_pending: z.boolean(), pending: z.bigint() });
 
@@ -44,21 +56,31 @@ interface Pending {
  */
 export function auditCheckpointsJob(deps: AuditCheckpointsDeps): Job {
   const writer = new CheckpointWriter({ store: deps.store, key: deps.key, now: deps.now });
+  /** Per poll, when its next checkpoint may start (performance.now()), by CHECKPOINT_SHARE. */
+  const notBefore = new Map<string, number>();
+  const share = deps.checkpointShare ?? CHECKPOINT_SHARE;
   return {
     name: 'audit-checkpoints',
     ...(deps.intervalMs !== undefined ? { intervalMs: deps.intervalMs } : {}),
     async run(signal) {
       const through = await readAhead(signal);
+      for (const [pollId, at] of notBefore) if (at <= performance.now()) notBefore.delete(pollId);
+      // Polls still waiting stay out of the query, so they cannot crowd its 100 out of the rest.
       const due = await deps.sql.any(sql.type(dueRow)`
         SELECT poll_id, close_pending, pending FROM audit_polls
         WHERE pending > 0 AND (close_pending OR pending >= ${deps.everyEvents}
           OR pending_since <= ${deps.now().toISOString()}::timestamptz - make_interval(secs => ${deps.everySeconds}))
+          AND (close_pending OR NOT poll_id = ANY(${sql.array([...notBefore.keys()], 'uuid')}))
         ORDER BY close_pending DESC, pending_since LIMIT 100`);
       for (const row of due) {
         if (signal.aborted) return;
         const reason: CheckpointReason = row.close_pending ? 'close' : row.pending >= BigInt(deps.everyEvents) ? 'events' : 'interval';
+        const started = performance.now();
         try {
           const { checkpoint } = await writer.write(row.poll_id, through, reason);
+          const finished = performance.now();
+          if (reason === 'close') notBefore.delete(row.poll_id);
+          else notBefore.set(row.poll_id, finished + (finished - started) * (1 / share - 1));
           await deps.sql.query(sql.unsafe`
             UPDATE audit_polls SET pending = 0, pending_since = NULL, close_pending = false,
               signed_through = ${String(through)}::bigint, signed_at = ${checkpoint.signedAt}::timestamptz

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { MerkleLeaves, merkleRootInSlices } from './merkle-leaves.ts';
+import { leafHash, merkleRoot, sortedHeads, type StreamHead } from './merkle.ts';
+
+// Names whose UTF-16 order differs from their UTF-8 byte order (é, U+FFFD, an emoji) among ASCII ones.
+const NAMES = ['ballot-p-u.a', 'ballot-p-é', 'ballot-p-\u{1F600}', 'ballot-p-\uFFFD', 'poll-p', 'ballot-p-Z', 'ballot-p-z', 'ballot-p-'];
+const head = (stream: string, revision = 0n): StreamHead => ({ stream, revision, hash: randomBytes(32).toString('hex') });
+
+describe('merkleRootInSlices', () => {
+  it('is merkle.ts root for every size, on and off powers of two, past a slice', async () => {
+    for (const n of [0, 1, 2, 3, 5, 8, 13, 37, 1_024, 2_500]) {
+      const heads = Array.from({ length: n }, (_, i) => head(`${NAMES[i % NAMES.length]}${i}`));
+      expect(await merkleRootInSlices(sortedHeads(heads).map(leafHash))).toBe(merkleRoot(heads));
+    }
+  });
+
+  it('lets the event loop turn while it hashes a large tree', async () => {
+    const leaves = Array.from({ length: 20_000 }, () => randomBytes(32));
+    let turns = 0;
+    const tick = setInterval(() => turns++, 0);
+    try {
+      await merkleRootInSlices(leaves);
+    } finally {
+      clearInterval(tick);
+    }
+    expect(turns).toBeGreaterThan(0);
+  });
+});
+
+describe('MerkleLeaves', () => {
+  it('gives the root merkle.ts gives for the same heads, as streams arrive in any order and heads move on between roots', async () => {
+    const leaves = new MerkleLeaves();
+    const current = new Map<string, StreamHead>();
+    const set = (h: StreamHead): void => {
+      current.set(h.stream, h);
+      leaves.set(h);
+    };
+    expect(await leaves.root()).toBe(merkleRoot([]));
+    let next = 0;
+    for (const batch of [1, 1, 7, 30, 200, 1_500]) {
+      for (let i = 0; i < batch; i++) {
+        // a random place in name order for each new stream, and some existing heads moved on
+        set(head(`${NAMES[next % NAMES.length]}${randomBytes(3).toString('hex')}-${next}`));
+        next++;
+        if (i % 5 === 0) {
+          const moved = [...current.values()][Math.floor(Math.random() * current.size)]!;
+          set(head(moved.stream, moved.revision + 1n));
+        }
+      }
+      expect(leaves.size).toBe(current.size);
+      expect(await leaves.root()).toBe(merkleRoot([...current.values()]));
+    }
+  });
+
+  it('keeps a root being hashed to the leaves it started with when a head moves meanwhile', async () => {
+    const leaves = new MerkleLeaves();
+    const heads = Array.from({ length: 5_000 }, (_, i) => head(`ballot-p-${i}`));
+    for (const h of heads) leaves.set(h);
+    const pending = leaves.root();
+    leaves.set(head('ballot-p-0', 1n));
+    expect(await pending).toBe(merkleRoot(heads));
+  });
+});
