@@ -25,6 +25,11 @@ const BENCHMARKS: Record<string, { describe: string; flags: string; load: () => 
     flags: '[--rate 5000] [--seconds 20] [--polls 20] [--events 1000000] [--batch-size 10000] [--concurrency 2] [--rebuild results,polls-catalog,analytics] [--skip-lag] [--skip-rebuild] [--worker-cpu [--partitions 4] [--worker-rate 2500]]',
     load: () => import('./projections.ts'),
   },
+  merkle: {
+    describe: "an audit checkpoint's Merkle root by poll size: computed in one go vs with the leaves kept between checkpoints (time, longest event-loop stall)",
+    flags: '[--sizes 12000,100000,1000000] [--new 1000]',
+    load: () => import('./merkle.ts'),
+  },
   fuzz: {
     describe: 'schema-derived fuzzing of every operation as every role (app.inject): 5xx, non-problem 4xx, writes on rejected input',
     flags: '[--requests 20000] [--seed N]',

@@ -53,12 +53,17 @@ describe('MerkleLeaves', () => {
     }
   });
 
-  it('keeps a root being hashed to the leaves it started with when a head moves meanwhile', async () => {
+  it('keeps a root being hashed to the heads it was asked for: a head set meanwhile counts for the next root, and roots come one at a time', async () => {
     const leaves = new MerkleLeaves();
     const heads = Array.from({ length: 5_000 }, (_, i) => head(`ballot-p-${i}`));
     for (const h of heads) leaves.set(h);
     const pending = leaves.root();
-    leaves.set(head('ballot-p-0', 1n));
+    const moved = head('ballot-p-0', 1n);
+    const added = head('ballot-p-new');
+    leaves.set(moved);
+    leaves.set(added);
+    await expect(leaves.root()).rejects.toThrow('one root at a time');
     expect(await pending).toBe(merkleRoot(heads));
+    expect(await leaves.root()).toBe(merkleRoot([moved, ...heads.slice(1), added]));
   });
 });
