@@ -20,32 +20,62 @@ function byName(a: Leaf, b: Leaf): number {
   return Buffer.compare(a.name ?? Buffer.from(a.stream, 'utf8'), b.name ?? Buffer.from(b.stream, 'utf8'));
 }
 
+/** Comparisons or copies made between two looks at the event loop (a few milliseconds). */
+const STEPS_PER_SLICE = 20_000;
+
+/** `leaves` in name order, sorted in runs of STEPS_PER_SLICE merged pairwise, a slice at a time. */
+async function sortInSlices(leaves: Leaf[]): Promise<Leaf[]> {
+  if (leaves.length <= STEPS_PER_SLICE) return leaves.sort(byName);
+  let runs: Leaf[][] = [];
+  for (let i = 0; i < leaves.length; i += STEPS_PER_SLICE) {
+    runs.push(leaves.slice(i, i + STEPS_PER_SLICE).sort(byName));
+    await nextTurn();
+  }
+  while (runs.length > 1) {
+    const next: Leaf[][] = [];
+    for (let i = 0; i < runs.length; i += 2) next.push(i + 1 < runs.length ? (await mergeInSlices(runs[i]!, runs[i + 1]!)).leaves : runs[i]!);
+    runs = next;
+  }
+  return runs[0]!;
+}
+
 /**
- * `added` (sorted) merged into `sorted`: each new leaf finds its place by binary search and the
- * runs between are copied without comparing (names share their long poll prefix, so comparisons
- * are the cost: a linear merge into a million leaves took a quarter of a second). Returns the
- * leaves and, in the same pass, their hashes as they are now.
+ * `added` (sorted) merged into `sorted`, a slice at a time. A few new leaves among many find
+ * their place by binary search and the runs between are copied without comparing (names share
+ * their long poll prefix, so comparisons are the cost: a linear merge of a thousand into a
+ * million took a quarter of a second); many walk along. Also returns the hashes, in order.
  */
-function merge(sorted: readonly Leaf[], added: readonly Leaf[]): { leaves: Leaf[]; hashes: Buffer[] } {
+async function mergeInSlices(sorted: readonly Leaf[], added: readonly Leaf[]): Promise<{ leaves: Leaf[]; hashes: Buffer[] }> {
   const leaves = new Array<Leaf>(sorted.length + added.length);
   const hashes = new Array<Buffer>(leaves.length);
+  const search = added.length * Math.log2(sorted.length + 1) < sorted.length;
   let k = 0;
+  let steps = 0;
   const take = (leaf: Leaf): void => {
     leaves[k] = leaf;
     hashes[k++] = leaf.hash;
   };
   let from = 0;
   for (const leaf of added) {
-    let lo = from;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (byName(sorted[mid]!, leaf) < 0) lo = mid + 1;
-      else hi = mid;
+    let at = from;
+    if (search) {
+      let hi = sorted.length;
+      while (at < hi) {
+        const mid = (at + hi) >>> 1;
+        if (byName(sorted[mid]!, leaf) < 0) at = mid + 1;
+        else hi = mid;
+      }
+    } else {
+      while (at < sorted.length && byName(sorted[at]!, leaf) < 0) at++;
     }
-    for (let i = from; i < lo; i++) take(sorted[i]!);
+    steps += at - from + 1;
+    for (let i = from; i < at; i++) take(sorted[i]!);
     take(leaf);
-    from = lo;
+    from = at;
+    if (steps >= STEPS_PER_SLICE) {
+      steps = 0;
+      await nextTurn();
+    }
   }
   for (let i = from; i < sorted.length; i++) take(sorted[i]!);
   return { leaves, hashes };
@@ -84,8 +114,8 @@ export async function merkleRootInSlices(leaves: readonly Buffer[]): Promise<str
  * the root afresh each time (sort every name, hash every leaf and node, in one go) blocked the
  * loop for 50 ms at 12,000 ballots a poll and 9 s at a million, every 1,000 ballots.
  * The inner nodes are still hashed every time: a new stream lands anywhere in name order and
- * shifts every subtree to its right. The first root after a start sorts every name in one go
- * (a million: about 1.4 s).
+ * shifts every subtree to its right. Sorting and merging new names go in slices too: the first
+ * root of a large poll after a start sorts every name (a million in one go stalled the loop 1.4 s).
  */
 export class MerkleLeaves {
   #sorted: Leaf[] = [];
@@ -119,10 +149,17 @@ export class MerkleLeaves {
     if (this.#later) throw new Error('MerkleLeaves: one root at a time');
     this.#later = [];
     try {
-      const { leaves, hashes } = merge(this.#sorted, this.#added.sort(byName));
-      this.#sorted = leaves;
+      const added = this.#added;
       this.#added = [];
-      return await merkleRootInSlices(hashes);
+      let merged: { leaves: Leaf[]; hashes: Buffer[] };
+      try {
+        merged = await mergeInSlices(this.#sorted, await sortInSlices(added));
+      } catch (error) {
+        this.#added = added; // not merged: they wait for the next root
+        throw error;
+      }
+      this.#sorted = merged.leaves;
+      return await merkleRootInSlices(merged.hashes);
     } finally {
       const later = this.#later;
       this.#later = undefined;
