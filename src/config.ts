@@ -85,6 +85,8 @@ const ConfigSchema = Type.Object({
   RATE_LIMIT_AUTH_PER_MINUTE: Type.Integer({ minimum: 0, default: 30 }),
   /** Per client IP on join code lookups (`/api/join/{code}`, `/j/<code>`, `/v/<code>`), so codes cannot be tried in bulk; as high as the ballot limit because a room of voters often shares one address. 0 turns it off. */
   RATE_LIMIT_JOIN_PER_MINUTE: Type.Integer({ minimum: 0, default: 120 }),
+  /** Per client IP on getReceiptProof, which anyone may call and which reads and hashes the whole poll up to the checkpoint; 0 turns it off. */
+  RATE_LIMIT_PROOFS_PER_MINUTE: Type.Integer({ minimum: 0, default: 30 }),
   /** Comma-separated origins allowed by CORS; unset = no cross-origin browser access. */
   CORS_ORIGINS: Type.Optional(Type.String()),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),

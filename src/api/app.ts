@@ -64,6 +64,8 @@ export interface HttpSettings extends HttpTimeouts {
   authPerMinute: number;
   /** Per client IP, shared by every join code lookup (API and pages); 0 = off. */
   joinPerMinute: number;
+  /** Per client IP on getReceiptProof (anyone's, and it reads the poll whole); 0 = off. */
+  proofsPerMinute: number;
   /** Requests served last (a challenged network's ballots) served a second, over all their lines. */
   serveLastPerSecond: number;
 }
@@ -77,6 +79,7 @@ export const DEFAULT_HTTP: HttpSettings = {
   ballotsPerMinute: 120,
   authPerMinute: 30,
   joinPerMinute: 120,
+  proofsPerMinute: 30,
   serveLastPerSecond: 250,
 };
 
@@ -126,7 +129,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(healthRoutes, { checks: deps.healthChecks });
   await app.register(frontDoorRoutes);
   // Route plugins of the API: each reaches app.commands and app.queries, nothing else.
-  await app.register(auditRoutes);
+  await app.register(auditRoutes, { proofRateLimit: perMinute(http.proofsPerMinute) });
   await app.register(reviewRoutes);
   await app.register(getResultsRoute);
   await app.register(getAnalyticsRoute);

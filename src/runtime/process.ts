@@ -16,6 +16,7 @@ export function httpSettings(config: Config): HttpSettings {
     ballotsPerMinute: config.RATE_LIMIT_BALLOTS_PER_MINUTE,
     authPerMinute: config.RATE_LIMIT_AUTH_PER_MINUTE,
     joinPerMinute: config.RATE_LIMIT_JOIN_PER_MINUTE,
+    proofsPerMinute: config.RATE_LIMIT_PROOFS_PER_MINUTE,
     serveLastPerSecond: config.SERVE_LAST_PER_SECOND,
     requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
     headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,

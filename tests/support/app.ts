@@ -74,7 +74,7 @@ export async function createTestApp(
     logger: options.logger ?? pino({ level: 'silent' }),
     services,
     healthChecks: { required: {} },
-    http: { ballotsPerMinute: 0, authPerMinute: 0, joinPerMinute: 0, ...http },
+    http: { ballotsPerMinute: 0, authPerMinute: 0, joinPerMinute: 0, proofsPerMinute: 0, ...http },
     ...(live ? { live: { bus: live.bus } } : {}),
   });
   await app.ready();

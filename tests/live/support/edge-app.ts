@@ -49,7 +49,7 @@ export async function startEdgeApp(natsUrl: string, settings: Partial<LiveSettin
     logger: silent,
     services,
     healthChecks: { required: {} },
-    http: { ballotsPerMinute: 0, authPerMinute: 0, joinPerMinute: 0 },
+    http: { ballotsPerMinute: 0, authPerMinute: 0, joinPerMinute: 0, proofsPerMinute: 0 },
     live: { bus: edgeBus, settings },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -6,6 +6,7 @@ import { pollNotFound } from '../../../domain/poll/errors.ts';
 import { assertPollVisible } from '../../poll-access.ts';
 import { AUDIT_READERS, auditShowsIdentities } from '../../read-rules.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
+import type { RateLimitConfig } from '../../plugins/protection.ts';
 import { bearer, problems } from '../../schemas/common.ts';
 import { PollIdParams } from '../../schemas/poll.ts';
 import { checkpointHash } from '../../../audit/checkpoint.ts';
@@ -22,7 +23,7 @@ const plain = <T>(value: T): Plain<T> => JSON.parse(JSON.stringify(value, (_k, v
  * auditors and admins, checkReceipt and the signing key for anyone, since a voter checks a
  * receipt and a third party pins the key without an account.
  */
-export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const auditRoutes: FastifyPluginAsyncTypebox<{ proofRateLimit: RateLimitConfig }> = async (app, { proofRateLimit }) => {
   const auditors = app.auth.role(...AUDIT_READERS);
 
   /** The poll as this caller may audit it: drafts follow the one draft rule (poll-access.ts). */
@@ -147,13 +148,15 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/receipts/:receipt/proof',
     {
+      // Anyone may ask, and each proof reads the poll's log up to its checkpoint and hashes its tree.
+      config: proofRateLimit,
       schema: {
         operationId: 'getReceiptProof',
         tags: ['audit'],
         summary: "A Merkle inclusion proof of the receipt's ballot under one signed checkpoint (by its hash); check it with `pollster audit receipt`",
         params: ReceiptParams,
         querystring: ProofQuery,
-        response: { 200: InclusionProofView, ...problems(400, 404, 409, 422) },
+        response: { 200: InclusionProofView, ...problems(400, 404, 409, 422, 429) },
       },
     },
     async (request) => {
