@@ -1,6 +1,5 @@
-import { hash } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { leafHash, merkleRoot, type StreamHead } from './merkle.ts';
+import { leafHash, merkleRoot, nodeHash, type StreamHead } from './merkle.ts';
 
 /** Inner nodes hashed between two looks at the event loop: about a millisecond or two of work. */
 const NODES_PER_SLICE = 1_000;
@@ -81,8 +80,6 @@ async function mergeInSlices(sorted: readonly Leaf[], added: readonly Leaf[]): P
   return { leaves, hashes };
 }
 
-const NODE = Buffer.from([1]);
-
 /**
  * merkle.ts's root, bottom up: each level pairs its nodes left to right and lifts an odd last
  * one unchanged, which builds RFC 6962's tree (split at the largest power of two below n). Yields
@@ -95,7 +92,7 @@ export async function merkleRootInSlices(leaves: readonly Buffer[]): Promise<str
   while (level.length > 1) {
     const next = new Array<Buffer>(Math.ceil(level.length / 2));
     for (let i = 0; i + 1 < level.length; i += 2) {
-      next[i / 2] = hash('sha256', Buffer.concat([NODE, level[i]!, level[i + 1]!], 65), 'buffer');
+      next[i / 2] = nodeHash(level[i]!, level[i + 1]!);
       if (++sinceYield === NODES_PER_SLICE) {
         sinceYield = 0;
         await nextTurn();

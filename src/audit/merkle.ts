@@ -23,7 +23,7 @@ const sha256 = (...parts: Buffer[]): Buffer => {
 // A checkpoint hashes every stream of its poll (two hashes a stream): one-shot hashes of one
 // buffer each, where a hash object per part cost half of what checkpoints added to the ballot path.
 const NODE = Buffer.from([1]);
-const nodeHash = (left: Buffer, right: Buffer): Buffer => hash('sha256', Buffer.concat([NODE, left, right], 65), 'buffer');
+export const nodeHash = (left: Buffer, right: Buffer): Buffer => hash('sha256', Buffer.concat([NODE, left, right], 65), 'buffer');
 
 function leafOf(head: StreamHead, name: Buffer): Buffer {
   const digest = Buffer.from(head.hash, 'hex');

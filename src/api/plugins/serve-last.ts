@@ -15,6 +15,8 @@ declare module 'fastify' {
   }
 }
 
+const LINE_FULL = rateLimited('too many requests from this network wait while it is under a fraud challenge; retry later');
+
 /**
  * The first hook of every request: routes name in `config.serveLast` the requests that should
  * not compete with the rest (a flood the fraud screen already refuses), and the line each waits
@@ -24,8 +26,6 @@ declare module 'fastify' {
  * the skipped hooks would have set: a flood larger than its line costs one short answer per
  * request and still goes ahead of no one.
  */
-const LINE_FULL = rateLimited('too many requests from this network wait while it is under a fraud challenge; retry later');
-
 export default fp<{ perLine: number; total: number; perSecond: number }>(
   async (app: FastifyInstance, limits) => {
     const lines = new BackOfTheLine(limits);

@@ -35,7 +35,7 @@ const PAGE = 1000;
  * once). Otherwise a million-ballot poll taking 5,000 ballots a second would be signed back to
  * back, every 1,000 ballots, and its hashing would take the node.
  */
-export const CHECKPOINT_SHARE = 0.05;
+const CHECKPOINT_SHARE = 0.05;
 
 const dueRow = z.object({ poll_id: z.string(), close_pending: z.boolean(), pending: z.bigint() });
 
