@@ -1,12 +1,12 @@
 import { parseReceipt, receiptMatches } from '../domain/ballot/receipt.ts';
 import { ConflictError, NotFoundError } from '../domain/shared/errors.ts';
-import { auditStream, ballotStream } from '../domain/shared/streams.ts';
+import { auditStream, ballotStream, pollStream } from '../domain/shared/streams.ts';
 import { contentDigest, link } from '../event-store/integrity/chain.ts';
 import type { EventStore } from '../event-store/port.ts';
 import { asStored } from '../event-store/schema-versions.ts';
-import { readPollEvents } from '../projections/shared/read-poll-events.ts';
-import { asCheckpoint, checkpointHash, checkpointSignatureValid, headsThrough, type Checkpoint } from './checkpoint.ts';
-import { auditPath, leafHash, rootFromPath, sortedHeads } from './merkle.ts';
+import { asCheckpoint, checkpointHash, checkpointSignatureValid, type Checkpoint } from './checkpoint.ts';
+import { MerkleLeaves } from './merkle-leaves.ts';
+import { leafHash, rootFromPath, type StreamHead } from './merkle.ts';
 import { keyIdOf } from './signing.ts';
 
 /**
@@ -28,6 +28,7 @@ export interface InclusionProof {
   path: string[];
 }
 
+const PAGE = 1000;
 const BALLOT = /^ballot-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-/;
 
 export async function proveInclusion(store: EventStore, receipt: string, wanted: string): Promise<InclusionProof> {
@@ -40,20 +41,32 @@ export async function proveInclusion(store: EventStore, receipt: string, wanted:
   if (!checkpoint) throw new NotFoundError('checkpoint.not-found', `poll ${pollId} has no checkpoint with hash ${wanted}`);
   const through = BigInt(checkpoint.through);
   if (through < event.position) throw new ConflictError('checkpoint.not-covering', `checkpoint ${wanted.slice(0, 16)}… covers the log through ${through}, before the receipt's position ${event.position}`);
-  const events = (await readPollEvents(store, pollId, { upTo: through })).map(asStored);
-  const heads = sortedHeads(headsThrough(events, through).heads);
-  const index = heads.findIndex((h) => h.stream === event.stream);
-  const head = heads[index]!;
-  const after = events.filter((e) => e.stream === event.stream && e.revision > event.revision && e.revision <= head.revision).sort((a, b) => (a.revision < b.revision ? -1 : 1));
+  // The poll's heads only (no event's content), hashed in slices: anyone may ask for a proof.
+  const tree = new MerkleLeaves();
+  let head: StreamHead | undefined;
+  for (let from = 0n; ; ) {
+    const page = await store.readAllHeads({ from, limit: PAGE, streamPrefixes: [pollStream(pollId), ballotStream(pollId, '')] });
+    for (const e of page.events) {
+      if (e.position > through) break;
+      const h = { stream: e.stream, revision: e.revision, hash: e.hash ?? '' };
+      tree.set(h);
+      if (e.stream === event.stream) head = h;
+    }
+    if (page.events.length < PAGE || page.events.at(-1)!.position >= through) break;
+    from = page.next;
+  }
+  const proven = (await tree.auditPath(event.stream))!;
+  // Only the receipt's own stream is read whole: the digests that carry its hash to the signed head.
+  const after = (await store.readStream(event.stream)).map(asStored).filter((e) => e.revision > event.revision && e.revision <= head!.revision);
   return {
     format: 'pollster-inclusion/1',
     receipt,
     checkpoint,
     event: { stream: event.stream, revision: String(event.revision), position: String(event.position), hash: event.hash! },
     chain: after.map((e) => contentDigest(e, e.digestFormat ?? 1).toString('hex')),
-    leaf: { stream: head.stream, revision: String(head.revision), hash: head.hash, index },
-    treeSize: heads.length,
-    path: auditPath(heads.map(leafHash), index),
+    leaf: { stream: head!.stream, revision: String(head!.revision), hash: head!.hash, index: proven.index },
+    treeSize: proven.size,
+    path: proven.path,
   };
 }
 

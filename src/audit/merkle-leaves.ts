@@ -86,10 +86,25 @@ async function mergeInSlices(sorted: readonly Leaf[], added: readonly Leaf[]): P
  * to the event loop every NODES_PER_SLICE hashes: a poll of 100,000 ballots is ~100,000 hashes.
  */
 export async function merkleRootInSlices(leaves: readonly Buffer[]): Promise<string> {
-  if (leaves.length === 0) return merkleRoot([]);
+  return (await treeInSlices(leaves)).root;
+}
+
+/**
+ * The root, and the RFC 6962 audit path of leaf `index` if asked (merkle.ts's auditPath): the
+ * sibling at each level where there is one, deepest first (a lifted node has none at its level).
+ */
+async function treeInSlices(leaves: readonly Buffer[], index?: number): Promise<{ root: string; path: string[] }> {
+  if (leaves.length === 0) return { root: merkleRoot([]), path: [] };
+  const path: string[] = [];
+  let at = index ?? -1;
   let level = leaves;
   let sinceYield = 0;
   while (level.length > 1) {
+    if (at >= 0) {
+      const sibling = at ^ 1;
+      if (sibling < level.length) path.push(level[sibling]!.toString('hex'));
+      at >>= 1;
+    }
     const next = new Array<Buffer>(Math.ceil(level.length / 2));
     for (let i = 0; i + 1 < level.length; i += 2) {
       next[i / 2] = nodeHash(level[i]!, level[i + 1]!);
@@ -101,7 +116,7 @@ export async function merkleRootInSlices(leaves: readonly Buffer[]): Promise<str
     if (level.length % 2 === 1) next[next.length - 1] = level[level.length - 1]!;
     level = next;
   }
-  return level[0]!.toString('hex');
+  return { root: level[0]!.toString('hex'), path };
 }
 
 /**
@@ -143,6 +158,19 @@ export class MerkleLeaves {
 
   /** The root over the heads set before it was asked for (one at a time). */
   async root(): Promise<string> {
+    return (await this.#tree()).root;
+  }
+
+  /**
+   * The audit path of `stream`'s leaf (inclusion-proof.ts), its index in name order and the
+   * tree's size, or undefined when no head of that stream was set.
+   */
+  async auditPath(stream: string): Promise<{ index: number; size: number; root: string; path: string[] } | undefined> {
+    if (!this.#byStream.has(stream)) return undefined;
+    return this.#tree(stream);
+  }
+
+  async #tree(stream?: string): Promise<{ index: number; size: number; root: string; path: string[] }> {
     if (this.#later) throw new Error('MerkleLeaves: one root at a time');
     this.#later = [];
     try {
@@ -156,7 +184,8 @@ export class MerkleLeaves {
         throw error;
       }
       this.#sorted = merged.leaves;
-      return await merkleRootInSlices(merged.hashes);
+      const index = stream === undefined ? -1 : this.#sorted.indexOf(this.#byStream.get(stream)!);
+      return { index, size: merged.hashes.length, ...(await treeInSlices(merged.hashes, index)) };
     } finally {
       const later = this.#later;
       this.#later = undefined;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MerkleLeaves, merkleRootInSlices } from './merkle-leaves.ts';
-import { leafHash, merkleRoot, sortedHeads, type StreamHead } from './merkle.ts';
+import { auditPath, leafHash, merkleRoot, rootFromPath, sortedHeads, type StreamHead } from './merkle.ts';
 
 // Names whose UTF-16 order differs from their UTF-8 byte order (é, U+FFFD, an emoji) among ASCII ones.
 const NAMES = ['ballot-p-u.a', 'ballot-p-é', 'ballot-p-\u{1F600}', 'ballot-p-\uFFFD', 'poll-p', 'ballot-p-Z', 'ballot-p-z', 'ballot-p-'];
@@ -68,5 +68,21 @@ describe('MerkleLeaves', () => {
     await expect(leaves.root()).rejects.toThrow('one root at a time');
     expect(await pending).toBe(merkleRoot(heads));
     expect(await leaves.root()).toBe(merkleRoot([moved, ...heads.slice(1), added]));
+  });
+
+  it("gives each stream merkle.ts's audit path, which leads from its leaf to the root, and none for a stream it never saw", async () => {
+    for (const n of [1, 2, 3, 5, 8, 13, 37, 1_500]) {
+      const heads = Array.from({ length: n }, (_, i) => head(`${NAMES[i % NAMES.length]}${i}`));
+      const leaves = new MerkleLeaves();
+      for (const h of heads) leaves.set(h);
+      const sorted = sortedHeads(heads);
+      const hashes = sorted.map(leafHash);
+      for (const i of n > 40 ? [0, 1, 700, n - 2, n - 1] : sorted.keys()) {
+        const proof = (await leaves.auditPath(sorted[i]!.stream))!;
+        expect(proof).toEqual({ index: i, size: n, root: merkleRoot(heads), path: auditPath(hashes, i) });
+        expect(rootFromPath(hashes[i]!, i, n, proof.path)).toBe(proof.root);
+      }
+    }
+    expect(await new MerkleLeaves().auditPath('ballot-p-none')).toBeUndefined();
   });
 });
