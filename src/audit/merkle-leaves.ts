@@ -8,8 +8,12 @@ interface Leaf {
   stream: string;
   /** The name's UTF-8 bytes, kept only for names that are not ASCII (ASCII strings compare as their bytes do). */
   name: Buffer | undefined;
-  hash: Buffer;
+  /** The leaf hash's 32 bytes as a latin1 string: 56 bytes a leaf, where a Buffer of its own took 240. */
+  hash: string;
 }
+
+/** A node of a level: the leaves' kept strings, Buffers above them. */
+const bytes = (node: Buffer | string): Buffer => (typeof node === 'string' ? Buffer.from(node, 'latin1') : node);
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
@@ -44,9 +48,9 @@ async function sortInSlices(leaves: Leaf[]): Promise<Leaf[]> {
  * their long poll prefix, so comparisons are the cost: a linear merge of a thousand into a
  * million took a quarter of a second); many walk along. Also returns the hashes, in order.
  */
-async function mergeInSlices(sorted: readonly Leaf[], added: readonly Leaf[]): Promise<{ leaves: Leaf[]; hashes: Buffer[] }> {
+async function mergeInSlices(sorted: readonly Leaf[], added: readonly Leaf[]): Promise<{ leaves: Leaf[]; hashes: string[] }> {
   const leaves = new Array<Leaf>(sorted.length + added.length);
-  const hashes = new Array<Buffer>(leaves.length);
+  const hashes = new Array<string>(leaves.length);
   const search = added.length * Math.log2(sorted.length + 1) < sorted.length;
   let k = 0;
   let steps = 0;
@@ -93,30 +97,30 @@ export async function merkleRootInSlices(leaves: readonly Buffer[]): Promise<str
  * The root, and the RFC 6962 audit path of leaf `index` if asked (merkle.ts's auditPath): the
  * sibling at each level where there is one, deepest first (a lifted node has none at its level).
  */
-async function treeInSlices(leaves: readonly Buffer[], index?: number): Promise<{ root: string; path: string[] }> {
+async function treeInSlices(leaves: readonly (Buffer | string)[], index?: number): Promise<{ root: string; path: string[] }> {
   if (leaves.length === 0) return { root: merkleRoot([]), path: [] };
   const path: string[] = [];
   let at = index ?? -1;
-  let level = leaves;
+  let level: readonly (Buffer | string)[] = leaves;
   let sinceYield = 0;
   while (level.length > 1) {
     if (at >= 0) {
       const sibling = at ^ 1;
-      if (sibling < level.length) path.push(level[sibling]!.toString('hex'));
+      if (sibling < level.length) path.push(bytes(level[sibling]!).toString('hex'));
       at >>= 1;
     }
     const next = new Array<Buffer>(Math.ceil(level.length / 2));
     for (let i = 0; i + 1 < level.length; i += 2) {
-      next[i / 2] = nodeHash(level[i]!, level[i + 1]!);
+      next[i / 2] = nodeHash(bytes(level[i]!), bytes(level[i + 1]!));
       if (++sinceYield === NODES_PER_SLICE) {
         sinceYield = 0;
         await nextTurn();
       }
     }
-    if (level.length % 2 === 1) next[next.length - 1] = level[level.length - 1]!;
+    if (level.length % 2 === 1) next[next.length - 1] = bytes(level[level.length - 1]!);
     level = next;
   }
-  return { root: level[0]!.toString('hex'), path };
+  return { root: bytes(level[0]!).toString('hex'), path };
 }
 
 /**
@@ -148,10 +152,10 @@ export class MerkleLeaves {
     }
     const known = this.#byStream.get(head.stream);
     if (known !== undefined) {
-      known.hash = leafHash(head);
+      known.hash = leafHash(head).toString('latin1');
       return;
     }
-    const leaf: Leaf = { stream: head.stream, name: NON_ASCII.test(head.stream) ? Buffer.from(head.stream, 'utf8') : undefined, hash: leafHash(head) };
+    const leaf: Leaf = { stream: head.stream, name: NON_ASCII.test(head.stream) ? Buffer.from(head.stream, 'utf8') : undefined, hash: leafHash(head).toString('latin1') };
     this.#byStream.set(head.stream, leaf);
     this.#added.push(leaf);
   }
@@ -176,7 +180,7 @@ export class MerkleLeaves {
     try {
       const added = this.#added;
       this.#added = [];
-      let merged: { leaves: Leaf[]; hashes: Buffer[] };
+      let merged: { leaves: Leaf[]; hashes: string[] };
       try {
         merged = await mergeInSlices(this.#sorted, await sortInSlices(added));
       } catch (error) {
