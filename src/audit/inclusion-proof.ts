@@ -1,12 +1,13 @@
 import { parseReceipt, receiptMatches } from '../domain/ballot/receipt.ts';
 import { ConflictError, NotFoundError } from '../domain/shared/errors.ts';
-import { auditStream, ballotStream, pollStream } from '../domain/shared/streams.ts';
+import { auditStream, ballotStream } from '../domain/shared/streams.ts';
 import { contentDigest, link } from '../event-store/integrity/chain.ts';
 import type { EventStore } from '../event-store/port.ts';
 import { asStored } from '../event-store/schema-versions.ts';
 import { asCheckpoint, checkpointHash, checkpointSignatureValid, type Checkpoint } from './checkpoint.ts';
 import { MerkleLeaves } from './merkle-leaves.ts';
 import { leafHash, rootFromPath, type StreamHead } from './merkle.ts';
+import { pollHeadPages } from './poll-log.ts';
 import { keyIdOf } from './signing.ts';
 
 /**
@@ -28,7 +29,6 @@ export interface InclusionProof {
   path: string[];
 }
 
-const PAGE = 1000;
 const BALLOT = /^ballot-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-/;
 
 export async function proveInclusion(store: EventStore, receipt: string, wanted: string): Promise<InclusionProof> {
@@ -44,16 +44,12 @@ export async function proveInclusion(store: EventStore, receipt: string, wanted:
   // The poll's heads only (no event's content), hashed in slices: anyone may ask for a proof.
   const tree = new MerkleLeaves();
   let head: StreamHead | undefined;
-  for (let from = 0n; ; ) {
-    const page = await store.readAllHeads({ from, limit: PAGE, streamPrefixes: [pollStream(pollId), ballotStream(pollId, '')] });
-    for (const e of page.events) {
-      if (e.position > through) break;
+  for await (const page of pollHeadPages(store, pollId, 0n, through)) {
+    for (const e of page) {
       const h = { stream: e.stream, revision: e.revision, hash: e.hash ?? '' };
       tree.set(h);
       if (e.stream === event.stream) head = h;
     }
-    if (page.events.length < PAGE || page.events.at(-1)!.position >= through) break;
-    from = page.next;
   }
   const proven = (await tree.auditPath(event.stream))!;
   // Only the receipt's own stream is read whole: the digests that carry its hash to the signed head.

@@ -1,5 +1,5 @@
-import type { EventStore, RecordedEvent } from '../event-store/port.ts';
-import { auditStream } from '../domain/shared/streams.ts';
+import type { EventHead, EventStore, RecordedEvent } from '../event-store/port.ts';
+import { auditStream, ballotStream, pollStream } from '../domain/shared/streams.ts';
 import { HANDOVER_STREAM } from './key-handover.ts';
 import { readPollEvents } from '../projections/shared/read-poll-events.ts';
 
@@ -22,6 +22,23 @@ export async function readPollLog(store: EventStore, pollId: string): Promise<Po
   const events = await readPollEvents(store, pollId);
   return { events, checkpoints, handovers };
 }
+
+/**
+ * The heads of the events of `poll-<id>` and every `ballot-<id>-*` (the streams a checkpoint's tree
+ * covers) after `from` and at or below `through`, in log order, a page of the log at a time.
+ */
+export async function* pollHeadPages(store: EventStore, pollId: string, from: bigint, through: bigint): AsyncGenerator<EventHead[]> {
+  const own = pollStream(pollId);
+  const ballots = ballotStream(pollId, '');
+  for (;;) {
+    const page = await store.readAllHeads({ from, limit: HEADS_PAGE, streamPrefixes: [own, ballots] });
+    const within = page.events.filter((e) => e.position <= through && (e.stream === own || e.stream.startsWith(ballots)));
+    if (within.length > 0) yield within;
+    if (page.events.length < HEADS_PAGE || page.events.at(-1)!.position >= through) return;
+    from = page.next;
+  }
+}
+const HEADS_PAGE = 1000;
 
 /** The whole log of a poll in log order (events and checkpoints together), as an export holds it. */
 export const inLogOrder = (log: PollLog): RecordedEvent[] =>

@@ -1,9 +1,10 @@
 import { v5 as uuidv5 } from 'uuid';
 import type { AppendResult, EventHead, EventStore } from '../event-store/port.ts';
 import { withSchemaVersion } from '../event-store/schema-versions.ts';
-import { auditStream, ballotStream, pollIdOfStream, pollStream } from '../domain/shared/streams.ts';
+import { auditStream, pollIdOfStream } from '../domain/shared/streams.ts';
 import { asCheckpoint, buildCheckpoint, CHECKPOINT_EVENT, type Checkpoint, type CheckpointReason } from './checkpoint.ts';
 import { MerkleLeaves } from './merkle-leaves.ts';
+import { pollHeadPages } from './poll-log.ts';
 import type { SigningKey } from './signing.ts';
 
 // Checkpoint event ids derive from (poll, through), so a round repeated after a crash re-appends
@@ -109,20 +110,13 @@ export class CheckpointWriter {
   async #headsAt(pollId: string, through: bigint): Promise<Known> {
     const cached = this.#known.get(pollId);
     const known: Known = cached && cached.through <= through ? cached : { through: 0n, events: 0, heads: new MerkleLeaves() };
-    const own = pollStream(pollId);
-    const ballots = ballotStream(pollId, '');
-    let from = known.through;
-    for (;;) {
-      const page = await this.#options.store.readAllHeads({ from, limit: 1000, streamPrefixes: [own, ballots] });
-      for (const e of page.events) {
-        if (e.position > through) return { ...known, through };
-        if (e.stream !== own && !e.stream.startsWith(ballots)) continue;
+    for await (const page of pollHeadPages(this.#options.store, pollId, known.through, through)) {
+      for (const e of page) {
         known.events++;
         known.heads.set({ stream: e.stream, revision: e.revision, hash: e.hash ?? '' });
       }
-      if (page.events.length < 1000) return { ...known, through };
-      from = page.next;
     }
+    return { ...known, through };
   }
 
   #evict(): void {
