@@ -207,6 +207,7 @@ async function session(mode: Mode, { args, ballots, concurrency, rate, partition
       totals.set(f, add(totals.get(f), round));
       p99s.set(f, [...(p99s.get(f) ?? []), figures.p99]);
     }
+    const floor = await httpFloor(request, snapshot, perRound, concurrency);
     for (const f of settings) {
       const t = totals.get(f)!;
       const rateOf = t.operations / t.seconds;
@@ -216,6 +217,11 @@ async function session(mode: Mode, { args, ballots, concurrency, rate, partition
           `ratio ${(rateOf / ceiling).toFixed(2)} to pgbench's ${Math.round(ceiling)} rows/s (${t.errors} errors)\n  ${perBallot(t, mode, own)}`,
       );
     }
+    const ballotMain = sum([...totals.values()].map((t) => t.mainThreadCpuMs[0]!)) / sum([...totals.values()].map((t) => t.operations));
+    console.log(
+      `HTTP floor, GET /health/live on the same server and ${concurrency} connections (every global hook, a JSON answer, no work): ${Math.round(floor.operations / floor.seconds)} requests/s, ` +
+        `main thread ${(floor.mainThreadCpuMs[0]! / floor.operations).toFixed(3)} ms a request, ${((floor.mainThreadCpuMs[0]! / floor.operations / ballotMain) * 100).toFixed(0)}% of a ballot's ${ballotMain.toFixed(3)}`,
+    );
     if (showStatements) printStatements(first.byStatement, (await snapshot()).byStatement, perRound * rounds.length);
     if (settings.length === 2) {
       const [off, on] = [totals.get('off')!, totals.get('on')!];
@@ -231,6 +237,21 @@ async function session(mode: Mode, { args, ballots, concurrency, rate, partition
     await db.drop();
     if (profileDir) await printProfile(profileDir);
   }
+}
+
+/**
+ * What any request costs this server, whatever it asks: `n` GET /health/live (the router, every
+ * global hook, a serialised JSON answer, the socket write) at the ballots' concurrency. The part
+ * of a ballot's main-thread CPU no change to the ballot path can remove.
+ */
+async function httpFloor(request: Request, snapshot: () => Promise<Sample>, n: number, concurrency: number): Promise<Totals> {
+  const before = await snapshot();
+  const figures = await runConcurrent('HTTP floor', n, concurrency, async () => {
+    const answer = await request('GET', '/health/live', undefined, { 'x-forwarded-for': randomClient() });
+    if (answer.status !== 200) throw new Error(`status ${answer.status}`);
+  });
+  const after = await snapshot();
+  return totalsOf(figures, before, after, 0, after.machine);
 }
 
 interface Totals {

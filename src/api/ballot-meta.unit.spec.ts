@@ -1,7 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { openCountryDatabase } from '../adapters/geo/country-database.ts';
-import { ballotMeta, deviceClass } from './ballot-meta.ts';
+import { ballotMeta, deviceClass, ipPrefix } from './ballot-meta.ts';
 
 const countries = openCountryDatabase();
 
@@ -60,6 +60,19 @@ describe('deviceClass', () => {
 
 const POLL_A = createSecretKey(Buffer.alloc(32, 1));
 const POLL_B = createSecretKey(Buffer.alloc(32, 2));
+
+describe('ipPrefix', () => {
+  it('keeps the /24 of an IPv4 address (mapped into IPv6 too), the /48 of an IPv6 one, and nothing of garbage', () => {
+    expect(ipPrefix('131.111.8.46')).toBe('131.111.8.0/24');
+    expect(ipPrefix('8.8.8.8')).toBe('8.8.8.0/24');
+    expect(ipPrefix('::ffff:10.1.2.3')).toBe('10.1.2.0/24');
+    expect(ipPrefix('2001:db8:abcd:12::1')).toBe('2001:db8:abcd::/48');
+    expect(ipPrefix('2001:DB8::1')).toBe('2001:db8:0::/48');
+    expect(ipPrefix('1.2.3')).toBe('unknown');
+    expect(ipPrefix('1.2.3.4.5')).toBe('unknown');
+    expect(ipPrefix('')).toBe('unknown');
+  });
+});
 
 describe('ballotMeta', () => {
   it('keeps the country, a prefix and a hash, never the address or the user agent', () => {
