@@ -37,6 +37,7 @@ import { pollRoutes } from './routes/polls/index.ts';
 import { joinPollRoute } from './routes/polls/join-poll.ts';
 import { reviewRoutes } from './routes/review/index.ts';
 import { getResultsRoute } from './routes/results/get-results.ts';
+import { clientAddressFields } from './client-address.ts';
 
 /** Everything the HTTP layer needs, passed in: the app opens no connections of its own. */
 export interface AppDependencies {
@@ -107,6 +108,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  await app.register(clientAddressFields);
   // Before every plugin with hooks: a request a route serves last does nothing before its turn.
   await app.register(serveLast, { perLine: 64, total: 1_024, perSecond: http.serveLastPerSecond });
   // The command and query sides, as `app.commands` and `app.queries`: all that routes see.

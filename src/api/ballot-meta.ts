@@ -11,7 +11,7 @@ import type { CountryDatabase } from '../adapters/geo/country-database.ts';
  */
 export function ipPrefix(ip: string): string {
   const address = ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
-  if (isIPv4(address)) return `${address.split('.').slice(0, 3).join('.')}.0/24`;
+  if (isIPv4(address)) return `${address.slice(0, address.lastIndexOf('.'))}.0/24`;
   if (isIPv6(address)) return `${expandIPv6(address).slice(0, 3).join(':')}::/48`;
   return 'unknown';
 }
@@ -37,10 +37,13 @@ export function deviceClass(userAgent: string): string {
   return 'unknown';
 }
 
-/** `pollKey`: src/adapters/voter-keys.ts, the poll's own key, which the database never holds. */
-export function ballotMeta(ip: string, userAgent: string, pollKey: KeyObject, countries: CountryDatabase): BallotMetaInput {
+/**
+ * `pollKey`: src/adapters/voter-keys.ts, the poll's own key, which the database never holds.
+ * `network`: `ipPrefix(ip)`, when the caller has it already (src/api/client-address.ts).
+ */
+export function ballotMeta(ip: string, userAgent: string, pollKey: KeyObject, countries: CountryDatabase, network = ipPrefix(ip)): BallotMetaInput {
   return {
-    ipPrefix: ipPrefix(ip),
+    ipPrefix: network,
     device: deviceClass(userAgent),
     // offline lookup (no service on the ballot path); only the country is kept, never the address
     country: countries.countryOf(ip),

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { createRequire } from 'node:module';
 import ipaddr from 'ipaddr.js';
 import { Reader, type CountryResponse } from 'maxmind';
@@ -54,7 +55,7 @@ export function openCountryDatabase(file?: string): CountryDatabase {
   if (cached) return cached;
   let reader: Reader<CountryResponse & { country_code?: string }>;
   try {
-    reader = new Reader(readFileSync(path));
+    reader = new Reader(readFileSync(path), { cache: decodedRecords() });
   } catch (cause) {
     throw new Error(`country database ${path}: ${(cause as Error).message}`, { cause });
   }
@@ -69,7 +70,26 @@ export function openCountryDatabase(file?: string): CountryDatabase {
   return database;
 }
 
+/**
+ * The records the reader has decoded, by their place in the file: a country file holds a few
+ * hundred, and each ballot's lookup would otherwise build its record's object afresh (maxmind's
+ * own open() keeps such a cache too). Bounded for a file with more records than that.
+ */
+function decodedRecords(max = 10_000) {
+  const records = new Map<number, unknown>();
+  return {
+    get: (offset: number) => records.get(offset),
+    set: (offset: number, record: unknown) => {
+      if (records.size >= max) records.clear();
+      records.set(offset, record);
+    },
+  };
+}
+
 function lookup(reader: Reader<CountryResponse & { country_code?: string }>, ip: string): Country {
+  // The common case, a dotted-quad IPv4 address (what a socket or proxy-addr gives), without
+  // ipaddr.js's parse and re-serialisation: about half of a ballot's lookup.
+  if (isIPv4(ip)) return privateIPv4(ip) ? 'private' : codeOf(reader.get(ip));
   let address: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     address = ipaddr.process(ip.trim()); // ::ffff:a.b.c.d becomes the IPv4 address
@@ -77,8 +97,22 @@ function lookup(reader: Reader<CountryResponse & { country_code?: string }>, ip:
     return 'unknown';
   }
   if (PRIVATE_RANGES.has(address.range())) return 'private';
-  const record = reader.get(address.toString());
+  return codeOf(reader.get(address.toString()));
+}
+
+function codeOf(record: (CountryResponse & { country_code?: string }) | null): Country {
   // ip-location-db files carry `country_code`; MaxMind's Country databases `country.iso_code`
   const code = record?.country_code ?? record?.country?.iso_code ?? record?.registered_country?.iso_code;
   return typeof code === 'string' && /^[A-Z]{2}$/.test(code) ? code : 'unknown';
+}
+
+/**
+ * ipaddr.js's IPv4 ranges that PRIVATE_RANGES names, for a dotted quad: unspecified 0/8,
+ * private 10/8, 172.16/12 and 192.168/16, loopback 127/8, link-local 169.254/16, CGNAT 100.64/10.
+ */
+function privateIPv4(ip: string): boolean {
+  const dot = ip.indexOf('.');
+  const a = Number(ip.slice(0, dot));
+  const b = Number(ip.slice(dot + 1, ip.indexOf('.', dot + 1)));
+  return a === 0 || a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
 }

@@ -1,6 +1,8 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ipaddr from 'ipaddr.js';
+import { Reader, type CountryResponse } from 'maxmind';
 import { describe, expect, it } from 'vitest';
 import { openCountryDatabase, shippedCountryDatabasePath } from './country-database.ts';
 
@@ -36,6 +38,28 @@ describe('country database (shipped MMDB)', () => {
     }
     expect(countries.countryOf('not an address')).toBe('unknown');
     expect(countries.countryOf('')).toBe('unknown');
+  });
+
+  it('answers a dotted-quad IPv4 address (its fast path) as ipaddr.js and the reader answer it', () => {
+    // The slow path, as it stood: ipaddr.js parses and classifies, the reader looks up its string.
+    const reader = new Reader<CountryResponse & { country_code?: string }>(readFileSync(shippedCountryDatabasePath()));
+    const slow = (ip: string) => {
+      const address = ipaddr.process(ip);
+      if (['private', 'loopback', 'linkLocal', 'carrierGradeNat', 'unspecified'].includes(address.range())) return 'private';
+      return reader.get(address.toString())?.country_code ?? 'unknown';
+    };
+    // Every range's edges, and addresses spread over the whole space.
+    const edges = ['0.0.0.0', '0.255.255.255', '1.0.0.0', '9.255.255.255', '10.0.0.0', '10.255.255.255', '11.0.0.0', '100.63.255.255', '100.64.0.0',
+      '100.127.255.255', '100.128.0.0', '126.255.255.255', '127.0.0.0', '127.255.255.255', '128.0.0.0', '169.253.255.255', '169.254.0.0',
+      '169.254.255.255', '169.255.0.0', '172.15.255.255', '172.16.0.0', '172.31.255.255', '172.32.0.0', '192.167.255.255', '192.168.0.0',
+      '192.168.255.255', '192.169.0.0', '224.0.0.1', '240.0.0.1', '255.255.255.255'];
+    const spread = Array.from({ length: 20_000 }, (_, i) => {
+      const n = (i * 2_654_435_761) >>> 0; // Knuth's multiplicative hash: every /8 and most /16s
+      return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+    });
+    for (const ip of [...edges, ...spread]) expect(countries.countryOf(ip), ip).toBe(slow(ip));
+    // Twice over: records decoded once and kept answer as they did the first time.
+    for (const ip of spread.slice(0, 2_000)) expect(countries.countryOf(ip), ip).toBe(slow(ip));
   });
 
   it('reports where the data comes from and when it was built', () => {

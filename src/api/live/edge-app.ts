@@ -16,6 +16,7 @@ import protection from '../plugins/protection.ts';
 import { frontDoorRoutes } from '../pages/pages.ts';
 import { healthRoutes } from '../routes/health.ts';
 import { liveEdge } from './index.ts';
+import { clientAddressFields } from '../client-address.ts';
 
 /**
  * Node 24 sizes the young generation from the heap limit and doubles it while thousands of viewers
@@ -49,6 +50,7 @@ export async function buildEdgeApp(deps: Omit<AppDependencies, 'redis'>): Promis
     genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Viewers only read: `app.queries` without the command side.
+  await app.register(clientAddressFields);
   await app.register(queries, { services: deps.services });
   await app.register(problemDetails);
   await app.register(accessLog);

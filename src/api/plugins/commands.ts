@@ -70,7 +70,8 @@ function commandsOf(services: ApiServices, jobs: ImportJobs) {
     voterFor: (poll: PollDefinition, facts: Omit<VoterFacts, 'nationalIdVerified'>) =>
       voterFor(poll, { ...facts, nationalIdVerified: () => isNationalIdVerified(deps, facts.userId!) }, keys),
     /** The request facts stored with a ballot (src/api/ballot-meta.ts), hashed with the poll's own key. */
-    ballotMeta: (poll: PollDefinition, ip: string, userAgent: string) => ballotMeta(ip, userAgent, pollKey(keys, poll), services.countries),
+    ballotMeta: (poll: PollDefinition, client: { address: string; network: string }, userAgent: string) =>
+      ballotMeta(client.address, userAgent, pollKey(keys, poll), services.countries, client.network),
     clientFingerprint: (ip: string) => clientFingerprint(services.secrets.identityKey, ip),
     /** A proof-of-work puzzle; undefined where fraud detection is off. */
     issueChallenge: () => deps.fraud?.challenges.issue(deps.now()),

@@ -49,7 +49,7 @@ export const ballotRoutes: FastifyPluginAsyncTypebox<{ rateLimit: RateLimitConfi
     const context = commandContext(request, voter.voterKey);
     // On an anonymous poll the event metadata must not name the account either.
     if (poll.poll.settings.anonymous) context.actor = 'anonymous';
-    const meta = app.commands.ballotMeta(poll.poll, clientAddress(request), request.headers['user-agent'] ?? '');
+    const meta = app.commands.ballotMeta(poll.poll, { address: clientAddress(request), network: clientNetwork(request) }, request.headers['user-agent'] ?? '');
     return { ballot: { pollId, ...voter, answers: body.answers, meta }, context };
   }
 
