@@ -19,7 +19,7 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  * N distinct voters cast ballots on 10 active polls at a fixed concurrency, and pgbench's raw
  * single-row INSERT on the same database, in the same run, is the ceiling.
  * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker|both]
- *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--warmup N] [--node-flags F] [--profile] [--statements]
+ *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--warmup N] [--rounds N] [--node-flags F] [--profile] [--statements]
  *        npm run bench -- ingest --checkpoints [--ballots N] [--rounds 4]: the cost of audit checkpoints and a witness (ingest-checkpoints.ts)
  *        npm run bench -- ingest --fraud-path [--ballots N] [--warmup N] [--honest-rate R] [--flood-rate R] [--statements]: a flagged ballot's cost
  *          against a clean one, and honest voters' latency under a flood from one network (ingest-fraud.ts)
@@ -28,6 +28,8 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  *                 the README's advice is about as many partitions as worker processes); `both`: the two
  *                 side by side, a fresh database and processes per session, start/serve+worker/serve+worker/start
  *   --rate R      paces the load at R ballots/s (latency at a given load, rather than at saturation)
+ *   --rounds N    measured rounds per fraud setting (default 4; the projections catch up between two):
+ *                 `--rate 3000 --ballots 90000 --rounds 1` holds 3,000/s for 30 s without a pause
  *   --fraud       velocity detection on (default, FRAUD_VELOCITY_LIMIT's default), off (the polls' limit 0),
  *                 or both: alternating off/on rounds (ABBA) on one server, with the cost in %
  *   --redis, --nats  use these servers; by default the bench starts its own (redis-server and nats-server
@@ -44,7 +46,9 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  * round ends once the projections have caught up, so their work is in the figures.
  */
 export const POLLS = 10;
-const ROUNDS = 4; // per fraud setting, in ABBA order, so drift (a warming JIT, a growing table, a neighbour's load) hits both alike
+// Rounds per fraud setting (--rounds), in ABBA order, so drift (a warming JIT, a growing table, a
+// neighbour's load) hits both alike; --rounds 1 holds an open-loop rate for the whole run.
+const ROUNDS = 4;
 export type Fraud = 'off' | 'on';
 type Mode = 'start' | 'serve+worker';
 
@@ -149,14 +153,15 @@ async function session(mode: Mode, { args, ballots, concurrency, rate, partition
     await monitor.connect();
     const request = jsonClient(processes[0]!.url, concurrency);
     const organizer = await firstAdmin(request);
-    const perRound = Math.ceil(ballots / ROUNDS);
-    const rounds = Array.from({ length: ROUNDS }).flatMap((_, r) => (r % 2 === 0 ? settings : [...settings].reverse()));
+    const roundCount = numberFlag(args, 'rounds', ROUNDS);
+    const perRound = Math.ceil(ballots / roundCount);
+    const rounds = Array.from({ length: roundCount }).flatMap((_, r) => (r % 2 === 0 ? settings : [...settings].reverse()));
     const polls = await Promise.all(rounds.map((f) => preparePolls(request, organizer, perRound, f)));
     const warmupPolls = warmup > 0 ? await preparePolls(request, organizer, warmup, settings[0]!) : [];
     console.log(
       `${cpus().length} CPU cores, load average ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}; ` +
         `mode ${mode === 'start' ? '`pollster start`' : `\`pollster serve\` + \`pollster worker --partitions ${partitions}\``}, ` +
-        `${ballots} ballots per fraud setting in ${ROUNDS} rounds after ${warmup} not counted (a server runs warm), ${POLLS} token polls, concurrency ${concurrency}${rate ? `, paced at ${rate}/s` : ''}, ` +
+        `${ballots} ballots per fraud setting in ${roundCount} rounds after ${warmup} not counted (a server runs warm), ${POLLS} token polls, concurrency ${concurrency}${rate ? `, paced at ${rate}/s` : ''}, ` +
         `fraud ${settings.join(' vs ')}, Redis ${redis ? 'of its own' : env.REDIS_URL}, NATS ${nats ? 'of its own' : env.NATS_URL}`,
     );
 
