@@ -150,10 +150,19 @@ export class PostgresEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent[]> {
-    return subscribeToAll(
-      { read: (o) => this.#sharedPages.read(o, (q) => this.readAll(q)), commits: this.#commits, pollIntervalMs: this.#pollIntervalMs, closed: this.#closed.signal },
+    const pages = this.#sharedPages;
+    const reader = pages.join(options, options.from);
+    const batches = subscribeToAll(
+      { read: (o) => pages.read(o, (q) => this.readAll(q), reader), commits: this.#commits, pollIntervalMs: this.#pollIntervalMs, closed: this.#closed.signal },
       options,
     );
+    return (async function* () {
+      try {
+        yield* batches;
+      } finally {
+        pages.leave(reader);
+      }
+    })();
   }
 
   async close(): Promise<void> {

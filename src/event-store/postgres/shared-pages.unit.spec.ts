@@ -121,6 +121,55 @@ describe('SharedPages', () => {
     expect(log.reads).toHaveLength(3);
   });
 
+  it('a lone reader keeps nothing: the pages it passed are not held for anyone', async () => {
+    const log = fakeLog([10, 20, 30, 40], 50);
+    const shared = new SharedPages();
+    const alone = shared.join({ categories: ['ballot'] }, 0n);
+    expect(positions(await shared.read(opts(0, 2), log.read, alone))).toEqual([10, 20]);
+    expect(positions(await shared.read(opts(20, 2), log.read, alone))).toEqual([30, 40]);
+    // Read again (a subscription restarted from its checkpoint): from the log, nothing was kept.
+    expect(positions(await shared.read(opts(0, 2), log.read, alone))).toEqual([10, 20]);
+    expect(log.reads.map((r) => Number(r.from))).toEqual([0, 20, 0]);
+  });
+
+  it('a page stays until the last reader of its filter has passed it, then goes', async () => {
+    const log = fakeLog([10, 20, 30, 40], 50);
+    const shared = new SharedPages();
+    const [leader, follower] = [shared.join({ categories: ['ballot'] }, 0n), shared.join({ categories: ['ballot'] }, 0n)];
+    const other = shared.join({ categories: ['poll'] }, 0n); // another filter: never holds a ballot page
+    await shared.read(opts(0, 2), log.read, leader);
+    await shared.read(opts(20, 2), log.read, leader);
+    expect(positions(await shared.read(opts(0, 2), log.read, follower))).toEqual([10, 20]); // kept for it
+    expect(positions(await shared.read(opts(20, 2), log.read, follower))).toEqual([30, 40]);
+    expect(log.reads).toHaveLength(2);
+    // Both have passed (0, 40]: a third read of it goes to the log.
+    await shared.read(opts(0, 2), log.read);
+    expect(log.reads).toHaveLength(3);
+    shared.leave(other);
+  });
+
+  it('a reader that leaves no longer holds pages back', async () => {
+    const log = fakeLog([10, 20, 30, 40], 50);
+    const shared = new SharedPages();
+    const [leader, gone] = [shared.join({ categories: ['ballot'] }, 0n), shared.join({ categories: ['ballot'] }, 0n)];
+    await shared.read(opts(0, 2), log.read, leader);
+    await shared.read(opts(0, 2), log.read, leader); // kept for `gone`, which is still behind
+    expect(log.reads).toHaveLength(1);
+    shared.leave(gone);
+    await shared.read(opts(0, 2), log.read, leader);
+    expect(log.reads).toHaveLength(2);
+  });
+
+  it('a filter that subscriptions joined is not the one dropped for a new filter', async () => {
+    const log = fakeLog([10, 20], 50);
+    const shared = new SharedPages({ maxFilters: 2 });
+    const [a, b] = [shared.join({ categories: ['ballot'] }, 0n), shared.join({ categories: ['ballot'] }, 0n)];
+    await shared.read(opts(0), log.read, a); // kept for b
+    for (const category of ['poll', 'user', 'audit']) await shared.read(opts(0, 100, [category]), log.read);
+    expect(positions(await shared.read(opts(0), log.read, b))).toEqual([10, 20]);
+    expect(log.reads.filter((r) => r.categories?.[0] === 'ballot')).toHaveLength(1);
+  });
+
   it('under POLLSTER_FREEZE_SHARED_EVENTS=1 (set for every test run) shared events are frozen, deep', async () => {
     expect(process.env.POLLSTER_FREEZE_SHARED_EVENTS).toBe('1');
     const shared = new SharedPages();
