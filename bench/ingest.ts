@@ -19,7 +19,7 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  * N distinct voters cast ballots on 10 active polls at a fixed concurrency, and pgbench's raw
  * single-row INSERT on the same database, in the same run, is the ceiling.
  * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker|both]
- *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--warmup N] [--rounds N] [--node-flags F] [--profile] [--statements]
+ *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--warmup N] [--rounds N] [--timeline] [--node-flags F] [--profile] [--statements]
  *        npm run bench -- ingest --checkpoints [--ballots N] [--rounds 4]: the cost of audit checkpoints and a witness (ingest-checkpoints.ts)
  *        npm run bench -- ingest --fraud-path [--ballots N] [--warmup N] [--honest-rate R] [--flood-rate R] [--statements]: a flagged ballot's cost
  *          against a clean one, and honest voters' latency under a flood from one network (ingest-fraud.ts)
@@ -28,6 +28,7 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  *                 the README's advice is about as many partitions as worker processes); `both`: the two
  *                 side by side, a fresh database and processes per session, start/serve+worker/serve+worker/start
  *   --rate R      paces the load at R ballots/s (latency at a given load, rather than at saturation)
+ *   --timeline    with --rate: each round's latency second by second (p50/p99/max of the ballots due in it)
  *   --rounds N    measured rounds per fraud setting (default 4; the projections catch up between two):
  *                 `--rate 3000 --ballots 90000 --rounds 1` holds 3,000/s for 30 s without a pause
  *   --fraud       velocity detection on (default, FRAUD_VELOCITY_LIMIT's default), off (the polls' limit 0),
@@ -203,12 +204,13 @@ async function session(mode: Mode, { args, ballots, concurrency, rate, partition
     const first = await snapshot();
     for (const [r, f] of rounds.entries()) {
       const before = await snapshot();
-      const figures = await castRound(request, polls[r]!, perRound, concurrency, rate, `ballots via HTTP, fraud ${f} (round ${Math.floor(r / settings.length) + 1})`);
+      const timeline = rate && args.includes('--timeline') ? new Timeline() : undefined;
+      const figures = await castRound(request, polls[r]!, perRound, concurrency, rate, `ballots via HTTP, fraud ${f} (round ${Math.floor(r / settings.length) + 1})`, undefined, timeline?.options());
       const castEnd = await machineCpu(); // how busy the machine was while ballots came in, the drain left out
       const drainMs = await projectionsCaughtUp(monitor);
       const after = await snapshot();
       const round = totalsOf(figures, before, after, drainMs, castEnd);
-      console.log(`${formatFigures(figures, 'ballots')}\n  ${perBallot(round, mode, own)}`);
+      console.log(`${formatFigures(figures, 'ballots')}\n  ${perBallot(round, mode, own)}${timeline ? `\n${timeline}` : ''}`);
       totals.set(f, add(totals.get(f), round));
       p99s.set(f, [...(p99s.get(f) ?? []), figures.p99]);
     }
@@ -257,6 +259,37 @@ async function httpFloor(request: Request, snapshot: () => Promise<Sample>, n: n
   });
   const after = await snapshot();
   return totalsOf(figures, before, after, 0, after.machine);
+}
+
+/**
+ * --timeline (paced runs): the latency of the ballots due in each second of a round, p50/p99/max
+ * in ms, so a tail can be told from a steady slowness and lined up with what the server did then
+ * (a major GC, a checkpoint).
+ */
+class Timeline {
+  readonly #bySecond = new Map<number, number[]>();
+  readonly #startAt = performance.now();
+
+  options() {
+    return {
+      startAt: this.#startAt,
+      latency: (_i: number, due: number, ms: number) => {
+        const second = Math.floor((due - this.#startAt) / 1000);
+        const all = this.#bySecond.get(second) ?? [];
+        all.push(ms);
+        this.#bySecond.set(second, all);
+      },
+    };
+  }
+
+  toString(): string {
+    const at = (xs: number[], p: number) => Math.round(xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!);
+    const seconds = [...this.#bySecond].map(([second, xs]) => {
+      xs.sort((a, b) => a - b);
+      return `${second}:${at(xs, 0.5)}/${at(xs, 0.99)}/${Math.round(xs.at(-1)!)}`;
+    });
+    return `  by second (due time; p50/p99/max ms): ${seconds.join(' ')}`;
+  }
 }
 
 interface Totals {
