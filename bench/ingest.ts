@@ -288,7 +288,7 @@ class Timeline {
       xs.sort((a, b) => a - b);
       return `${second}:${at(xs, 0.5)}/${at(xs, 0.99)}/${Math.round(xs.at(-1)!)}`;
     });
-    return `  by second (due time; p50/p99/max ms): ${seconds.join(' ')}`;
+    return `  by second from ${new Date(performance.timeOrigin + this.#startAt).toISOString()} (due time; p50/p99/max ms): ${seconds.join(' ')}`;
   }
 }
 
