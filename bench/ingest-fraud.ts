@@ -31,7 +31,7 @@ type Cost = { node: number; pg: number; redis: number; total: number; statements
 
 export async function main(args: string[]): Promise<void> {
   const ballots = numberFlag(args, 'ballots', 16_000);
-  const warmup = numberFlag(args, 'warmup', 2_000);
+  const warmup = numberFlag(args, 'warmup', 10_000);
   const concurrency = numberFlag(args, 'concurrency', 64);
   const honestRate = numberFlag(args, 'honest-rate', 1_500);
   const floodRate = numberFlag(args, 'flood-rate', honestRate);

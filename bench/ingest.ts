@@ -37,8 +37,11 @@ import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSecon
  *                 from PATH), so their CPU and message counts are the bench's alone
  *   --profile     runs the API process under --cpu-prof and prints where its CPU time went
  *   --statements  prints SQL statements per ballot by statement (prepared name or opening words)
- *   --warmup N    ballots cast before the measured rounds and not counted (default 3000): a server in
- *                 service runs with its code compiled and its heap grown
+ *   --warmup N    ballots cast before the measured rounds and not counted (default 20000): a server in
+ *                 service runs with its code compiled and its heap grown. After 3,000 the optimising
+ *                 compiler was still at work through the first round (Node's other threads 0.07 ms a
+ *                 ballot, against 0.02-0.03 later; the round 15-25% slower than the three after it);
+ *                 after 20,000 the four rounds were level
  *   --node-flags F  extra node flags for the server processes (one string: "--max-semi-space-size=32")
  * Printed per ballot, for each process: CPU (the Node processes, the PostgreSQL backends of the
  * bench's database, Redis), round trips (SQL statements, Redis calls, NATS publishes; counted
@@ -79,7 +82,7 @@ export async function main(args: string[]): Promise<void> {
   const rate = numberFlag(args, 'rate', 0);
   const partitions = numberFlag(args, 'partitions', 1);
   const ceilingSeconds = numberFlag(args, 'ceiling-seconds', 10);
-  const warmup = numberFlag(args, 'warmup', 3_000);
+  const warmup = numberFlag(args, 'warmup', 20_000);
   const profile = args.includes('--profile');
   const showStatements = args.includes('--statements');
   const fraud = stringFlag(args, 'fraud', 'on');
