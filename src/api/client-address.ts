@@ -9,8 +9,8 @@ type Remembered = FastifyRequest & { [ADDRESS]?: string | null; [NETWORK]?: stri
 
 /**
  * Declares the two fields below on every request, so that requests keep one shape. Without it
- * they still work, as fields added on first use (a WeakMap by request did the same at about a
- * percent of a ballot's main-thread CPU, ephemeron bookkeeping in the GC included).
+ * they still work, as fields added on first use. (A WeakMap by request did the same, and had the
+ * GC track an ephemeron for every request.)
  */
 export const clientAddressFields = fp(
   async (app: FastifyInstance) => {
