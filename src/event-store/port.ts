@@ -63,12 +63,20 @@ export interface StoredContent {
 
 /**
  * `fence`: append only if `stream` is still at `revision` in log order: no event of it lies
- * between that revision and this append's position, whenever it commits. Otherwise nothing is
+ * between that revision and this append's position, whenever it commits, but events of the types
+ * in `ignoring` (ones that cannot change what the append was decided on). Otherwise nothing is
  * written and the append fails with FencedOutError. The fence stream's category must be one the
  * store was told can be a fence (its writers then coordinate with fenced appends).
  */
 export interface AppendOptions {
-  fence?: { stream: string; revision: bigint };
+  fence?: Fence;
+}
+
+export interface Fence {
+  stream: string;
+  revision: bigint;
+  /** Event types that may follow `revision` without breaking the fence (none by default). */
+  ignoring?: readonly string[];
 }
 
 export interface AppendResult {

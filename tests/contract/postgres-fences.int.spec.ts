@@ -8,7 +8,8 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { event, events, freshCategory } from './helpers.ts';
 
 /**
- * Fenced appends (src/event-store/port.ts, AppendOptions; migrations/022_append_fences.sql): what
+ * Fenced appends (src/event-store/port.ts, AppendOptions; migrations/022_append_fences.sql and
+ * 023_fences_ignoring.sql): what
  * the ballot path relies on for "no ballot accepted after its poll closed". Two stores stand for
  * two processes; the attack is a close racing hundreds of ballots.
  */
@@ -51,11 +52,68 @@ describe('fenced appends (postgres)', () => {
     expect(await a.readStream(`${other}-3`)).toHaveLength(1);
   });
 
+  it('let events of the types a fence ignores pass, and still refuse on any other after its revision', async () => {
+    const fence = `${fenceCategory}-${randomUUID()}`;
+    const other = freshCategory();
+    const ignoring = ['MilestoneReached', 'VoteTokensIssued'];
+    await a.append(fence, [event('PollOpened')], 'no_stream');
+    // Decided at revision 0; a milestone and an issuance land on the fence stream meanwhile.
+    await b.append(fence, [event('MilestoneReached'), event('VoteTokensIssued')], 0n);
+    const passed = await a.append(`${other}-1`, [event()], 'no_stream', { fence: { stream: fence, revision: 0n, ignoring } });
+    expect(passed.nextExpectedRevision).toBe(0n);
+    // Without the list, the same fence is broken by them, as before.
+    const strict = await outcome(a.append(`${other}-2`, [event()], 'no_stream', { fence: { stream: fence, revision: 0n } }));
+    expect(strict).toMatchObject({ error: { code: 'stream.fenced-out' } });
+    // The attack: a close hidden behind ignorable events. Anything after the revision but those types breaks it.
+    await b.append(fence, [event('PollClosed'), event('MilestoneReached')], 2n);
+    const refused = await outcome(a.append(`${other}-3`, [event()], 'no_stream', { fence: { stream: fence, revision: 0n, ignoring } }));
+    expect('error' in refused && refused.error).toBeInstanceOf(FencedOutError);
+    expect(await a.readStream(`${other}-3`)).toEqual([]);
+    // A fence ahead of its stream holds nothing.
+    const ahead = await outcome(a.append(`${other}-4`, [event()], 'no_stream', { fence: { stream: fence, revision: 9n, ignoring } }));
+    expect(ahead).toMatchObject({ error: { code: 'stream.fenced-out' } });
+    // Type names travel joined by commas: one that holds a comma is refused before anything is queued.
+    const comma = await outcome(a.append(`${other}-5`, [event()], 'no_stream', { fence: { stream: fence, revision: 0n, ignoring: ['A,PollClosed'] } }));
+    expect(comma).toMatchObject({ error: { code: 'event-store.invalid-fence' } });
+  });
+
   it('refuse a fence on a stream whose category was not declared a fence, before anything is queued', async () => {
     const refused = await outcome(a.append(`${freshCategory()}-x`, [event()], 'no_stream', { fence: { stream: `${freshCategory()}-f`, revision: 0n } }));
     expect('error' in refused && refused.error).toBeInstanceOf(ValidationError);
     expect(refused).toMatchObject({ error: { code: 'event-store.not-a-fence' } });
   });
+
+  it('a close racing 300 fenced ballots that ignore milestones, with milestones written all along: every ballot accepted lies before the close', async () => {
+    const poll = `${fenceCategory}-${randomUUID()}`;
+    const ballots = freshCategory();
+    await a.append(poll, [event('PollOpened')], 'no_stream');
+    const fence = { stream: poll, revision: 0n, ignoring: ['MilestoneReached'] };
+    const cast = Array.from({ length: 300 }, (_, i) =>
+      (async () => {
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 60)));
+        return outcome(a.append(`${ballots}-${i}`, [event()], 'no_stream', { fence }));
+      })(),
+    );
+    // Milestones from the other process while ballots come in, then the close, then more milestones.
+    let revision = 0n;
+    for (let m = 0; m < 3; m++) {
+      await new Promise((resolve) => setTimeout(resolve, 8));
+      revision = (await b.append(poll, [event('MilestoneReached')], revision)).nextExpectedRevision;
+    }
+    const closed = await b.append(poll, [event('PollClosed')], revision);
+    await b.append(poll, [event('MilestoneReached')], closed.nextExpectedRevision);
+    const results = await Promise.all(cast);
+    const accepted = results.flatMap((r) => ('ok' in r ? [r.ok.position] : []));
+    const refused = results.flatMap((r, i) => ('error' in r ? [{ i, error: r.error }] : []));
+    expect(accepted.length + refused.length).toBe(300);
+    for (const position of accepted) expect(position).toBeLessThan(closed.position);
+    for (const { i, error } of refused) {
+      expect(error).toBeInstanceOf(FencedOutError);
+      expect(await a.readStream(`${ballots}-${i}`)).toEqual([]);
+    }
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThan(0);
+  }, 30_000);
 
   for (const [closer, size] of [['the other process', 1], ['the same process', 1], ['the other process', 2]] as const) {
     // Two events an append (a ballot and its flag): each append whole in one plain INSERT, fences included.

@@ -50,10 +50,10 @@ const code = (expected: ExpectedRevision): bigint =>
 // row, so single-event appends (nearly all of them) take the direct branch of the UNION ALL.
 const GENESIS = `'\\x${'00'.repeat(32)}'::bytea`;
 // A batch with a fenced append, or an append to a stream that can be a fence, first calls
-// pollster_append_fences (migrations/022_append_fences.sql) through a CTE that the WHERE reads as
+// pollster_append_fences (migrations/022_append_fences.sql, 023_fences_ignoring.sql) through a CTE that the WHERE reads as
 // an InitPlan: its locks are taken before the first row is inserted, i.e. before this transaction
 // has an id (and so a position), and an event whose fence does not hold is not inserted.
-const FENCES = `WITH fences AS MATERIALIZED (SELECT pollster_append_fences($12::text[], $2::text[], $13::text[], $14::bigint[]) AS ok)\n`;
+const FENCES = `WITH fences AS MATERIALIZED (SELECT pollster_append_fences($12::text[], $2::text[], $13::text[], $14::bigint[], $15::text[]) AS ok)\n`;
 const FENCE_HOLDS = `(SELECT f.ok FROM fences f)[t.ordinal]`;
 const rowsOf = (appends: string, fenced: boolean) => `(SELECT (pg_current_xact_id()::text::bigint << 20) + $9::int + t.ordinal AS position, t.ordinal, t.i,
                t.id, t.stream, t.category, t.type, t.data, t.metadata, substring($10::bytea FROM t.ordinal::int * 32 - 31 FOR 32) AS digest,
@@ -149,12 +149,14 @@ async function insert(client: pg.PoolClient, appends: readonly PendingAppend[], 
   const fenced = appends.some((a) => a.fence !== undefined || a.fenceStream);
   const fenceStreams: string[] = [];
   const fenceRevisions: string[] = [];
+  const fenceIgnoring: string[] = [];
   for (const append of appends) {
     const expected = String(code(append.expected));
     append.events.forEach((e, i) => {
       if (fenced) {
         fenceStreams.push(append.fence?.stream ?? '');
         fenceRevisions.push(String(append.fence?.revision ?? 0n));
+        fenceIgnoring.push(append.fence?.ignoring?.join(',') ?? '');
       }
       ids.push(e.id);
       streams.push(append.stream);
@@ -171,7 +173,7 @@ async function insert(client: pg.PoolClient, appends: readonly PendingAppend[], 
   const { rows } = await client.query<{ ordinal: number; position: string; revision: string; hash: string }>(
     statement(plain, sizes.every((n) => n === 1), fenced, [
       ids, streams, categories, types, `[${datas.join(',')}]`, `[${metadatas.join(',')}]`, expecteds, indexes, ordinalOffset, Buffer.concat(digests), sizes,
-      ...(fenced ? [[...new Set(appends.filter((a) => a.fenceStream).map((a) => a.stream))], fenceStreams, fenceRevisions] : []),
+      ...(fenced ? [[...new Set(appends.filter((a) => a.fenceStream).map((a) => a.stream))], fenceStreams, fenceRevisions, fenceIgnoring] : []),
     ]),
   );
   // Row k of the arrays came back with ordinal offset+k+1.

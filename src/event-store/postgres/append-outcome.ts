@@ -59,7 +59,8 @@ function expectedHolds(expected: ExpectedRevision, current: bigint | undefined):
 /**
  * Why an append that the INSERT did not (fully) write lost, from a lookup made after it:
  * its ids already stored (idempotent re-append or DuplicateEventIdError), its fence moved
- * (FencedOutError), the expected revision not holding (WrongExpectedRevisionError), or 'again': a race with a writer that was still in
+ * (FencedOutError: the lookup has no types, so a fence that ignores some is taken for moved by
+ * any event after its revision; its caller decides again on the stream as it now is), the expected revision not holding (WrongExpectedRevisionError), or 'again': a race with a writer that was still in
  * progress when the INSERT took its snapshot (always the case for 'any'), so writing again on a
  * fresh snapshot is the right answer.
  */

@@ -1,7 +1,7 @@
 import { digestOfCanonical } from '../integrity/chain.ts';
 import { canonicalJsonOf } from '../integrity/canonical-json.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
-import type { AppendResult, EventToAppend, ExpectedRevision } from '../port.ts';
+import type { AppendResult, EventToAppend, ExpectedRevision, Fence } from '../port.ts';
 import { categoryOf } from '../port.ts';
 
 /** An event ready for the batch INSERT: id normalised, payloads already JSON text. */
@@ -22,7 +22,7 @@ export interface PendingAppend {
   /** Times this append went back to the queue (expected 'any' losing a race, deadlock retry). */
   attempts: number;
   /** Written only if this stream is still at this revision in log order (port.ts, AppendOptions). */
-  fence: { stream: string; revision: bigint } | undefined;
+  fence: Fence | undefined;
   /** The stream can be a fence: its batch takes the fence lock exclusively before writing. */
   fenceStream: boolean;
   resolve(result: AppendResult): void;
@@ -79,7 +79,7 @@ export function pendingAppend(
   expected: ExpectedRevision,
   resolve: (result: AppendResult) => void,
   reject: (error: unknown) => void,
-  fencing: { fence?: { stream: string; revision: bigint } | undefined; fenceStream?: boolean } = {},
+  fencing: { fence?: Fence | undefined; fenceStream?: boolean } = {},
 ): PendingAppend {
   return { stream, category: categoryOf(stream), events, expected, attempts: 0, resolve, reject, fence: fencing.fence, fenceStream: fencing.fenceStream ?? false };
 }

@@ -122,6 +122,10 @@ export class PostgresEventStore implements EventStore {
       if (fence && !this.#fenceCategories.has(categoryOf(fence.stream))) {
         throw new ValidationError('event-store.not-a-fence', `stream ${fence.stream} cannot be a fence: its category is not among the store's fence categories`);
       }
+      // The types go to PostgreSQL joined by commas (append-batch.ts).
+      if (fence?.ignoring?.some((type) => type === '' || type.includes(','))) {
+        throw new ValidationError('event-store.invalid-fence', `a fence ignores event types by name: ${fence.ignoring.join(' | ')}`);
+      }
     } catch (error) {
       return Promise.reject(error);
     }
