@@ -11,6 +11,7 @@ import { closePoll } from '../../src/commands/polls/close-poll.ts';
 import { createPoll } from '../../src/commands/polls/create-poll.ts';
 import { issueVoteTokens } from '../../src/commands/polls/issue-vote-tokens.ts';
 import { openPoll } from '../../src/commands/polls/open-poll.ts';
+import { recordMilestone } from '../../src/commands/polls/record-milestone.ts';
 import { PollCache } from '../../src/adapters/poll-cache/poll-cache.ts';
 import { DEFAULT_POLL_SETTINGS } from '../../src/domain/poll/commands.ts';
 import type { PollDefinition, PollSettings } from '../../src/domain/poll/definition.ts';
@@ -195,6 +196,42 @@ describe('a stuck log horizon', () => {
       await blocker.query('ROLLBACK');
       await blocker.end();
     }
+  });
+});
+
+describe('a poll written to between a ballot\'s decision and its append (fenced appends)', () => {
+  /** A voting process whose cache saw the poll once and has not read on (its tail not started). */
+  async function staleVoter(pollId: string) {
+    const polls = new PollCache(store);
+    await polls.get(pollId);
+    let rereads = 0;
+    const refresh = polls.refresh.bind(polls);
+    polls.refresh = (id: string) => (rereads++, refresh(id));
+    const deps: CommandDeps = { store, polls, voteTokens: voteTokenRegistry(store, sqlPool), now: () => new Date(), newId: randomUUID };
+    return { deps, rereads: () => rereads };
+  }
+
+  it('a milestone or tokens issued meanwhile: the ballot is accepted as decided, not refused and decided again', async () => {
+    const organizerSide = await depsWithOwnCache();
+    const poll = await activePoll(organizerSide, { voterPolicy: 'token' });
+    const voter = await staleVoter(poll.pollId);
+    const { tokens } = await issueVoteTokens(organizerSide, poll.pollId, 2, organizer, context());
+    await recordMilestone(organizerSide, { pollId: poll.pollId, milestone: 100, ballots: 100 }, context());
+    const { createHash } = await import('node:crypto');
+    const voterKey = `t.${createHash('sha256').update(tokens[0]!).digest('hex')}`;
+    expect(await codeOf(castBallot(voter.deps, { pollId: poll.pollId, voterKey, answers: answersFor(poll) }, context()))).toBe('ok');
+    expect(voter.rereads()).toBe(0);
+  });
+
+  it('the attack: a close meanwhile, even behind a milestone: refused, and nothing written', async () => {
+    const closer = await depsWithOwnCache();
+    const poll = await activePoll(closer);
+    const voter = await staleVoter(poll.pollId);
+    await closePoll(closer, poll.pollId, organizer, context());
+    await recordMilestone(closer, { pollId: poll.pollId, milestone: 100, ballots: 100 }, context()).catch(() => undefined);
+    expect(await codeOf(castBallot(voter.deps, { pollId: poll.pollId, voterKey: 'u.late', answers: answersFor(poll) }, context()))).toBe('poll.not-active');
+    expect(await store.readStream(`ballot-${poll.pollId}-u.late`)).toEqual([]);
+    expect(voter.rereads()).toBe(1);
   });
 });
 
