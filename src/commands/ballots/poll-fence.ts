@@ -27,8 +27,9 @@ export function pollFence(deps: CommandDeps, pollId: string, revision: bigint): 
 }
 
 /**
- * After a FencedOutError (the poll moved on since it was cached, closed or, where the store cannot
- * tell an ignored event from another, anything; nothing was written): re-read the poll and decide again, a bounded number of times.
+ * After a FencedOutError (nothing was written: the poll closed since it was cached, or moved on
+ * in a way the store could not tell from that): re-read the poll and decide again, a bounded
+ * number of times.
  */
 export async function againAfterFencedOut<T>(deps: CommandDeps, pollId: string, attempt: number, again: (attempt: number) => Promise<T>): Promise<T> {
   await deps.polls.refresh(pollId);
