@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { createRequire } from 'node:module';
 import ipaddr from 'ipaddr.js';
+import { LRUCache } from 'lru-cache';
 import { Reader, type CountryResponse } from 'maxmind';
 
 /**
@@ -55,7 +56,10 @@ export function openCountryDatabase(file?: string): CountryDatabase {
   if (cached) return cached;
   let reader: Reader<CountryResponse & { country_code?: string }>;
   try {
-    reader = new Reader(readFileSync(path), { cache: decodedRecords() });
+    // The records the reader has decoded, by their place in the file: a country file holds a few
+    // hundred, and each ballot's lookup would otherwise build its record's object afresh
+    // (maxmind's own open() keeps such a cache too).
+    reader = new Reader(readFileSync(path), { cache: new LRUCache<number, object>({ max: 10_000 }) });
   } catch (cause) {
     throw new Error(`country database ${path}: ${(cause as Error).message}`, { cause });
   }
@@ -68,22 +72,6 @@ export function openCountryDatabase(file?: string): CountryDatabase {
   };
   opened.set(path, database);
   return database;
-}
-
-/**
- * The records the reader has decoded, by their place in the file: a country file holds a few
- * hundred, and each ballot's lookup would otherwise build its record's object afresh (maxmind's
- * own open() keeps such a cache too). Bounded for a file with more records than that.
- */
-function decodedRecords(max = 10_000) {
-  const records = new Map<number, unknown>();
-  return {
-    get: (offset: number) => records.get(offset),
-    set: (offset: number, record: unknown) => {
-      if (records.size >= max) records.clear();
-      records.set(offset, record);
-    },
-  };
 }
 
 function lookup(reader: Reader<CountryResponse & { country_code?: string }>, ip: string): Country {
