@@ -8,7 +8,7 @@
 -- follow the fence's revision without breaking it. Everything else of 022 stands: the locks, taken
 -- in key order, and an earlier event of the same batch on the fence stream breaking it, whatever
 -- its type. 022's four-argument function stays for a node of the previous release during a
--- rolling deploy.
+-- rolling deploy, as this one ignoring nothing: one implementation of the check, not two.
 CREATE FUNCTION pollster_append_fences(exclusive text[], streams text[], fence_streams text[], fence_revisions bigint[], fence_ignoring text[])
   RETURNS boolean[] LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -32,4 +32,10 @@ BEGIN
     FROM unnest(fence_streams, fence_revisions, fence_ignoring) WITH ORDINALITY AS f(stream, revision, ignoring, ordinal);
   RETURN result;
 END
+$$;
+
+CREATE OR REPLACE FUNCTION pollster_append_fences(exclusive text[], streams text[], fence_streams text[], fence_revisions bigint[])
+  RETURNS boolean[] LANGUAGE sql VOLATILE AS $$
+  SELECT pollster_append_fences(exclusive, streams, fence_streams, fence_revisions,
+                                array_fill(''::text, ARRAY[coalesce(cardinality(fence_streams), 0)]))
 $$;

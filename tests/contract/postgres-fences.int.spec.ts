@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/domain/shared/errors.ts';
 import { FencedOutError } from '../../src/event-store/errors.ts';
@@ -93,6 +94,24 @@ describe('fenced appends (postgres)', () => {
     // Type names travel joined by commas: one that holds a comma is refused before anything is queued.
     const comma = await outcome(a.append(`${other}-5`, [event()], 'no_stream', { fence: { stream: fence, revision: 0n, ignoring: ['A,PollClosed'] } }));
     expect(comma).toMatchObject({ error: { code: 'event-store.invalid-fence' } });
+  });
+
+  it("022's four-argument function (a node of the previous release, mid-deploy) still lets nothing pass", async () => {
+    const fence = `${fenceCategory}-${randomUUID()}`;
+    await a.append(fence, [event('PollOpened')], 'no_stream');
+    await a.append(fence, [event('MilestoneReached')], 0n);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const check = (revision: number) =>
+        client.query<{ ok: boolean[] }>('SELECT pollster_append_fences($1::text[], $2::text[], $3::text[], $4::bigint[]) AS ok', [[], ['x-1'], [fence], [revision]]);
+      await client.query('BEGIN');
+      expect((await check(0)).rows[0]!.ok).toEqual([false]); // moved on by a milestone: broken, as under 022
+      expect((await check(1)).rows[0]!.ok).toEqual([true]);
+      await client.query('ROLLBACK');
+    } finally {
+      await client.end();
+    }
   });
 
   it('refuse a fence on a stream whose category was not declared a fence, before anything is queued', async () => {
