@@ -79,8 +79,11 @@ describe('memory per node', () => {
         expect(issued.body.tokens).toHaveLength(10_000);
         kept.push(issued.body.tokens[batch * 7]); // one per batch, the rest dropped as a client would
       }
-      // The voting node's tail has folded every batch into its cached poll state by now.
-      await voting.services.commands.polls.closedBefore(poll.pollId, await committedHead(t.services));
+      // Both nodes' tails have folded every batch into their cached poll states by now. (The
+      // issuing node learns its own issuance from its tail too: a ballot fenced on the poll no
+      // longer re-reads the poll after a VoteTokensIssued, which had fed it sooner.)
+      const head = await committedHead(t.services);
+      for (const node of [voting, t]) await node.services.commands.polls.closedBefore(poll.pollId, head);
       for (const [i, token] of kept.entries()) expect((await vote(i % 2 ? voting.app : t.app, poll, token)).status).toBe(201);
     };
     // A first batch through both nodes: every bounded cache (poll states, shared log pages, pools,
