@@ -1,8 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { leafHash, merkleRoot, nodeHash, type StreamHead } from './merkle.ts';
-
-/** Inner nodes hashed between two looks at the event loop: about a millisecond or two of work. */
-const NODES_PER_SLICE = 1_000;
+import { leafHash, merkleRoot, type StreamHead } from './merkle.ts';
+import { HASH_BYTES } from './packed-tree.ts';
+import { treeHasher } from './tree-hasher.ts';
 
 interface Leaf {
   stream: string;
@@ -11,9 +10,6 @@ interface Leaf {
   /** The leaf hash's 32 bytes as a latin1 string: 56 bytes a leaf, where a Buffer of its own took 240. */
   hash: string;
 }
-
-/** A node of a level: the leaves' kept strings, Buffers above them. */
-const bytes = (node: Buffer | string): Buffer => (typeof node === 'string' ? Buffer.from(node, 'latin1') : node);
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
@@ -85,53 +81,28 @@ async function mergeInSlices(sorted: readonly Leaf[], added: readonly Leaf[]): P
 }
 
 /**
- * merkle.ts's root, bottom up: each level pairs its nodes left to right and lifts an odd last
- * one unchanged, which builds RFC 6962's tree (split at the largest power of two below n). Yields
- * to the event loop every NODES_PER_SLICE hashes: a poll of 100,000 ballots is ~100,000 hashes.
+ * The hashes laid end to end for tree-hasher.ts, written in slices of the event loop (a million
+ * leaves are 32 MB), into a buffer of their own: it is handed over to the thread, not copied.
  */
-export async function merkleRootInSlices(leaves: readonly Buffer[]): Promise<string> {
-  return (await treeInSlices(leaves)).root;
-}
-
-/**
- * The root, and the RFC 6962 audit path of leaf `index` if asked (merkle.ts's auditPath): the
- * sibling at each level where there is one, deepest first (a lifted node has none at its level).
- */
-async function treeInSlices(leaves: readonly (Buffer | string)[], index?: number): Promise<{ root: string; path: string[] }> {
-  if (leaves.length === 0) return { root: merkleRoot([]), path: [] };
-  const path: string[] = [];
-  let at = index ?? -1;
-  let level: readonly (Buffer | string)[] = leaves;
-  let sinceYield = 0;
-  while (level.length > 1) {
-    if (at >= 0) {
-      const sibling = at ^ 1;
-      if (sibling < level.length) path.push(bytes(level[sibling]!).toString('hex'));
-      at >>= 1;
-    }
-    const next = new Array<Buffer>(Math.ceil(level.length / 2));
-    for (let i = 0; i + 1 < level.length; i += 2) {
-      next[i / 2] = nodeHash(bytes(level[i]!), bytes(level[i + 1]!));
-      if (++sinceYield === NODES_PER_SLICE) {
-        sinceYield = 0;
-        await nextTurn();
-      }
-    }
-    if (level.length % 2 === 1) next[next.length - 1] = bytes(level[level.length - 1]!);
-    level = next;
+async function packInSlices(hashes: readonly string[]): Promise<Uint8Array<ArrayBuffer>> {
+  const packed = Buffer.from(new ArrayBuffer(hashes.length * HASH_BYTES));
+  for (let i = 0; i < hashes.length; i++) {
+    packed.write(hashes[i]!, i * HASH_BYTES, HASH_BYTES, 'latin1');
+    if ((i + 1) % STEPS_PER_SLICE === 0) await nextTurn();
   }
-  return { root: bytes(level[0]!).toString('hex'), path };
+  return new Uint8Array(packed.buffer);
 }
 
 /**
  * The leaves of one poll's Merkle tree, kept from one checkpoint to the next. A head that
  * changes is hashed when it is set; a checkpoint then sorts only the streams that are new since
- * the last one, merges them in, and hashes the inner nodes in slices of the event loop. Computing
- * the root afresh each time (sort every name, hash every leaf and node, in one go) blocked the
- * loop for 50 ms at 12,000 ballots a poll and 9 s at a million, every 1,000 ballots.
- * The inner nodes are still hashed every time: a new stream lands anywhere in name order and
- * shifts every subtree to its right. Sorting and merging new names go in slices too: the first
- * root of a large poll after a start sorts every name (a million in one go stalled the loop 1.4 s).
+ * the last one, merges them in, and has the inner nodes hashed on a thread of its own
+ * (tree-hasher.ts). Computing the root afresh each time (sort every name, hash every leaf and node,
+ * in one go) blocked the loop for 50 ms at 12,000 ballots a poll and 9 s at a million, every 1,000
+ * ballots. The inner nodes are still hashed every time: a new stream lands anywhere in name order
+ * and shifts every subtree to its right. Sorting and merging new names go in slices of the event
+ * loop: the first root of a large poll after a start sorts every name (a million in one go stalled
+ * the loop 1.4 s).
  */
 export class MerkleLeaves {
   #sorted: Leaf[] = [];
@@ -189,7 +160,9 @@ export class MerkleLeaves {
       }
       this.#sorted = merged.leaves;
       const index = stream === undefined ? -1 : this.#sorted.indexOf(this.#byStream.get(stream)!);
-      return { index, size: merged.hashes.length, ...(await treeInSlices(merged.hashes, index)) };
+      const size = merged.hashes.length;
+      if (size === 0) return { index, size, root: merkleRoot([]), path: [] };
+      return { index, size, ...(await treeHasher.tree(await packInSlices(merged.hashes), index)) };
     } finally {
       const later = this.#later;
       this.#later = undefined;

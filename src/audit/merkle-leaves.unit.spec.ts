@@ -1,32 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MerkleLeaves, merkleRootInSlices } from './merkle-leaves.ts';
+import { MerkleLeaves } from './merkle-leaves.ts';
 import { auditPath, leafHash, merkleRoot, rootFromPath, sortedHeads, type StreamHead } from './merkle.ts';
 
 // Names whose UTF-16 order differs from their UTF-8 byte order (é, U+FFFD, an emoji) among ASCII ones.
 const NAMES = ['ballot-p-u.a', 'ballot-p-é', 'ballot-p-\u{1F600}', 'ballot-p-\uFFFD', 'poll-p', 'ballot-p-Z', 'ballot-p-z', 'ballot-p-'];
 const head = (stream: string, revision = 0n): StreamHead => ({ stream, revision, hash: randomBytes(32).toString('hex') });
-
-describe('merkleRootInSlices', () => {
-  it('is merkle.ts root for every size, on and off powers of two, past a slice', async () => {
-    for (const n of [0, 1, 2, 3, 5, 8, 13, 37, 1_024, 2_500]) {
-      const heads = Array.from({ length: n }, (_, i) => head(`${NAMES[i % NAMES.length]}${i}`));
-      expect(await merkleRootInSlices(sortedHeads(heads).map(leafHash))).toBe(merkleRoot(heads));
-    }
-  });
-
-  it('lets the event loop turn while it hashes a large tree', async () => {
-    const leaves = Array.from({ length: 20_000 }, () => randomBytes(32));
-    let turns = 0;
-    const tick = setInterval(() => turns++, 0);
-    try {
-      await merkleRootInSlices(leaves);
-    } finally {
-      clearInterval(tick);
-    }
-    expect(turns).toBeGreaterThan(0);
-  });
-});
 
 describe('MerkleLeaves', () => {
   it('gives the root merkle.ts gives for the same heads, as streams arrive in any order and heads move on between roots', async () => {

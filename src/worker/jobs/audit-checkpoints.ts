@@ -29,11 +29,11 @@ const PAGE = 1000;
 
 /**
  * A poll's checkpoint costs in proportion to its streams (its Merkle tree's inner nodes are hashed
- * afresh: merkle-leaves.ts), ~0.2 s at 100,000 ballots and ~2 s at a million. Each poll's
- * checkpoints may take this share of the time at most: after one that took t, the poll waits
- * t × 19 before the next, whatever AUDIT_CHECKPOINT_EVENTS / _SECONDS say (a close is signed at
- * once). Otherwise a million-ballot poll taking 5,000 ballots a second would be signed back to
- * back, every 1,000 ballots, and its hashing would take the node.
+ * afresh, on the tree thread: merkle-leaves.ts), ~0.2 s at 100,000 ballots and ~2 s at a million.
+ * Each poll's checkpoints may take this share of the time at most: after one that took t, the poll
+ * waits t × 19 before the next, whatever AUDIT_CHECKPOINT_EVENTS / _SECONDS say (a close is signed
+ * at once). Otherwise a million-ballot poll taking 5,000 ballots a second would be signed back to
+ * back, every 1,000 ballots, and its hashing would take a core the node's database shares.
  */
 const CHECKPOINT_SHARE = 0.05;
 
