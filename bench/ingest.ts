@@ -484,11 +484,13 @@ async function pgbenchCeiling(url: string, concurrency: number, seconds: number)
     script,
     `INSERT INTO raw_ballots (position, id, stream, category, revision, type, data, metadata) VALUES ((pg_current_xact_id()::text::bigint << 20) + 1, gen_random_uuid(), 'ballot-raw-' || :client_id || '-' || random(), 'ballot', 0, 'BallotCast', '{"answers":[{"q":1,"o":[2]}]}', '{"actor":"bench"}');\n`,
   );
-  const { hostname, port, username, pathname } = new URL(url);
+  const { hostname, port, username, pathname, searchParams } = new URL(url);
+  // A `?host=/var/run/postgresql` URL connects over the Unix socket: pgbench must too.
+  const host = searchParams.get('host') ?? hostname;
   const run = (clients: number) =>
     promisify(execFile)(
       'pgbench',
-      ['-n', '-h', hostname, '-p', port || '5432', '-U', decodeURIComponent(username) || 'postgres', '-c', String(clients), '-j', String(Math.min(clients, cpus().length)), '-T', String(seconds), '-M', 'prepared', '-f', script, pathname.slice(1)],
+      ['-n', '-h', host, '-p', port || '5432', '-U', decodeURIComponent(username) || 'postgres', '-c', String(clients), '-j', String(Math.min(clients, cpus().length)), '-T', String(seconds), '-M', 'prepared', '-f', script, pathname.slice(1)],
     );
   // A server shared with other programs may not have `concurrency` connections to spare: halve.
   for (let clients = concurrency; ; clients = Math.floor(clients / 2)) {
