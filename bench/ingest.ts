@@ -12,6 +12,7 @@ import { formatFigures, numberFlag, percentiles, stringFlag, runConcurrent, thro
 import type { ProcessUsage } from './support/round-trips.ts';
 import { countRoundTrips, startServer, type ServerProcess } from './support/server.ts';
 import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSeconds } from './support/stack.ts';
+import { browserUserAgent } from './support/user-agents.ts';
 
 /**
  * Ballot ingest through the HTTP API as users run it: the full stack (PostgreSQL, Redis, NATS),
@@ -399,11 +400,11 @@ export type Poll = Awaited<ReturnType<typeof preparePolls>>[number];
 
 /**
  * One measured round: `ballots` ballots over the round's polls, each from a random client address
- * unless `client` gives ballot i's headers (x-forwarded-for, user-agent).
+ * and a browser's user agent unless `client` gives ballot i's headers (x-forwarded-for, user-agent).
  */
 export async function castRound(
   request: Request, polls: Poll[], ballots: number, concurrency: number, rate: number, name: string,
-  client: (i: number) => Record<string, string> = () => ({ 'x-forwarded-for': randomClient() }),
+  client: (i: number) => Record<string, string> = () => ({ 'x-forwarded-for': randomClient(), 'user-agent': browserUserAgent() }),
   /** Paced only: `startAt` (performance.now() time) for ballot 0's due time; `latency` hears each ballot's due time and latency. */
   { startAt, latency }: { startAt?: number; latency?: (i: number, due: number, ms: number) => void } = {},
 ) {
