@@ -1,4 +1,4 @@
-import { createSecretKey } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { openCountryDatabase } from '../adapters/geo/country-database.ts';
 import { ballotMeta, deviceClass, ipPrefix } from './ballot-meta.ts';
@@ -85,5 +85,29 @@ describe('ballotMeta', () => {
   it('hashes the user agent per poll: the same browser in two polls leaves nothing equal to join on', () => {
     expect(ballotMeta('131.111.8.46', UA.iPhone, POLL_A, countries).userAgentHash).toBe(ballotMeta('10.0.0.1', UA.iPhone, POLL_A, countries).userAgentHash);
     expect(ballotMeta('131.111.8.46', UA.iPhone, POLL_A, countries).userAgentHash).not.toBe(ballotMeta('131.111.8.46', UA.iPhone, POLL_B, countries).userAgentHash);
+  });
+
+  // The user agents' facts are cached: the attack is a cache that hands one poll's hash to another
+  // poll's ballot (linking a voter across polls), or keeps whatever headers a client sends.
+  const keyedHash = (key: KeyObject, userAgent: string) => createHmac('sha256', key).update(`ua:${userAgent}`).digest('hex').slice(0, 16);
+
+  it("never gives a ballot a hash cached under another poll's key, however the polls interleave", () => {
+    const polls = [POLL_A, POLL_B, createSecretKey(Buffer.alloc(32, 3)), POLL_A, POLL_B];
+    for (const userAgent of Object.values(UA)) {
+      for (const key of polls) {
+        const meta = ballotMeta('131.111.8.46', userAgent, key, countries);
+        expect(meta.userAgentHash).toBe(keyedHash(key, userAgent));
+        expect(meta.device).toBe(deviceClass(userAgent));
+      }
+    }
+  });
+
+  it('gives hostile user agents (over-long, odd bytes, many distinct) the same facts as uncached ones', () => {
+    const hostile = ['x'.repeat(513), 'y'.repeat(16_000), '\u0000\uffff é', ' ', ...Array.from({ length: 30_000 }, (_, i) => `bot-${i}`)];
+    for (const userAgent of [...hostile, ...hostile.slice(0, 10)]) {
+      const meta = ballotMeta('131.111.8.46', userAgent, POLL_A, countries);
+      expect(meta.userAgentHash).toBe(keyedHash(POLL_A, userAgent));
+      expect(meta.device).toBe(deviceClass(userAgent));
+    }
   });
 });
