@@ -54,15 +54,19 @@ const keyNumbers = new WeakMap<KeyObject, number>();
 let nextKeyNumber = 0;
 const userAgentFacts = new LRUCache<string, UserAgentFacts>({ max: 20_000 });
 
-function factsOf(userAgent: string, pollKey: KeyObject): UserAgentFacts {
+const factsAfresh = (userAgent: string, pollKey: KeyObject): UserAgentFacts => ({
+  device: deviceClass(userAgent),
   // 'ua:' keeps it apart from the voter keys derived under the same poll key
-  const compute = (): UserAgentFacts => ({ device: deviceClass(userAgent), userAgentHash: createHmac('sha256', pollKey).update(`ua:${userAgent}`).digest('hex').slice(0, 16) });
-  if (userAgent.length > MAX_CACHED_USER_AGENT) return compute();
+  userAgentHash: createHmac('sha256', pollKey).update(`ua:${userAgent}`).digest('hex').slice(0, 16),
+});
+
+function factsOf(userAgent: string, pollKey: KeyObject): UserAgentFacts {
+  if (userAgent.length > MAX_CACHED_USER_AGENT) return factsAfresh(userAgent, pollKey);
   let keyNumber = keyNumbers.get(pollKey);
   if (keyNumber === undefined) keyNumbers.set(pollKey, (keyNumber = nextKeyNumber++));
   const cacheKey = `${keyNumber}\n${userAgent}`;
   let facts = userAgentFacts.get(cacheKey);
-  if (facts === undefined) userAgentFacts.set(cacheKey, (facts = compute()));
+  if (facts === undefined) userAgentFacts.set(cacheKey, (facts = factsAfresh(userAgent, pollKey)));
   return facts;
 }
 
