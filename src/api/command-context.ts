@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { canonicalJson } from '../event-store/integrity/canonical-json.ts';
 import type { CommandContext } from '../commands/handle-command.ts';
@@ -6,7 +6,7 @@ import type { Actor } from '../commands/polls/authorize.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
 import { clientAddress } from './client-address.ts';
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const sha256 = (text: string): string => hash('sha256', text);
 
 /**
  * What a request tells the command side: who acts and which request this is. A client that

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import type { PollDefinition } from '../../domain/poll/definition.ts';
 import { ForbiddenError, UnauthenticatedError, ValidationError } from '../../domain/shared/errors.ts';
 import { hashVoteToken } from '../polls/issue-vote-tokens.ts';
@@ -40,7 +40,7 @@ export async function voterFor(poll: PollDefinition, facts: VoterFacts, keys: Vo
     }
     case 'open': {
       // One ballot per client fingerprint: weak by nature, which is why open polls get fraud checks.
-      const fingerprint = createHash('sha256').update(`${facts.ip}\n${facts.userAgent}`).digest('hex');
+      const fingerprint = hash('sha256', `${facts.ip}\n${facts.userAgent}`);
       return { voterKey: `f.${keyed(fingerprint)}` };
     }
     case 'verified':

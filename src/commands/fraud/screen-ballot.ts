@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { PollDefinition } from '../../domain/poll/definition.ts';
 import { PreconditionRequiredError, withoutStack } from '../../domain/shared/errors.ts';
 import type { ChallengeIssuer } from './challenge/puzzle.ts';
@@ -68,7 +68,7 @@ export class BallotScreen {
       pollId: poll.pollId,
       prefix: facts.ipPrefix,
       fingerprint: limits.fingerprintLimit > 0 ? facts.fingerprint : null,
-      member: createHash('sha256').update(voterKey).digest('hex').slice(0, 32),
+      member: hash('sha256', voterKey).slice(0, 32),
       nowMs: now.getTime(),
       windowMs: limits.windowSeconds * 1000,
       limit: limits.velocityLimit,
