@@ -287,10 +287,9 @@ class Timeline {
   }
 
   toString(): string {
-    const at = (xs: number[], p: number) => Math.round(xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!);
     const seconds = [...this.#bySecond].map(([second, xs]) => {
-      xs.sort((a, b) => a - b);
-      return `${second}:${at(xs, 0.5)}/${at(xs, 0.99)}/${Math.round(xs.at(-1)!)}`;
+      const { p50, p99 } = percentiles(Float64Array.from(xs));
+      return `${second}:${Math.round(p50)}/${Math.round(p99)}/${Math.round(Math.max(...xs))}`;
     });
     return `  by second from ${new Date(performance.timeOrigin + this.#startAt).toISOString()} (due time; p50/p99/max ms): ${seconds.join(' ')}`;
   }

@@ -152,11 +152,12 @@ async function insert(client: pg.PoolClient, appends: readonly PendingAppend[], 
   const fenceIgnoring: string[] = [];
   for (const append of appends) {
     const expected = String(code(append.expected));
+    const ignoring = append.fence?.ignoring?.join(',') ?? '';
     append.events.forEach((e, i) => {
       if (fenced) {
         fenceStreams.push(append.fence?.stream ?? '');
         fenceRevisions.push(String(append.fence?.revision ?? 0n));
-        fenceIgnoring.push(append.fence?.ignoring?.join(',') ?? '');
+        fenceIgnoring.push(ignoring);
       }
       ids.push(e.id);
       streams.push(append.stream);

@@ -84,7 +84,7 @@ export class SharedPages {
    * its end; without, for as long as the bounds allow.
    */
   async read(options: ReadAllOptions, read: (options: ReadAllOptions) => Promise<ReadAllResult>, reader?: SharedReader): Promise<ReadAllResult> {
-    const filter = this.#filter(filterKey(options));
+    const filter = this.#filter(reader?.key ?? filterKey(options));
     const answer = await this.#answer(filter, options, read);
     if (reader !== undefined && filter.readers.has(reader)) {
       reader.from = answer.next;
