@@ -125,6 +125,12 @@ const ConfigSchema = Type.Object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 10_000 }),
   /** Slices of poll ids the projection work is split into (`pollster worker`); every worker must use the same number. */
   PROJECTION_PARTITIONS: Type.Integer({ minimum: 1, maximum: 1024, default: 4 }),
+  /**
+   * `pollster start` only: run the projections and background jobs on a worker thread of their
+   * own, so the event loop serving the API does only that. auto = on when NATS_URL is set (the
+   * live results reach the API's viewers through NATS); on needs NATS_URL.
+   */
+  WORKER_THREAD: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto' }),
   /** How often a worker re-balances its partition leases (takes free ones, gives extra ones back). */
   LEASE_RETRY_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2000 }),
   /** How often each background job (schedule, milestones, webhooks, archival) runs. */
@@ -189,6 +195,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.EVENT_STORE === 'eventstoredb' && !config.EVENTSTORE_URL) {
     throw new ConfigError('invalid configuration:\n  EVENT_STORE=eventstoredb needs EVENTSTORE_URL');
+  }
+  if (config.WORKER_THREAD === 'on' && !config.NATS_URL) {
+    throw new ConfigError('invalid configuration:\n  WORKER_THREAD=on needs NATS_URL: the worker thread publishes live results through NATS');
   }
   return {
     ...config,

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { sql } from 'slonik';
 import type { HealthChecks } from '../api/routes/health.ts';
 import type { EventStore } from '../event-store/port.ts';
+import type { Projections } from '../projections/index.ts';
 import { startRegistrySandbox } from '../adapters/national-registry/sandbox/index.ts';
 import { mailerFor } from './mailer.ts';
 import { fraudSettingsFrom } from '../commands/fraud/settings.ts';
@@ -30,6 +31,8 @@ export interface RuntimeOptions {
   /** Start the bundled sandbox registry when REGISTRY_URL is unset (processes that verify national ids). */
   sandboxRegistry: boolean;
   sqlPoolSize?: number;
+  /** Projections running on another thread of this process (services.ts, `projectionsElsewhere`). */
+  projectionsElsewhere?: Projections;
 }
 
 // A registry URL for processes that verify no national ids (worker, edge): never called.
@@ -64,6 +67,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     webhookAllowedNetworks: config.WEBHOOK_ALLOWED_NETWORKS?.split(',').map((n) => n.trim()) ?? [],
     ...(mailer ? { mailer } : {}),
     runProjections: options.runProjections,
+    ...(options.projectionsElsewhere ? { projectionsElsewhere: options.projectionsElsewhere } : {}),
     maxVoteTokensPerPoll: config.VOTE_TOKENS_MAX_PER_POLL,
     voteTokensInMemory: config.VOTE_TOKENS_IN_MEMORY,
     ...(config.GEOIP_COUNTRY_DB ? { countryDatabaseFile: config.GEOIP_COUNTRY_DB } : {}),

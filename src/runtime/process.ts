@@ -5,6 +5,8 @@ import type { Config } from '../config.ts';
 import { startWorker } from '../worker/start-worker.ts';
 import { openRuntime } from './open-runtime.ts';
 import { exitGracefully } from './graceful-exit.ts';
+import { logFormat } from './logger.ts';
+import { usesWorkerThread, WorkerThread } from './worker-thread.ts';
 
 export function httpSettings(config: Config): HttpSettings {
   const proxy = config.TRUST_PROXY;
@@ -27,13 +29,40 @@ export function httpSettings(config: Config): HttpSettings {
 /**
  * `pollster start` (`npm start`): API, live edge, projections and background jobs in one
  * process. The projections run unpartitioned here; `pollster worker` splits them over processes.
+ * With WORKER_THREAD (on by default where NATS carries the live results) the projections and
+ * jobs run on a worker thread (worker-thread.ts) and the event loop serves the API alone.
  */
 export async function startProcess(config: Config): Promise<void> {
   await assertPortFree(config.HOST, config.PORT);
-  const runtime = await openRuntime(config, { runProjections: true, sandboxRegistry: true });
+  const thread = usesWorkerThread(config)
+    ? // As after any uncaught error: graceful-exit.ts shuts the process down and it exits 1.
+      new WorkerThread({ onDeath: (error) => setImmediate(() => { throw error; }) })
+    : undefined;
+  const runtime = await openRuntime(config, {
+    runProjections: !thread,
+    sandboxRegistry: true,
+    ...(thread ? { projectionsElsewhere: thread } : {}),
+  });
   const { logger, services, live } = runtime;
-  const redisKeeper = live.keepRedisReconciled(services.sql);
-  const jobs = startWorker({ services, config, logger, runProjections: false });
+  let workerHalf: { stop(): Promise<void> };
+  if (thread) {
+    await thread.start({ databaseUrl: services.databaseUrl, logFormat: logFormat(config) }).catch(async (error: unknown) => {
+      await runtime.close();
+      throw error;
+    });
+    logger.info('projections and background jobs run on a worker thread');
+    // runtime.close() stops it (services.projections), before the stores and the database it uses.
+    workerHalf = { stop: async () => {} };
+  } else {
+    const redisKeeper = live.keepRedisReconciled(services.sql);
+    const jobs = startWorker({ services, config, logger, runProjections: false });
+    workerHalf = {
+      async stop() {
+        await jobs.stop();
+        redisKeeper.stop();
+      },
+    };
+  }
   const app = await buildApp({
     logger,
     services,
@@ -47,8 +76,7 @@ export async function startProcess(config: Config): Promise<void> {
     port: config.PORT,
     exitGracefully,
     onShutdown: async () => {
-      await jobs.stop();
-      redisKeeper.stop();
+      await workerHalf.stop();
       await runtime.close();
     },
   });

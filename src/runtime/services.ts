@@ -58,6 +58,11 @@ export interface ServiceOptions {
   /** Where a key generated or moved out of the database is announced (the operator must back it up). */
   keyLog?: (line: string) => void;
   runProjections?: boolean;
+  /**
+   * Projections this process runs elsewhere than on this thread (`pollster start`'s worker thread,
+   * src/runtime/worker-thread.ts): read-your-writes and the status wait for them. Ignored with runProjections.
+   */
+  projectionsElsewhere?: Projections;
   /** The projections to run (default POSTGRES_PROJECTIONS); src/runtime/live.ts attaches the live fan-out. */
   projections?: readonly PostgresProjection[];
   resultsCache?: ResultsCache;
@@ -110,7 +115,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   if (options.fraud) commands.fraud = createBallotScreen(options.fraud, await loadOrCreateSecret(sql, 'challenge-hmac'));
   const projections = options.runProjections
     ? startProjections({ store: options.store, sql, logger: options.logger ?? silentLogger, ...(options.projections ? { projections: options.projections } : {}) })
-    : undefined;
+    : options.projectionsElsewhere;
   return {
     store: options.store,
     sql,

@@ -169,6 +169,14 @@ export class PostgresEventStore implements EventStore {
     })();
   }
 
+  /**
+   * Subscriptions read the log now rather than at their next poll, for commits made elsewhere:
+   * someone waits for them (`pollster start`'s worker thread, src/runtime/worker-thread-entry.ts).
+   */
+  readNow(): void {
+    this.#commits.notify();
+  }
+
   async close(): Promise<void> {
     if (this.#closed.signal.aborted) return;
     this.#closed.abort();
