@@ -60,6 +60,7 @@ type Mode = 'start' | 'serve+worker';
 interface Sample {
   nodeCpuMs: number[];
   mainThreadCpuMs: number[];
+  workerThreadsCpuMs: number[];
   /** The bench's own process: the load generator. */
   clientCpuMs: number;
   /** The machine's CPU time, busy and all, from /proc/stat (every process, the bench's included). */
@@ -179,6 +180,7 @@ async function session(mode: Mode, { args, ballots, concurrency, rate, partition
       return {
         nodeCpuMs: usages.map((u) => u.cpuMs),
         mainThreadCpuMs: usages.map((u) => u.mainThreadCpuMs),
+        workerThreadsCpuMs: usages.map((u) => u.workerThreadsCpuMs),
         clientCpuMs: (client.user + client.system) / 1000,
         machine: await machineCpu(),
         statements: sum(usages.map((u) => u.statements)),
@@ -301,6 +303,7 @@ interface Totals {
   errors: number;
   nodeCpuMs: number[];
   mainThreadCpuMs: number[];
+  workerThreadsCpuMs: number[];
   clientCpuMs: number;
   /** Share of the machine's CPU time that was busy during the round(s), 0..1. */
   machineBusy: number;
@@ -322,6 +325,7 @@ function totalsOf(figures: Figures, before: Sample, after: Sample, drainMs: numb
     errors: figures.errors,
     nodeCpuMs: after.nodeCpuMs.map((ms, i) => ms - before.nodeCpuMs[i]!),
     mainThreadCpuMs: after.mainThreadCpuMs.map((ms, i) => ms - before.mainThreadCpuMs[i]!),
+    workerThreadsCpuMs: after.workerThreadsCpuMs.map((ms, i) => ms - before.workerThreadsCpuMs[i]!),
     clientCpuMs: after.clientCpuMs - before.clientCpuMs,
     machineBusy: (castEnd.busyMs - before.machine.busyMs) / Math.max(1, castEnd.allMs - before.machine.allMs),
     pgCpuMs: backendCpuBetween(before.pgCpu, after.pgCpu) * 1000,
@@ -341,6 +345,7 @@ function add(a: Totals | undefined, b: Totals): Totals {
   return {
     operations: a.operations + b.operations, seconds: a.seconds + b.seconds, errors: a.errors + b.errors,
     nodeCpuMs: a.nodeCpuMs.map((ms, i) => ms + b.nodeCpuMs[i]!), mainThreadCpuMs: a.mainThreadCpuMs.map((ms, i) => ms + b.mainThreadCpuMs[i]!),
+    workerThreadsCpuMs: a.workerThreadsCpuMs.map((ms, i) => ms + b.workerThreadsCpuMs[i]!),
     clientCpuMs: a.clientCpuMs + b.clientCpuMs, machineBusy: (a.machineBusy * a.seconds + b.machineBusy * b.seconds) / (a.seconds + b.seconds), pgCpuMs: a.pgCpuMs + b.pgCpuMs, redisCpuMs: a.redisCpuMs + b.redisCpuMs,
     statements: a.statements + b.statements, redisCalls: a.redisCalls + b.redisCalls, redisCommands: a.redisCommands + b.redisCommands,
     natsPublishes: a.natsPublishes + b.natsPublishes, append: [...a.append, ...b.append], gate: [...a.gate, ...b.gate], drainMs: Math.max(a.drainMs, b.drainMs),
@@ -351,7 +356,8 @@ function add(a: Totals | undefined, b: Totals): Totals {
 function perBallot(t: Totals, mode: Mode, own: { redis: boolean; nats: boolean }): string {
   const n = t.operations;
   const names = mode === 'start' ? ['node (start)'] : ['node (serve)', 'node (worker)'];
-  const node = t.nodeCpuMs.map((ms, i) => `${names[i]} ${(ms / n).toFixed(3)} (main thread ${(t.mainThreadCpuMs[i]! / n).toFixed(3)})`).join(', ');
+  const threads = (i: number) => (t.workerThreadsCpuMs[i]! > 0 ? `, worker threads ${(t.workerThreadsCpuMs[i]! / n).toFixed(3)}` : '');
+  const node = t.nodeCpuMs.map((ms, i) => `${names[i]} ${(ms / n).toFixed(3)} (main thread ${(t.mainThreadCpuMs[i]! / n).toFixed(3)}${threads(i)})`).join(', ');
   const total = (sum(t.nodeCpuMs) + t.pgCpuMs + t.redisCpuMs) / n;
   const q = (xs: number[], p: number) => (xs.length === 0 ? 0 : [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!);
   const waited = t.gate.filter((ms) => ms > 0.1).length / Math.max(1, t.gate.length);

@@ -1,4 +1,5 @@
 import diagnostics from 'node:diagnostics_channel';
+import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
@@ -11,7 +12,9 @@ import pg from 'pg';
  * - waits: `pollster:append` (submit → commit: the group commit) and `pollster:close-gate`
  *   (`assertOpenAt`), in ms.
  * These are properties of the code, not of the machine's load, so before/after compare well
- * on a busy machine where throughput does not.
+ * on a busy machine where throughput does not. `--import` loads this into every worker thread too
+ * (`pollster start`'s worker thread, the Merkle tree's): each answers the main thread's `usage?`
+ * over a BroadcastChannel with its own counts and CPU, which the main thread adds to its answer.
  */
 const counts = { statements: 0, redisCalls: 0, redisCommands: 0 };
 /** Statements by prepared name or opening words: which ones a ballot costs (`--statements`). */
@@ -50,6 +53,8 @@ export interface ProcessUsage {
   cpuMs: number;
   /** The main thread's share of cpuMs: the event loop, which one core bounds; the rest is V8's helpers (GC, JIT) and libuv's pool. */
   mainThreadCpuMs: number;
+  /** The process's worker threads (their event loops), each counted in cpuMs too. */
+  workerThreadsCpuMs: number;
   statements: number;
   redisCalls: number;
   redisCommands: number;
@@ -60,13 +65,58 @@ export interface ProcessUsage {
   byStatement: [string, number][];
 }
 
-if (process.send) {
+interface ThreadUsage {
+  cpuMs: number;
+  statements: number;
+  redisCalls: number;
+  redisCommands: number;
+  byStatement: [string, number][];
+}
+const threads = new BroadcastChannel('pollster-bench-round-trips');
+threads.unref();
+const threadCpuMs = () => {
+  const own = process.threadCpuUsage();
+  return (own.user + own.system) / 1000;
+};
+// Long enough for a thread busy with a batch to answer; a thread that has ended never does.
+const THREAD_ANSWER_MS = 150;
+
+if (!isMainThread) {
+  threads.onmessage = (event) => {
+    if ((event as MessageEvent).data !== 'usage?') return;
+    threads.postMessage({ cpuMs: threadCpuMs(), ...counts, byStatement: [...byStatement] } satisfies ThreadUsage);
+  };
+} else if (process.send) {
   process.channel?.unref();
-  process.on('message', (message) => {
+  process.on('message', async (message) => {
     if (message !== 'usage') return;
+    const answers: ThreadUsage[] = [];
+    const listen = (event: Event) => {
+      const data = (event as MessageEvent).data as ThreadUsage | string;
+      if (typeof data === 'object') answers.push(data);
+    };
+    threads.addEventListener('message', listen);
+    threads.postMessage('usage?');
+    await new Promise((resolve) => setTimeout(resolve, THREAD_ANSWER_MS));
+    threads.removeEventListener('message', listen);
     const cpu = process.cpuUsage();
-    const main = process.threadCpuUsage();
-    const usage: ProcessUsage = { cpuMs: (cpu.user + cpu.system) / 1000, mainThreadCpuMs: (main.user + main.system) / 1000, ...counts, append, gate, byStatement: [...byStatement] };
+    const all = { ...counts };
+    const statements = new Map(byStatement);
+    for (const answer of answers) {
+      all.statements += answer.statements;
+      all.redisCalls += answer.redisCalls;
+      all.redisCommands += answer.redisCommands;
+      for (const [key, n] of answer.byStatement) statements.set(key, (statements.get(key) ?? 0) + n);
+    }
+    const usage: ProcessUsage = {
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      mainThreadCpuMs: threadCpuMs(),
+      workerThreadsCpuMs: answers.reduce((total, answer) => total + answer.cpuMs, 0),
+      ...all,
+      append,
+      gate,
+      byStatement: [...statements],
+    };
     append = [];
     gate = [];
     process.send!(usage);
