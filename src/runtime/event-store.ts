@@ -7,7 +7,7 @@ import { PostgresEventStore } from '../event-store/postgres/postgres-event-store
  * models stay in PostgreSQL either way. The EventStoreDB client (gRPC, OpenTelemetry: a quarter
  * of a second of CPU to import) loads only when it is the one chosen.
  */
-export async function openEventStore(config: Config, databaseUrl: string): Promise<EventStore> {
+export async function openEventStore(config: Config, databaseUrl: string, options: { settleMs?: number } = {}): Promise<EventStore> {
   if (config.EVENT_STORE === 'eventstoredb') {
     const { connectEventStoreDb } = await import('../event-store/eventstoredb/eventstoredb-event-store.ts');
     return connectEventStoreDb(config.EVENTSTORE_URL!);
@@ -19,5 +19,6 @@ export async function openEventStore(config: Config, databaseUrl: string): Promi
     appendLockTimeoutMs: config.APPEND_LOCK_TIMEOUT_MS,
     appendStatementTimeoutMs: config.APPEND_STATEMENT_TIMEOUT_MS,
     readPoolSize: config.EVENT_STORE_READ_POOL_SIZE,
+    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
   });
 }

@@ -31,6 +31,8 @@ export interface RuntimeOptions {
   /** Start the bundled sandbox registry when REGISTRY_URL is unset (processes that verify national ids). */
   sandboxRegistry: boolean;
   sqlPoolSize?: number;
+  /** How long the event store's subscriptions let events gather (src/event-store/postgres/read.ts; default 10 ms). */
+  subscriptionSettleMs?: number;
   /** Projections running on another thread of this process (services.ts, `projectionsElsewhere`). */
   projectionsElsewhere?: Projections;
 }
@@ -48,7 +50,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   );
   const database = await openDatabase(config, logger, { exclusive: true });
   logger.info({ database: database.location }, `data in ${database.location}`);
-  const store = await openEventStore(config, database.url);
+  const store = await openEventStore(config, database.url, options.subscriptionSettleMs !== undefined ? { settleMs: options.subscriptionSettleMs } : {});
   const live = await createLiveInfrastructure(config, { logger: logger.child({ component: 'live' }) });
   const sandbox = options.sandboxRegistry && !config.REGISTRY_URL ? await startRegistrySandbox() : undefined;
   if (sandbox) logger.warn({ registry: sandbox.url }, 'REGISTRY_URL not set: national IDs are checked against the sandbox registry');

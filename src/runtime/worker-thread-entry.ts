@@ -16,7 +16,11 @@ const data = workerData as WorkerThreadData;
 const send = (message: FromThread) => port.postMessage(message);
 
 const config = loadConfig({ ...process.env, DATABASE_URL: data.databaseUrl, LOG_FORMAT: data.logFormat });
-const runtime = await openRuntime(config, { runProjections: true, sandboxRegistry: false });
+// Off the event loop, the projections apply a batch in a moment and read the next at once: they
+// wait for events to gather (read.ts) as long as the loop's own work used to make them, so their
+// batches (a transaction and a NATS publish per poll each) stay as large (README, "Ingest, run by run").
+const SETTLE_MS = 30;
+const runtime = await openRuntime(config, { runProjections: true, sandboxRegistry: false, subscriptionSettleMs: SETTLE_MS });
 const { services, live, logger } = runtime;
 const projections = services.projections!;
 const store = runtime.store instanceof PostgresEventStore ? runtime.store : undefined;

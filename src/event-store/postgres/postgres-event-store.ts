@@ -37,6 +37,8 @@ export interface PostgresEventStoreOptions {
   readPoolSize?: number;
   /** How often a subscription polls for other processes' commits (default 50 ms). */
   pollIntervalMs?: number;
+  /** How long a subscription lets events gather after a page that was not full (default 10 ms; read.ts). */
+  settleMs?: number;
   /** Longest wait of an append for a lock on the events table (default 2 s); then 503 `event-store.timeout`. */
   appendLockTimeoutMs?: number;
   /** Longest run of one append statement (default 5 s); then 503 `event-store.timeout`. */
@@ -73,6 +75,7 @@ export class PostgresEventStore implements EventStore {
   readonly #sharedPages = new SharedPages();
   readonly #closed = new AbortController();
   readonly #pollIntervalMs: number;
+  readonly #settleMs: number | undefined;
   readonly #schemas: EventSchemas;
   readonly #fenceCategories: ReadonlySet<string>;
 
@@ -101,6 +104,7 @@ export class PostgresEventStore implements EventStore {
       { label: { name: 'event store read pool', setting: 'EVENT_STORE_READ_POOL_SIZE', size: readPoolSize, waitMs: POOL_WAIT_MS } },
     );
     this.#pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.#settleMs = options.settleMs;
     this.#schemas = options.schemas ?? POLLSTER_SCHEMAS;
     this.#fenceCategories = new Set(options.fenceCategories ?? ['poll']);
     const maxAttempts = options.maxAttempts ?? 10;
@@ -157,7 +161,7 @@ export class PostgresEventStore implements EventStore {
     const pages = this.#sharedPages;
     const reader = pages.join(options, options.from);
     const batches = subscribeToAll(
-      { read: (o) => pages.read(o, (q) => this.readAll(q), reader), commits: this.#commits, pollIntervalMs: this.#pollIntervalMs, closed: this.#closed.signal },
+      { read: (o) => pages.read(o, (q) => this.readAll(q), reader), commits: this.#commits, pollIntervalMs: this.#pollIntervalMs, ...(this.#settleMs !== undefined ? { settleMs: this.#settleMs } : {}), closed: this.#closed.signal },
       options,
     );
     return (async function* () {

@@ -126,10 +126,11 @@ export interface SubscriptionDeps {
   read: (options: ReadAllOptions) => Promise<ReadAllResult>;
   commits: CommitSignal;
   pollIntervalMs: number;
+  /** How long to let events gather after a page that was not full (see below; default 10 ms). */
+  settleMs?: number;
   closed: AbortSignal;
 }
 
-/** How long a subscription lets events gather after a page that was not full (see below). */
 const SETTLE_MS = 10;
 
 /**
@@ -166,6 +167,6 @@ export async function* subscribeToAll(deps: SubscriptionDeps, options: Subscribe
     // each a transaction (server CPU per ballot +38% at 2,000 ballots/s). An empty page: sleep
     // until a commit of this process or the poll interval.
     if (page.events.length === 0) await deps.commits.sleep(deps.pollIntervalMs, seen, signals);
-    else if (page.events.length < limit) await deps.commits.pause(Math.min(SETTLE_MS, deps.pollIntervalMs), signals);
+    else if (page.events.length < limit) await deps.commits.pause(Math.min(deps.settleMs ?? SETTLE_MS, deps.pollIntervalMs), signals);
   }
 }
