@@ -37,6 +37,15 @@ export interface RuntimeOptions {
   projectionsElsewhere?: Projections;
 }
 
+/**
+ * The subscriptions of a process whose event loop runs only the projections and jobs (`pollster
+ * worker`, `pollster start`'s worker thread) apply a batch in a moment and would read the next at
+ * once: they let events gather this long after a page that was not full (read.ts, 10 ms where
+ * the API shares the loop), so their batches, a transaction and a NATS publish per poll each,
+ * stay as large as on a busy loop (README, "Ingest, run by run").
+ */
+export const WORKER_SETTLE_MS = 30;
+
 // A registry URL for processes that verify no national ids (worker, edge): never called.
 const NO_REGISTRY = 'http://registry.invalid';
 

@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import { openRuntime } from './open-runtime.ts';
+import { openRuntime, WORKER_SETTLE_MS } from './open-runtime.ts';
 import { exitGracefully } from './graceful-exit.ts';
 import { startWorker } from '../worker/start-worker.ts';
 
@@ -9,7 +9,7 @@ import { startWorker } from '../worker/start-worker.ts';
  * takes over at its next round rather than after noticing a dead connection) and exits.
  */
 export async function runWorkerProcess(config: Config, partitions: { count?: number; pinned?: number }): Promise<void> {
-  const runtime = await openRuntime(config, { runProjections: false, sandboxRegistry: false });
+  const runtime = await openRuntime(config, { runProjections: false, sandboxRegistry: false, subscriptionSettleMs: WORKER_SETTLE_MS });
   const { logger, services, live } = runtime;
   const redisKeeper = live.keepRedisReconciled(services.sql);
   const worker = startWorker({ services, config, logger, partitions, projections: live.projections, onPartitionTaken: redisKeeper.check });

@@ -3,7 +3,7 @@ import { loadConfig } from '../config.ts';
 import { PollsterError } from '../domain/shared/errors.ts';
 import { PostgresEventStore } from '../event-store/postgres/postgres-event-store.ts';
 import { startWorker } from '../worker/start-worker.ts';
-import { openRuntime } from './open-runtime.ts';
+import { openRuntime, WORKER_SETTLE_MS } from './open-runtime.ts';
 import type { FromThread, ToThread, WorkerThreadData } from './worker-thread.ts';
 
 /**
@@ -16,11 +16,7 @@ const data = workerData as WorkerThreadData;
 const send = (message: FromThread) => port.postMessage(message);
 
 const config = loadConfig({ ...process.env, DATABASE_URL: data.databaseUrl, LOG_FORMAT: data.logFormat });
-// Off the event loop, the projections apply a batch in a moment and read the next at once: they
-// wait for events to gather (read.ts) as long as the loop's own work used to make them, so their
-// batches (a transaction and a NATS publish per poll each) stay as large (README, "Ingest, run by run").
-const SETTLE_MS = 30;
-const runtime = await openRuntime(config, { runProjections: true, sandboxRegistry: false, subscriptionSettleMs: SETTLE_MS });
+const runtime = await openRuntime(config, { runProjections: true, sandboxRegistry: false, subscriptionSettleMs: WORKER_SETTLE_MS });
 const { services, live, logger } = runtime;
 const projections = services.projections!;
 const store = runtime.store instanceof PostgresEventStore ? runtime.store : undefined;
