@@ -31,6 +31,8 @@ export interface RuntimeOptions {
   /** Start the bundled sandbox registry when REGISTRY_URL is unset (processes that verify national ids). */
   sandboxRegistry: boolean;
   sqlPoolSize?: number;
+  /** Names the thread on every log line (`pollster start`'s worker thread logs beside the main one). */
+  thread?: string;
   /** How long the event store's subscriptions let events gather (src/event-store/postgres/read.ts; default 10 ms). */
   subscriptionSettleMs?: number;
   /** Projections running on another thread of this process (services.ts, `projectionsElsewhere`). */
@@ -50,7 +52,8 @@ export const WORKER_SETTLE_MS = 30;
 const NO_REGISTRY = 'http://registry.invalid';
 
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
-  const logger = await createLogger(config);
+  const root = await createLogger(config);
+  const logger = options.thread ? root.child({ thread: options.thread }) : root;
   logger.info(
     { mode: config.mode, eventStore: config.EVENT_STORE, dataDir: config.mode === 'embedded' ? config.dataDir : undefined },
     config.mode === 'embedded'

@@ -34,6 +34,10 @@ describe('pollster start on the full stack: the worker thread', () => {
     try {
       expect(await waitReady(port), run.output()).toBe(true);
       expect(run.output()).toContain('projections and background jobs run on a worker thread');
+      // The thread's lines say so: its start-up repeats the main thread's (mode, database, key).
+      const threadLines = run.output().split('\n').filter((line) => line.includes('"thread":"worker"'));
+      expect(threadLines.some((line) => line.includes('"msg":"worker started"'))).toBe(true);
+      expect(threadLines.some((line) => line.includes('"msg":"Server listening'))).toBe(false);
       const base = `http://127.0.0.1:${port}`;
       const call = async (method: string, path: string, body?: unknown, token?: string) => {
         const response = await fetch(`${base}${path}`, {
