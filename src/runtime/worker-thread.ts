@@ -41,9 +41,10 @@ interface Ask {
  * the Redis keeper and the background jobs, as `pollster worker` runs them, so the event loop
  * that serves the API does nothing else. Seen from the API it is the process's `Projections`:
  * read-your-writes and the projection status ask the thread. The thread's subscription polls the
- * log (the postgres store's poll, 50 ms), as a worker process does, and reads at once when someone waits
- * for a position. Woken at every commit of the main thread instead, it read smaller batches: more
- * CPU per ballot in Node and PostgreSQL, fewer ballots/s (README, "Performance").
+ * log (the postgres store's poll, 50 ms) and lets events gather (WORKER_SETTLE_MS), as a worker
+ * process does, and reads at once when someone waits for a position. Woken at every commit of the
+ * main thread instead, it read smaller batches: more CPU per ballot in Node and PostgreSQL, fewer
+ * ballots/s (README, "Ingest, run by run").
  *
  * If the thread dies, `onDeath` is called: the process cannot go on without its projections and
  * jobs, and `pollster start` stops as after any uncaught error (exit 1, for the supervisor to restart).
@@ -88,6 +89,7 @@ export class WorkerThread implements Projections {
 
   waitForPosition(position: bigint, options: WaitOptions & { projection?: string } = {}): Promise<void> {
     const { timeoutMs, projection, signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const answer = this.#ask((id) => ({
       type: 'wait',
       id,
@@ -97,13 +99,11 @@ export class WorkerThread implements Projections {
     })) as Promise<void>;
     if (!signal) return answer;
     // The thread's wait runs out on its own (timeoutMs); an abort only stops this caller's wait.
-    return Promise.race([
-      answer,
-      new Promise<void>((_, reject) => {
-        if (signal.aborted) reject(signal.reason);
-        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-      }),
-    ]);
+    return new Promise<void>((resolve, reject) => {
+      const abort = () => reject(signal.reason);
+      signal.addEventListener('abort', abort, { once: true });
+      answer.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+    });
   }
 
   status(): Promise<ProjectionStatus[]> {
