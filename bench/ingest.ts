@@ -166,7 +166,7 @@ async function session(mode: Mode, { args, ballots, concurrency, rate, partition
     const warmupPolls = warmup > 0 ? await preparePolls(request, organizer, warmup, settings[0]!) : [];
     console.log(
       `${cpus().length} CPU cores, load average ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}; ` +
-        `mode ${mode === 'start' ? '`pollster start`' : `\`pollster serve\` + \`pollster worker --partitions ${partitions}\``}, ` +
+        `mode ${mode === 'start' ? `\`pollster start\` (WORKER_THREAD=${process.env.WORKER_THREAD || 'auto'})` : `\`pollster serve\` + \`pollster worker --partitions ${partitions}\``}, ` +
         `${ballots} ballots per fraud setting in ${roundCount} rounds after ${warmup} not counted (a server runs warm), ${POLLS} token polls, concurrency ${concurrency}${rate ? `, paced at ${rate}/s` : ''}, ` +
         `fraud ${settings.join(' vs ')}, Redis ${redis ? 'of its own' : env.REDIS_URL}, NATS ${nats ? 'of its own' : env.NATS_URL}`,
     );
