@@ -97,5 +97,5 @@ async function windows(request: ReturnType<typeof jsonClient>, pollIds: string[]
   }
   const gaps = [...signed.values()].flatMap((times) => times.slice(1).map((t, i) => t - times[i]!));
   const waits = [...covered.values()];
-  console.log(`  checkpoints: ${[...signed.values()].reduce((n, t) => n + t.length, 0)} for ${signed.size} polls; longest time between two of a poll ${(Math.max(...gaps) / 1000).toFixed(1)} s; the round's last ballots covered ${(Math.max(...waits) / 1000).toFixed(1)} s after it ended (${covered.size}/${pollIds.length} polls)`);
+  console.log(`  checkpoints: ${[...signed.values()].reduce((n, t) => n + t.length, 0)} for ${signed.size} polls; longest time between two of a poll ${gaps.length === 0 ? 'n/a (one each: the round was shorter than AUDIT_CHECKPOINT_SECONDS)' : `${(Math.max(...gaps) / 1000).toFixed(1)} s`}; the round's last ballots covered ${(Math.max(...waits) / 1000).toFixed(1)} s after it ended (${covered.size}/${pollIds.length} polls)`);
 }
