@@ -128,7 +128,9 @@ export function startWorker(options: StartWorkerOptions): Worker {
   const runProjections = options.runProjections ?? true;
   if (runProjections) leases.start();
   for (const job of jobs) job.start();
-  logger.info({ partitions: count, pinned: options.partitions?.pinned, jobs: jobs.map((j) => j.name) }, 'worker started');
+  // Without partition leases (`pollster start`'s jobs), a partition count would describe nothing it runs.
+  const partitioning = runProjections ? { partitions: count, pinned: options.partitions?.pinned } : {};
+  logger.info({ ...partitioning, jobs: jobs.map((j) => j.name) }, 'worker started');
   return {
     partitions: () => projections.running(),
     jobs: () => jobs.filter((j) => j.held).map((j) => j.name),

@@ -36,7 +36,10 @@ describe('pollster start on the full stack: the worker thread', () => {
       expect(run.output()).toContain('projections and background jobs run on a worker thread');
       // The thread's lines say so: its start-up repeats the main thread's (mode, database, key).
       const threadLines = run.output().split('\n').filter((line) => line.includes('"thread":"worker"'));
-      expect(threadLines.some((line) => line.includes('"msg":"worker started"'))).toBe(true);
+      // Its projections run unpartitioned, as start's always did: no partition leases to name.
+      const started = threadLines.find((line) => line.includes('"msg":"worker started"'));
+      expect(started && JSON.parse(started)).toMatchObject({ jobs: expect.arrayContaining(['audit-checkpoints', 'poll-schedule']) });
+      expect(started && JSON.parse(started)).not.toHaveProperty('partitions');
       expect(threadLines.some((line) => line.includes('"msg":"Server listening'))).toBe(false);
       const base = `http://127.0.0.1:${port}`;
       const call = async (method: string, path: string, body?: unknown, token?: string) => {
