@@ -8,7 +8,7 @@ import { mailerFor } from './mailer.ts';
 import { fraudSettingsFrom } from '../commands/fraud/settings.ts';
 import type { Config } from '../config.ts';
 import { join } from 'node:path';
-import { openDatabase } from './database.ts';
+import { type Database, openDatabase } from './database.ts';
 import { openEventStore } from './event-store.ts';
 import { auditKeySource } from './audit-keys.ts';
 import { createLiveInfrastructure, type LiveInfrastructure } from './live.ts';
@@ -31,6 +31,11 @@ export interface RuntimeOptions {
   /** Start the bundled sandbox registry when REGISTRY_URL is unset (processes that verify national ids). */
   sandboxRegistry: boolean;
   sqlPoolSize?: number;
+  /**
+   * A database this process has opened and migrated already (the main thread's, for `pollster
+   * start`'s worker thread): used as it is, without checking the migrations again or closing it.
+   */
+  openedDatabaseUrl?: string;
   /** Names the thread on every log line (`pollster start`'s worker thread logs beside the main one). */
   thread?: string;
   /** How long the event store's subscriptions let events gather (src/event-store/postgres/read.ts; default 10 ms). */
@@ -48,12 +53,8 @@ export interface RuntimeOptions {
  */
 export const WORKER_SETTLE_MS = 30;
 
-// A registry URL for processes that verify no national ids (worker, edge): never called.
-const NO_REGISTRY = 'http://registry.invalid';
-
-export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
-  const root = await createLogger(config);
-  const logger = options.thread ? root.child({ thread: options.thread }) : root;
+/** The database of this process, migrated, with the start-up lines that say which one. */
+async function openOwnDatabase(config: Config, logger: Logger): Promise<Database> {
   logger.info(
     { mode: config.mode, eventStore: config.EVENT_STORE, dataDir: config.mode === 'embedded' ? config.dataDir : undefined },
     config.mode === 'embedded'
@@ -62,6 +63,19 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   );
   const database = await openDatabase(config, logger, { exclusive: true });
   logger.info({ database: database.location }, `data in ${database.location}`);
+  return database;
+}
+
+/** Another thread's database: opened, migrated and closed by its owner. */
+const borrowed = (url: string): Database => ({ url, location: url, close: async () => {} });
+
+// A registry URL for processes that verify no national ids (worker, edge): never called.
+const NO_REGISTRY = 'http://registry.invalid';
+
+export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const root = await createLogger(config);
+  const logger = options.thread ? root.child({ thread: options.thread }) : root;
+  const database = options.openedDatabaseUrl === undefined ? await openOwnDatabase(config, logger) : borrowed(options.openedDatabaseUrl);
   const store = await openEventStore(config, database.url, options.subscriptionSettleMs !== undefined ? { settleMs: options.subscriptionSettleMs } : {});
   const live = await createLiveInfrastructure(config, { logger: logger.child({ component: 'live' }) });
   const sandbox = options.sandboxRegistry && !config.REGISTRY_URL ? await startRegistrySandbox() : undefined;

@@ -44,23 +44,21 @@ export async function startProcess(config: Config): Promise<void> {
     ...(thread ? { projectionsElsewhere: thread } : {}),
   });
   const { logger, services, live } = runtime;
-  let workerHalf: { stop(): Promise<void> };
+  // On the thread, runtime.close() stops the worker half (services.projections), before the
+  // stores and the database it uses; on the event loop, it is stopped here first.
+  let stopOnLoop: (() => Promise<void>) | undefined;
   if (thread) {
     await thread.start({ databaseUrl: services.databaseUrl, logFormat: logFormat(config) }).catch(async (error: unknown) => {
       await runtime.close();
       throw error;
     });
     logger.info('projections and background jobs run on a worker thread');
-    // runtime.close() stops it (services.projections), before the stores and the database it uses.
-    workerHalf = { stop: async () => {} };
   } else {
     const redisKeeper = live.keepRedisReconciled(services.sql);
     const jobs = startWorker({ services, config, logger, runProjections: false });
-    workerHalf = {
-      async stop() {
-        await jobs.stop();
-        redisKeeper.stop();
-      },
+    stopOnLoop = async () => {
+      await jobs.stop();
+      redisKeeper.stop();
     };
   }
   const app = await buildApp({
@@ -76,7 +74,7 @@ export async function startProcess(config: Config): Promise<void> {
     port: config.PORT,
     exitGracefully,
     onShutdown: async () => {
-      await workerHalf.stop();
+      await stopOnLoop?.();
       await runtime.close();
     },
   });

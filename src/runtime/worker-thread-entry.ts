@@ -18,7 +18,13 @@ const send = (message: FromThread) => port.postMessage(message);
 // No vote tokens held in memory: they speed up the ballots the main thread decides, and the
 // thread's jobs decide none (the set would be a second copy of up to VOTE_TOKENS_IN_MEMORY hashes).
 const config = loadConfig({ ...process.env, DATABASE_URL: data.databaseUrl, LOG_FORMAT: data.logFormat, VOTE_TOKENS_IN_MEMORY: '0' });
-const runtime = await openRuntime(config, { runProjections: true, sandboxRegistry: false, subscriptionSettleMs: WORKER_SETTLE_MS, thread: 'worker' });
+const runtime = await openRuntime(config, {
+  runProjections: true,
+  sandboxRegistry: false,
+  openedDatabaseUrl: data.databaseUrl,
+  subscriptionSettleMs: WORKER_SETTLE_MS,
+  thread: 'worker',
+});
 const { services, live, logger } = runtime;
 const projections = services.projections!;
 const store = runtime.store instanceof PostgresEventStore ? runtime.store : undefined;
