@@ -38,7 +38,7 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
       INSERT INTO ballots (ballot_id, poll_id, voter_key, account_id, answers, meta, cast_at, cast_position, position)
       SELECT r.ballot_id, r.poll_id, r.voter_key, r.account_id, r.answers, r.meta, r.cast_at, r.position, r.position
       FROM ${jsonRows(rows, sql.fragment`r(ballot_id text, poll_id text, voter_key text, account_id text,
-           answers jsonb, meta jsonb, cast_at timestamptz, position bigint)`)}
+           answers json, meta json, cast_at timestamptz, position bigint)`)}
       ORDER BY r.position
       ON CONFLICT (ballot_id) DO NOTHING
       RETURNING poll_id),
@@ -50,7 +50,7 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
 /** The meta of the cast stays: it describes the ballot's origin, which analytics reads. */
 export async function ballotChanged(tx: DatabaseTransactionConnection, data: BallotChanged['data'], position: bigint): Promise<void> {
   await tx.query(sql.unsafe`
-    UPDATE ballots SET answers = ${sql.jsonb(data.answers)}, changed_at = ${data.changedAt}::timestamptz, position = ${position}
+    UPDATE ballots SET answers = ${JSON.stringify(data.answers)}::json, changed_at = ${data.changedAt}::timestamptz, position = ${position}
     WHERE ballot_id = ${data.ballotId} AND position < ${position}`);
 }
 
