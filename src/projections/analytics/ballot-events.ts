@@ -32,7 +32,6 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
   const rows = casts.map(({ data, position }) => ({
     ballot_id: data.ballotId,
     poll_id: data.pollId,
-    voter_key: data.voterKey,
     // events written before meta was filled (or by tests) carry nulls: report them as unknown
     device: data.meta?.device ?? 'unknown',
     country: data.meta?.country ?? 'unknown',
@@ -46,11 +45,11 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
   }));
   await tx.query(prepared(sql.unsafe`
     WITH input AS (
-      SELECT * FROM ${jsonRows(rows, sql.fragment`r(ballot_id text, poll_id text, voter_key text,
+      SELECT * FROM ${jsonRows(rows, sql.fragment`r(ballot_id text, poll_id text,
         device text, country text, cast_at timestamptz, answered int, answered_ids text[], response_ms bigint, position bigint)`)}),
     inserted AS (
-      INSERT INTO analytics_ballots (ballot_id, poll_id, voter_key, device, country, cast_at, answered, answered_ids, response_ms, status, position)
-      SELECT r.ballot_id, r.poll_id, r.voter_key, r.device, r.country, r.cast_at, least(r.answered, p.question_count),
+      INSERT INTO analytics_ballots (ballot_id, poll_id, device, country, cast_at, answered, answered_ids, response_ms, status, position)
+      SELECT r.ballot_id, r.poll_id, r.device, r.country, r.cast_at, least(r.answered, p.question_count),
              r.answered_ids, r.response_ms,
              CASE WHEN p.closed_position IS NULL THEN 'counted' ELSE 'after-close' END,
              r.position
@@ -59,7 +58,7 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
       ON CONFLICT (ballot_id) DO NOTHING
       RETURNING *),
     deltas AS (
-      SELECT poll_id, voter_key, device, country, cast_at, 1 AS ballots, answered,
+      SELECT poll_id, device, country, cast_at, 1 AS ballots, answered,
              (response_ms IS NOT NULL)::int AS timed, coalesce(response_ms, 0) AS response_ms
       FROM inserted WHERE status = 'counted'),
     ${APPLY_DELTAS}`));
@@ -81,9 +80,9 @@ export async function ballotChanged(tx: DatabaseTransactionConnection, data: Bal
       FROM (SELECT ballot_id, answered AS old_answered FROM analytics_ballots WHERE ballot_id = ${data.ballotId}) o,
            analytics_polls p
       WHERE b.ballot_id = o.ballot_id AND p.poll_id = b.poll_id AND b.position < ${position}
-      RETURNING b.poll_id, b.voter_key, b.device, b.country, b.cast_at, b.status, b.answered, o.old_answered),
+      RETURNING b.poll_id, b.device, b.country, b.cast_at, b.status, b.answered, o.old_answered),
     deltas AS (
-      SELECT poll_id, voter_key, device, country, cast_at, 0 AS ballots, answered - old_answered AS answered,
+      SELECT poll_id, device, country, cast_at, 0 AS ballots, answered - old_answered AS answered,
              0 AS timed, 0::bigint AS response_ms
       FROM changed WHERE status = 'counted' AND answered <> old_answered),
     ${APPLY_DELTAS}`);
@@ -103,7 +102,7 @@ export async function flagReviewed(tx: DatabaseTransactionConnection, data: Flag
       WHERE b.ballot_id = o.ballot_id AND b.status <> 'rejected' AND b.position < ${position}
       RETURNING b.*, o.old_status),
     deltas AS (
-      SELECT poll_id, voter_key, device, country, cast_at, -1 AS ballots, -answered AS answered,
+      SELECT poll_id, device, country, cast_at, -1 AS ballots, -answered AS answered,
              -((response_ms IS NOT NULL)::int) AS timed, -coalesce(response_ms, 0) AS response_ms
       FROM changed WHERE old_status = 'counted'),
     ${APPLY_DELTAS}`);

@@ -7,7 +7,7 @@ export type AnalyticsBucket = 'minute' | 'hour';
 export interface AnalyticsView {
   pollId: string;
   totalBallots: number;
-  /** Distinct voter keys among counted ballots. */
+  /** Distinct voters among counted ballots: one per counted ballot (the store takes one ballot per voter per poll). */
   uniqueVoters: number;
   /** Answered questions / questions of the poll, averaged over ballots (0..1, 4 decimals); null without ballots. */
   completionRate: number | null;
