@@ -7,6 +7,7 @@ import type { AppendResult } from '../../src/event-store/port.ts';
 import { createSqlPool } from '../../src/db/slonik.ts';
 import type { BallotChanged, BallotFlagged, FlagReviewed } from '../../src/domain/ballot/events.ts';
 import type { PollSettings } from '../../src/domain/poll/definition.ts';
+import type { Answer } from '../../src/domain/ballot/answers.ts';
 import { ballotStream, pollStream, userStream } from '../../src/domain/shared/streams.ts';
 import { answers, ballotCast, emptyMeta } from '../../src/testing/ballot-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -79,11 +80,14 @@ export async function castBallot(
   return { ...result, ballotId, voterKey };
 }
 
-export function changeBallot(store: PostgresEventStore, pollId: string, ballotId: string, voterKey: string) {
-  const data: BallotChanged['data'] = {
-    ballotId, pollId, voterKey, answers: [{ questionId: 'q-single', optionIds: ['o-sushi'] }], meta: emptyMeta,
-    previousAnswers: answers(), changedAt: '2030-01-01T13:00:00.000Z',
-  };
+export function changeBallot(
+  store: PostgresEventStore,
+  pollId: string,
+  ballotId: string,
+  voterKey: string,
+  { to = [{ questionId: 'q-single', optionIds: ['o-sushi'] }], from = answers(), changedAt = '2030-01-01T13:00:00.000Z' }: { to?: Answer[]; from?: Answer[]; changedAt?: string } = {},
+) {
+  const data: BallotChanged['data'] = { ballotId, pollId, voterKey, answers: to, meta: emptyMeta, previousAnswers: from, changedAt };
   return store.append(ballotStream(pollId, voterKey), one('BallotChanged', data), 'stream_exists');
 }
 

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { pollStream } from '../../src/domain/shared/streams.ts';
 import {
-  findFlag, getPoll, getResults, type PostgresProjection, ProjectionRunner, pollsCatalog, resetProjection, results,
+  analytics, findBallot, findFlag, getAnalytics, getPoll, getResults, type PostgresProjection, ProjectionRunner, pollsCatalog, resetProjection, results,
 } from '../../src/projections/index.ts';
 import { applyInTransaction, applyTogether } from '../../src/projections/runner/apply.ts';
 import {
@@ -13,6 +13,7 @@ import {
   openHarness, openPoll, reviewFlag, silentLogger,
 } from './harness.ts';
 import { pollDefinition } from '../../src/testing/poll-fixtures.ts';
+import { answers } from '../../src/testing/ballot-fixtures.ts';
 
 /**
  * The runtime's guarantees with the real store and database: rows and checkpoint commit together,
@@ -198,6 +199,48 @@ describe('runs of casts and flags', () => {
     const flags = await Promise.all(flagIds.map((id) => findFlag(h.sql, id)));
     expect(flags.map((f) => [f?.pollId, f?.status, f?.reasons])).toEqual(flagIds.map(() => [pollId, 'pending', ['velocity']]));
     expect((await getPoll(h.sql, pollId))?.ballots).toBe(6);
+  });
+});
+
+describe('runs of changes', () => {
+  const analyticsDump = async (pollId: string) => {
+    const rowsOf = sql.type(z.object({ row: z.string() }));
+    const tables = ['analytics_polls', 'analytics_ballots', 'analytics_breakdowns', 'analytics_series'];
+    const rows = await Promise.all(tables.map((t) => h.sql.any(rowsOf`SELECT to_jsonb(x)::text AS row FROM ${sql.identifier(['read', t])} x WHERE poll_id = ${pollId} ORDER BY 1`)));
+    return rows.flat().map((r) => r.row);
+  };
+
+  // One batch: C(a) C(b) C Ch(a) Ch(b) Ch(a again) C(d) Ch(d), d's change right after its cast:
+  // the runs must write what the events write one at a time (which change of a is kept:
+  // cast-runs.unit.spec.ts; an UPDATE joining two changes of one row keeps either, by the plan).
+  it('casts and changes in one batch, a ballot changed twice among them, write exactly the rows one event at a time writes', async () => {
+    const { pollId } = await createPoll(h.store);
+    await openPoll(h.store, pollId);
+    const [a, b] = [await castBallot(h.store, pollId), await castBallot(h.store, pollId)];
+    await castBallot(h.store, pollId);
+    const rating = (n: number) => [{ questionId: 'q-rating', rating: n }];
+    await changeBallot(h.store, pollId, a.ballotId, a.voterKey, { to: rating(1), changedAt: '2030-01-01T13:00:00.000Z' });
+    await changeBallot(h.store, pollId, b.ballotId, b.voterKey, { to: answers().slice(1), changedAt: '2030-01-01T13:01:00.000Z' });
+    await changeBallot(h.store, pollId, a.ballotId, a.voterKey, { from: rating(1), to: answers().slice(0, 3), changedAt: '2030-01-01T13:02:00.000Z' });
+    const d = await castBallot(h.store, pollId);
+    const head = (await changeBallot(h.store, pollId, d.ballotId, d.voterKey, { to: rating(5), changedAt: '2030-01-01T13:03:00.000Z' })).position;
+
+    const replay = async (batchSize?: number) => {
+      await resetProjection(h.sql, pollsCatalog);
+      await resetProjection(h.sql, analytics);
+      const runners = [run(pollsCatalog, batchSize), run(analytics, batchSize)];
+      await Promise.all(runners.map((r) => r.waitForPosition(head)));
+      await Promise.all(runners.map((r) => r.stop()));
+      return { catalog: await dumpCatalog(h.sql), analytics: await analyticsDump(pollId) };
+    };
+    const oneByOne = await replay(1);
+    const inRuns = await replay();
+    expect(inRuns).toEqual(oneByOne);
+
+    const ballot = await findBallot(h.sql, pollId, a.ballotId);
+    expect([ballot?.answers, ballot?.changedAt]).toEqual([answers().slice(0, 3), '2030-01-01T13:02:00.000Z']);
+    // answered: a 3, b 3, the unchanged ballot 4, d 1: 11 of 16
+    expect(await getAnalytics(h.sql, pollId)).toMatchObject({ totalBallots: 4, uniqueVoters: 4, completionRate: 0.6875 });
   });
 });
 

@@ -1,5 +1,5 @@
 import { sql, type DatabaseTransactionConnection } from 'slonik';
-import type { BallotCast, BallotChanged, FlagReviewed } from '../../domain/ballot/events.ts';
+import type { BallotCast, FlagReviewed } from '../../domain/ballot/events.ts';
 import { APPLY_DELTAS } from './apply-deltas.ts';
 
 /**
@@ -8,7 +8,7 @@ import { APPLY_DELTAS } from './apply-deltas.ts';
  */
 
 export type { CastAt } from '../runner/cast-runs.ts';
-import type { CastAt } from '../runner/cast-runs.ts';
+import { lastChangeOfEachBallot, type CastAt, type ChangeAt } from '../runner/cast-runs.ts';
 import { jsonRows } from '../shared/json-rows.ts';
 import { prepared } from '../../db/prepared.ts';
 
@@ -65,27 +65,35 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
 }
 
 /**
- * A change moves only the completion figures (device, country, castAt and response time describe
+ * A run of BallotChanged in one statement, the last change of each ballot (see cast-runs.ts). A
+ * change moves only the completion figures (device, country, castAt and response time describe
  * the cast and stay). After the close nothing moves: the figures were final at PollClosed, and the
  * row keeps the answers that were counted so a later rejection takes back exactly those.
  */
-export async function ballotChanged(tx: DatabaseTransactionConnection, data: BallotChanged['data'], position: bigint): Promise<void> {
-  await tx.query(sql.unsafe`
+export async function ballotsChanged(tx: DatabaseTransactionConnection, changes: readonly ChangeAt[]): Promise<void> {
+  const rows = lastChangeOfEachBallot(changes).map(({ data, position }) => ({
+    ballot_id: data.ballotId,
+    answered: answeredCount(data.answers),
+    answered_ids: answeredIds(data.answers),
+    position: String(position),
+  }));
+  // `o`, the row as the statement found it, gives the answered count the change replaces.
+  await tx.query(prepared(sql.unsafe`
     WITH changed AS (
       UPDATE analytics_ballots b
-      SET answered = CASE WHEN p.closed_position IS NULL THEN least(${answeredCount(data.answers)}, p.question_count) ELSE b.answered END,
-          answered_ids = CASE WHEN p.closed_position IS NULL
-                              THEN ${sql.array(answeredIds(data.answers), 'text')} ELSE b.answered_ids END,
-          position = ${position}
-      FROM (SELECT ballot_id, answered AS old_answered FROM analytics_ballots WHERE ballot_id = ${data.ballotId}) o,
+      SET answered = CASE WHEN p.closed_position IS NULL THEN least(r.answered, p.question_count) ELSE b.answered END,
+          answered_ids = CASE WHEN p.closed_position IS NULL THEN r.answered_ids ELSE b.answered_ids END,
+          position = r.position
+      FROM ${jsonRows(rows, sql.fragment`r(ballot_id text, answered int, answered_ids text[], position bigint)`)}
+           JOIN analytics_ballots o ON o.ballot_id = r.ballot_id,
            analytics_polls p
-      WHERE b.ballot_id = o.ballot_id AND p.poll_id = b.poll_id AND b.position < ${position}
-      RETURNING b.poll_id, b.device, b.country, b.cast_at, b.status, b.answered, o.old_answered),
+      WHERE b.ballot_id = r.ballot_id AND p.poll_id = b.poll_id AND b.position < r.position
+      RETURNING b.poll_id, b.device, b.country, b.cast_at, b.status, b.answered, o.answered AS old_answered),
     deltas AS (
       SELECT poll_id, device, country, cast_at, 0 AS ballots, answered - old_answered AS answered,
              0 AS timed, 0::bigint AS response_ms
       FROM changed WHERE status = 'counted' AND answered <> old_answered),
-    ${APPLY_DELTAS}`);
+    ${APPLY_DELTAS}`));
 }
 
 /**

@@ -5,7 +5,7 @@ import type { PollEvent } from '../../domain/poll/events.ts';
 import { inLogOrderWithCastRuns } from '../runner/cast-runs.ts';
 import { requiredFields } from '../runner/required-fields.ts';
 import type { PostgresProjection } from '../runner/projection.ts';
-import { ballotChanged, ballotsCast, flagReviewed } from './ballot-events.ts';
+import { ballotsChanged, ballotsCast, flagReviewed } from './ballot-events.ts';
 import { pollClosed, pollCreated, pollOpened } from './poll-events.ts';
 import { ANALYTICS } from '../names.ts';
 
@@ -37,7 +37,7 @@ async function apply(tx: DatabaseTransactionConnection, recorded: RecordedEvent)
     case 'BallotCast':
       return ballotsCast(tx, [{ data: event.data, position }]);
     case 'BallotChanged':
-      return ballotChanged(tx, event.data, position);
+      return ballotsChanged(tx, [{ data: event.data, position }]);
     case 'FlagReviewed':
       return flagReviewed(tx, event.data, position);
     case 'BallotFlagged': // a flagged ballot stays counted until a reviewer rejects it
@@ -60,6 +60,7 @@ export const analytics: PostgresProjection = {
     await inLogOrderWithCastRuns(events, {
       check: assertRequiredFields,
       casts: (run) => ballotsCast(tx, run),
+      changes: (run) => ballotsChanged(tx, run),
       other: (event) => apply(tx, event),
       ignored: IGNORED,
     });

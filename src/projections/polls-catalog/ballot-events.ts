@@ -1,5 +1,5 @@
 import { sql, type DatabaseTransactionConnection } from 'slonik';
-import type { BallotCast, BallotChanged, BallotFlagged, FlagReviewed } from '../../domain/ballot/events.ts';
+import type { BallotCast, BallotFlagged, FlagReviewed } from '../../domain/ballot/events.ts';
 import { ballotStream } from '../../domain/shared/streams.ts';
 
 /**
@@ -8,7 +8,7 @@ import { ballotStream } from '../../domain/shared/streams.ts';
  */
 
 export type { CastAt } from '../runner/cast-runs.ts';
-import type { CastAt, FlagAt } from '../runner/cast-runs.ts';
+import { lastChangeOfEachBallot, type CastAt, type ChangeAt, type FlagAt } from '../runner/cast-runs.ts';
 import { jsonRows } from '../shared/json-rows.ts';
 import { prepared } from '../../db/prepared.ts';
 
@@ -47,11 +47,21 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
     FROM counted c WHERE p.poll_id = c.poll_id AND p.closed_position IS NULL`));
 }
 
-/** The meta of the cast stays: it describes the ballot's origin, which analytics reads. */
-export async function ballotChanged(tx: DatabaseTransactionConnection, data: BallotChanged['data'], position: bigint): Promise<void> {
-  await tx.query(sql.unsafe`
-    UPDATE ballots SET answers = ${JSON.stringify(data.answers)}::json, changed_at = ${data.changedAt}::timestamptz, position = ${position}
-    WHERE ballot_id = ${data.ballotId} AND position < ${position}`);
+/**
+ * A run of BallotChanged in one statement, the last change of each ballot (see cast-runs.ts). The
+ * meta of the cast stays: it describes the ballot's origin.
+ */
+export async function ballotsChanged(tx: DatabaseTransactionConnection, changes: readonly ChangeAt[]): Promise<void> {
+  const rows = lastChangeOfEachBallot(changes).map(({ data, position }) => ({
+    ballot_id: data.ballotId,
+    answers: data.answers,
+    changed_at: data.changedAt,
+    position: String(position),
+  }));
+  await tx.query(prepared(sql.unsafe`
+    UPDATE ballots b SET answers = r.answers, changed_at = r.changed_at, position = r.position
+    FROM ${jsonRows(rows, sql.fragment`r(ballot_id text, answers json, changed_at timestamptz, position bigint)`)}
+    WHERE b.ballot_id = r.ballot_id AND b.position < r.position`));
 }
 
 /** The review-queue rows of a run of BallotFlagged (see cast-runs.ts), in one statement: pending, keyed by flag id. */

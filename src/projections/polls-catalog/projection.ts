@@ -4,7 +4,7 @@ import type { BallotEvent } from '../../domain/ballot/events.ts';
 import type { PollEvent } from '../../domain/poll/events.ts';
 import { inLogOrderWithCastRuns } from '../runner/cast-runs.ts';
 import type { PostgresProjection } from '../runner/projection.ts';
-import { ballotChanged, ballotsCast, ballotsFlagged, flagReviewed } from './ballot-events.ts';
+import { ballotsChanged, ballotsCast, ballotsFlagged, flagReviewed } from './ballot-events.ts';
 import { pollClosed, pollCreated, pollOpened } from './poll-events.ts';
 import { assertRequiredFields } from './required-fields.ts';
 import { POLLS_CATALOG } from '../names.ts';
@@ -28,7 +28,7 @@ async function apply(tx: DatabaseTransactionConnection, recorded: RecordedEvent)
     case 'BallotCast':
       return ballotsCast(tx, [{ data: event.data, position }]);
     case 'BallotChanged':
-      return ballotChanged(tx, event.data, position);
+      return ballotsChanged(tx, [{ data: event.data, position }]);
     case 'BallotFlagged':
       return ballotsFlagged(tx, [{ data: event.data, stream: recorded.stream, position }]);
     case 'FlagReviewed':
@@ -53,6 +53,7 @@ export const pollsCatalog: PostgresProjection = {
     await inLogOrderWithCastRuns(events, {
       check: assertRequiredFields,
       casts: (run) => ballotsCast(tx, run),
+      changes: (run) => ballotsChanged(tx, run),
       flags: (run) => ballotsFlagged(tx, run),
       other: (event) => apply(tx, event),
       ignored: IGNORED,
