@@ -44,7 +44,8 @@ const INTEGER_KEY = /^(?:0|[1-9]\d*)$/;
  * The same canonical JSON for a value the writer holds (before any JSON.stringify/parse round
  * trip), fast enough for the append path: keys are sorted into fresh objects and V8's native
  * JSON.stringify writes them, whose output rules are exactly JCS's. That only works while no
- * object has integer-like keys (JS orders those numerically, JCS by code unit): such values take
+ * object has integer-like keys (JS orders those numerically, JCS by code unit) or a "__proto__"
+ * member (an ordinary object cannot hold one as a plain property): such values take
  * `canonicalJson` of the parsed JSON instead. JSON.stringify semantics otherwise (toJSON,
  * undefined members dropped), so the result is the canonical form of the JSON that is stored.
  */
@@ -69,10 +70,11 @@ function sortKeys(input: unknown, key = ''): unknown {
     return out;
   }
   const keys = Object.keys(value).sort();
-  // No prototype: a "__proto__" key (JSON.parse makes it an own property) stays a member.
-  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  // An ordinary object, not Object.create(null): V8 keeps that one in dictionary mode, and
+  // JSON.stringify of fast objects took a third less time per ballot event (5.4 → 3.7-4.0 µs).
+  const out: Record<string, unknown> = {};
   for (const name of keys) {
-    if (INTEGER_KEY.test(name)) return FALLBACK;
+    if (name === '__proto__' || INTEGER_KEY.test(name)) return FALLBACK;
     const v = sortKeys((value as Record<string, unknown>)[name], name);
     if (v === FALLBACK) return FALLBACK;
     out[name] = v;
