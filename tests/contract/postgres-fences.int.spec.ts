@@ -114,6 +114,33 @@ describe('fenced appends (postgres)', () => {
     }
   });
 
+  it('in one batch, an event on a fence stream breaks the fence of the events after it, not of those before it (each fence checked once)', async () => {
+    const [f, g, unborn] = [`${fenceCategory}-${randomUUID()}`, `${fenceCategory}-${randomUUID()}`, `${fenceCategory}-${randomUUID()}`];
+    await a.append(f, [event('PollOpened')], 'no_stream');
+    await a.append(g, [event('PollOpened')], 'no_stream');
+    await a.append(g, [event('MilestoneReached')], 0n);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const check = (streams: string[], fences: [string, number, string][]) =>
+        client.query<{ ok: boolean[] }>('SELECT pollster_append_fences($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS ok', [
+          [...new Set(streams.filter((s) => s.startsWith(fenceCategory)))], streams, fences.map((x) => x[0]), fences.map((x) => x[1]), fences.map((x) => x[2]),
+        ]);
+      await client.query('BEGIN');
+      // Ballots on f and g, a close of f in the middle of the batch, ballots on f and g after it.
+      const { rows } = await check(
+        ['b-1', 'b-2', f, 'b-3', 'b-4', 'b-5', 'b-6', 'b-7'],
+        [[f, 0, ''], [g, 0, 'MilestoneReached'], ['', 0, ''], [f, 0, ''], [g, 0, 'MilestoneReached'], [g, 0, ''], [f, 1, ''], [unborn, -1, '']],
+      );
+      // b-3: after the close of f in the batch; b-5: g moved on by a milestone it does not ignore;
+      // b-6: f at revision 1, ahead of its stream (and after the close); b-7: a stream not born yet is at -1.
+      expect(rows[0]!.ok).toEqual([true, true, true, false, true, false, false, true]);
+      await client.query('ROLLBACK');
+    } finally {
+      await client.end();
+    }
+  });
+
   it('refuse a fence on a stream whose category was not declared a fence, before anything is queued', async () => {
     const refused = await outcome(a.append(`${freshCategory()}-x`, [event()], 'no_stream', { fence: { stream: `${freshCategory()}-f`, revision: 0n } }));
     expect('error' in refused && refused.error).toBeInstanceOf(ValidationError);
