@@ -71,7 +71,7 @@ function sortKeys(input: unknown, key = ''): unknown {
   }
   const keys = Object.keys(value).sort();
   // An ordinary object, not Object.create(null): V8 keeps that one in dictionary mode, and
-  // JSON.stringify of fast objects took a third less time per ballot event (5.4 → 3.7-4.0 µs).
+  // JSON.stringify of fast objects took a quarter less time per ballot event (5.4 → 4.2 µs).
   const out: Record<string, unknown> = {};
   for (const name of keys) {
     if (name === '__proto__' || INTEGER_KEY.test(name)) return FALLBACK;
