@@ -17,8 +17,9 @@ export async function dumpTables(pool: DatabasePool, projection: PostgresProject
 }
 
 /** The names of a table's indexes, to check a swap kept them as the migrations made them. */
-export async function indexNames(pool: DatabasePool, qualified: string): Promise<string[]> {
+/** A table's indexes as PostgreSQL defines them (`CREATE [UNIQUE] INDEX name ON schema.table ...`). */
+export async function indexDefinitions(pool: DatabasePool, qualified: string): Promise<string[]> {
   const [schema, table] = qualified.split('.') as [string, string];
-  return [...(await pool.anyFirst(sql.type(z.object({ indexname: z.string() }))`
-    SELECT indexname FROM pg_indexes WHERE schemaname = ${schema} AND tablename = ${table} ORDER BY indexname`))];
+  return [...(await pool.anyFirst(sql.type(z.object({ indexdef: z.string() }))`
+    SELECT indexdef FROM pg_indexes WHERE schemaname = ${schema} AND tablename = ${table} ORDER BY indexname`))];
 }

@@ -4,7 +4,7 @@ import { partitionOfStream } from '../leases/partitions.ts';
 import type { PostgresProjection } from '../runner/projection.ts';
 import { useSchema } from '../runner/search-path.ts';
 import { type ParkedInRebuild, applyWithin } from './shadow-apply.ts';
-import { analyzeShadow, createShadow, dropLeftoverShadows, dropShadow, parseTableName, shadowSchemaName } from './shadow.ts';
+import { analyzeShadow, createSecondaryIndexes, createShadow, dropLeftoverShadows, dropShadow, parseTableName, shadowSchemaName } from './shadow.ts';
 import { swapIn } from './swap.ts';
 import { withRebuildLock } from './rebuild-lock.ts';
 
@@ -26,7 +26,7 @@ export interface RebuildOptions {
   signal?: AbortSignal;
 }
 
-export type RebuildPhase = 'replay' | 'catch-up' | 'analyze' | 'swap';
+export type RebuildPhase = 'replay' | 'index' | 'catch-up' | 'analyze' | 'swap';
 
 export interface RebuildProgress {
   phase: RebuildPhase;
@@ -151,6 +151,11 @@ async function fillAndSwap(
 
   report();
   await drain(state.head);
+  abortIf(signal);
+  state.phase = 'index';
+  report();
+  await createSecondaryIndexes(options.sql, schema, tables);
+  // The replay's time includes building the indexes it left out.
   const replaySeconds = (performance.now() - started) / 1000;
   const replayed = state.applied;
   abortIf(signal);

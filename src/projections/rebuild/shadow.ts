@@ -7,11 +7,14 @@ import { READ_SCHEMA } from '../runner/search-path.ts';
  * of each live table's shape under the SAME name, so the projection's handler (which names its
  * tables unqualified) writes into them once the search path points there.
  *
- * Every index is created up front, secondary ones too: deferring them to after the bulk replay
- * was tried and made the analytics replay quadratic (its ballot statement counts a voter's
- * ballots through the partial index analytics_ballots_voter). Every index and constraint keeps its
- * live name: schemas are namespaces, and after the swap the tables look exactly as the migrations
- * made them (a later migration can drop them by name).
+ * Primary keys, unique constraints and unique indexes are created with the tables: the replay's
+ * `ON CONFLICT` needs them as arbiters. The other (secondary) indexes are built once the bulk of
+ * the log is in (`createSecondaryIndexes`), one sort each instead of an entry at a random place
+ * for every row: no replay statement reads through them. (Tried once before, when analytics
+ * still counted a voter's earlier ballots through analytics_ballots_voter, that made its replay
+ * quadratic.) Every index and constraint keeps its live name: schemas are namespaces, and after
+ * the swap the tables look exactly as the migrations made them (a later migration can drop them
+ * by name).
  * Logged tables, not UNLOGGED ones turned LOGGED before the swap: measured, the replay was no
  * faster on this 2-core box, and SET LOGGED then rewrote every table once more.
  */
@@ -43,13 +46,13 @@ function catalogDdl(text: string) {
   return sql.fragment(parts as unknown as TemplateStringsArray);
 }
 
-const indexRow = z.object({ name: z.string(), definition: z.string(), constraint_def: z.string().nullable(), });
+const indexRow = z.object({ name: z.string(), definition: z.string(), constraint_def: z.string().nullable(), unique: z.boolean() });
 
 /** What a table's indexes are: constraint-backed ones (pk, unique, exclude) with their definition, and the rest. */
 async function indexesOf(db: CommonQueryMethods, { schema, table }: TableName) {
   return db.any(sql.type(indexRow)`
     SELECT ic.relname AS name, pg_get_indexdef(i.indexrelid) AS definition,
-           pg_get_constraintdef(c.oid) AS constraint_def
+           pg_get_constraintdef(c.oid) AS constraint_def, i.indisunique AS unique
     FROM pg_index i
     JOIN pg_class ic ON ic.oid = i.indexrelid
     JOIN pg_class t ON t.oid = i.indrelid
@@ -77,9 +80,18 @@ export async function createShadow(db: CommonQueryMethods, schema: string, table
     for (const index of await indexesOf(db, live)) {
       if (index.constraint_def !== null) {
         await db.query(sql.unsafe`ALTER TABLE ${shadowId} ADD CONSTRAINT ${sql.identifier([index.name])} ${catalogDdl(index.constraint_def)}`);
-      } else {
+      } else if (index.unique) {
         await db.query(sql.unsafe`${catalogDdl(retarget(index.definition, live, schema))}`);
       }
+    }
+  }
+}
+
+/** The live tables' secondary (non-unique, not constraint-backed) indexes on the shadow tables. */
+export async function createSecondaryIndexes(db: CommonQueryMethods, schema: string, tables: readonly TableName[]): Promise<void> {
+  for (const live of tables) {
+    for (const index of await indexesOf(db, live)) {
+      if (index.constraint_def === null && !index.unique) await db.query(sql.unsafe`${catalogDdl(retarget(index.definition, live, schema))}`);
     }
   }
 }
