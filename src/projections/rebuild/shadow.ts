@@ -48,6 +48,9 @@ function catalogDdl(text: string) {
 
 const indexRow = z.object({ name: z.string(), definition: z.string(), constraint_def: z.string().nullable(), unique: z.boolean() });
 
+/** Neither constraint-backed nor unique: nothing the replay's `ON CONFLICT` leans on. */
+const isSecondary = (index: z.infer<typeof indexRow>) => index.constraint_def === null && !index.unique;
+
 /** What a table's indexes are: constraint-backed ones (pk, unique, exclude) with their definition, and the rest. */
 async function indexesOf(db: CommonQueryMethods, { schema, table }: TableName) {
   return db.any(sql.type(indexRow)`
@@ -80,7 +83,7 @@ export async function createShadow(db: CommonQueryMethods, schema: string, table
     for (const index of await indexesOf(db, live)) {
       if (index.constraint_def !== null) {
         await db.query(sql.unsafe`ALTER TABLE ${shadowId} ADD CONSTRAINT ${sql.identifier([index.name])} ${catalogDdl(index.constraint_def)}`);
-      } else if (index.unique) {
+      } else if (!isSecondary(index)) {
         await db.query(sql.unsafe`${catalogDdl(retarget(index.definition, live, schema))}`);
       }
     }
@@ -91,7 +94,7 @@ export async function createShadow(db: CommonQueryMethods, schema: string, table
 export async function createSecondaryIndexes(db: CommonQueryMethods, schema: string, tables: readonly TableName[]): Promise<void> {
   for (const live of tables) {
     for (const index of await indexesOf(db, live)) {
-      if (index.constraint_def === null && !index.unique) await db.query(sql.unsafe`${catalogDdl(retarget(index.definition, live, schema))}`);
+      if (isSecondary(index)) await db.query(sql.unsafe`${catalogDdl(retarget(index.definition, live, schema))}`);
     }
   }
 }
