@@ -13,8 +13,10 @@ import { jsonRows } from '../shared/json-rows.ts';
 import { prepared } from '../../db/prepared.ts';
 
 /** Questions a ballot answers: the domain allows skipping questions but not answering one twice. */
-const answeredIds = (answers: BallotCast['data']['answers']): string[] => [...new Set(answers.map((a) => a.questionId))];
-const answeredCount = (answers: BallotCast['data']['answers']): number => answeredIds(answers).length;
+const answered = (answers: BallotCast['data']['answers']): { answered: number; answered_ids: string[] } => {
+  const ids = [...new Set(answers.map((a) => a.questionId))];
+  return { answered: ids.length, answered_ids: ids };
+};
 
 /**
  * A run of consecutive BallotCast events in one statement (ballots are the bulk of the log).
@@ -37,8 +39,7 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
     device: data.meta?.device ?? 'unknown',
     country: data.meta?.country ?? 'unknown',
     cast_at: data.castAt,
-    answered: answeredCount(data.answers),
-    answered_ids: answeredIds(data.answers),
+    ...answered(data.answers),
     // whole seconds from the client-supplied start; null (untimed) without one, as on older ballots
     response_ms: typeof data.meta?.responseSeconds === 'number' ? data.meta.responseSeconds * 1000 : null,
     // as a string: JSON numbers lose precision past 2^53
@@ -74,8 +75,7 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
 export async function ballotsChanged(tx: DatabaseTransactionConnection, changes: readonly ChangeAt[]): Promise<void> {
   const rows = lastChangeOfEachBallot(changes).map(({ data, position }) => ({
     ballot_id: data.ballotId,
-    answered: answeredCount(data.answers),
-    answered_ids: answeredIds(data.answers),
+    ...answered(data.answers),
     position: String(position),
   }));
   // `o`, the row as the statement found it, gives the answered count the change replaces.
