@@ -15,7 +15,7 @@ import { benchBallot, benchPoll } from './bulk-log.ts';
  * Projection lag under a steady ballot load: ballots appended through the event store at `rate`
  * per second (paced every 10 ms), the three projections running as in the single-process mode
  * (unpartitioned) but on an event store instance of their own, so they learn of commits by
- * polling every 50 ms and let events gather 30 ms after a short page, as a separate worker process does, and the `results` projection fanning
+ * polling every 50 ms and, while pages come back short, reading at most every WORKER_SETTLE_MS, as a separate worker process does, and the `results` projection fanning
  * out to the real NATS after each commit.
  *
  * Per ballot: commit (its append resolved) → read model visible (the runner's post-commit hook
@@ -40,7 +40,7 @@ export interface Percentiles {
 export async function measureLag(databaseUrl: string, natsUrl: string, rate: number, seconds: number, polls = 50): Promise<LagFigures> {
   const silent = pino({ level: 'silent' });
   const writer = new PostgresEventStore({ connectionString: databaseUrl });
-  // As a worker process (or `pollster start`'s worker thread) reads: events gather 30 ms after a short page.
+  // As a worker process (or `pollster start`'s worker thread) reads: at most every WORKER_SETTLE_MS while pages come back short.
   const store = new PostgresEventStore({ connectionString: databaseUrl, settleMs: WORKER_SETTLE_MS });
   const sql = await createSqlPool(databaseUrl);
   const bus = await NatsLiveBus.connect(natsUrl, silent, { name: 'bench-publisher' });

@@ -38,7 +38,7 @@ export interface RuntimeOptions {
   openedDatabaseUrl?: string;
   /** Names the thread on every log line (`pollster start`'s worker thread logs beside the main one). */
   thread?: string;
-  /** How long the event store's subscriptions let events gather (src/event-store/postgres/read.ts; default 10 ms). */
+  /** How long the event store's subscriptions let events gather: the least time between two reads' starts (src/event-store/postgres/read.ts; default 10 ms). */
   subscriptionSettleMs?: number;
   /** Projections running on another thread of this process (services.ts, `projectionsElsewhere`). */
   projectionsElsewhere?: Projections;
@@ -47,11 +47,11 @@ export interface RuntimeOptions {
 /**
  * The subscriptions of a process whose event loop runs only the projections and jobs (`pollster
  * worker`, `pollster start`'s worker thread) apply a batch in a moment and would read the next at
- * once: they let events gather this long after a page that was not full (read.ts, 10 ms where
+ * once: while pages come back short, they read at most once in this long (read.ts, 10 ms where
  * the API shares the loop), so their batches, a transaction and a NATS publish per poll each,
  * stay as large as on a busy loop (README, "Ingest, run by run").
  */
-export const WORKER_SETTLE_MS = 30;
+export const WORKER_SETTLE_MS = 45;
 
 /** The database of this process, migrated, with the start-up lines that say which one. */
 async function openOwnDatabase(config: Config, logger: Logger): Promise<Database> {

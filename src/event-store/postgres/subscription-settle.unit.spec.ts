@@ -5,13 +5,14 @@ import { CommitSignal } from './commit-signal.ts';
 import { subscribeToAll } from './read.ts';
 
 /**
- * After a page that was not full, a subscription waits `settleMs` for more events to gather
- * before it reads again: what keeps the batches of a consumer that applies them in a moment
- * (`pollster start`'s worker thread) from shrinking to a transaction every few events.
+ * After a page that was not full, a subscription reads again no sooner than `settleMs` after the
+ * last read began: what keeps the batches of a consumer that applies them in a moment (`pollster
+ * start`'s worker thread) from shrinking to a transaction every few events, without adding a
+ * pause to the lag of a consumer that is slower than that.
  */
 const event = (position: number) => ({ position: BigInt(position) }) as RecordedEvent;
 
-async function gapsBetweenReads(settleMs: number | undefined): Promise<number[]> {
+async function gapsBetweenReads(settleMs: number | undefined, applyMs = 0): Promise<number[]> {
   const closed = new AbortController();
   const readAt: number[] = [];
   let position = 0;
@@ -24,7 +25,11 @@ async function gapsBetweenReads(settleMs: number | undefined): Promise<number[]>
     { read, commits: new CommitSignal(), pollIntervalMs: 1_000, ...(settleMs === undefined ? {} : { settleMs }), closed: closed.signal },
     { from: 0n, batchSize: 500 },
   );
-  for await (const _ of batches) if (readAt.length === 4) closed.abort();
+  for await (const _ of batches) {
+    if (readAt.length === 4) closed.abort();
+    // Applying as a busy loop, not a timer: a timer's lateness on a loaded machine would look like a pause.
+    for (const began = performance.now(); performance.now() - began < applyMs; );
+  }
   return readAt.slice(1).map((at, i) => at - readAt[i]!);
 }
 
@@ -37,5 +42,13 @@ describe('a subscription lets events gather after a page that was not full', () 
     const gaps = await gapsBetweenReads(40);
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(39);
     expect(Math.max(...gaps)).toBeLessThan(1_000);
+  });
+
+  it('counted from the start of the last read: a consumer slower than settleMs finds the next page read at once', async () => {
+    const gaps = await gapsBetweenReads(40, 60);
+    // Applying took 60 ms, so 40 ms had passed when the consumer asked again: a pause after the
+    // work would make each gap 100 ms.
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(59);
+    for (const gap of gaps) expect(gap).toBeLessThan(95);
   });
 });
