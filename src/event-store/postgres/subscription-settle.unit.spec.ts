@@ -5,10 +5,11 @@ import { CommitSignal } from './commit-signal.ts';
 import { subscribeToAll } from './read.ts';
 
 /**
- * After a page that was not full, a subscription reads again no sooner than `settleMs` after the
- * last read began: what keeps the batches of a consumer that applies them in a moment (`pollster
- * start`'s worker thread) from shrinking to a transaction every few events, without adding a
- * pause to the lag of a consumer that is slower than that.
+ * After a page that was not full, a subscription lets events gather before it reads again: what
+ * keeps the batches of a consumer that applies them in a moment (`pollster start`'s worker
+ * thread) from shrinking to a transaction every few events. With `settleMs` (a loop of its own)
+ * counted from the start of the last read, so a consumer slower than that gets no pause on top of
+ * its lag; without (the API's loop), a pause after the consumer's work, the API's time on the loop.
  */
 const event = (position: number) => ({ position: BigInt(position) }) as RecordedEvent;
 
@@ -44,7 +45,11 @@ describe('a subscription lets events gather after a page that was not full', () 
     expect(Math.max(...gaps)).toBeLessThan(1_000);
   });
 
-  it('counted from the start of the last read: a consumer slower than settleMs finds the next page read at once', async () => {
+  it('where the API shares the loop (no settleMs), 10 ms after the consumer is done, however long it took', async () => {
+    for (const gap of await gapsBetweenReads(undefined, 30)) expect(gap).toBeGreaterThanOrEqual(39);
+  });
+
+  it('with settleMs, counted from the start of the last read: a consumer slower than that finds the next page read at once', async () => {
     const gaps = await gapsBetweenReads(40, 60);
     // Applying took 60 ms, so 40 ms had passed when the consumer asked again: a pause after the
     // work would make each gap 100 ms.
