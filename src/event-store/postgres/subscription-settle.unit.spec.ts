@@ -41,7 +41,9 @@ describe('a subscription lets events gather after a page that was not full', () 
 
   it('for settleMs when the store is given one, and never for longer than the poll interval', async () => {
     const gaps = await gapsBetweenReads(40);
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(39);
+    // A few ms of slack: the wait is the rest of 40 ms after the read, and a timer counts from the
+    // event loop's millisecond clock, which can lag performance.now() by the loop's current turn.
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(35);
     expect(Math.max(...gaps)).toBeLessThan(1_000);
   });
 
