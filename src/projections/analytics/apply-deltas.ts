@@ -19,9 +19,7 @@ import { sql } from 'slonik';
  * every counted ballot of a poll is a different voter, and a voter leaves the figure exactly when
  * their one ballot stops counting (rejected). Counting distinct keys instead cost a probe of a
  * per-voter index for every ballot, about a sixth of the ballot statement, to find what the log
- * already guarantees. The rows keep their voter key and its index for now: a worker of the
- * previous release, running until a rolling deploy replaces it, still counts by them (and, in
- * agreement, finds no earlier ballot of the voter).
+ * already guarantees. The rows no longer keep the voter's key (migration 026).
  */
 export const APPLY_DELTAS = sql.fragment`
   per_poll AS (

@@ -34,7 +34,6 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
   const rows = casts.map(({ data, position }) => ({
     ballot_id: data.ballotId,
     poll_id: data.pollId,
-    voter_key: data.voterKey,
     // events written before meta was filled (or by tests) carry nulls: report them as unknown
     device: data.meta?.device ?? 'unknown',
     country: data.meta?.country ?? 'unknown',
@@ -47,11 +46,11 @@ export async function ballotsCast(tx: DatabaseTransactionConnection, casts: read
   }));
   await tx.query(prepared(sql.unsafe`
     WITH input AS (
-      SELECT * FROM ${jsonRows(rows, sql.fragment`r(ballot_id text, poll_id text, voter_key text,
+      SELECT * FROM ${jsonRows(rows, sql.fragment`r(ballot_id text, poll_id text,
         device text, country text, cast_at timestamptz, answered int, answered_ids text[], response_ms bigint, position bigint)`)}),
     inserted AS (
-      INSERT INTO analytics_ballots (ballot_id, poll_id, voter_key, device, country, cast_at, answered, answered_ids, response_ms, status, position)
-      SELECT r.ballot_id, r.poll_id, r.voter_key, r.device, r.country, r.cast_at, least(r.answered, p.question_count),
+      INSERT INTO analytics_ballots (ballot_id, poll_id, device, country, cast_at, answered, answered_ids, response_ms, status, position)
+      SELECT r.ballot_id, r.poll_id, r.device, r.country, r.cast_at, least(r.answered, p.question_count),
              r.answered_ids, r.response_ms,
              CASE WHEN p.closed_position IS NULL THEN 'counted' ELSE 'after-close' END,
              r.position
