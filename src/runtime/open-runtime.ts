@@ -38,7 +38,7 @@ export interface RuntimeOptions {
   openedDatabaseUrl?: string;
   /** Names the thread on every log line (`pollster start`'s worker thread logs beside the main one). */
   thread?: string;
-  /** How long the event store's subscriptions let events gather: the least time between two reads' starts (src/event-store/postgres/read.ts; default 10 ms). */
+  /** For a loop of its own: the least time between two reads' starts while pages come back short (src/event-store/postgres/read.ts); without it, a 10 ms pause after each batch. */
   subscriptionSettleMs?: number;
   /** Projections running on another thread of this process (services.ts, `projectionsElsewhere`). */
   projectionsElsewhere?: Projections;
@@ -47,9 +47,9 @@ export interface RuntimeOptions {
 /**
  * The subscriptions of a process whose event loop runs only the projections and jobs (`pollster
  * worker`, `pollster start`'s worker thread) apply a batch in a moment and would read the next at
- * once: while pages come back short, they read at most once in this long (read.ts, 10 ms where
- * the API shares the loop), so their batches, a transaction and a NATS publish per poll each,
- * stay as large as on a busy loop (README, "Ingest, run by run").
+ * once: while pages come back short, they read at most once in this long (read.ts; where the API
+ * shares the loop, a 10 ms pause after each batch instead), so their batches, a transaction and a
+ * NATS publish per poll each, stay as large as on a busy loop (README, "Ingest, run by run").
  */
 export const WORKER_SETTLE_MS = 45;
 
