@@ -62,9 +62,9 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   return withRebuildLock(options.sql, projection.name, async () => {
     const leftoversDropped = await dropLeftoverShadows(options.sql, projection.name);
     const schema = shadowSchemaName(projection.name);
-    await createShadow(options.sql, schema, tables);
+    const secondaryIndexes = await createShadow(options.sql, schema, tables);
     try {
-      return { ...(await fillAndSwap(options, schema, tables)), leftoversDropped };
+      return { ...(await fillAndSwap(options, schema, tables, secondaryIndexes)), leftoversDropped };
     } catch (error) {
       await dropShadow(options.sql, schema).catch(() => undefined);
       throw error;
@@ -76,6 +76,7 @@ async function fillAndSwap(
   options: RebuildOptions,
   schema: string,
   tables: ReturnType<typeof parseTableName>[],
+  secondaryIndexes: readonly string[],
 ): Promise<Omit<RebuildSummary, 'leftoversDropped'>> {
   const { store, projection, signal } = options;
   const batchSize = options.batchSize ?? 10_000;
@@ -154,7 +155,7 @@ async function fillAndSwap(
   abortIf(signal);
   state.phase = 'index';
   report();
-  await createSecondaryIndexes(options.sql, schema, tables);
+  await createSecondaryIndexes(options.sql, secondaryIndexes);
   // The replay's time includes building the indexes it left out.
   const replaySeconds = (performance.now() - started) / 1000;
   const replayed = state.applied;

@@ -73,8 +73,13 @@ function retarget(definition: string, from: TableName, toSchema: string): string
   return `${definition.slice(0, at)} ON ${toSchema}.${from.table} ${definition.slice(at + live.length)}`;
 }
 
-export async function createShadow(db: CommonQueryMethods, schema: string, tables: readonly TableName[]): Promise<void> {
+/**
+ * Returns the live tables' secondary (non-unique, not constraint-backed) indexes retargeted at
+ * the shadow tables, left for `createSecondaryIndexes` once the bulk of the log is in.
+ */
+export async function createShadow(db: CommonQueryMethods, schema: string, tables: readonly TableName[]): Promise<string[]> {
   await db.query(sql.unsafe`CREATE SCHEMA ${sql.identifier([schema])}`);
+  const secondary: string[] = [];
   for (const live of tables) {
     const liveId = sql.identifier([live.schema, live.table]);
     const shadowId = sql.identifier([schema, live.table]);
@@ -83,20 +88,19 @@ export async function createShadow(db: CommonQueryMethods, schema: string, table
     for (const index of await indexesOf(db, live)) {
       if (index.constraint_def !== null) {
         await db.query(sql.unsafe`ALTER TABLE ${shadowId} ADD CONSTRAINT ${sql.identifier([index.name])} ${catalogDdl(index.constraint_def)}`);
-      } else if (!isSecondary(index)) {
+      } else if (isSecondary(index)) {
+        secondary.push(retarget(index.definition, live, schema));
+      } else {
         await db.query(sql.unsafe`${catalogDdl(retarget(index.definition, live, schema))}`);
       }
     }
   }
+  return secondary;
 }
 
-/** The live tables' secondary (non-unique, not constraint-backed) indexes on the shadow tables. */
-export async function createSecondaryIndexes(db: CommonQueryMethods, schema: string, tables: readonly TableName[]): Promise<void> {
-  for (const live of tables) {
-    for (const index of await indexesOf(db, live)) {
-      if (isSecondary(index)) await db.query(sql.unsafe`${catalogDdl(retarget(index.definition, live, schema))}`);
-    }
-  }
+/** The secondary indexes `createShadow` left out, built on the filled shadow tables. */
+export async function createSecondaryIndexes(db: CommonQueryMethods, definitions: readonly string[]): Promise<void> {
+  for (const definition of definitions) await db.query(sql.unsafe`${catalogDdl(definition)}`);
 }
 
 /** Fresh statistics before readers switch over: an unanalysed table gets guessed plans. */
