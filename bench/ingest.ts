@@ -19,7 +19,7 @@ import { browserUserAgent } from './support/user-agents.ts';
  * fraud detection on at its defaults, token voters, every ballot from a random client network.
  * N distinct voters cast ballots on 10 active polls at a fixed concurrency, and pgbench's raw
  * single-row INSERT on the same database, in the same run, is the ceiling.
- * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker|both]
+ * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker|both [--blocks N]]
  *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--warmup N] [--rounds N] [--timeline] [--node-flags F] [--profile] [--statements]
  *        npm run bench -- ingest --checkpoints [--ballots N] [--rounds 4]: the cost of audit checkpoints and a witness (ingest-checkpoints.ts)
  *        npm run bench -- ingest --fraud-path [--ballots N] [--warmup N] [--honest-rate R] [--flood-rate R] [--statements]: a flagged ballot's cost
@@ -28,6 +28,8 @@ import { browserUserAgent } from './support/user-agents.ts';
  *                 runs it; `serve+worker`: `pollster serve` and `pollster worker --partitions P` (default 1:
  *                 the README's advice is about as many partitions as worker processes); `both`: the two
  *                 side by side, a fresh database and processes per session, start/serve+worker/serve+worker/start
+ *   --blocks N    with --mode both: N blocks of those four sessions, every other one mirrored
+ *                 (serve+worker/start/start/serve+worker), and each block's ratio
  *   --rate R      paces the load at R ballots/s (latency at a given load, rather than at saturation)
  *   --timeline    with --rate: each round's latency second by second (p50/p99/max of the ballots due in it)
  *   --rounds N    measured rounds per fraud setting (default 4; the projections catch up between two):
@@ -97,26 +99,49 @@ export async function main(args: string[]): Promise<void> {
     await session(modeFlag, options);
     return;
   }
-  // Both deployments side by side: a fresh database and processes per session, ABBA, so the
-  // machine's drift touches both alike; each session casts half the ballots of its mode.
+  // Both deployments side by side: a fresh database and processes per session, in blocks of four
+  // (start/serve+worker/serve+worker/start, the next block mirrored), so the machine's drift touches
+  // both alike; each session casts half the ballots of its mode. One block's ratio moved by ±10% with
+  // a slow minute of the host: --blocks N gives N ratios to read the spread from.
+  const blocks = numberFlag(args, 'blocks', 1);
   const half = { ...options, ballots: Math.ceil(ballots / 2) };
   const byMode = new Map<Mode, Map<Fraud, Totals>>();
-  for (const mode of ['start', 'serve+worker', 'serve+worker', 'start'] as const) {
-    const totals = await session(mode, half);
-    const all = byMode.get(mode) ?? new Map<Fraud, Totals>();
-    for (const [f, t] of totals) all.set(f, add(all.get(f), t));
-    byMode.set(mode, all);
+  const ratios = new Map<Fraud, number[]>(settings.map((f) => [f, []]));
+  for (let block = 0; block < blocks; block++) {
+    const order: Mode[] = block % 2 === 0 ? ['start', 'serve+worker', 'serve+worker', 'start'] : ['serve+worker', 'start', 'start', 'serve+worker'];
+    const inBlock = new Map<Mode, Map<Fraud, Totals>>();
+    for (const mode of order) {
+      const totals = await session(mode, half);
+      for (const into of [byMode, inBlock]) {
+        const all = into.get(mode) ?? new Map<Fraud, Totals>();
+        for (const [f, t] of totals) all.set(f, add(all.get(f), t));
+        into.set(mode, all);
+      }
+    }
+    for (const f of settings) {
+      const ratio = throughput(inBlock, 'serve+worker', f) / throughput(inBlock, 'start', f);
+      ratios.get(f)!.push(ratio);
+      if (blocks > 1) console.log(`\nblock ${block + 1} of ${blocks} (${order.join(' / ')}), fraud ${f}: serve + worker / start ${ratio.toFixed(2)}`);
+    }
   }
-  console.log(`\nside by side (${cpus().length} cores, two sessions of each, ABBA):`);
+  console.log(`\nside by side (${cpus().length} cores, ${2 * blocks} sessions of each, ${blocks > 1 ? 'ABBA then BAAB' : 'ABBA'}):`);
   for (const f of settings) {
     for (const [mode, totals] of byMode) {
       const t = totals.get(f)!;
       console.log(`fraud ${f}, ${mode}: ${Math.round(t.operations / t.seconds)} ballots/s (${t.errors} errors)\n  ${perBallot(t, mode, { redis: true, nats: true })}`);
     }
-    const rateOf = (mode: Mode) => { const t = byMode.get(mode)!.get(f)!; return t.operations / t.seconds; };
-    console.log(`serve + worker / start: ${(rateOf('serve+worker') / rateOf('start')).toFixed(2)} of the throughput (target >= 1)`);
+    const each = ratios.get(f)!;
+    const spread = blocks > 1 ? `; by block ${each.map((r) => r.toFixed(2)).join(' / ')}, geometric mean ${geometricMean(each).toFixed(2)}` : '';
+    console.log(`serve + worker / start: ${(throughput(byMode, 'serve+worker', f) / throughput(byMode, 'start', f)).toFixed(2)} of the throughput${spread} (target >= 1)`);
   }
 }
+
+const throughput = (byMode: Map<Mode, Map<Fraud, Totals>>, mode: Mode, fraud: Fraud): number => {
+  const t = byMode.get(mode)!.get(fraud)!;
+  return t.operations / t.seconds;
+};
+
+const geometricMean = (values: number[]): number => Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
 
 interface SessionOptions {
   args: string[];
