@@ -35,6 +35,14 @@ describe('pollPartition', () => {
     expect(pollPartition(1, 4).includes(event(userStream(randomUUID())))).toBe(false);
   });
 
+  it('gives the only partition of one every stream, a name of no poll or a malformed one included', () => {
+    const only = pollPartition(0, 1);
+    for (const stream of [pollStream(randomUUID()), ballotStream(randomUUID(), 't.x-y'), userStream(randomUUID()), 'poll-', 'ballot-', 'ballot--', '']) {
+      expect(only.includes(event(stream))).toBe(true);
+      expect(partitionOfStream(stream, 1)).toBe(0);
+    }
+  });
+
   it('splits polls over every partition, each exactly once', () => {
     const count = 4;
     const parts = Array.from({ length: count }, (_, i) => pollPartition(i, count));
