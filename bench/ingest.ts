@@ -101,8 +101,8 @@ export async function main(args: string[]): Promise<void> {
   }
   // Both deployments side by side: a fresh database and processes per session, in blocks of four
   // (start/serve+worker/serve+worker/start, the next block mirrored), so the machine's drift touches
-  // both alike; each session casts half the ballots of its mode. One block's ratio moved by ±10% with
-  // a slow minute of the host: --blocks N gives N ratios to read the spread from.
+  // both alike; each session casts half the ballots of its mode. One block's ratio moved by up to
+  // ±14% with the host: --blocks N gives N ratios to read the spread from.
   const blocks = numberFlag(args, 'blocks', 1);
   const half = { ...options, ballots: Math.ceil(ballots / 2) };
   const byMode = new Map<Mode, Map<Fraud, Totals>>();
