@@ -92,6 +92,8 @@ const ConfigSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   /** Parallel group-commit flushers (each holds one connection while it writes a batch). */
   APPEND_FLUSHERS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+  /** After a commit that left a few appends queued, how long the next batch waits for more (0: at once). */
+  APPEND_GATHER_MS: Type.Integer({ minimum: 0, maximum: 50, default: 2 }),
   /** Most appends written in one group-commit transaction. */
   APPEND_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
   /** An append waits at most this long for a lock on the events table, then answers 503. */

