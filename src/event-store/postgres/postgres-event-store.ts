@@ -39,7 +39,7 @@ export interface PostgresEventStoreOptions {
   readPoolSize?: number;
   /** How often a subscription polls for other processes' commits (default 50 ms). */
   pollIntervalMs?: number;
-  /** How long a subscription lets events gather after a page that was not full (default 10 ms; read.ts). */
+  /** For a loop of its own: while pages come back short, the least time between two reads' starts; without it, a 10 ms pause after each batch (read.ts). */
   settleMs?: number;
   /** Longest wait of an append for a lock on the events table (default 2 s); then 503 `event-store.timeout`. */
   appendLockTimeoutMs?: number;
