@@ -39,6 +39,17 @@ function committer(options: Partial<GroupCommitOptions>) {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** `ballot-a` written and committed with `ballot-b` queued behind it: the moment a gather begins. */
+async function oneQueuedBehindACommit(log: ReturnType<typeof committer>) {
+  const first = log.append('ballot-a');
+  await turn();
+  const queued = log.append('ballot-b');
+  log.commitNext();
+  const committedAt = log.nowMs();
+  await first;
+  return { queued, committedAt };
+}
+
 describe('group commit: gathering after a commit', () => {
   it('writes an append to an idle log at once, without waiting to gather', async () => {
     const log = committer({ gatherMs: 200 });
@@ -52,12 +63,7 @@ describe('group commit: gathering after a commit', () => {
 
   it('lets the appends queued behind a commit wait gatherMs, and writes what arrived meanwhile in the same batch', async () => {
     const log = committer({ gatherMs: 60 });
-    const first = log.append('ballot-a');
-    await turn();
-    const queued = log.append('ballot-b');
-    log.commitNext();
-    const committedAt = log.nowMs();
-    await first;
+    const { queued, committedAt } = await oneQueuedBehindACommit(log);
     await sleep(20);
     const late = log.append('ballot-c');
     await sleep(80);
@@ -70,11 +76,7 @@ describe('group commit: gathering after a commit', () => {
 
   it('without gatherMs, writes the queued append at once and the late one in a batch of its own', async () => {
     const log = committer({ gatherMs: 0 });
-    const first = log.append('ballot-a');
-    await turn();
-    const queued = log.append('ballot-b');
-    log.commitNext();
-    await first;
+    const { queued } = await oneQueuedBehindACommit(log);
     await sleep(20);
     const late = log.append('ballot-c');
     await turn();
@@ -88,12 +90,8 @@ describe('group commit: gathering after a commit', () => {
 
   it('ends the wait as soon as gatherBelow appends are queued', async () => {
     const log = committer({ gatherMs: 200, gatherBelow: 3 });
-    const first = log.append('ballot-a');
-    await turn();
-    const queued = [log.append('ballot-b')];
-    log.commitNext();
-    await first;
-    const committedAt = log.nowMs();
+    const { queued: b, committedAt } = await oneQueuedBehindACommit(log);
+    const queued = [b];
     await sleep(10);
     expect(log.written).toHaveLength(1);
     queued.push(log.append('ballot-c'), log.append('ballot-d'));
