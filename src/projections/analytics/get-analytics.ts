@@ -50,11 +50,12 @@ const analyticsRow = z.object({
 const round = (value: number, decimals: number): number => Math.round(value * 10 ** decimals) / 10 ** decimals;
 
 /**
- * The statement of getAnalytics: one, so totals, breakdowns and series come from one snapshot and
- * always add up. Each part reads one poll's rows through an index (migration 027 for the ballots),
- * never a whole table: the analytics of a small poll must not cost every ballot ever cast.
+ * The figures of one poll, or null when the projection has not seen the poll (unknown, or created
+ * a moment ago). One statement, so totals, breakdowns and series come from one snapshot and
+ * always add up. Zero rows (left by rejections) are skipped.
  */
-export const analyticsStatement = (pollId: string, bucket: AnalyticsBucket) => sql.fragment`
+export async function getAnalytics(db: CommonQueryMethods, pollId: string, bucket: AnalyticsBucket = 'minute'): Promise<AnalyticsView | null> {
+  const row = await db.maybeOne(sql.type(analyticsRow)`
     SELECT p.total_ballots, p.unique_voters, p.question_count, p.answered_questions, p.timed_ballots, p.response_ms,
       (SELECT coalesce(jsonb_object_agg(value, ballots ORDER BY value), '{}') FROM read.analytics_breakdowns
        WHERE poll_id = p.poll_id AND dimension = 'device' AND ballots > 0) AS devices,
@@ -75,14 +76,7 @@ export const analyticsStatement = (pollId: string, bucket: AnalyticsBucket) => s
       SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY response_ms) AS median_ms,
              percentile_cont(0.9) WITHIN GROUP (ORDER BY response_ms) AS p90_ms
       FROM read.analytics_ballots WHERE poll_id = p.poll_id AND status = 'counted' AND response_ms IS NOT NULL) r
-    WHERE p.poll_id = ${pollId}`;
-
-/**
- * The figures of one poll, or null when the projection has not seen the poll (unknown, or created
- * a moment ago). Zero rows (left by rejections) are skipped.
- */
-export async function getAnalytics(db: CommonQueryMethods, pollId: string, bucket: AnalyticsBucket = 'minute'): Promise<AnalyticsView | null> {
-  const row = await db.maybeOne(sql.type(analyticsRow)`${analyticsStatement(pollId, bucket)}`);
+    WHERE p.poll_id = ${pollId}`);
   if (row === null) return null;
   const questions = row.question_count * row.total_ballots;
   return {
