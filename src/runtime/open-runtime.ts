@@ -42,6 +42,8 @@ export interface RuntimeOptions {
   subscriptionSettleMs?: number;
   /** Projections running on another thread of this process (services.ts, `projectionsElsewhere`). */
   projectionsElsewhere?: Projections;
+  /** An API without projections (`pollster serve`): read-your-writes waits this long at most for the workers (services.ts). */
+  workersWaitMs?: number;
 }
 
 /**
@@ -96,6 +98,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     ...(mailer ? { mailer } : {}),
     runProjections: options.runProjections,
     ...(options.projectionsElsewhere ? { projectionsElsewhere: options.projectionsElsewhere } : {}),
+    ...(options.workersWaitMs !== undefined ? { workersWaitMs: options.workersWaitMs } : {}),
     maxVoteTokensPerPoll: config.VOTE_TOKENS_MAX_PER_POLL,
     voteTokensInMemory: config.VOTE_TOKENS_IN_MEMORY,
     ...(config.GEOIP_COUNTRY_DB ? { countryDatabaseFile: config.GEOIP_COUNTRY_DB } : {}),

@@ -1,3 +1,4 @@
+import type { DatabasePool } from 'slonik';
 import { randomUUID } from 'node:crypto';
 import type { ApiServices } from '../api/api-services.ts';
 import type { WorkerServices } from '../worker/start-worker.ts';
@@ -20,7 +21,8 @@ import { webhookTargets } from '../adapters/webhook-targets.ts';
 import { voteTokenRegistry } from '../adapters/vote-tokens/index.ts';
 import { noMailer, type Mailer } from '../adapters/mail/port.ts';
 import { VerifiedEmails } from '../commands/users/verified-emails.ts';
-import { startProjections, type PostgresProjection, type ProjectionLogger, type Projections } from '../projections/index.ts';
+import { POSTGRES_PROJECTIONS, startProjections, type PostgresProjection, type ProjectionLogger, type Projections } from '../projections/index.ts';
+import { waitForCheckpoints } from '../projections/runner/checkpoint-wait.ts';
 import type { ResultsCache } from '../projections/to-redis/results-cache.ts';
 import { openCountryDatabase, type CountryDatabase } from '../adapters/geo/country-database.ts';
 
@@ -75,6 +77,12 @@ export interface ServiceOptions {
   mailer?: Mailer;
   /** How long readModelsAt waits before failing with projection.timeout (a 503; default 5 s). */
   readModelsTimeoutMs?: number;
+  /**
+   * With no projections in this process (`pollster serve`): readModelsAt waits at most this long
+   * for the workers' checkpoints to pass the command's position (src/projections/runner/checkpoint-wait.ts),
+   * then answers anyway. Unset: it does not wait.
+   */
+  workersWaitMs?: number;
   maxVoteTokensPerPoll?: number;
   /** VOTE_TOKENS_IN_MEMORY: issued token hashes kept in memory (default 500,000; 0 = none). */
   voteTokensInMemory?: number;
@@ -123,7 +131,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     commands,
     registry: new HttpNationalRegistry({ baseUrl: options.registryUrl }),
     projections,
-    readModelsAt: async (position) => projections?.waitForPosition(position, { timeoutMs: options.readModelsTimeoutMs ?? 5_000 }),
+    readModelsAt: projections
+      ? (position) => projections.waitForPosition(position, { timeoutMs: options.readModelsTimeoutMs ?? 5_000 })
+      : workersAt(sql, options),
     ...(options.resultsCache ? { resultsCache: options.resultsCache } : {}),
     mailer: options.mailer ?? noMailer,
     verifiedEmails: new VerifiedEmails(options.store),
@@ -141,5 +151,16 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       await options.mailer?.close?.();
       await sql.end();
     },
+  };
+}
+
+/** readModelsAt of a process without projections: the workers' checkpoints, or no wait at all. */
+function workersAt(sql: DatabasePool, options: Pick<ServiceOptions, 'workersWaitMs' | 'projections' | 'logger'>): (position: bigint) => Promise<void> {
+  const timeoutMs = options.workersWaitMs;
+  if (timeoutMs === undefined) return async () => {};
+  const names = (options.projections ?? POSTGRES_PROJECTIONS).map((p) => p.name);
+  return async (position) => {
+    if (await waitForCheckpoints(sql, position, { names, timeoutMs })) return;
+    (options.logger ?? silentLogger).warn({ position: String(position), waitedMs: timeoutMs }, 'the read models did not reach a command within the wait: no worker running, or one behind');
   };
 }
