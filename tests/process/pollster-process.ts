@@ -97,3 +97,24 @@ export function plainLines(output: string): string[] {
 export async function embeddedPort(dataDir: string): Promise<number> {
   return (JSON.parse(await readFile(join(dataDir, 'embedded.json'), 'utf8')) as { port: number }).port;
 }
+
+/** Calls the API of a process over HTTP: JSON answers as JSON, anything else as text. */
+export function httpCaller(port: number) {
+  return async (method: string, path: string, body?: unknown, token?: string) => {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+  };
+}
+
+/** Registers an account through the API and returns its access token. */
+export async function registeredToken(call: ReturnType<typeof httpCaller>, email: string): Promise<string> {
+  const account = { email, password: 'a password long enough' };
+  const registered = await call('POST', '/api/auth/register', { ...account, displayName: 'Organiser' });
+  if (registered.status !== 201) throw new Error(`register answered ${registered.status}: ${JSON.stringify(registered.body)}`);
+  return (await call('POST', '/api/auth/login', account)).body.accessToken as string;
+}

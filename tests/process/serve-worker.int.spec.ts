@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { serviceUrls } from '../support/services.ts';
-import { errorLines, freePort, privateFolder, spawnPollster, waitReady } from './pollster-process.ts';
+import { errorLines, freePort, httpCaller, privateFolder, registeredToken, spawnPollster, waitReady } from './pollster-process.ts';
 
 /**
  * The split deployment, `pollster serve` beside `pollster worker`: the API node runs no
@@ -49,19 +49,8 @@ describe('pollster serve beside pollster worker', () => {
     try {
       expect(await waitReady(port), serve.output()).toBe(true);
       await partitionsStarted(2);
-      const base = `http://127.0.0.1:${port}`;
-      const call = async (method: string, path: string, body?: unknown, token?: string) => {
-        const response = await fetch(`${base}${path}`, {
-          method,
-          headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-        const text = await response.text();
-        return { status: response.status, body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
-      };
-      const account = { email: 'split@example.org', password: 'a password long enough' };
-      expect((await call('POST', '/api/auth/register', { ...account, displayName: 'Organiser' })).status).toBe(201);
-      const token = (await call('POST', '/api/auth/login', account)).body.accessToken as string;
+      const call = httpCaller(port);
+      const token = await registeredToken(call, 'split@example.org');
       const poll = (title: string) => ({ title, questions: [{ text: 'Which?', kind: 'single', options: [{ text: 'A' }, { text: 'B' }] }], settings: { voterPolicy: 'open' } });
 
       // Without the wait, each list came back without the poll just created (the worker reads

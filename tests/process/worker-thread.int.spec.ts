@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { serviceUrls } from '../support/services.ts';
-import { errorLines, freePort, privateFolder, spawnPollster, waitReady } from './pollster-process.ts';
+import { errorLines, freePort, httpCaller, privateFolder, registeredToken, spawnPollster, waitReady } from './pollster-process.ts';
 
 /**
  * `pollster start` with NATS (the full stack) runs its projections and background jobs on a
@@ -41,19 +41,8 @@ describe('pollster start on the full stack: the worker thread', () => {
       expect(started && JSON.parse(started)).toMatchObject({ jobs: expect.arrayContaining(['audit-checkpoints', 'poll-schedule']) });
       expect(started && JSON.parse(started)).not.toHaveProperty('partitions');
       expect(threadLines.some((line) => line.includes('"msg":"Server listening'))).toBe(false);
-      const base = `http://127.0.0.1:${port}`;
-      const call = async (method: string, path: string, body?: unknown, token?: string) => {
-        const response = await fetch(`${base}${path}`, {
-          method,
-          headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-        const text = await response.text();
-        return { status: response.status, body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
-      };
-      const account = { email: 'thread@example.org', password: 'a password long enough' };
-      expect((await call('POST', '/api/auth/register', { ...account, displayName: 'Organiser' })).status).toBe(201);
-      const token = (await call('POST', '/api/auth/login', account)).body.accessToken as string;
+      const call = httpCaller(port);
+      const token = await registeredToken(call, 'thread@example.org');
 
       // The main thread appends; the thread's projections write the read model. Without the wait
       // for the thread (a `serve` node's behaviour), the list would lag the create by a poll.
