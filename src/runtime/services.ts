@@ -159,8 +159,13 @@ function workersAt(sql: DatabasePool, options: Pick<ServiceOptions, 'workersWait
   const timeoutMs = options.workersWaitMs;
   if (timeoutMs === undefined) return async () => {};
   const names = (options.projections ?? POSTGRES_PROJECTIONS).map((p) => p.name);
+  const logger = options.logger ?? silentLogger;
+  // The command has committed: neither a slow worker nor a failed read of the checkpoints may turn its answer into an error.
   return async (position) => {
-    if (await waitForCheckpoints(sql, position, { names, timeoutMs })) return;
-    (options.logger ?? silentLogger).warn({ position: String(position), waitedMs: timeoutMs }, 'the read models did not reach a command within the wait: no worker running, or one behind');
+    const reached = await waitForCheckpoints(sql, position, { names, timeoutMs }).catch((error: unknown) => {
+      logger.warn({ err: error, position: String(position) }, 'could not read the checkpoints to wait for the read models');
+      return true;
+    });
+    if (!reached) logger.warn({ position: String(position), waitedMs: timeoutMs }, 'the read models did not reach a command within the wait: no worker running, or one behind');
   };
 }
