@@ -41,7 +41,7 @@ describe('waiting for the workers’ checkpoints', () => {
     const wait = waitForCheckpoints(pool, 100n, { names: ['results'], timeoutMs: 5_000, intervalMs: 5 });
     expect(await settledWithin(wait, 200)).toBe('pending');
     await checkpoint('results#1/2', 130);
-    expect(await settledWithin(wait, 1_000)).toBe(true);
+    expect(await settledWithin(wait, 3_000)).toBe(true);
   });
 
   it('waits for every projection named', async () => {
@@ -50,7 +50,7 @@ describe('waiting for the workers’ checkpoints', () => {
     const wait = waitForCheckpoints(pool, 100n, { names: ['results', 'analytics'], timeoutMs: 5_000, intervalMs: 5 });
     expect(await settledWithin(wait, 200)).toBe('pending');
     await checkpoint('analytics#0/1', 200);
-    expect(await settledWithin(wait, 1_000)).toBe(true);
+    expect(await settledWithin(wait, 3_000)).toBe(true);
   });
 
   it('answers false once its bound has passed: a partition stays behind, or no worker ever ran', async () => {
