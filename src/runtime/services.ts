@@ -162,10 +162,11 @@ function workersAt(sql: DatabasePool, options: Pick<ServiceOptions, 'workersWait
   const logger = options.logger ?? silentLogger;
   // The command has committed: neither a slow worker nor a failed read of the checkpoints may turn its answer into an error.
   return async (position) => {
-    const reached = await waitForCheckpoints(sql, position, { names, timeoutMs }).catch((error: unknown) => {
+    try {
+      if (await waitForCheckpoints(sql, position, { names, timeoutMs })) return;
+      logger.warn({ position: String(position), waitedMs: timeoutMs }, 'the read models did not reach a command within the wait: no worker running, or one behind');
+    } catch (error) {
       logger.warn({ err: error, position: String(position) }, 'could not read the checkpoints to wait for the read models');
-      return true;
-    });
-    if (!reached) logger.warn({ position: String(position), waitedMs: timeoutMs }, 'the read models did not reach a command within the wait: no worker running, or one behind');
+    }
   };
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
+import { projectionOfCheckpoint } from './parked.ts';
 
 /**
  * Read-your-writes for a process that runs no projections (`pollster serve`): after a command,
@@ -42,15 +43,12 @@ export async function waitForCheckpoints(db: CommonQueryMethods, position: bigin
   }
 }
 
-/** The checkpoints of the projection's scheme that moved last (`''` unpartitioned, else `/N`). */
+/** The checkpoints of the projection's scheme that moved last (`name`, or `name#i/N` for one N). */
 function running(rows: readonly Row[], name: string): Row[] {
-  const schemes = new Map<string, Row[]>();
-  for (const r of rows) {
-    const [base, partition] = r.name.split('#');
-    if (base !== name) continue;
-    const scheme = partition === undefined ? '' : partition.slice(partition.indexOf('/'));
-    schemes.set(scheme, [...(schemes.get(scheme) ?? []), r]);
-  }
+  const schemes = Map.groupBy(
+    rows.filter((r) => projectionOfCheckpoint(r.name) === name),
+    (r) => r.name.replace(/#\d+\//, '#/'),
+  );
   let latest: Row[] = [];
   let movedAt = -Infinity;
   for (const scheme of schemes.values()) {
