@@ -65,8 +65,8 @@ interface Sample {
   workerThreadsCpuMs: number[];
   /** The bench's own process: the load generator. */
   clientCpuMs: number;
-  /** The machine's CPU time, busy and all, from /proc/stat (every process, the bench's included). */
-  machine: { busyMs: number; allMs: number };
+  /** The machine's CPU time, busy and all, and its context switches, from /proc/stat (every process, the bench's included). */
+  machine: { busyMs: number; allMs: number; switches: number };
   statements: number;
   redisCalls: number;
   redisCommands: number;
@@ -332,6 +332,8 @@ interface Totals {
   clientCpuMs: number;
   /** Share of the machine's CPU time that was busy during the round(s), 0..1. */
   machineBusy: number;
+  /** The machine's context switches while ballots came in: a third process pays in these (`--mode both`). */
+  machineSwitches: number;
   pgCpuMs: number;
   redisCpuMs: number;
   statements: number;
@@ -353,6 +355,7 @@ function totalsOf(figures: Figures, before: Sample, after: Sample, drainMs: numb
     workerThreadsCpuMs: after.workerThreadsCpuMs.map((ms, i) => ms - before.workerThreadsCpuMs[i]!),
     clientCpuMs: after.clientCpuMs - before.clientCpuMs,
     machineBusy: (castEnd.busyMs - before.machine.busyMs) / Math.max(1, castEnd.allMs - before.machine.allMs),
+    machineSwitches: castEnd.switches - before.machine.switches,
     pgCpuMs: backendCpuBetween(before.pgCpu, after.pgCpu) * 1000,
     redisCpuMs: (after.redisCpu - before.redisCpu) * 1000,
     statements: after.statements - before.statements,
@@ -371,7 +374,7 @@ function add(a: Totals | undefined, b: Totals): Totals {
     operations: a.operations + b.operations, seconds: a.seconds + b.seconds, errors: a.errors + b.errors,
     nodeCpuMs: a.nodeCpuMs.map((ms, i) => ms + b.nodeCpuMs[i]!), mainThreadCpuMs: a.mainThreadCpuMs.map((ms, i) => ms + b.mainThreadCpuMs[i]!),
     workerThreadsCpuMs: a.workerThreadsCpuMs.map((ms, i) => ms + b.workerThreadsCpuMs[i]!),
-    clientCpuMs: a.clientCpuMs + b.clientCpuMs, machineBusy: (a.machineBusy * a.seconds + b.machineBusy * b.seconds) / (a.seconds + b.seconds), pgCpuMs: a.pgCpuMs + b.pgCpuMs, redisCpuMs: a.redisCpuMs + b.redisCpuMs,
+    clientCpuMs: a.clientCpuMs + b.clientCpuMs, machineBusy: (a.machineBusy * a.seconds + b.machineBusy * b.seconds) / (a.seconds + b.seconds), machineSwitches: a.machineSwitches + b.machineSwitches, pgCpuMs: a.pgCpuMs + b.pgCpuMs, redisCpuMs: a.redisCpuMs + b.redisCpuMs,
     statements: a.statements + b.statements, redisCalls: a.redisCalls + b.redisCalls, redisCommands: a.redisCommands + b.redisCommands,
     natsPublishes: a.natsPublishes + b.natsPublishes, append: [...a.append, ...b.append], gate: [...a.gate, ...b.gate], drainMs: Math.max(a.drainMs, b.drainMs),
   };
@@ -388,7 +391,7 @@ function perBallot(t: Totals, mode: Mode, own: { redis: boolean; nats: boolean }
   const waited = t.gate.filter((ms) => ms > 0.1).length / Math.max(1, t.gate.length);
   return (
     `CPU ms/ballot: ${node}, postgres backends ${(t.pgCpuMs / n).toFixed(3)}, redis ${own.redis ? (t.redisCpuMs / n).toFixed(3) : 'n/a (not the bench\'s own)'}, total ${total.toFixed(3)}${own.redis ? '' : ' without Redis'}; ` +
-    `load generator ${(t.clientCpuMs / n).toFixed(3)}; machine ${(t.machineBusy * 100).toFixed(0)}% busy\n` +
+    `load generator ${(t.clientCpuMs / n).toFixed(3)}; machine ${(t.machineBusy * 100).toFixed(0)}% busy, ${(t.machineSwitches / n).toFixed(1)} context switches a ballot\n` +
     `  round trips/ballot: SQL statements ${(t.statements / n).toFixed(2)}, Redis calls ${(t.redisCalls / n).toFixed(2)} (commands ${(t.redisCommands / n).toFixed(2)}), NATS publishes ${own.nats ? (t.natsPublishes / n).toFixed(2) : 'n/a (not the bench\'s own)'}\n` +
     `  waits: group commit (append) p50 ${q(t.append, 0.5).toFixed(1)} / p99 ${q(t.append, 0.99).toFixed(1)} ms; close gate p50 ${q(t.gate, 0.5).toFixed(1)} / p99 ${q(t.gate, 0.99).toFixed(1)} ms, ` +
     `${(waited * 100).toFixed(0)}% of ballots waited > 0.1 ms; projections caught up ${t.drainMs.toFixed(0)} ms after the last ballot`
@@ -397,12 +400,14 @@ function perBallot(t: Totals, mode: Mode, own: { redis: boolean; nats: boolean }
 
 export const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
-/** All CPUs' time so far from /proc/stat, and the part of it not idle (idle and iowait are not busy). */
-export async function machineCpu(): Promise<{ busyMs: number; allMs: number }> {
-  const ticks = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+/** All CPUs' time so far from /proc/stat, the part of it not idle (idle and iowait are not busy), and the context switches. */
+export async function machineCpu(): Promise<{ busyMs: number; allMs: number; switches: number }> {
+  const lines = (await readFile('/proc/stat', 'utf8')).split('\n');
+  const ticks = lines[0]!.trim().split(/\s+/).slice(1).map(Number);
   const all = sum(ticks);
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-  return { busyMs: (all - idle) * 10, allMs: all * 10 };
+  const switches = Number(lines.find((line) => line.startsWith('ctxt '))?.split(' ')[1] ?? 0);
+  return { busyMs: (all - idle) * 10, allMs: all * 10, switches };
 }
 
 /**
