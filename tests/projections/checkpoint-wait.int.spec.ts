@@ -1,6 +1,10 @@
 import { sql, type DatabasePool } from 'slonik';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { createSqlPool } from '../../src/db/slonik.ts';
+import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.ts';
+import { PROJECTION_NAMES } from '../../src/projections/names.ts';
+import { createServices, type Services } from '../../src/runtime/services.ts';
 import { waitForCheckpoints } from '../../src/projections/runner/checkpoint-wait.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
@@ -67,5 +71,48 @@ describe('waiting for the workers’ checkpoints', () => {
     const started = performance.now();
     expect(await waitForCheckpoints(pool, 300n, { names: ['results'], timeoutMs: 5_000 })).toBe(true);
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('a serve node after a command (services.readModelsAt without projections)', () => {
+  let store: PostgresEventStore;
+  let services: Services;
+  const warnings: string[] = [];
+  beforeAll(async () => {
+    store = new PostgresEventStore({ connectionString: db.url, pollIntervalMs: 20 });
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+    services = await createServices({ store, databaseUrl: db.url, registryUrl: 'http://registry.invalid', runProjections: false, workersWaitMs: 400, logger, sqlPoolSize: 2 });
+  });
+  afterAll(async () => {
+    await services?.close();
+    await store?.close();
+  });
+  beforeEach(() => void warnings.splice(0));
+
+  it('answers at once, without a warning, when the workers are past the command', async () => {
+    for (const name of PROJECTION_NAMES) await checkpoint(`${name}#0/1`, 500);
+    const started = performance.now();
+    await services.readModelsAt(500n);
+    expect(performance.now() - started).toBeLessThan(300);
+    expect(warnings).toEqual([]);
+  });
+
+  it('answers after its bound with a warning when no worker runs', async () => {
+    const started = performance.now();
+    await services.readModelsAt(1n);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(400);
+    expect(warnings).toEqual(['the read models did not reach a command within the wait: no worker running, or one behind']);
+  });
+
+  it('never turns a committed command into an error when the checkpoints cannot be read', async () => {
+    await pool.query(sql.unsafe`ALTER TABLE projection_checkpoints RENAME TO projection_checkpoints_away`);
+    try {
+      const started = performance.now();
+      await expect(services.readModelsAt(1n)).resolves.toBeUndefined();
+      expect(performance.now() - started).toBeLessThan(400); // it gives up at the failed read, not at the bound
+      expect(warnings).toEqual(['could not read the checkpoints to wait for the read models']);
+    } finally {
+      await pool.query(sql.unsafe`ALTER TABLE projection_checkpoints_away RENAME TO projection_checkpoints`);
+    }
   });
 });
