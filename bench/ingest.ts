@@ -11,6 +11,7 @@ import { firstAdmin, jsonClient } from './support/http.ts';
 import { formatFigures, numberFlag, percentiles, stringFlag, runConcurrent, throwawayDatabase, type Figures } from './support/measure.ts';
 import type { ProcessUsage } from './support/round-trips.ts';
 import { countRoundTrips, startServer, type ServerProcess } from './support/server.ts';
+import { currentSessions, useSessions } from './support/own-session.ts';
 import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSeconds } from './support/stack.ts';
 import { browserUserAgent } from './support/user-agents.ts';
 
@@ -19,7 +20,7 @@ import { browserUserAgent } from './support/user-agents.ts';
  * fraud detection on at its defaults, token voters, every ballot from a random client network.
  * N distinct voters cast ballots on 10 active polls at a fixed concurrency, and pgbench's raw
  * single-row INSERT on the same database, in the same run, is the ceiling.
- * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker|both [--blocks N]]
+ * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker|both [--blocks N]] [--sessions own|shared]
  *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--warmup N] [--rounds N] [--timeline] [--node-flags F] [--profile] [--statements]
  *        npm run bench -- ingest --checkpoints [--ballots N] [--rounds 4]: the cost of audit checkpoints and a witness (ingest-checkpoints.ts)
  *        npm run bench -- ingest --fraud-path [--ballots N] [--warmup N] [--honest-rate R] [--flood-rate R] [--statements]: a flagged ballot's cost
@@ -30,6 +31,10 @@ import { browserUserAgent } from './support/user-agents.ts';
  *                 side by side, a fresh database and processes per session, start/serve+worker/serve+worker/start
  *   --blocks N    with --mode both: N blocks of those four sessions, every other one mirrored
  *                 (serve+worker/start/start/serve+worker), and each block's ratio
+ *   --sessions    `own` (default): each server process (Pollster's, Redis, NATS) in a session of its own,
+ *                 as a service manager runs each service in a group of its own that the kernel shares the
+ *                 cores fairly with (support/own-session.ts); `shared`: all in the bench's session, one
+ *                 scheduling group with the load generator
  *   --rate R      paces the load at R ballots/s (latency at a given load, rather than at saturation)
  *   --timeline    with --rate: each round's latency second by second (p50/p99/max of the ballots due in it)
  *   --rounds N    measured rounds per fraud setting (default 4; the projections catch up between two):
@@ -92,6 +97,9 @@ export async function main(args: string[]): Promise<void> {
   const fraud = stringFlag(args, 'fraud', 'on');
   if (!['on', 'off', 'both'].includes(fraud)) throw new Error('--fraud takes on, off or both');
   const settings: Fraud[] = fraud === 'both' ? ['off', 'on'] : [fraud as Fraud];
+  const sessions = stringFlag(args, 'sessions', 'own');
+  if (sessions !== 'own' && sessions !== 'shared') throw new Error('--sessions takes own or shared');
+  useSessions(sessions);
   const modeFlag = stringFlag(args, 'mode', 'start');
   if (modeFlag !== 'start' && modeFlag !== 'serve+worker' && modeFlag !== 'both') throw new Error('--mode takes start, serve+worker or both');
   const options: SessionOptions = { args, ballots, concurrency, rate, partitions, ceilingSeconds, warmup, profile, showStatements, settings };
@@ -193,7 +201,8 @@ async function session(mode: Mode, { args, ballots, concurrency, rate, partition
       `${cpus().length} CPU cores, load average ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}; ` +
         `mode ${mode === 'start' ? `\`pollster start\` (WORKER_THREAD=${process.env.WORKER_THREAD || 'auto'})` : `\`pollster serve\` + \`pollster worker --partitions ${partitions}\``}, ` +
         `${ballots} ballots per fraud setting in ${roundCount} rounds after ${warmup} not counted (a server runs warm), ${POLLS} token polls, concurrency ${concurrency}${rate ? `, paced at ${rate}/s` : ''}, ` +
-        `fraud ${settings.join(' vs ')}, Redis ${redis ? 'of its own' : env.REDIS_URL}, NATS ${nats ? 'of its own' : env.NATS_URL}`,
+        `fraud ${settings.join(' vs ')}, Redis ${redis ? 'of its own' : env.REDIS_URL}, NATS ${nats ? 'of its own' : env.NATS_URL}, ` +
+        `server processes in ${currentSessions() === 'own' ? 'sessions of their own' : 'the bench\'s session'}`,
     );
 
     const { rate: ceiling, clients } = await pgbenchCeiling(db.url, concurrency, ceilingSeconds);

@@ -42,7 +42,7 @@ const BENCHMARKS: Record<string, { describe: string; flags: string; load: () => 
   },
   ingest: {
     describe: 'ballots through the HTTP API, full stack (server in its own process), vs pgbench\'s raw INSERT ceiling: CPU, round trips and waits per ballot',
-    flags: '[--ballots 20000] [--concurrency 64] [--rate 0] [--mode start|serve+worker|both [--blocks 1]] [--partitions 1] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds 10] [--warmup 20000] [--rounds 4] [--timeline] [--node-flags F] [--profile] [--statements] | --checkpoints [--ballots 60000] [--rounds 4] [--profile] | --fraud-path [--ballots 16000] [--warmup 10000] [--honest-rate 1500] [--flood-rate R] [--flood-concurrency C] [--statements]',
+    flags: '[--ballots 20000] [--concurrency 64] [--rate 0] [--mode start|serve+worker|both [--blocks 1]] [--sessions own|shared] [--partitions 1] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds 10] [--warmup 20000] [--rounds 4] [--timeline] [--node-flags F] [--profile] [--statements] | --checkpoints [--ballots 60000] [--rounds 4] [--profile] | --fraud-path [--ballots 16000] [--warmup 10000] [--honest-rate 1500] [--flood-rate R] [--flood-concurrency C] [--statements]',
     load: () => import('./ingest.ts'),
   },
 };

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { spawnService } from './own-session.ts';
 import type { ProcessUsage } from './round-trips.ts';
 
 /**
@@ -45,7 +46,7 @@ export function freePort(): Promise<number> {
 export async function startServer(env: Record<string, string>, nodeFlags: string[] = [], command: 'start' | 'serve' | `worker${string}` = 'start'): Promise<ServerProcess> {
   const port = await freePort();
   const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-  const child = spawn(process.execPath, [...nodeFlags, main, ...command.split(' ')], {
+  const child = spawnService(process.execPath, [...nodeFlags, main, ...command.split(' ')], {
     env: { ...process.env, LOG_LEVEL: 'warn', POLLSTER_DATA_DIR: benchDataDir(env.DATABASE_URL), ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

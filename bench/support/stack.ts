@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from './server.ts';
+import { spawnService } from './own-session.ts';
 
 /**
  * The full stack's other parts for a benchmark: a Redis and a NATS server of the bench's own
@@ -31,7 +32,7 @@ async function untilListening(port: number, child: ChildProcess, name: string): 
 
 export async function privateRedis(): Promise<Sidecar & { info(): Promise<string> }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawnService('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   await untilListening(port, child, 'redis-server');
   return {
     url: `redis://127.0.0.1:${port}/0`,
@@ -56,7 +57,7 @@ export const redisCpuSeconds = (info: string): number =>
 
 export async function privateNats(): Promise<Sidecar & { messagesIn(): Promise<number> }> {
   const [port, monitor] = [await freePort(), await freePort()];
-  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitor)], { stdio: 'ignore' });
+  const child = spawnService('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitor)], { stdio: 'ignore' });
   await untilListening(port, child, 'nats-server');
   await untilListening(monitor, child, 'nats-server monitoring');
   return {

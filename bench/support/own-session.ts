@@ -1,0 +1,41 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+
+/**
+ * A server process of the bench (Pollster, Redis, NATS) started in a session of its own, as a
+ * service manager starts each service: systemd gives every unit a cgroup, Docker every container,
+ * and the kernel shares the cores fairly between those groups before it shares them between the
+ * threads inside one. Linux's autogroup does the same per session, so children left in the
+ * bench's session would share one group with the load generator, which stands for clients on
+ * other machines (README, "Benchmarks"). `shared` keeps them there, to compare.
+ *
+ * Outside the bench's session the terminal's Ctrl-C no longer reaches them: they are stopped when
+ * the bench exits, whatever the reason.
+ */
+export type Sessions = 'own' | 'shared';
+
+let sessions: Sessions = 'own';
+const running = new Set<ChildProcess>();
+
+export function useSessions(value: Sessions): void {
+  sessions = value;
+}
+
+export const currentSessions = (): Sessions => sessions;
+
+export function spawnService(command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
+  const child = spawn(command, args, { ...options, detached: sessions === 'own' });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
+const stopAll = () => {
+  for (const child of running) child.kill('SIGTERM');
+};
+process.once('exit', stopAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    stopAll();
+    process.exit(130);
+  });
+}
