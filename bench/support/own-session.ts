@@ -33,9 +33,9 @@ const stopAll = () => {
   for (const child of running) child.kill('SIGTERM');
 };
 process.once('exit', stopAll);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   process.once(signal, () => {
     stopAll();
-    process.exit(130);
+    process.exit(code);
   });
 }
