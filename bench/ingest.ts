@@ -341,7 +341,7 @@ interface Totals {
   clientCpuMs: number;
   /** Share of the machine's CPU time that was busy during the round(s), 0..1. */
   machineBusy: number;
-  /** The machine's context switches while ballots came in: a third process pays in these (`--mode both`). */
+  /** The machine's context switches while ballots came in: where a third process would pay (`--mode both`). */
   machineSwitches: number;
   pgCpuMs: number;
   redisCpuMs: number;
