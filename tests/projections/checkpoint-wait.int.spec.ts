@@ -36,6 +36,13 @@ const checkpoint = (name: string, position: number, ageSeconds = 0) =>
 const settledWithin = async (promise: Promise<boolean>, ms: number) =>
   Promise.race([promise, new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), ms))]);
 
+/** The wait holds while the checkpoints are behind, and answers true once `move` puts the last one past. */
+async function expectHeldUntil(wait: Promise<boolean>, move: () => Promise<unknown>) {
+  expect(await settledWithin(wait, 200)).toBe('pending');
+  await move();
+  expect(await settledWithin(wait, 3_000)).toBe(true);
+}
+
 describe('waiting for the workers’ checkpoints', () => {
   it('waits for every partition of the running scheme, not for those an earlier deploy left behind', async () => {
     await checkpoint('results', 5, 86_400); // `pollster start` once ran here, unpartitioned
@@ -43,18 +50,14 @@ describe('waiting for the workers’ checkpoints', () => {
     await checkpoint('results#0/2', 120); // now two
     await checkpoint('results#1/2', 90);
     const wait = waitForCheckpoints(pool, 100n, { names: ['results'], timeoutMs: 5_000, intervalMs: 5 });
-    expect(await settledWithin(wait, 200)).toBe('pending');
-    await checkpoint('results#1/2', 130);
-    expect(await settledWithin(wait, 3_000)).toBe(true);
+    await expectHeldUntil(wait, () => checkpoint('results#1/2', 130));
   });
 
   it('waits for every projection named', async () => {
     await checkpoint('results#0/1', 200);
     await checkpoint('analytics#0/1', 50);
     const wait = waitForCheckpoints(pool, 100n, { names: ['results', 'analytics'], timeoutMs: 5_000, intervalMs: 5 });
-    expect(await settledWithin(wait, 200)).toBe('pending');
-    await checkpoint('analytics#0/1', 200);
-    expect(await settledWithin(wait, 3_000)).toBe(true);
+    await expectHeldUntil(wait, () => checkpoint('analytics#0/1', 200));
   });
 
   it('answers false once its bound has passed: a partition stays behind, or no worker ever ran', async () => {
