@@ -51,7 +51,7 @@ export interface RuntimeOptions {
  * worker`, `pollster start`'s worker thread) apply a batch in a moment and would read the next at
  * once: while pages come back short, they read at most once in this long (read.ts; where the API
  * shares the loop, a 10 ms pause after each batch instead), so their batches, a transaction and a
- * NATS publish per poll each, stay as large as on a busy loop (README, "Ingest, run by run").
+ * NATS publish per poll each, stay as large as on a busy loop (bench/HISTORY.md, "Ingest, run by run").
  */
 export const WORKER_SETTLE_MS = 45;
 

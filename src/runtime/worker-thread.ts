@@ -44,7 +44,7 @@ interface Ask {
  * log (the postgres store's poll, 50 ms) and lets events gather (WORKER_SETTLE_MS), as a worker
  * process does, and reads at once when someone waits for a position. Woken at every commit of the
  * main thread instead, it read smaller batches: more CPU per ballot in Node and PostgreSQL, fewer
- * ballots/s (README, "Ingest, run by run").
+ * ballots/s (bench/HISTORY.md, "Ingest, run by run").
  *
  * If the thread dies, `onDeath` is called: the process cannot go on without its projections and
  * jobs, and `pollster start` stops as after any uncaught error (exit 1, for the supervisor to restart).
