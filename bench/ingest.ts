@@ -20,37 +20,8 @@ import { browserUserAgent } from './support/user-agents.ts';
  * fraud detection on at its defaults, token voters, every ballot from a random client network.
  * N distinct voters cast ballots on 10 active polls at a fixed concurrency, and pgbench's raw
  * single-row INSERT on the same database, in the same run, is the ceiling.
- * Usage: npm run bench -- ingest [--ballots N] [--concurrency C] [--rate R] [--mode start|serve+worker|both [--blocks N]] [--sessions own|shared]
- *          [--partitions P] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds S] [--warmup N] [--rounds N] [--timeline] [--node-flags F] [--profile] [--statements]
- *        npm run bench -- ingest --checkpoints [--ballots N] [--rounds 4]: the cost of audit checkpoints and a witness (ingest-checkpoints.ts)
- *        npm run bench -- ingest --fraud-path [--ballots N] [--warmup N] [--honest-rate R] [--flood-rate R] [--statements]: a flagged ballot's cost
- *          against a clean one, and honest voters' latency under a flood from one network (ingest-fraud.ts)
- *   --mode        `start` (default): the whole service in one process, projections included, as `npm start`
- *                 runs it; `serve+worker`: `pollster serve` and `pollster worker --partitions P` (default 1:
- *                 the README's advice is about as many partitions as worker processes); `both`: the two
- *                 side by side, a fresh database and processes per session, start/serve+worker/serve+worker/start
- *   --blocks N    with --mode both: N blocks of those four sessions, every other one mirrored
- *                 (serve+worker/start/start/serve+worker), and each block's ratio
- *   --sessions    `own` (default): each server process (Pollster's, Redis, NATS) in a session of its own,
- *                 as a service manager runs each service in a group of its own that the kernel shares the
- *                 cores fairly with (support/own-session.ts); `shared`: all in the bench's session, one
- *                 scheduling group with the load generator
- *   --rate R      paces the load at R ballots/s (latency at a given load, rather than at saturation)
- *   --timeline    with --rate: each round's latency second by second (p50/p99/max of the ballots due in it)
- *   --rounds N    measured rounds per fraud setting (default 4; the projections catch up between two):
- *                 `--rate 3000 --ballots 90000 --rounds 1` holds 3,000/s for 30 s without a pause
- *   --fraud       velocity detection on (default, FRAUD_VELOCITY_LIMIT's default), off (the polls' limit 0),
- *                 or both: alternating off/on rounds (ABBA) on one server, with the cost in %
- *   --redis, --nats  use these servers; by default the bench starts its own (redis-server and nats-server
- *                 from PATH), so their CPU and message counts are the bench's alone
- *   --profile     runs the API process under --cpu-prof and prints where its CPU time went
- *   --statements  prints SQL statements per ballot by statement (prepared name or opening words)
- *   --warmup N    ballots cast before the measured rounds and not counted (default 20000): a server in
- *                 service runs with its code compiled and its heap grown. After 3,000 the optimising
- *                 compiler was still at work through the first round (Node's other threads 0.07 ms a
- *                 ballot, against 0.02-0.03 later; the round 15-25% slower than the three after it);
- *                 after 20,000 the four rounds were level
- *   --node-flags F  extra node flags for the server processes (one string: "--max-semi-space-size=32")
+ * Its flags: ingest-flags.ts (`npm run bench -- ingest --help`); why it runs as it does: README.md.
+ * `--checkpoints` is ingest-checkpoints.ts, `--fraud-path` ingest-fraud.ts.
  * Printed per ballot, for each process: CPU (the Node processes, the PostgreSQL backends of the
  * bench's database, Redis), round trips (SQL statements, Redis calls, NATS publishes; counted
  * inside the server by bench/support/round-trips.ts) and the waits (group commit, close gate).

@@ -4,7 +4,15 @@ import { cpus } from 'node:os';
  * `npm run bench -- <name> [flags]`: runs one benchmark (or all, with no name). Each prints its
  * figures next to a baseline measured in the same run, with the machine's core count.
  */
-const BENCHMARKS: Record<string, { describe: string; flags: string; load: () => Promise<{ main(args: string[]): Promise<void> }> }> = {
+interface Benchmark {
+  describe: string;
+  flags: string;
+  /** What each flag does, for `<name> --help`, where one line of flags does not say enough. */
+  help?: () => Promise<string>;
+  load: () => Promise<{ main(args: string[]): Promise<void> }>;
+}
+
+const BENCHMARKS: Record<string, Benchmark> = {
   append: {
     describe: 'event store appends (group commit) vs raw single-row INSERT, same database',
     flags: '[--events 30000] [--concurrency 64] [--flushers 2] [--rounds 3]',
@@ -42,7 +50,8 @@ const BENCHMARKS: Record<string, { describe: string; flags: string; load: () => 
   },
   ingest: {
     describe: 'ballots through the HTTP API, full stack (server in its own process), vs pgbench\'s raw INSERT ceiling: CPU, round trips and waits per ballot',
-    flags: '[--ballots 20000] [--concurrency 64] [--rate 0] [--mode start|serve+worker|both [--blocks 1]] [--sessions own|shared] [--partitions 1] [--fraud on|off|both] [--redis URL] [--nats URL] [--ceiling-seconds 10] [--warmup 20000] [--rounds 4] [--timeline] [--node-flags F] [--profile] [--statements] | --checkpoints [--ballots 60000] [--rounds 4] [--profile] | --fraud-path [--ballots 16000] [--warmup 10000] [--honest-rate 1500] [--flood-rate R] [--flood-concurrency C] [--statements]',
+    flags: '[--ballots 20000] [--concurrency 64] [--rate 0] [--mode start|serve+worker|both [--blocks 1]] [--sessions own|shared] [--partitions 1] [--fraud on|off|both] [--rate-limit] [--log-level L] [--redis URL] [--nats URL] [--ceiling-seconds 10] [--warmup 20000] [--rounds 4] [--timeline] [--node-flags F] [--profile] [--statements] | --checkpoints [--ballots 60000] [--rounds 4] [--profile] | --fraud-path [--ballots 16000] [--warmup 10000] [--honest-rate 1500] [--flood-rate R] [--flood-concurrency C] [--statements] [--only flagged|flood]',
+    help: async () => (await import('./ingest-flags.ts')).INGEST_FLAGS,
     load: () => import('./ingest.ts'),
   },
 };
@@ -54,7 +63,8 @@ if (name === '--help' || name === '-h') {
   process.exit(0);
 }
 if (name !== undefined && (args.includes('--help') || args.includes('-h')) && BENCHMARKS[name]) {
-  console.log(`usage: npm run bench -- ${name} ${BENCHMARKS[name].flags}\n\n${BENCHMARKS[name].describe}`);
+  const bench = BENCHMARKS[name];
+  console.log(`usage: npm run bench -- ${name} ${bench.flags}\n\n${bench.help ? (await bench.help()).trim() : bench.describe}`);
   process.exit(0);
 }
 const selected = name ? [name] : Object.keys(BENCHMARKS);
