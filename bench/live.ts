@@ -4,7 +4,8 @@ import { EDGE_NODE_OPTIONS } from '../src/api/live/edge-app.ts';
 import { startEdge } from './live/processes.ts';
 import { startPublisher } from './live/publisher.ts';
 import { startViewers } from './live/viewers.ts';
-import { numberFlag, processUsage, throwawayDatabase } from './support/measure.ts';
+import { numberFlag, processUsage, stringFlag, throwawayDatabase } from './support/measure.ts';
+import { currentSessions, useSessions } from './support/own-session.ts';
 import { freePort } from './support/server.ts';
 
 /**
@@ -14,7 +15,9 @@ import { freePort } from './support/server.ts';
  * 10,000 viewers, then 100 polls with 100 viewers each. Figures: delivery latency from NATS
  * publish to client receipt (p50/p99 over every frame of every client), frames per client per
  * second, edge CPU and RSS per connection. Targets: p99 ≤ 500 ms, ≤ 10 KB RSS per connection.
- * Usage: npm run bench -- live [--viewers 10000] [--rate 1000] [--seconds 20] [--polls 100] [--per-poll 100] [--client-processes 2]
+ * The edge runs in a session of its own as a service does (`--sessions own`, the default), or in
+ * the bench's (`shared`), as the ingest bench's servers (support/own-session.ts).
+ * Usage: npm run bench -- live [--viewers 10000] [--rate 1000] [--seconds 20] [--polls 100] [--per-poll 100] [--client-processes 2] [--sessions own|shared]
  */
 export async function main(args: string[]): Promise<void> {
   const viewers = numberFlag(args, 'viewers', 10_000);
@@ -23,12 +26,18 @@ export async function main(args: string[]): Promise<void> {
   const manyPolls = numberFlag(args, 'polls', 100);
   const perPoll = numberFlag(args, 'per-poll', 100);
   const clientProcesses = Math.max(1, numberFlag(args, 'client-processes', 2));
+  const sessions = stringFlag(args, 'sessions', 'own');
+  if (sessions !== 'own' && sessions !== 'shared') throw new Error('--sessions takes own or shared');
+  useSessions(sessions);
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   const db = await throwawayDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'pollster_bench_live');
   const secret = randomBytes(32).toString('hex');
   const publisher = await startPublisher(db.url, natsUrl, secret);
   const env = { DATABASE_URL: db.url, NATS_URL: natsUrl, JWT_SECRET: secret, LIVE_THROTTLE_MS: '500' };
-  console.log(`ballots ${rate}/s for ${seconds} s through the API in-process; throttle 500 ms; NATS ${natsUrl}; edge: node ${EDGE_NODE_OPTIONS.join(' ')}`);
+  console.log(
+    `ballots ${rate}/s for ${seconds} s through the API in-process; throttle 500 ms; NATS ${natsUrl}; edge: node ${EDGE_NODE_OPTIONS.join(' ')}, ` +
+      `in ${currentSessions() === 'own' ? 'a session of its own' : "the bench's session"}`,
+  );
   try {
     await scenario(`1 poll x ${viewers} viewers`, 1, viewers);
     await scenario(`${manyPolls} polls x ${perPoll} viewers`, manyPolls, perPoll);

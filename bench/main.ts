@@ -25,7 +25,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   },
   live: {
     describe: 'live edge: 10k websocket viewers of one poll, then 100 polls x 100, ballots at 1,000/s',
-    flags: '[--viewers 10000] [--rate 1000] [--seconds 20] [--polls 100] [--per-poll 100] [--client-processes 2]',
+    flags: '[--viewers 10000] [--rate 1000] [--seconds 20] [--polls 100] [--per-poll 100] [--client-processes 2] [--sessions own|shared]',
     load: () => import('./live.ts'),
   },
   projections: {

@@ -3,15 +3,24 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { EDGE_NODE_OPTIONS } from '../../src/api/live/edge-app.ts';
+import { spawnService } from '../support/own-session.ts';
 import { benchDataDir } from '../support/server.ts';
 
 /**
  * Node scripts of the bench in processes of their own, each with the open-files limit raised to
  * the hard limit first (10,000 sockets need more descriptors than the usual soft 1,024).
  */
-export function spawnNode(script: string, args: string[], env: Record<string, string> = {}, nodeOptions: readonly string[] = []): ChildProcess {
+export function spawnNode(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  nodeOptions: readonly string[] = [],
+  as: 'client' | 'service' = 'client',
+): ChildProcess {
   const path = fileURLToPath(new URL(script, import.meta.url));
-  return spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'bash', process.execPath, ...nodeOptions, path, ...args], {
+  // A service (the edge) starts as the bench's other servers do (support/own-session.ts); the
+  // viewers stand for clients on other machines and stay in the bench's session.
+  return (as === 'service' ? spawnService : spawn)('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'bash', process.execPath, ...nodeOptions, path, ...args], {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -25,7 +34,7 @@ export async function startEdge(port: number, env: Record<string, string>): Prom
   // Every simulated viewer comes from 127.0.0.1: the per-address bound is lifted for the bench.
   const limits = { LIVE_MAX_VIEWERS_PER_ADDRESS: '0', LIVE_MAX_VIEWERS: '0' };
   const dataDir = { POLLSTER_DATA_DIR: benchDataDir(env.DATABASE_URL) };
-  const child = spawnNode('./edge-process.ts', [], { LOG_LEVEL: 'warn', ...limits, ...dataDir, ...env, HOST: '127.0.0.1', PORT: String(port) }, EDGE_NODE_OPTIONS);
+  const child = spawnNode('./edge-process.ts', [], { LOG_LEVEL: 'warn', ...limits, ...dataDir, ...env, HOST: '127.0.0.1', PORT: String(port) }, EDGE_NODE_OPTIONS, 'service');
   child.stdout!.pipe(process.stdout);
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`edge exited with ${child.exitCode}`);
