@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { createThrowawayDatabase } from '../../src/db/throwaway-database.ts';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../../src/db/throwaway-database.ts';
+import { onInterrupt } from './interrupt.ts';
 
 /** Shared tools of the benchmarks: a load loop with latencies, process CPU/RSS, a throwaway database. */
 export interface Figures {
@@ -95,8 +96,18 @@ export function processUsage(pid: number): { cpuSeconds: number; rssMiB: number 
   return { cpuSeconds: ticks / 100, rssMiB: Number(rss ?? 0) / 1024 };
 }
 
-/** A fresh, migrated database on the benchmark server, dropped by `drop()`. */
-export const throwawayDatabase = createThrowawayDatabase;
+/** A fresh, migrated database on the benchmark server, dropped by `drop()`, or on Ctrl-C. */
+export async function throwawayDatabase(serverUrl: string, prefix: string): Promise<ThrowawayDatabase> {
+  const db = await createThrowawayDatabase(serverUrl, prefix);
+  const forget = onInterrupt(() => db.drop());
+  return {
+    ...db,
+    drop: async () => {
+      forget();
+      await db.drop();
+    },
+  };
+}
 
 export function numberFlag(args: readonly string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { onInterrupt } from './interrupt.ts';
 
 /**
  * A server process of the bench (Pollster, Redis, NATS) started in a session of its own, as a
@@ -33,9 +34,4 @@ const stopAll = () => {
   for (const child of running) child.kill('SIGTERM');
 };
 process.once('exit', stopAll);
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.once(signal, () => {
-    stopAll();
-    process.exit(code);
-  });
-}
+onInterrupt(stopAll);
