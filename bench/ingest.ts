@@ -11,7 +11,7 @@ import { firstAdmin, jsonClient } from './support/http.ts';
 import { formatFigures, numberFlag, percentiles, stringFlag, runConcurrent, throwawayDatabase, type Figures } from './support/measure.ts';
 import type { ProcessUsage } from './support/round-trips.ts';
 import { countRoundTrips, startServer, type ServerProcess } from './support/server.ts';
-import { currentSessions, useSessions } from './support/own-session.ts';
+import { currentSessions, useSessionsFlag } from './support/own-session.ts';
 import { backendCpu, backendCpuBetween, privateNats, privateRedis, redisCpuSeconds } from './support/stack.ts';
 import { browserUserAgent } from './support/user-agents.ts';
 
@@ -68,9 +68,7 @@ export async function main(args: string[]): Promise<void> {
   const fraud = stringFlag(args, 'fraud', 'on');
   if (!['on', 'off', 'both'].includes(fraud)) throw new Error('--fraud takes on, off or both');
   const settings: Fraud[] = fraud === 'both' ? ['off', 'on'] : [fraud as Fraud];
-  const sessions = stringFlag(args, 'sessions', 'own');
-  if (sessions !== 'own' && sessions !== 'shared') throw new Error('--sessions takes own or shared');
-  useSessions(sessions);
+  useSessionsFlag(args);
   const modeFlag = stringFlag(args, 'mode', 'start');
   if (modeFlag !== 'start' && modeFlag !== 'serve+worker' && modeFlag !== 'both') throw new Error('--mode takes start, serve+worker or both');
   const options: SessionOptions = { args, ballots, concurrency, rate, partitions, ceilingSeconds, warmup, profile, showStatements, settings };

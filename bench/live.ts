@@ -4,8 +4,8 @@ import { EDGE_NODE_OPTIONS } from '../src/api/live/edge-app.ts';
 import { startEdge } from './live/processes.ts';
 import { startPublisher } from './live/publisher.ts';
 import { startViewers } from './live/viewers.ts';
-import { numberFlag, processUsage, stringFlag, throwawayDatabase } from './support/measure.ts';
-import { currentSessions, useSessions } from './support/own-session.ts';
+import { numberFlag, processUsage, throwawayDatabase } from './support/measure.ts';
+import { currentSessions, useSessionsFlag } from './support/own-session.ts';
 import { freePort } from './support/server.ts';
 
 /**
@@ -26,9 +26,7 @@ export async function main(args: string[]): Promise<void> {
   const manyPolls = numberFlag(args, 'polls', 100);
   const perPoll = numberFlag(args, 'per-poll', 100);
   const clientProcesses = Math.max(1, numberFlag(args, 'client-processes', 2));
-  const sessions = stringFlag(args, 'sessions', 'own');
-  if (sessions !== 'own' && sessions !== 'shared') throw new Error('--sessions takes own or shared');
-  useSessions(sessions);
+  useSessionsFlag(args);
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   const db = await throwawayDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'pollster_bench_live');
   const secret = randomBytes(32).toString('hex');

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { onInterrupt } from './interrupt.ts';
+import { stringFlag } from './measure.ts';
 
 /**
  * A server process of the bench (Pollster, Redis, NATS) started in a session of its own, as a
@@ -17,7 +18,10 @@ export type Sessions = 'own' | 'shared';
 let sessions: Sessions = 'own';
 const running = new Set<ChildProcess>();
 
-export function useSessions(value: Sessions): void {
+/** `--sessions own|shared` (default own), for the whole run. */
+export function useSessionsFlag(args: readonly string[]): void {
+  const value = stringFlag(args, 'sessions', 'own');
+  if (value !== 'own' && value !== 'shared') throw new Error('--sessions takes own or shared');
   sessions = value;
 }
 
